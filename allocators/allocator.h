@@ -1,0 +1,61 @@
+/* The backend interface: one ops table per allocator, in the spirit of SQLite's
+ * sqlite3_mem_methods, with the gaps fixed: every method gets the backend's context, free is
+ * told the size and alignment (the harness always knows both), and optional methods may be
+ * NULL. A backend is one file whose functions are all static and which exports one
+ * `const struct allocator_ops`.
+ */
+#ifndef ALLOCREPLAY_ALLOCATOR_H
+#define ALLOCREPLAY_ALLOCATOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ALLOCATOR_OPS_VERSION 1
+
+struct allocator_options {
+    size_t slab_empty_keep; /* slab: empty slabs kept per size class (0 = backend default) */
+    const char *arg;        /* text after "name:" for plugin:/preload: backends, else NULL */
+};
+
+/* Byte counts a backend reports; ALLOCATOR_UNKNOWN where it cannot say. */
+#define ALLOCATOR_UNKNOWN SIZE_MAX
+struct allocator_stats {
+    size_t footprint_bytes; /* taken from the system and not given back (required) */
+    size_t in_use_bytes;    /* handed out to the program (usable sizes) */
+    size_t free_bytes;      /* held by the backend, free for reuse */
+    size_t heap_bytes;      /* part of the footprint obtained with brk/sbrk */
+    size_t mmap_bytes;      /* part of the footprint obtained with mmap */
+    /* Backend-specific figures (sgi: heap_size; slab: slabs in use and held). */
+    struct {
+        const char *name;
+        size_t value;
+    } extra[4];
+    unsigned n_extra;
+};
+
+struct allocator_ops {
+    int version; /* ALLOCATOR_OPS_VERSION */
+    const char *name;
+    const char *description;
+    size_t min_align; /* alignment every alloc result has (sgi: 8, malloc: 16) */
+
+    /* Required. create returns NULL and writes a one-line reason to err on failure. */
+    void *(*create)(const struct allocator_options *opt, char *err, size_t err_len);
+    void (*destroy)(void *ctx);
+    void *(*alloc)(void *ctx, size_t size);
+    void (*free)(void *ctx, void *p, size_t size, size_t align);
+
+    /* Optional (NULL = not supported; the harness emulates or refuses, as documented). */
+    void *(*aligned_alloc)(void *ctx, size_t size, size_t align);
+    void *(*realloc)(void *ctx, void *p, size_t old_size, size_t new_size);
+    size_t (*usable_size)(void *ctx, void *p, size_t size);
+    void (*stats)(void *ctx, struct allocator_stats *out);
+};
+
+/* The registry of the backends linked into this executable. */
+const struct allocator_ops *const *allocator_registry(size_t *count);
+const struct allocator_ops *allocator_find(const char *name);
+/* Checks a table (version, required methods); returns NULL or a static reason. */
+const char *allocator_ops_check(const struct allocator_ops *ops);
+
+#endif

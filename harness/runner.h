@@ -1,0 +1,59 @@
+/* Plans and runs a matrix of cells (trace x backend x repetition), one worker process per
+ * cell and pass, and writes the results directory (DESIGN.md sections 2, 5, 6).
+ *
+ * `allocreplay run` and `allocreplay campaign` both build a run_plan and call
+ * runner_execute(). Each finished cell is written on its own, atomically, under
+ * <out_dir>/cells/, and the top-level CSV files are rebuilt from those cell files by
+ * results_assemble(); that is what makes --resume (skip cells whose file exists), --shard
+ * and `allocreplay merge` simple.
+ */
+#ifndef ALLOCREPLAY_RUNNER_H
+#define ALLOCREPLAY_RUNNER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct run_options {
+    int latency;           /* run the latency pass */
+    int memory;            /* run the memory pass (default on) */
+    int verify;            /* fill and check every block (its own pass) */
+    int touch;             /* timed passes write to blocks too */
+    uint64_t rss_every;    /* memory pass: sample every N events (0 = default) */
+    unsigned timeout_s;    /* per worker; 0 = none */
+    uint64_t memory_limit; /* bytes of address space per worker; 0 = none */
+    int lenient;           /* drop bad trace events instead of refusing */
+};
+
+struct run_plan {
+    const char *name;          /* campaign name, or "run" */
+    const char *const *traces; /* trace paths */
+    size_t n_traces;
+    const char *const *backends; /* backend names as the user wrote them */
+    size_t n_backends;
+    unsigned repetitions;      /* >= 1 */
+    unsigned warmup;           /* unrecorded runs per (trace, backend) before the measured ones */
+    struct run_options opt;
+    const char *out_dir;       /* the results directory itself (created if missing) */
+    unsigned shard_k, shard_n; /* run cells with index % shard_n == shard_k - 1; 0/0 = all */
+    int resume;                /* skip cells already complete in out_dir */
+    const char *campaign_file; /* recorded (with its hash) in meta.yaml; may be NULL */
+};
+
+struct cell_progress {
+    size_t done, total;     /* cells */
+    const char *trace, *backend;
+    unsigned rep;
+    int failed;             /* the cell just finished failed */
+    const char *status;     /* "ok" or the failure reason */
+};
+
+typedef void (*runner_progress_fn)(void *user, const struct cell_progress *p);
+
+/* Returns 0 when every cell succeeded, 1 when at least one failed, 2 on bad input (the
+ * message is printed as one line on stderr). progress may be NULL. */
+int runner_execute(const struct run_plan *plan, runner_progress_fn progress, void *user);
+
+/* Rebuilds summary.csv, latency.csv and timeline.csv of dir from dir/cells/. 0 or -1. */
+int results_assemble(const char *dir);
+
+#endif

@@ -1,0 +1,114 @@
+/* The in-memory trace model shared by every reader, writer, importer and the replay.
+ *
+ * A trace is a sequence of events on objects named by dense ids 0..n_ids-1. One event is
+ * exactly one 16-byte little-endian record of the binary format (docs/trace-format.md), so a
+ * binary trace is used in place through mmap and every other format is converted into the
+ * same array.
+ */
+#ifndef ALLOCREPLAY_TRACE_H
+#define ALLOCREPLAY_TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum trace_op {
+    TRACE_ALLOC = 0,   /* alloc(id, size) */
+    TRACE_CALLOC = 1,  /* calloc(id, size): zeroed memory of size bytes */
+    TRACE_ALIGNED = 2, /* aligned(id, size, align) */
+    TRACE_REALLOC = 3, /* realloc(id, size): the object keeps its id */
+    TRACE_FREE = 4,    /* free(id): size is 0 in the record */
+    TRACE_OP_COUNT
+};
+
+/* One event; also the on-disk record. align is stored as log2 (0 = no alignment request). */
+struct trace_event {
+    uint32_t id;
+    uint8_t op;         /* enum trace_op */
+    uint8_t align_log2; /* TRACE_ALIGNED only; 0 otherwise */
+    uint16_t thread;    /* recording thread number, 0 when unknown */
+    uint64_t size;      /* requested bytes; 0 for free */
+};
+
+_Static_assert(sizeof(struct trace_event) == 16, "trace_event is the 16-byte binary record");
+
+struct trace {
+    char *name;                /* from the file or its base name; owned */
+    char *description;         /* may be NULL; owned */
+    const struct trace_event *events;
+    uint64_t n_events;
+    uint32_t n_ids;            /* ids are < n_ids */
+    uint32_t n_threads;        /* highest thread number + 1 */
+    /* Backing store: either an mmap'd binary file or a heap array. Private to trace.c. */
+    void *map;
+    size_t map_len;
+    struct trace_event *owned_events;
+};
+
+/* Errors: one line, "file:line:column: reason" (or "file: record N: reason" for binary). */
+struct trace_error {
+    char msg[512];
+};
+
+const char *trace_op_name(enum trace_op op); /* "alloc", "calloc", ... */
+int trace_op_parse(const char *name, enum trace_op *op); /* 0 on success, -1 if unknown */
+
+/* Formats, chosen by file extension. */
+enum trace_format {
+    TRACE_FORMAT_UNKNOWN = 0,
+    TRACE_FORMAT_YAML,    /* .yaml .yml */
+    TRACE_FORMAT_BINARY,  /* .alrt */
+    TRACE_FORMAT_MTRACE,  /* .mtrace (import only) */
+    TRACE_FORMAT_ANDROID, /* .android.txt (import only) */
+};
+enum trace_format trace_format_from_path(const char *path);
+
+/* What validation found wrong; in lenient mode these events are dropped and counted. */
+enum trace_problem {
+    TRACE_PROBLEM_USE_BEFORE_ALLOC = 0, /* realloc or free of an id never allocated */
+    TRACE_PROBLEM_DOUBLE_FREE,          /* free or realloc of an id already freed */
+    TRACE_PROBLEM_LIVE_REALLOC_ID,      /* alloc of an id that is live */
+    TRACE_PROBLEM_BAD_SIZE,             /* zero or absurd (> TRACE_MAX_SIZE) size */
+    TRACE_PROBLEM_BAD_ALIGN,            /* alignment not a power of two, or too large */
+    TRACE_PROBLEM_UNKNOWN_FREE,         /* importers: free of an address never seen */
+    TRACE_PROBLEM_COUNT
+};
+#define TRACE_MAX_SIZE ((uint64_t)1 << 40) /* 1 TiB: anything larger is a corrupt size */
+#define TRACE_MAX_ALIGN_LOG2 20            /* 1 MiB */
+const char *trace_problem_name(enum trace_problem p);
+
+struct trace_load_options {
+    int lenient; /* drop bad events and count them instead of refusing the trace */
+};
+
+struct trace_load_report {
+    uint64_t dropped[TRACE_PROBLEM_COUNT];
+};
+
+/* Loads and validates any supported format. Returns 0, or -1 with err filled. A binary trace
+ * is mmap'd; its events are used in place (validation is one pass, no copy unless lenient
+ * drops events). report may be NULL. */
+int trace_load(const char *path, const struct trace_load_options *opt, struct trace *out,
+               struct trace_load_report *report, struct trace_error *err);
+
+/* Writes t to path in the format its extension names (.yaml/.yml or .alrt), through a
+ * temporary file renamed into place. Returns 0, or -1 with err filled. */
+int trace_save(const char *path, const struct trace *t, struct trace_error *err);
+
+/* Frees or unmaps whatever backs t and zeroes it. */
+void trace_release(struct trace *t);
+
+/* Growable event array used by readers, importers, the generator and the recorder. */
+struct trace_builder {
+    struct trace_event *events;
+    uint64_t n_events, capacity;
+    uint32_t max_id_plus_one;
+    uint32_t max_thread_plus_one;
+};
+void trace_builder_init(struct trace_builder *b);
+int trace_builder_push(struct trace_builder *b, const struct trace_event *ev); /* -1 on ENOMEM */
+/* Moves the events into out (name and description are duplicated; either may be NULL). */
+int trace_builder_finish(struct trace_builder *b, const char *name, const char *description,
+                         struct trace *out);
+void trace_builder_discard(struct trace_builder *b);
+
+#endif
