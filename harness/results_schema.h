@@ -1,0 +1,33 @@
+/* The columns of summary.csv (DESIGN.md 6), as one X-macro list so the header, the writer,
+ * the reader and docs/metrics.md never drift apart. X(name, type) with type one of
+ * STR (text), U64 (count), F64 (real). The first twenty are the contract; more may follow. */
+#ifndef ALLOCREPLAY_RESULTS_SCHEMA_H
+#define ALLOCREPLAY_RESULTS_SCHEMA_H
+
+#define SUMMARY_COLUMNS(X)                                                                     \
+    X(trace, STR)                                                                              \
+    X(backend, STR)                                                                            \
+    X(rep, U64)                                                                                \
+    X(status, STR)                                                                             \
+    X(events, U64)                                                                             \
+    X(wall_ns, U64)                                                                            \
+    X(ns_per_event, F64)                                                                       \
+    X(events_per_sec, F64)                                                                     \
+    X(p50_ns, F64)                                                                             \
+    X(p90_ns, F64)                                                                             \
+    X(p99_ns, F64)                                                                             \
+    X(p999_ns, F64)                                                                            \
+    X(max_ns, F64)                                                                             \
+    X(peak_live_bytes, U64)                                                                    \
+    X(peak_footprint_bytes, U64)                                                               \
+    X(peak_rss_bytes, U64)                                                                     \
+    X(final_rss_bytes, U64)                                                                    \
+    X(frag_internal, F64)                                                                      \
+    X(frag_jw3, F64)                                                                           \
+    X(frag_jw4, F64)
+
+/* latency.csv and timeline.csv, long form. */
+#define LATENCY_COLUMNS(X) X(trace, STR) X(backend, STR) X(rep, U64) X(op, STR) X(lo_ns, F64) X(hi_ns, F64) X(count, U64)
+#define TIMELINE_COLUMNS(X) X(trace, STR) X(backend, STR) X(rep, U64) X(event, U64) X(live_bytes, U64) X(footprint_bytes, U64) X(rss_bytes, U64)
+
+#endif
