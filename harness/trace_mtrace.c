@@ -72,7 +72,7 @@ int trace__mtrace_read(const char *path, const struct trace_load_options *opt, s
             p++;
         }
         char op = *p;
-        if (!op || p[1] != ' ') {
+        if (!op || !strchr("+-<>!", op) || p[1] != ' ') {
             rc = malformed(&im, "expected '+', '-', '<', '>' or '!' followed by an address");
             break;
         }
@@ -114,10 +114,7 @@ int trace__mtrace_read(const char *path, const struct trace_load_options *opt, s
             rc = trace__import_realloc(&im, pending_old, addr, size, 0);
             pending_line = 0;
             break;
-        case '!':
-            break; /* failed realloc: nothing changed */
-        default:
-            rc = malformed(&im, "expected '+', '-', '<', '>' or '!' followed by an address");
+        default: /* '!': a realloc that failed changed nothing */
             break;
         }
     }

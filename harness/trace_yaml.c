@@ -118,7 +118,8 @@ static int parse_uint(struct reader *r, const char *what, uint64_t max, uint64_t
         }
     }
     if (!ok)
-        return fail_at(r, r->ev.start_mark, "%s: expected an unsigned integer, got '%.40s'", what,
+        return fail_at(r, r->ev.start_mark, "%s: expected an unsigned integer, got %s'%.40s'", what,
+                       r->ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE ? "" : "the quoted string ",
                        s);
     if (v > max)
         return fail_at(r, r->ev.start_mark, "%s: %s is out of range (at most %llu)", what, s,
