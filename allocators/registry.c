@@ -11,6 +11,7 @@ static const struct allocator_ops *const table[] = {
     &allocator_sgi_ops,
     &allocator_sgi_locked_ops,
     &allocator_malloc_ops,
+    &allocator_slab_ops,
     &allocator_null_ops,
 };
 #endif
