@@ -66,6 +66,9 @@ struct allocator_ops {
 /* The backend may be called from several threads at once on one context (malloc, sgi-locked,
  * the third-party allocators). Without it the harness must serialize the calls. */
 #define ALLOCATOR_THREAD_SAFE 1u
+/* Beyond min_align, a block of n bytes is aligned to the largest power of two <= n, up to 16
+ * (jemalloc, tcmalloc: 8-byte blocks are 8-aligned, larger ones 16-aligned). */
+#define ALLOCATOR_ALIGN_NATURAL 2u
 
 /* The registry of the backends linked into this executable. */
 const struct allocator_ops *const *allocator_registry(size_t *count);

@@ -265,13 +265,14 @@ static void *slab_realloc(void *vctx, void *p, size_t old_size, size_t new_size)
     return q;
 }
 
+/* A small block's usable size is its class size. usable_size is not told the alignment, so for
+ * a block from aligned_alloc this is the class of the unaligned size (a lower bound: the block
+ * may sit in a larger class, or come from posix_memalign), and the slab is never looked up:
+ * an aligned block may not be in one. */
 static size_t slab_usable_size(void *vctx, void *p, size_t size)
 {
-    struct slab_ctx *ctx = vctx;
-    if (is_small(size)) {
-        struct slab *s = (struct slab *)((uintptr_t)p & ~(uintptr_t)(SLAB_SIZE - 1));
-        return ctx->cls[s->cls].size;
-    }
+    if (is_small(size))
+        return (size + 7) & ~(size_t)7;
     return malloc_usable_size(p);
 }
 
