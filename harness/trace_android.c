@@ -12,7 +12,6 @@
  * in order of first appearance. */
 #include "trace_io.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,12 +130,12 @@ int trace__android_read(const char *path, const struct trace_load_options *opt, 
 {
     struct trace__importer im;
     struct tid_map *tids = calloc(1, sizeof *tids);
-    FILE *f = tids ? fopen(path, "r") : NULL;
+    if (!tids)
+        return trace__fail(err, "%s: out of memory", path);
+    FILE *f = trace__open_text(path, err);
     if (!f) {
-        int e = errno;
         free(tids);
-        return tids ? trace__fail(err, "%s: cannot open: %s", path, strerror(e))
-                    : trace__fail(err, "%s: out of memory", path);
+        return -1;
     }
     if (trace__import_begin(&im, path, opt, report, err) != 0) {
         fclose(f);
@@ -154,6 +153,10 @@ int trace__android_read(const char *path, const struct trace_load_options *opt, 
     }
     if (rc == 0 && ferror(f))
         rc = trace__fail(err, "%s: read error", path);
+    /* Even a program that allocated nothing leaves lines; an empty file is a failed recording
+     * or the wrong file, not a trace with no events. */
+    if (rc == 0 && im.line == 0)
+        rc = trace__fail(err, "%s: empty file (no memory_replay trace lines)", path);
     free(line);
     fclose(f);
     free(tids);

@@ -278,6 +278,10 @@ static int map_open(struct mapped *m, const char *path, struct trace_error *err)
         close(fd);
         return trace__fail(err, "%s: cannot stat: %s", path, strerror(e));
     }
+    if (S_ISDIR(st.st_mode)) {
+        close(fd);
+        return trace__fail(err, "%s: is a directory, not a trace file", path);
+    }
     size_t size = (size_t)st.st_size;
     if (size < sizeof magic) {
         close(fd);

@@ -9,10 +9,15 @@
 #include "trace.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 
 /* Fills err with one line (printf-style). Returns -1 so callers can `return trace__fail(...)`. */
 int trace__fail(struct trace_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* Opens a text trace for reading. Returns NULL with err set when it cannot be opened or is a
+ * directory (which fopen accepts, and whose read error would say nothing useful). */
+FILE *trace__open_text(const char *path, struct trace_error *err);
 
 /* The base name of path without its directory and trace extension: the default trace name. */
 char *trace__default_name(const char *path);

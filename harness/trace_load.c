@@ -1,9 +1,11 @@
 /* trace_load / trace_save: the format is chosen by the file's extension. */
 #include "trace_io.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define KNOWN_EXTENSIONS ".yaml, .yml, .alrt, .mtrace, .android.txt"
 
@@ -14,6 +16,22 @@ int trace__fail(struct trace_error *err, const char *fmt, ...)
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);
     va_end(ap);
     return -1;
+}
+
+FILE *trace__open_text(const char *path, struct trace_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+    if (!f) {
+        trace__fail(err, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        trace__fail(err, "%s: is a directory, not a trace file", path);
+        return NULL;
+    }
+    return f;
 }
 
 static int ends_with(const char *s, size_t n, const char *suffix)

@@ -12,7 +12,6 @@
  * so every "+" is an alloc; a failed malloc is logged with address "(nil)" and skipped. */
 #include "trace_io.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,9 +44,9 @@ int trace__mtrace_read(const char *path, const struct trace_load_options *opt, s
                        struct trace_load_report *report, struct trace_error *err)
 {
     struct trace__importer im;
-    FILE *f = fopen(path, "r");
+    FILE *f = trace__open_text(path, err);
     if (!f)
-        return trace__fail(err, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
     if (trace__import_begin(&im, path, opt, report, err) != 0) {
         fclose(f);
         return -1;
@@ -120,6 +119,10 @@ int trace__mtrace_read(const char *path, const struct trace_load_options *opt, s
     }
     if (rc == 0 && ferror(f))
         rc = trace__fail(err, "%s: read error", path);
+    /* Even a program that allocated nothing leaves lines; an empty file is a failed recording
+     * or the wrong file, not a trace with no events. */
+    if (rc == 0 && im.line == 0)
+        rc = trace__fail(err, "%s: empty file (no mtrace log lines)", path);
     if (rc == 0 && pending_line) {
         im.line = pending_line;
         rc = malformed(&im, "realloc '<' line not followed by its '>' line");

@@ -6,7 +6,6 @@
 #include "trace_io.h"
 #include "atomic_file.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,12 +20,14 @@ struct reader {
     const struct trace_load_options *opt;
     struct trace_load_report *report;
     struct trace_error *err;
+    FILE *f;
     yaml_parser_t parser;
     yaml_event_t ev;
     int have_event;
     struct trace_builder b;
     struct trace_validator v;
     char *name, *description;
+    char shown[48]; /* the current scalar as a message quotes it (shown()) */
 };
 
 /* libyaml marks count from 0; people count lines and columns from 1. */
@@ -42,6 +43,33 @@ static int fail_at(struct reader *r, yaml_mark_t mark, const char *fmt, ...)
     return trace__fail(r->err, "%s:%zu:%zu: %s", r->path, mark.line + 1, mark.column + 1, why);
 }
 
+/* libyaml's reader errors (bad UTF-8, control characters, a read error) carry a byte offset
+ * instead of a mark: find its line and column by reading the file again up to it. */
+static int fail_at_offset(struct reader *r)
+{
+    const yaml_parser_t *p = &r->parser;
+    char why[200];
+    if (p->problem_value >= 0)
+        snprintf(why, sizeof why, "%s (byte 0x%02x)", p->problem, (unsigned)p->problem_value);
+    else
+        snprintf(why, sizeof why, "%s", p->problem ? p->problem : "read error");
+    yaml_mark_t mark = {0};
+    if (fseek(r->f, 0, SEEK_SET) != 0)
+        return trace__fail(r->err, "%s: byte %zu: %s", r->path, p->problem_offset, why);
+    for (size_t i = 0; i < p->problem_offset; i++) {
+        int c = getc(r->f);
+        if (c == EOF)
+            break;
+        if (c == '\n') {
+            mark.line++;
+            mark.column = 0;
+        } else if ((c & 0xc0) != 0x80) { /* columns count characters, not UTF-8 bytes */
+            mark.column++;
+        }
+    }
+    return fail_at(r, mark, "%s", why);
+}
+
 static int next(struct reader *r)
 {
     if (r->have_event)
@@ -51,6 +79,8 @@ static int next(struct reader *r)
         const char *problem = r->parser.problem ? r->parser.problem : "malformed YAML";
         if (r->parser.error == YAML_MEMORY_ERROR)
             return trace__fail(r->err, "%s: out of memory", r->path);
+        if (r->parser.error == YAML_READER_ERROR)
+            return fail_at_offset(r);
         if (r->parser.context)
             return fail_at(r, r->parser.problem_mark, "%s %s", problem, r->parser.context);
         return fail_at(r, r->parser.problem_mark, "%s", problem);
@@ -64,6 +94,18 @@ static int next(struct reader *r)
 static const char *scalar(const struct reader *r)
 {
     return (const char *)r->ev.data.scalar.value;
+}
+
+/* The current scalar as quoted in a message: at most 40 bytes, control characters (a folded
+ * line break, a tab) shown as '?', so the message stays one line whatever the input holds. */
+static const char *shown(struct reader *r)
+{
+    const unsigned char *s = r->ev.data.scalar.value;
+    size_t n = r->ev.data.scalar.length < 40 ? r->ev.data.scalar.length : 40, i;
+    for (i = 0; i < n && s[i]; i++)
+        r->shown[i] = s[i] < 0x20 || s[i] == 0x7f ? '?' : (char)s[i];
+    r->shown[i] = '\0';
+    return r->shown;
 }
 
 static const char *event_kind(yaml_event_type_t t)
@@ -102,7 +144,7 @@ static int parse_uint(struct reader *r, const char *what, uint64_t max, uint64_t
                 break;
             }
             if (v >> 60)
-                return fail_at(r, r->ev.start_mark, "%s: %s is out of range", what, s);
+                return fail_at(r, r->ev.start_mark, "%s: %s is out of range", what, shown(r));
             v = v << 4 | d;
         }
     } else {
@@ -113,17 +155,17 @@ static int parse_uint(struct reader *r, const char *what, uint64_t max, uint64_t
                 break;
             }
             if (v > (UINT64_MAX - d) / 10)
-                return fail_at(r, r->ev.start_mark, "%s: %s is out of range", what, s);
+                return fail_at(r, r->ev.start_mark, "%s: %s is out of range", what, shown(r));
             v = v * 10 + d;
         }
     }
     if (!ok)
-        return fail_at(r, r->ev.start_mark, "%s: expected an unsigned integer, got %s'%.40s'", what,
+        return fail_at(r, r->ev.start_mark, "%s: expected an unsigned integer, got %s'%s'", what,
                        r->ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE ? "" : "the quoted string ",
-                       s);
+                       shown(r));
     if (v > max)
-        return fail_at(r, r->ev.start_mark, "%s: %s is out of range (at most %llu)", what, s,
-                       (unsigned long long)max);
+        return fail_at(r, r->ev.start_mark, "%s: %s is out of range (at most %llu)", what,
+                       shown(r), (unsigned long long)max);
     *out = v;
     return 0;
 }
@@ -132,9 +174,9 @@ static int parse_op(struct reader *r, enum trace_op *op)
 {
     if (r->ev.type != YAML_SCALAR_EVENT || trace_op_parse(scalar(r), op) != 0)
         return fail_at(r, r->ev.start_mark,
-                       "op: expected alloc, calloc, aligned, realloc or free, got %s%.40s%s",
+                       "op: expected alloc, calloc, aligned, realloc or free, got %s%s%s",
                        r->ev.type == YAML_SCALAR_EVENT ? "'" : "",
-                       r->ev.type == YAML_SCALAR_EVENT ? scalar(r) : event_kind(r->ev.type),
+                       r->ev.type == YAML_SCALAR_EVENT ? shown(r) : event_kind(r->ev.type),
                        r->ev.type == YAML_SCALAR_EVENT ? "'" : "");
     return 0;
 }
@@ -182,8 +224,8 @@ static int read_mapping_event(struct reader *r, struct fields *f)
                 which = 1u << i;
         if (!which)
             return fail_at(r, r->ev.start_mark,
-                           "unknown event key '%.40s' (known: op, id, size, align, thread)",
-                           scalar(r));
+                           "unknown event key '%s' (known: op, id, size, align, thread)",
+                           shown(r));
         if (f->have & which)
             return fail_at(r, r->ev.start_mark, "duplicate event key '%s'", scalar(r));
         f->have |= which;
@@ -347,8 +389,8 @@ static int read_document(struct reader *r)
         else if (!strcmp(key, "events"))
             dup = have_events++;
         else
-            return fail_at(r, key_mark, "unknown key '%.40s' (known: format, name, description, "
-                                        "events)", key);
+            return fail_at(r, key_mark, "unknown key '%s' (known: format, name, description, "
+                                        "events)", shown(r));
         if (dup)
             return fail_at(r, key_mark, "duplicate key '%s'", key);
         char first = key[0]; /* the key's event is gone after next() */
@@ -383,13 +425,14 @@ int trace__yaml_read(const char *path, const struct trace_load_options *opt, str
                      struct trace_load_report *report, struct trace_error *err)
 {
     struct reader r = {.path = path, .opt = opt, .report = report, .err = err};
-    FILE *f = fopen(path, "rb");
+    FILE *f = trace__open_text(path, err);
     if (!f)
-        return trace__fail(err, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
     if (!yaml_parser_initialize(&r.parser)) {
         fclose(f);
         return trace__fail(err, "%s: out of memory", path);
     }
+    r.f = f;
     yaml_parser_set_input_file(&r.parser, f);
     trace_builder_init(&r.b);
     int rc = trace__validator_init(&r.v, 0, 1);
