@@ -211,6 +211,21 @@ int trace__import_realloc(struct trace__importer *im, uint64_t old_addr, uint64_
     return 0;
 }
 
+ssize_t trace__import_line(FILE *f, char *buf)
+{
+    size_t n = 0;
+    int c;
+    while ((c = getc_unlocked(f)) != EOF) {
+        if (n == TRACE_IMPORT_MAX_LINE - 1)
+            return -1;
+        buf[n++] = (char)c;
+        if (c == '\n')
+            break;
+    }
+    buf[n] = '\0';
+    return (ssize_t)n;
+}
+
 int trace__import_number(const char **s, int hex, uint64_t *out)
 {
     const char *p = *s;

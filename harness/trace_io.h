@@ -10,6 +10,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /* Fills err with one line (printf-style). Returns -1 so callers can `return trace__fail(...)`. */
 int trace__fail(struct trace_error *err, const char *fmt, ...)
@@ -106,6 +107,14 @@ int trace__import_realloc(struct trace__importer *im, uint64_t old_addr, uint64_
 /* Moves the events into out (name: the file's base name) and frees the importer. */
 int trace__import_finish(struct trace__importer *im, struct trace *out);
 void trace__import_abort(struct trace__importer *im);
+/* Reads one line ('\n' included, if any) into buf, which holds TRACE_IMPORT_MAX_LINE bytes, and
+ * NUL-terminates it. Returns its length (NUL bytes in the line count), 0 at end of file or on a
+ * read error (see ferror), or -1 when the line does not fit: real logs never have lines that
+ * long, and reading on would take unbounded memory (a device or a binary file given as a text
+ * trace). */
+#define TRACE_IMPORT_MAX_LINE 65536
+ssize_t trace__import_line(FILE *f, char *buf);
+
 /* Parses one unsigned hex number ("0x1f", "1f", "0") or, when hex is 0, decimal; advances *s
  * past it and any following blanks. Returns 0, or -1 if *s holds no number or it overflows. */
 int trace__import_number(const char **s, int hex, uint64_t *out);

@@ -51,14 +51,23 @@ int trace__mtrace_read(const char *path, const struct trace_load_options *opt, s
         fclose(f);
         return -1;
     }
-    char *line = NULL;
-    size_t cap = 0;
+    char *line = malloc(TRACE_IMPORT_MAX_LINE);
     int rc = 0;
     uint64_t pending_old = 0; /* the "<" half of a realloc, waiting for its ">" */
     uint64_t pending_line = 0;
-    while (rc == 0 && getline(&line, &cap, f) > 0) {
+    ssize_t len;
+    while (rc == 0 && line && (len = trace__import_line(f, line)) != 0) {
         im.line++;
+        if (len < 0) {
+            rc = malformed(&im, "line longer than 65535 bytes");
+            break;
+        }
         const char *p = line;
+        /* The parser reads C strings: a NUL byte would end the line early and hide the rest. */
+        if (memchr(line, '\0', (size_t)len)) {
+            rc = malformed(&im, "NUL byte in the line");
+            break;
+        }
         if (at_end(p) || *p == '=')
             continue; /* "= Start", "= End" and blank lines */
         if (p[0] == '@' && p[1] == ' ') {
@@ -117,6 +126,8 @@ int trace__mtrace_read(const char *path, const struct trace_load_options *opt, s
             break;
         }
     }
+    if (rc == 0 && !line)
+        rc = trace__fail(err, "%s: out of memory", path);
     if (rc == 0 && ferror(f))
         rc = trace__fail(err, "%s: read error", path);
     /* Even a program that allocated nothing leaves lines; an empty file is a failed recording

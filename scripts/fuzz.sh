@@ -28,6 +28,9 @@ for t in "${targets[@]}"; do
   mkdir -p "$work" "$findings"
   cp -n tests/fuzz/corpus/"$t"/* "$work"/ 2>/dev/null
   [ -d tests/fuzz/regressions/"$t" ] && cp -n tests/fuzz/regressions/"$t"/* "$work"/ 2>/dev/null
+  # The hostile inputs of tests/bad/ and tests/traces/bad/ are seeds too, by extension.
+  case $t in yaml) ext=yaml ;; binary) ext=alrt ;; mtrace) ext=mtrace ;; android) ext=android.txt ;; esac
+  cp -n tests/bad/*."$ext" tests/traces/bad/*."$ext" "$work"/ 2>/dev/null
   log=$build/fuzz-$t.log
   echo "=== fuzz_$t: ${secs}s (log: $log)"
   "$build/tests/fuzz/fuzz_$t" -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
