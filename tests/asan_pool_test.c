@@ -39,8 +39,10 @@ int main(void)
     return tap_done();
 }
 #else
+/* Exit 0 with a skip plan: meson 1.0's TAP parser reports exit status 77 as an error. */
 int main(void)
 {
-    TAP_SKIP_ALL("not an AddressSanitizer build");
+    printf("1..0 # SKIP not an AddressSanitizer build\n");
+    return 0;
 }
 #endif
