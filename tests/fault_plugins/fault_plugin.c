@@ -116,11 +116,9 @@ static void *faulty_realloc(void *vctx, void *old, size_t old_size, size_t new_s
     struct faulty *ctx = vctx;
     if (maybe_fault(ctx))
         return NULL;
+    forget(ctx, old);
     void *p = realloc(old, new_size ? new_size : 1);
-    if (p) {
-        forget(ctx, old);
-        remember(ctx, p);
-    }
+    remember(ctx, p ? p : old); /* a failed realloc leaves the old block live */
     return p;
 }
 
