@@ -27,8 +27,10 @@ const char *fuzz_scratch_path(const char *name);
 /* Prints "fuzz check failed: WHY" and aborts. */
 _Noreturn void fuzz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Aborts unless a and b hold the same events and counts. */
-void fuzz_same_events(const char *what, const struct trace *a, const struct trace *b);
+/* Aborts unless a and b hold the same events (and, if same_counts, b's id and thread counts
+ * are at least a's). */
+void fuzz_same_events(const char *what, const struct trace *a, const struct trace *b,
+                      int same_counts);
 
 /* The properties every loaded trace has, whatever the format and input:
  *  - the error message is one line naming the input path, when loading failed;
