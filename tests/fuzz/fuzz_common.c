@@ -81,7 +81,7 @@ void fuzz_same_events(const char *what, const struct trace *a, const struct trac
                   b->n_ids, a->n_threads, b->n_threads);
 }
 
-static void check_message(const struct trace_error *err, const char *path)
+void fuzz_check_message(const struct trace_error *err, const char *path)
 {
     size_t n = strnlen(err->msg, sizeof err->msg);
     if (n == 0 || n == sizeof err->msg)
@@ -92,8 +92,7 @@ static void check_message(const struct trace_error *err, const char *path)
         fuzz_fail("error message does not start with the input path: %s", err->msg);
 }
 
-/* Writes t as binary and as YAML, reads each back strictly and compares. */
-static void round_trip(const struct trace *t)
+void fuzz_check_valid(const struct trace *t)
 {
     static const char *const names[] = {"t.alrt", "t.yaml"};
     for (int i = 0; i < 2; i++) {
@@ -127,18 +126,18 @@ void fuzz_check_reader(fuzz_loader load, const uint8_t *data, size_t size)
     memset(&report, 0, sizeof report);
     int strict_rc = load(path, &strict, &t, &report, &err);
     if (strict_rc != 0)
-        check_message(&err, path);
+        fuzz_check_message(&err, path);
     memset(&report, 0, sizeof report);
     int lenient_rc = load(path, &lenient, &l, &report, &err);
     if (lenient_rc != 0)
-        check_message(&err, path);
+        fuzz_check_message(&err, path);
     if (strict_rc == 0) {
         if (lenient_rc != 0)
             fuzz_fail("lenient load failed where strict succeeded: %s", err.msg);
         fuzz_same_events("lenient load of a valid trace", &t, &l, 1);
-        round_trip(&t);
+        fuzz_check_valid(&t);
     } else if (lenient_rc == 0) {
-        round_trip(&l);
+        fuzz_check_valid(&l);
     }
     trace_release(&t);
     trace_release(&l);

@@ -32,6 +32,13 @@ _Noreturn void fuzz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 
 void fuzz_same_events(const char *what, const struct trace *a, const struct trace *b,
                       int same_counts);
 
+/* Aborts unless err holds one line starting with path. */
+void fuzz_check_message(const struct trace_error *err, const char *path);
+
+/* Writes t as binary and as YAML, reads each back strictly, and aborts unless both load and
+ * hold the same events: t is a valid trace that survives both formats. */
+void fuzz_check_valid(const struct trace *t);
+
 /* The properties every loaded trace has, whatever the format and input:
  *  - the error message is one line naming the input path, when loading failed;
  *  - a loaded trace validates strictly when written as binary and read back, and the events
