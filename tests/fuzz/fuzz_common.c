@@ -2,7 +2,7 @@
 #include "fuzz_common.h"
 #include "trace_io.h"
 
-#include <dirent.h>
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,27 +38,24 @@ const char *fuzz_input_path(const uint8_t *data, size_t size)
     return input_path;
 }
 
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    remove(path);
+    return 0;
+}
+
 static void remove_scratch(void)
 {
-    DIR *d = opendir(scratch_dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    char p[512];
-    while ((e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.') {
-            snprintf(p, sizeof p, "%s/%s", scratch_dir, e->d_name);
-            unlink(p);
-        }
-    closedir(d);
-    rmdir(scratch_dir);
+    nftw(scratch_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 const char *fuzz_scratch_path(const char *name)
 {
     static char path[512];
     if (!scratch_dir[0]) {
-        const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : getenv("TMPDIR");
+        const char *base = getenv("TMPDIR");
+        if (!base && access("/dev/shm", W_OK) == 0)
+            base = "/dev/shm";
         snprintf(scratch_dir, sizeof scratch_dir, "%s/allocreplay-fuzz.XXXXXX", base ? base : "/tmp");
         if (!mkdtemp(scratch_dir))
             fuzz_fail("cannot create a scratch directory");

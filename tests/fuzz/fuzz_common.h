@@ -3,8 +3,9 @@
  * The trace readers take paths, and the binary reader maps its file, so each input is handed to
  * the real path-based code through a memfd named /proc/self/fd/N: the readers run exactly as in
  * production (open, fstat, mmap, getline), for the price of two syscalls per input. Round trips
- * write real files into a private directory under /dev/shm (or $TMPDIR), which is removed at
- * exit.
+ * write real files into a private directory under $TMPDIR (or /dev/shm), removed at a normal
+ * exit; scripts/fuzz.sh points TMPDIR into build-fuzz/ and empties it, since libFuzzer ends
+ * without running atexit handlers.
  *
  * Every check that fails calls fuzz_fail(), which aborts: libFuzzer (and the standalone runner
  * used by the regression tests) report an abort as a crash with the input that caused it. */
