@@ -58,8 +58,12 @@ for f in "$work"/gen/*.alrt; do
 done
 ok $same "tests/bad/bin-*.alrt are gen_binary's output ($(ls "$work/gen" | wc -l) files)"
 
-# 2. The committed corpus, through validate, info and convert (to both writable formats, once
-#    onto a fresh path and once onto an existing file, which must be left as it was).
+# 2. The committed corpus, through validate, info, run and convert (to both writable formats,
+#    once onto a fresh path and once onto an existing file, which must be left as it was).
+# `run` too, once it is built: the trace is refused before any worker starts, and no results
+# directory is created.
+has_run=0
+"$bin" run --help >/dev/null 2>&1 && has_run=1
 cd "$root/tests/bad" || exit 99
 count=0
 for f in $(ls | grep -v '\.\(err\|c\|md\)$'); do
@@ -70,6 +74,11 @@ for f in $(ls | grep -v '\.\(err\|c\|md\)$'); do
         status_is 2 && [ ! -s "$work/out" ] && [ "$(cat "$work/err")" = "$expected" ]
         ok $? "$cmd $f: exit 2, one line: $expected"
     done
+    if [ $has_run = 1 ]; then
+        run "$bin" run "$f" -b null -o "$work/results"
+        status_is 2 && [ ! -s "$work/out" ] && [ "$(cat "$work/err")" = "$expected" ] && [ ! -e "$work/results" ]
+        ok $? "run $f: exit 2, the same line, no results directory"
+    fi
     for ext in alrt yaml; do
         out=$work/conv/out.$ext
         rm -rf "$work/conv" && mkdir "$work/conv"
