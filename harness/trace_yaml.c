@@ -88,6 +88,11 @@ static int next(struct reader *r)
     r->have_event = 1;
     if (r->ev.type == YAML_ALIAS_EVENT)
         return fail_at(r, r->ev.start_mark, "aliases (*name) are not supported in traces");
+    /* A "\0" escape puts a NUL inside a scalar: C string compares would see only the part
+     * before it, so "alloc\0junk" would pass for alloc. No field of a trace can hold one. */
+    if (r->ev.type == YAML_SCALAR_EVENT &&
+        memchr(r->ev.data.scalar.value, '\0', r->ev.data.scalar.length))
+        return fail_at(r, r->ev.start_mark, "NUL character (\\0) in a scalar");
     return 0;
 }
 
