@@ -198,5 +198,25 @@ refused_with "^allocreplay: fsize/out.alrt: write failed: File too large$" && [ 
 ok $? "convert past a file size limit (ulimit -f 64): exit 2, nothing left" \
    "TODO main.c must ignore SIGXFSZ (the lead's file): killed by the signal, it leaves out.alrt.tmp.PID"
 
+# Campaign files, once `campaign` is built: hostile campaign files, and a good one naming a bad
+# trace. Each: exit 2, one line naming the file, no results directory.
+if "$bin" campaign --help >/dev/null 2>&1; then
+    mkdir camp
+    : >camp/empty.yaml
+    mkdir camp/dir.yaml
+    printf 'traces: [a\0b]\nbackends: [null]\n' >camp/nul.yaml
+    printf 'name: \xff\xfe\ntraces: [x]\nbackends: [null]\n' >camp/latin1.yaml
+    { printf 'traces: '; head -c 100000 /dev/zero | tr '\0' '['; echo; } >camp/deep.yaml
+    printf 'traces: [%s]\nbackends: [null]\noutput: %s\n' "$root/tests/bad/bin-double-free.alrt" \
+        "$work/camp/out" >camp/bad-trace.yaml
+    for f in empty dir nul latin1 deep bad-trace; do
+        run "$bin" campaign "camp/$f.yaml"
+        refused_with "camp/$f.yaml\|bin-double-free.alrt" && [ ! -e camp/out ]
+        ok $? "campaign camp/$f.yaml: exit 2, one line naming the file: $(head -c 150 "$work/err")"
+    done
+    grep -q "bin-double-free.alrt: record 2: double free" "$work/err"
+    ok $? "a campaign naming a bad trace reports the trace's own error"
+fi
+
 echo "1..$n"
 [ "$failed" -eq 0 ]
