@@ -70,7 +70,7 @@ static int slurp(const char *path, char **out, size_t *len)
 static int same_events(const struct trace *a, const struct trace *b)
 {
     return a->n_events == b->n_events &&
-           !memcmp(a->events, b->events, (size_t)a->n_events * sizeof *a->events);
+           (a->n_events == 0 || !memcmp(a->events, b->events, (size_t)a->n_events * sizeof *a->events));
 }
 
 static int same_text(const char *a, const char *b)
