@@ -57,3 +57,20 @@ ok=1
 [ "$(calc "$parse_c <= 2 * $bare_c")" = 1 ] || { echo "FAIL: YAML parse over 2x the bare loop"; ok=0; }
 [ "$(calc "$parse_c >= 20 * $load_c")" = 1 ] || { echo "FAIL: binary load under 20x faster"; ok=0; }
 [ "$ok" = 1 ] && echo "both targets met"
+
+# Bounded memory of the streaming commands: max RSS of `allocreplay info` on a binary trace of
+# BIG events (BIG=100000000 writes a 1.6 GB file under WORK; default: the N-event one).
+big=${BIG:-$n}
+balrt=$alrt
+if [ "$big" != "$n" ]; then
+    balrt=$work/trace-$big.alrt
+    [ -f "$balrt" ] || "$build/bench/trace_gen" "$big" "$balrt"
+fi
+if [ -x /usr/bin/time ]; then
+    /usr/bin/time -f "%e %M" -o "$work/time.txt" "$build/harness/allocreplay" info "$balrt" \
+        >"$work/info.txt"
+    read -r secs kb <"$work/time.txt"
+    printf 'allocreplay info, %s events (%s MB): %.2f s wall, max RSS %d MB, %s ids\n' "$big" \
+        "$(du -m "$balrt" | cut -f1)" "$secs" "$((kb / 1024))" \
+        "$(sed -n 's/.*(id space \([0-9]*\)).*/\1/p' "$work/info.txt")"
+fi
