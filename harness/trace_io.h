@@ -14,6 +14,9 @@
 int trace__fail(struct trace_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Refuses a missing path or a directory with the usual one-line message. Returns 0 or -1. */
+int trace__check_input(const char *path, struct trace_error *err);
+
 /* The base name of path without its directory and trace extension: the default trace name. */
 char *trace__default_name(const char *path);
 

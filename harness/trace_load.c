@@ -1,9 +1,11 @@
 /* trace_load / trace_save: the format is chosen by the file's extension. */
 #include "trace_io.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define KNOWN_EXTENSIONS ".yaml, .yml, .alrt, .mtrace, .android.txt"
 
@@ -49,6 +51,16 @@ char *trace__default_name(const char *path)
     return strndup(base, n);
 }
 
+int trace__check_input(const char *path, struct trace_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return trace__fail(err, "%s: cannot open: %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return trace__fail(err, "%s: is a directory, not a trace", path);
+    return 0;
+}
+
 int trace_load(const char *path, const struct trace_load_options *opt, struct trace *out,
                struct trace_load_report *report, struct trace_error *err)
 {
@@ -60,7 +72,10 @@ int trace_load(const char *path, const struct trace_load_options *opt, struct tr
         report = &scratch;
     memset(report, 0, sizeof *report);
     memset(out, 0, sizeof *out);
-    switch (trace_format_from_path(path)) {
+    enum trace_format format = trace_format_from_path(path);
+    if (format != TRACE_FORMAT_UNKNOWN && trace__check_input(path, err) != 0)
+        return -1;
+    switch (format) {
     case TRACE_FORMAT_YAML:
         return trace__yaml_read(path, opt, out, report, err);
     case TRACE_FORMAT_BINARY:
