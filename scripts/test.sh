@@ -1,29 +1,52 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs the whole test suite.
-# The last line is "N passed, N failed[, N skipped]".
+# Installs what is missing, builds, and runs the whole test suite twice: a normal build, and an
+# AddressSanitizer + UndefinedBehaviorSanitizer build (third-party allocators disabled there:
+# they replace malloc, which ASan must own). Any sanitizer report fails the test it occurs in.
+# The last line is "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/install-deps.sh --test || exit 2
+scripts/install-deps.sh --test || { echo "0 passed, 1 failed"; exit 1; }
 
-build=${BUILD_DIR:-build-test}
-if [ ! -f "$build/build.ninja" ]; then
-  meson setup "$build" >"$build.setup.log" 2>&1 || { cat "$build.setup.log"; echo "0 passed, 1 failed"; exit 1; }
-fi
-if ! ninja -C "$build" >"$build.build.log" 2>&1; then
-  tail -50 "$build.build.log"
-  echo "0 passed, 1 failed"
-  exit 1
-fi
+passed=0 failed=0 skipped=0 status=0
 
-meson test -C "$build" --print-errorlogs --num-processes 2
-status=$?
+# count BUILD_DIR: adds the results of meson's JSON test log to the totals.
+count() {
+  local log="$1/meson-logs/testlog.json" p s t
+  [ -f "$log" ] || { failed=$((failed + 1)); return; }
+  p=$(grep -c '"result": "\(OK\|EXPECTEDFAIL\)"' "$log")
+  s=$(grep -c '"result": "SKIP"' "$log")
+  t=$(grep -c '"result":' "$log")
+  passed=$((passed + p)) skipped=$((skipped + s)) failed=$((failed + t - p - s))
+}
 
-# Count results per test from meson's JSON log.
-log="$build/meson-logs/testlog.json"
-passed=$(grep -c '"result": "\(OK\|EXPECTEDFAIL\)"' "$log" || true)
-skipped=$(grep -c '"result": "SKIP"' "$log" || true)
-total=$(grep -c '"result":' "$log" || true)
-failed=$((total - passed - skipped))
+# suite BUILD_DIR MESON_SETUP_ARGS... -- MESON_TEST_ARGS...
+suite() {
+  local build=$1; shift
+  local setup=() testargs=()
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do setup+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  testargs=("$@")
+  echo "=== $build: meson setup ${setup[*]}"
+  if [ ! -f "$build/build.ninja" ] && ! meson setup "$build" "${setup[@]}" >"$build.setup.log" 2>&1; then
+    cat "$build.setup.log"; failed=$((failed + 1)); status=1; return
+  fi
+  if ! ninja -C "$build" >"$build.build.log" 2>&1; then
+    tail -50 "$build.build.log"; failed=$((failed + 1)); status=1; return
+  fi
+  if grep -i 'warning:' "$build.build.log"; then
+    echo "$build: the build has compiler warnings"; failed=$((failed + 1)); status=1
+  fi
+  meson test -C "$build" --print-errorlogs --num-processes 2 "${testargs[@]}" || status=1
+  count "$build"
+}
+
+suite build-test --buildtype=debugoptimized --
+
+export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:strict_string_checks=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+suite build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false \
+  -Djemalloc=disabled -Dmimalloc=disabled -Dtcmalloc=disabled -- --no-suite no-asan
+
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
