@@ -94,6 +94,11 @@ int trace_load(const char *path, const struct trace_load_options *opt, struct tr
  * temporary file renamed into place. Returns 0, or -1 with err filled. */
 int trace_save(const char *path, const struct trace *t, struct trace_error *err);
 
+/* Validates t's events as trace_load does (DESIGN.md 3), e.g. a generated or recorded trace
+ * before it is saved. Returns 0, or -1 with err naming the first bad event:
+ * "NAME: event N: double free: free of id 3, already freed" (N counted from 0). */
+int trace_validate(const struct trace *t, struct trace_error *err);
+
 /* Frees or unmaps whatever backs t and zeroes it. */
 void trace_release(struct trace *t);
 

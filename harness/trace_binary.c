@@ -323,6 +323,11 @@ static int map_open(struct mapped *m, const char *path, struct trace_error *err)
         return trace__fail(err, "%s: bad records offset %llu (expected %llu)", path,
                            (unsigned long long)h->records_offset,
                            (unsigned long long)records_offset_for(strings));
+    /* The padding is covered by no checksum, so it must be zero: a file differs from the one
+     * written only where a check can see it. */
+    for (uint64_t i = HEADER_SIZE + strings; i < h->records_offset && i < size; i++)
+        if (b[i])
+            return trace__fail(err, "%s: nonzero padding before the records (corrupt file)", path);
     if (h->n_threads > MAX_THREADS)
         return trace__fail(err, "%s: thread count %u in header exceeds %u", path, h->n_threads,
                            MAX_THREADS);

@@ -18,6 +18,18 @@ int trace__fail(struct trace_error *err, const char *fmt, ...)
     return -1;
 }
 
+const char *trace__printable(char *buf, size_t len, const char *s, size_t n)
+{
+    size_t i = 0;
+    for (; i < n && s[i] && i + 4 < len; i++)
+        buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+    if (i < n && s[i])
+        memcpy(buf + i, "...", 4); /* the loop left room: i + 4 <= len */
+    else
+        buf[i] = '\0';
+    return buf;
+}
+
 static int ends_with(const char *s, size_t n, const char *suffix)
 {
     size_t k = strlen(suffix);

@@ -88,3 +88,26 @@ void trace__problem_message(char *buf, size_t len, int p, const struct trace_eve
         break;
     }
 }
+
+int trace_validate(const struct trace *t, struct trace_error *err)
+{
+    const char *name = t->name ? t->name : "trace";
+    struct trace_validator v;
+    if (trace__validator_init(&v, t->n_ids, 1) != 0)
+        return trace__fail(err, "%s: out of memory for %u ids", name, t->n_ids);
+    int rc = 0;
+    for (uint64_t i = 0; i < t->n_events && rc == 0; i++) {
+        const struct trace_event *ev = &t->events[i];
+        int p = ev->op < TRACE_OP_COUNT ? trace__validate_event(&v, ev) : -2;
+        if (p == -2) {
+            rc = trace__fail(err, "%s: event %llu: unknown op %u", name, (unsigned long long)i,
+                             ev->op);
+        } else if (p >= 0) {
+            char why[256];
+            trace__problem_message(why, sizeof why, p, ev);
+            rc = trace__fail(err, "%s: event %llu: %s", name, (unsigned long long)i, why);
+        }
+    }
+    trace__validator_free(&v);
+    return rc;
+}

@@ -66,6 +66,9 @@ static const char *scalar(const struct reader *r)
     return (const char *)r->ev.data.scalar.value;
 }
 
+/* The current scalar, fit for a one-line message (at most 40 bytes, no control characters). */
+#define SHOWN(r) trace__printable((char[48]){0}, 48, scalar(r), 40)
+
 static const char *event_kind(yaml_event_type_t t)
 {
     switch (t) {
@@ -102,7 +105,7 @@ static int parse_uint(struct reader *r, const char *what, uint64_t max, uint64_t
                 break;
             }
             if (v >> 60)
-                return fail_at(r, r->ev.start_mark, "%s: %s is out of range", what, s);
+                return fail_at(r, r->ev.start_mark, "%s: %s is out of range", what, SHOWN(r));
             v = v << 4 | d;
         }
     } else {
@@ -113,17 +116,17 @@ static int parse_uint(struct reader *r, const char *what, uint64_t max, uint64_t
                 break;
             }
             if (v > (UINT64_MAX - d) / 10)
-                return fail_at(r, r->ev.start_mark, "%s: %s is out of range", what, s);
+                return fail_at(r, r->ev.start_mark, "%s: %s is out of range", what, SHOWN(r));
             v = v * 10 + d;
         }
     }
     if (!ok)
-        return fail_at(r, r->ev.start_mark, "%s: expected an unsigned integer, got %s'%.40s'", what,
+        return fail_at(r, r->ev.start_mark, "%s: expected an unsigned integer, got %s'%s'", what,
                        r->ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE ? "" : "the quoted string ",
-                       s);
+                       SHOWN(r));
     if (v > max)
-        return fail_at(r, r->ev.start_mark, "%s: %s is out of range (at most %llu)", what, s,
-                       (unsigned long long)max);
+        return fail_at(r, r->ev.start_mark, "%s: %s is out of range (at most %llu)", what,
+                       SHOWN(r), (unsigned long long)max);
     *out = v;
     return 0;
 }
@@ -132,9 +135,9 @@ static int parse_op(struct reader *r, enum trace_op *op)
 {
     if (r->ev.type != YAML_SCALAR_EVENT || trace_op_parse(scalar(r), op) != 0)
         return fail_at(r, r->ev.start_mark,
-                       "op: expected alloc, calloc, aligned, realloc or free, got %s%.40s%s",
+                       "op: expected alloc, calloc, aligned, realloc or free, got %s%s%s",
                        r->ev.type == YAML_SCALAR_EVENT ? "'" : "",
-                       r->ev.type == YAML_SCALAR_EVENT ? scalar(r) : event_kind(r->ev.type),
+                       r->ev.type == YAML_SCALAR_EVENT ? SHOWN(r) : event_kind(r->ev.type),
                        r->ev.type == YAML_SCALAR_EVENT ? "'" : "");
     return 0;
 }
@@ -182,8 +185,8 @@ static int read_mapping_event(struct reader *r, struct fields *f)
                 which = 1u << i;
         if (!which)
             return fail_at(r, r->ev.start_mark,
-                           "unknown event key '%.40s' (known: op, id, size, align, thread)",
-                           scalar(r));
+                           "unknown event key '%s' (known: op, id, size, align, thread)",
+                           SHOWN(r));
         if (f->have & which)
             return fail_at(r, r->ev.start_mark, "duplicate event key '%s'", scalar(r));
         f->have |= which;
@@ -347,8 +350,8 @@ static int read_document(struct reader *r)
         else if (!strcmp(key, "events"))
             dup = have_events++;
         else
-            return fail_at(r, key_mark, "unknown key '%.40s' (known: format, name, description, "
-                                        "events)", key);
+            return fail_at(r, key_mark, "unknown key '%s' (known: format, name, description, "
+                                        "events)", SHOWN(r));
         if (dup)
             return fail_at(r, key_mark, "duplicate key '%s'", key);
         char first = key[0]; /* the key's event is gone after next() */

@@ -162,6 +162,10 @@ int main(void)
     b[32] = 200; /* name longer than the file */
     write_bad(b, n_bytes);
     expect_refused("string lengths", "truncated header strings (225 bytes named, 128 present)");
+    memcpy(b, bytes, n_bytes);
+    b[95] = 1; /* the last padding byte */
+    write_bad(b, n_bytes);
+    expect_refused("padding", "nonzero padding before the records (corrupt file)");
     write_bad(bytes, n_bytes - 8);
     expect_refused("truncated records", "truncated: header says 6 events, file holds 5");
     write_bad(bytes, 100);
@@ -277,6 +281,17 @@ int main(void)
     write_bad(b, n_bytes);
     expect_refused("alloc of a live id",
                    "record 3: alloc of a live id: calloc of id 0, not freed since its last alloc");
+
+    /* trace_validate: the same rules on a trace in memory (a generator's or recorder's output). */
+    TAP_OK(trace_validate(&t, &err) == 0, "trace_validate accepts the sample");
+    struct trace dbl;
+    static const struct trace_event twice[] = {
+        {.id = 0, .op = TRACE_ALLOC, .size = 8}, {.id = 0, .op = TRACE_FREE}, {.id = 0, .op = TRACE_FREE}};
+    make_trace(&dbl, twice, 3);
+    TAP_OK(trace_validate(&dbl, &err) == -1 &&
+               !strcmp(err.msg, "sample: event 2: double free: free of id 0, already freed"),
+           "trace_validate names the first bad event");
+    trace_release(&dbl);
 
     /* A failed save leaves nothing behind. */
     char nodir[300];
