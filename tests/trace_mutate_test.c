@@ -10,7 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define ROUNDS 200
+/* MUTATE_ROUNDS and MUTATE_SEED in the environment make a longer soak by hand. */
+static int rounds = 200;
 
 /* Thousands of small files are written: in memory (/dev/shm) when there is one, so a busy disk
  * does not slow the test down. */
@@ -42,6 +43,8 @@ static unsigned char *slurp(const char *path, size_t *len)
     return b;
 }
 
+static const char delims[] = "[]{},:-# \n0x\"'&*!|>%@\t\x89\xff";
+
 /* One random damage of b (len bytes) into out; returns the new length. */
 static size_t mutate(const unsigned char *b, size_t len, unsigned char *out)
 {
@@ -54,7 +57,7 @@ static size_t mutate(const unsigned char *b, size_t len, unsigned char *out)
         return len;
     case 1: /* a random byte, often a YAML or format delimiter */
         if (len)
-            out[at] = (unsigned char)"[]{},:-# \n0x\"'&*!|>%@\t\x89\xff"[rnd() % 26];
+            out[at] = (unsigned char)delims[rnd() % (sizeof delims - 1)];
         return len;
     case 2: /* delete a run */
     {
@@ -87,7 +90,7 @@ static void hammer(const char *source, const char *ext)
     char path[300];
     snprintf(path, sizeof path, "%s/m%s", dir, ext);
     int clean = 1, loaded = 0, refused = 0;
-    for (int round = 0; round < ROUNDS && clean; round++) {
+    for (int round = 0; round < rounds && clean; round++) {
         size_t n = mutate(orig, len, buf);
         if (rnd() % 4 == 0) { /* sometimes damage twice */
             memcpy(once, buf, n);
@@ -118,7 +121,7 @@ static void hammer(const char *source, const char *ext)
         }
     }
     TAP_OK(clean, "%s: %d damaged copies, each loaded valid (%d) or refused in one line (%d)",
-           source, ROUNDS, loaded, refused);
+           source, rounds, loaded, refused);
     free(buf);
     free(once);
     free(orig);
@@ -130,6 +133,10 @@ int main(void)
     const char *root = getenv("SOURCE_ROOT");
     if (!root)
         TAP_SKIP_ALL("SOURCE_ROOT not set");
+    if (getenv("MUTATE_ROUNDS"))
+        rounds = atoi(getenv("MUTATE_ROUNDS"));
+    if (getenv("MUTATE_SEED"))
+        rng = strtoull(getenv("MUTATE_SEED"), NULL, 0) | 1;
     snprintf(dir, sizeof dir, "%s/trace_mutate_test.XXXXXX",
              access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
     if (!mkdtemp(dir))
