@@ -401,6 +401,7 @@ static int walk(const struct walk *w, struct trace_error *err)
     trace__checksum_init(&c);
     int failed = 0;
     uintptr_t released = (uintptr_t)m->map;
+    uintptr_t page_mask = ~(uintptr_t)(sysconf(_SC_PAGESIZE) - 1);
     for (uint64_t start = 0; start < n; start += CHUNK_EVENTS) {
         uint64_t end = n - start < CHUNK_EVENTS ? n : start + CHUNK_EVENTS;
         if (w->verify_checksum)
@@ -427,7 +428,7 @@ static int walk(const struct walk *w, struct trace_error *err)
         if (failed && !w->verify_checksum)
             break;
         if (w->release_behind) {
-            uintptr_t done = (uintptr_t)(rec + end) & ~(uintptr_t)(sysconf(_SC_PAGESIZE) - 1);
+            uintptr_t done = (uintptr_t)(rec + end) & page_mask;
             if (done - released >= WINDOW_BYTES) {
                 madvise((void *)released, done - released, MADV_DONTNEED);
                 released = done;

@@ -8,7 +8,6 @@
 
 #include "trace.h"
 
-#include <stdarg.h>
 
 /* Fills err with one line (printf-style). Returns -1 so callers can `return trace__fail(...)`. */
 int trace__fail(struct trace_error *err, const char *fmt, ...)
