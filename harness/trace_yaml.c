@@ -201,21 +201,27 @@ static unsigned compact_arity(enum trace_op op)
     return op == TRACE_FREE ? 2 : op == TRACE_ALIGNED ? 4 : 3;
 }
 
+/* "[free, id]", "[aligned, id, size, align]", "[alloc, id, size]"... for messages. */
+static const char *compact_shape(enum trace_op op, char *buf, size_t len)
+{
+    snprintf(buf, len, "[%s, id%s]", trace_op_name(op),
+             op == TRACE_FREE ? "" : op == TRACE_ALIGNED ? ", size, align" : ", size");
+    return buf;
+}
+
 static int read_sequence_event(struct reader *r, struct fields *f, yaml_mark_t start)
 {
     static const unsigned order[] = {F_OP, F_ID, F_SIZE, F_ALIGN};
     unsigned n = 0;
+    char shape[40];
     for (;;) {
         if (next(r) != 0)
             return -1;
         if (r->ev.type == YAML_SEQUENCE_END_EVENT)
             break;
         if (n == 4 || (n >= 1 && n == compact_arity(f->op)))
-            return fail_at(r, r->ev.start_mark,
-                           "too many items: compact %s events are [%s]", trace_op_name(f->op),
-                           f->op == TRACE_FREE      ? "free, id"
-                           : f->op == TRACE_ALIGNED ? "aligned, id, size, align"
-                                                    : "op, id, size");
+            return fail_at(r, r->ev.start_mark, "too many items: a compact %s event is %s",
+                           trace_op_name(f->op), compact_shape(f->op, shape, sizeof shape));
         if (read_field(r, f, order[n]) != 0)
             return -1;
         f->have |= order[n++];
@@ -223,16 +229,9 @@ static int read_sequence_event(struct reader *r, struct fields *f, yaml_mark_t s
     if (n == 0)
         return fail_at(r, start, "empty event: expected [op, id, ...]");
     if (n < compact_arity(f->op))
-        return fail_at(r, start, "too few items: compact %s events are [%s]", trace_op_name(f->op),
-                       f->op == TRACE_FREE      ? "free, id"
-                       : f->op == TRACE_ALIGNED ? "aligned, id, size, align"
-                                                : "op, id, size");
+        return fail_at(r, start, "too few items: a compact %s event is %s", trace_op_name(f->op),
+                       compact_shape(f->op, shape, sizeof shape));
     return 0;
-}
-
-static int log2_exact(uint64_t v)
-{
-    return __builtin_ctzll(v);
 }
 
 /* Checks the fields, validates the event and keeps or drops it. */
@@ -262,7 +261,7 @@ static int finish_event(struct reader *r, const struct fields *f, yaml_mark_t st
                      "bad alignment: aligned of id %u with alignment %llu (not a power of two)",
                      ev.id, (unsigned long long)f->align);
         } else {
-            ev.align_log2 = (uint8_t)log2_exact(f->align);
+            ev.align_log2 = (uint8_t)__builtin_ctzll(f->align); /* a power of two: its log2 */
         }
     }
     if (problem < 0) {
