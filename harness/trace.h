@@ -38,7 +38,8 @@ struct trace {
     uint64_t n_events;
     uint32_t n_ids;            /* ids are < n_ids */
     uint32_t n_threads;        /* highest thread number + 1 */
-    /* Backing store: either an mmap'd binary file or a heap array. Private to trace.c. */
+    /* Backing store: either an mmap'd binary file or a heap array. Private to the trace library
+     * (trace.c, trace_binary.c); release with trace_release. */
     void *map;
     size_t map_len;
     struct trace_event *owned_events;
