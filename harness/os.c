@@ -30,22 +30,33 @@ int os_tsc_usable(void)
 #endif
 }
 
+/* Reads the clock between two counter reads, keeping the tightest of a few tries: a
+ * preemption between the reads would otherwise shift the pair by a whole time slice. */
+static void bracket(uint64_t *tsc, uint64_t *ns)
+{
+    uint64_t best = UINT64_MAX;
+    for (int i = 0; i < 8; i++) {
+        uint64_t a = os_tsc_begin(), n = os_clock_ns(), b = os_tsc_end();
+        if (b - a < best) {
+            best = b - a;
+            *tsc = a + (b - a) / 2;
+            *ns = n;
+        }
+    }
+}
+
 double os_tsc_calibrate(unsigned ms)
 {
-    /* Bracket each clock read by two counter reads and keep the midpoint, so the clock's own
-     * cost does not bias the rate; spinning (not sleeping) keeps the CPU at its running
-     * frequency, which matters nothing for an invariant TSC but keeps the test honest. */
-    uint64_t a0 = os_tsc_begin(), n0 = os_clock_ns(), b0 = os_tsc_end();
-    uint64_t end = n0 + (uint64_t)ms * 1000000u, n1, a1, b1;
-    do {
-        a1 = os_tsc_begin();
-        n1 = os_clock_ns();
-        b1 = os_tsc_end();
-    } while (n1 < end);
-    double ticks = (double)(a1 / 2 + b1 / 2) - (double)(a0 / 2 + b0 / 2);
-    if (ticks <= 0 || n1 == n0)
+    /* Spinning, not sleeping: the pair of brackets spans ms milliseconds of wall time. */
+    uint64_t t0, n0, t1, n1;
+    bracket(&t0, &n0);
+    uint64_t end = n0 + (uint64_t)ms * 1000000u;
+    do
+        bracket(&t1, &n1);
+    while (n1 < end);
+    if (t1 <= t0 || n1 == n0)
         return 0;
-    return ticks * 1e9 / (double)(n1 - n0);
+    return (double)(t1 - t0) * 1e9 / (double)(n1 - n0);
 }
 
 int os_pin_to_current_cpu(void)
