@@ -89,7 +89,7 @@ static int resolve_target(struct target *t, const char *spec, char *err, size_t 
         snprintf(line, sizeof line, "%s", res.errors);
         line[strcspn(line, "\n")] = 0;
         if (res.exit_code == WORKER_EXIT_USAGE && line[0])
-            snprintf(err, err_len, "backend %s: %s (allocreplay backends lists them)", spec, line);
+            snprintf(err, err_len, "%s", line);
         else
             snprintf(err, err_len, "backend %s: worker %s: %s", spec, t->worker, res.status);
         rc = -1;
