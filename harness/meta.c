@@ -5,6 +5,7 @@
 #include "atomic_file.h"
 #include "config.h"
 #include "git_revision.h"
+#include "replay.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,7 +155,7 @@ int results_write_meta(const char *dir, const struct run_plan *plan, const struc
                "  lenient: %s\n",
             plan->repetitions, plan->warmup, o->latency ? "true" : "false",
             o->memory ? "true" : "false", o->verify ? "true" : "false", o->touch ? "true" : "false",
-            (unsigned long long)o->rss_every, o->timeout_s, (unsigned long long)o->memory_limit,
+            (unsigned long long)(o->rss_every ? o->rss_every : REPLAY_DEFAULT_RSS_EVERY), o->timeout_s, (unsigned long long)o->memory_limit,
             o->lenient ? "true" : "false");
     if (plan->shard_n)
         fprintf(f, "shard: \"%u/%u\"\n", plan->shard_k, plan->shard_n);

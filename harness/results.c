@@ -198,7 +198,8 @@ static ssize_t list_cell_files(const char *cells, const char *kind, char ***out)
         n++;
     }
     closedir(d);
-    qsort(names, n, sizeof *names, compare_names);
+    if (n)
+        qsort(names, n, sizeof *names, compare_names);
     *out = names;
     return (ssize_t)n;
 fail:

@@ -286,15 +286,16 @@ static int run_pass(const struct worker_args *a, FILE *rep)
         .use_tsc = a->pass == REPLAY_LATENCY && !a->timer_clock && os_tsc_usable(),
         .tsc_hz = a->tsc_hz,
     };
+    /* The latency pass must not migrate between its timer reads (pinned before the timer's
+     * overhead is calibrated in replay_init); a pinning failure (a restricted cpuset) only
+     * costs accuracy, so it is not fatal. */
+    if (a->pass == REPLAY_LATENCY)
+        (void)os_pin_to_current_cpu();
     struct replay r;
     if (replay_init(&r, events, t.n_events, t.n_ids, ops, ctx, &cfg, err, sizeof err)) {
         ops->destroy(ctx);
         return report_fail(rep, err);
     }
-    /* The latency pass must not migrate between its timer reads; a pinning failure (a
-     * restricted cpuset) only costs accuracy, so it is not fatal. */
-    if (a->pass == REPLAY_LATENCY)
-        (void)os_pin_to_current_cpu();
 
     int rc = replay_run(&r);
 

@@ -305,11 +305,13 @@ int main(void)
     TAP_OK(r.fail_event <= ex.first_growing_realloc && t.events[r.fail_event].op == TRACE_REALLOC,
            "at a realloc event, no later than the first growing one");
     TAP_EQ_U64(r.fail_id, t.events[r.fail_event].id, "the failing event's object id is named");
+    replay_release(&r);
 
     memset(&chk, 0, sizeof chk);
     chk.overlap_small = 1;
     rc = run(&t, REPLAY_VERIFY, &r, 0);
     TAP_OK(rc == -1 && strstr(r.reason, "content mismatch"), "overlapping blocks caught: %s", r.reason);
+    replay_release(&r);
 
     /* A backend without aligned_alloc cannot replay alignments above its min_align. */
     struct allocator_ops no_aligned = checker_ops;
