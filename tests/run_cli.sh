@@ -109,6 +109,12 @@ ok $? "--verify passes malloc"
 [ "$(col res3/summary.csv malloc verified)" = yes ]
 ok $? "verified column set"
 
+"$bin" run random.alrt -b null --touch --rss-every 1000 -o res6 >/dev/null 2>&1
+ok $? "--touch and --rss-every run"
+rows=$(awk -F, 'NR > 1' res6/timeline.csv | wc -l)
+[ "$rows" -ge 21 ] && [ "$rows" -le 23 ]
+ok $? "--rss-every 1000 over 20000 events: 21..23 samples ($rows)"
+
 # Bad input: one line on stderr, exit 2.
 "$bin" run random.alrt -b no-such-backend -o res4 >/dev/null 2>err.out
 [ $? -eq 2 ] && [ "$(wc -l <err.out)" -eq 1 ] && grep -q no-such-backend err.out && [ ! -e res4 ]
