@@ -1,6 +1,7 @@
 /* fork+exec of workers and classification of their ends (spawn.h). */
 #include "spawn.h"
 
+#include "os.h"
 #include "worker_report.h"
 
 #include <errno.h>
@@ -11,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -217,10 +217,8 @@ int spawn_run(const struct spawn_request *req, struct spawn_result *res, char *e
             fcntl(rep[1], F_SETFD, 0);
         else
             dup2(rep[1], req->report_fd);
-        if (req->memory_limit) {
-            struct rlimit rl = {(rlim_t)req->memory_limit, (rlim_t)req->memory_limit};
-            setrlimit(RLIMIT_AS, &rl);
-        }
+        if (req->memory_limit)
+            os_limit_address_space(req->memory_limit); /* one setrlimit: safe after fork */
         execve(req->path, req->argv, env);
         static const char msg[] = "cannot execute the worker\n";
         ssize_t ignored = write(2, msg, sizeof msg - 1);
