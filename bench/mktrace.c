@@ -39,7 +39,7 @@ int main(int argc, char **argv)
         /* Fill the window, then keep it about full: free a random live object or allocate,
          * so that the trace ends with frees draining what is left. */
         int drain = n - i <= n_live;
-        if (!drain && (n_live < window / 2 || (n_live < window && next() % 2))) {
+        if (n_live == 0 || (!drain && (n_live < window / 2 || (n_live < window && next() % 2)))) {
             uint64_t r = next() % 1000;
             ev.op = TRACE_ALLOC;
             ev.size = r < 990 ? 8 + next() % 505 : 513 + next() % 65024;

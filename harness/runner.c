@@ -31,6 +31,7 @@ struct runner {
     char **trace_names; /* the trace column: the trace's own name */
     const char *timer;  /* latency timer for every worker: "tsc" or "clock" */
     double tsc_hz;
+    char status[512]; /* of the last cell, for the progress callback */
     char err[1024];
 };
 
@@ -226,7 +227,6 @@ static int run_cell(struct runner *R, size_t ti, size_t bi, unsigned rep, const 
     enum replay_pass passes[4];
     int np = 0, failed = 0, rc = -1;
     char buf[32];
-    static char last_status[512];
 
     if (plan->opt.verify)
         passes[np++] = REPLAY_VERIFY;
@@ -250,7 +250,7 @@ static int run_cell(struct runner *R, size_t ti, size_t bi, unsigned rep, const 
         }
         if (!res.ok) {
             failed = 1;
-            snprintf(last_status, sizeof last_status, "%s", res.status);
+            snprintf(R->status, sizeof R->status, "%s", res.status);
             if (set_value(&c, SUMMARY_COL_status, res.status) ||
                 set_value(&c, SUMMARY_COL_failed_pass, replay_pass_name(passes[i]))) {
                 spawn_result_free(&res);
@@ -259,21 +259,25 @@ static int run_cell(struct runner *R, size_t ti, size_t bi, unsigned rep, const 
             spawn_result_free(&res);
             break;
         }
-        if (passes[i] == REPLAY_LATENCY)
-            keep[0] = res, c.latency_report = res.report;
-        else if (passes[i] == REPLAY_MEMORY)
-            keep[1] = res, c.memory_report = res.report;
-        else
+        /* The latency and memory reports are kept for their histogram and timeline lines. */
+        if (passes[i] == REPLAY_LATENCY) {
+            keep[0] = res;
+            c.latency_report = res.report;
+        } else if (passes[i] == REPLAY_MEMORY) {
+            keep[1] = res;
+            c.memory_report = res.report;
+        } else {
             spawn_result_free(&res);
+        }
     }
     if (!failed) {
-        snprintf(last_status, sizeof last_status, "ok");
+        snprintf(R->status, sizeof R->status, "ok");
         if (set_value(&c, SUMMARY_COL_status, "ok"))
             goto out;
     }
     if (results_write_cell(plan->out_dir, key, &c, R->err, sizeof R->err))
         goto out;
-    *status = last_status;
+    *status = R->status;
     rc = failed;
 out:
     if (rc < 0 && !R->err[0])
