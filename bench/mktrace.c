@@ -1,8 +1,11 @@
 /* Writes a synthetic binary trace for the overhead benchmark: N events of malloc/free churn
- * over a window of live objects, sizes mostly small (8..512 bytes, a few up to 64 KiB), every
- * allocation a new id as in a recorded trace. Deterministic (fixed seed).
+ * over a window of live objects (between WINDOW/2 and WINDOW once filled), sizes mostly small
+ * (8..512 bytes, a few up to 64 KiB), every allocation a new id as in a recorded trace.
+ * Allocations and frees come in runs of mean length RUN: RUN=1 is a coin flip per event, the
+ * least predictable sequence for a replayer's branch on the event kind; programs show longer
+ * runs (a container filled, then destroyed). Deterministic (fixed seed).
  *
- *   allocreplay-mktrace OUT.alrt [EVENTS] [WINDOW]   (defaults 10000000, 10000) */
+ *   allocreplay-mktrace OUT.alrt [EVENTS] [WINDOW] [RUN]   (defaults 10000000, 10000, 1) */
 #include "trace.h"
 
 #include <stdio.h>
@@ -19,14 +22,15 @@ static uint64_t next(void)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || argc > 4) {
-        fprintf(stderr, "usage: %s OUT.alrt [EVENTS] [WINDOW]\n", argv[0]);
+    if (argc < 2 || argc > 5) {
+        fprintf(stderr, "usage: %s OUT.alrt [EVENTS] [WINDOW] [RUN]\n", argv[0]);
         return 2;
     }
     uint64_t n = argc > 2 ? strtoull(argv[2], NULL, 10) : 10000000u;
     uint64_t window = argc > 3 ? strtoull(argv[3], NULL, 10) : 10000u;
-    if (!n || !window) {
-        fprintf(stderr, "%s: EVENTS and WINDOW must be positive\n", argv[0]);
+    uint64_t run = argc > 4 ? strtoull(argv[4], NULL, 10) : 1u;
+    if (!n || !window || !run) {
+        fprintf(stderr, "%s: EVENTS, WINDOW and RUN must be positive\n", argv[0]);
         return 2;
     }
     uint32_t *live = malloc(window * sizeof *live);
@@ -34,12 +38,16 @@ int main(int argc, char **argv)
     trace_builder_init(&b);
     uint64_t n_live = 0;
     uint32_t next_id = 0;
+    int allocating = 1;
     for (uint64_t i = 0; i < n; i++) {
         struct trace_event ev = {0};
-        /* Fill the window, then keep it about full: free a random live object or allocate,
-         * so that the trace ends with frees draining what is left. */
+        /* Fill the window, then keep it between half and full: allocate or free a random live
+         * object, switching between the two at the end of each run; the trace ends with frees
+         * draining what is left. */
         int drain = n - i <= n_live;
-        if (n_live == 0 || (!drain && (n_live < window / 2 || (n_live < window && next() % 2)))) {
+        if (next() % run == 0)
+            allocating = (int)(next() % 2);
+        if (n_live == 0 || (!drain && (n_live < window / 2 || (n_live < window && allocating)))) {
             uint64_t r = next() % 1000;
             ev.op = TRACE_ALLOC;
             ev.size = r < 990 ? 8 + next() % 505 : 513 + next() % 65024;

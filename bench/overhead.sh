@@ -1,42 +1,51 @@
 #!/usr/bin/env bash
-# Harness overhead per event (issue 4, DESIGN.md 5): the throughput pass of the `null` backend
-# on a 10-million-event binary trace is the replay's own cost per event; compared with a bare
-# loop calling malloc/free directly on the same trace, and with the `malloc` backend's
-# throughput pass (the bare loop plus everything the harness adds).
+# Harness overhead per event (issue 4, DESIGN.md 5). On one binary trace of EVENTS events:
+#  - a bare loop calling malloc/free directly (bench/bare_malloc.c),
+#  - the dispatch floor: the same loop calling nothing (reading events, branching on their kind),
+#  - the throughput pass of `allocreplay run` with the malloc backend and with the null backend;
+# null's ns/event is the replay's own cost per event, stated as a percentage of malloc's.
+# Each round runs all four, one fresh process each, so machine drift hits them alike; the
+# minimum over rounds is the cost without interference, the median what a busy machine gives.
 #
-#   bench/overhead.sh BUILD_DIR [EVENTS] [RUNS]     (defaults 10000000, 5)
-# The trace goes to /tmp (about 160 MB for 10M events); medians over RUNS fresh processes.
+#   bench/overhead.sh BUILD_DIR [EVENTS] [ROUNDS] [RUN]     (defaults 10000000, 7, 1)
+# RUN: mean length of runs of allocations or frees in the trace (1 = a coin flip per event, the
+# worst case for every replayer's branch on the event kind; see bench/mktrace.c).
+# The trace goes to /tmp (16 bytes per event: 160 MB for 10M events) and is kept for reuse.
 set -euo pipefail
-build=$(cd "${1:?usage: bench/overhead.sh BUILD_DIR [EVENTS] [RUNS]}" && pwd)
+build=$(cd "${1:?usage: bench/overhead.sh BUILD_DIR [EVENTS] [ROUNDS]}" && pwd)
 events=${2:-10000000}
-runs=${3:-5}
-trace=/tmp/allocreplay-overhead-$events.alrt
+rounds=${3:-7}
+run=${4:-1}
+trace=/tmp/allocreplay-overhead-$events-run$run.alrt
 out=$(mktemp -d /tmp/allocreplay-overhead.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 
-[ -f "$trace" ] || "$build/bench/allocreplay-mktrace" "$trace" "$events" >/dev/null
+[ -f "$trace" ] || "$build/bench/allocreplay-mktrace" "$trace" "$events" 10000 "$run" >/dev/null
 
-median() { sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+for r in $(seq "$rounds"); do
+  "$build/bench/allocreplay-bare-malloc" "$trace" | awk '{print $6}' >>"$out/bare"
+  "$build/bench/allocreplay-bare-malloc" --floor "$trace" | awk '{print $6}' >>"$out/floor"
+  "$build/harness/allocreplay" run "$trace" -b null,malloc --no-memory -o "$out/run$r" \
+    --format csv >"$out/summary$r.csv"
+  for b in null malloc; do
+    awk -F, -v b=$b '{sub(/\r$/, "")} NR==1 {for (i=1;i<=NF;i++) if ($i=="ns_per_event") c=i; next}
+                     $2==b && $4=="ok" {print $c}' "$out/summary$r.csv" >>"$out/$b"
+  done
+done
 
-bare=$(for _ in $(seq "$runs"); do "$build/bench/allocreplay-bare-malloc" "$trace"; done |
-  awk '{print $6}' | median)
-floor=$(for _ in $(seq "$runs"); do "$build/bench/allocreplay-bare-malloc" --floor "$trace"; done |
-  awk '{print $6}' | median)
-
-"$build/harness/allocreplay" run "$trace" -b null,malloc -n "$runs" --no-memory -o "$out/run" \
-  --format csv >"$out/summary.csv"
-col() { # col BACKEND: median ns_per_event of that backend's rows
-  awk -F, -v b="$1" 'NR==1 {for (i=1;i<=NF;i++) if ($i=="ns_per_event") c=i; next}
-                     $2==b && $4=="ok" {print $c}' "$out/summary.csv" | median
+stats() { # min and median of a file of numbers
+  sort -g "$1" | awk '{v[NR]=$1} END {printf "%7.2f %7.2f", v[1], (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'
 }
-null=$(col null)
-malloc=$(col malloc)
-
-awk -v e="$events" -v r="$runs" -v bare="$bare" -v null="$null" -v m="$malloc" -v fl="$floor" 'BEGIN {
-  printf "trace: %d events (bench/mktrace.c churn), medians of %d runs\n", e, r
-  printf "bare malloc loop            %7.2f ns/event\n", bare
-  printf "replay, malloc backend      %7.2f ns/event  (%+.1f%% vs the bare loop)\n", m, (m / bare - 1) * 100
-  printf "replay, null backend        %7.2f ns/event  = harness overhead, %.1f%% of malloc'"'"'s ns/event\n", null, null / bare * 100
-  printf "dispatch floor (no calls)   %7.2f ns/event  (reading events + the branch on their kind)\n", fl
-  printf "null above the floor        %7.2f ns/event  (indirect calls, size table, NULL checks)\n", null - fl
+printf 'trace: %d events (bench/mktrace.c churn, runs of %d), %d rounds; ns/event  min  median\n' \
+  "$events" "$run" "$rounds"
+printf 'bare malloc loop                  %s\n' "$(stats "$out/bare")"
+printf 'replay, malloc backend            %s\n' "$(stats "$out/malloc")"
+printf 'replay, null backend              %s\n' "$(stats "$out/null")"
+printf 'dispatch floor (no calls)         %s\n' "$(stats "$out/floor")"
+read -r bmin bmed <<<"$(stats "$out/bare")"
+read -r mmin mmed <<<"$(stats "$out/malloc")"
+read -r nmin nmed <<<"$(stats "$out/null")"
+awk -v bmin="$bmin" -v bmed="$bmed" -v mmin="$mmin" -v mmed="$mmed" -v nmin="$nmin" -v nmed="$nmed" 'BEGIN {
+  printf "replay malloc vs bare loop        %+6.1f%% %+6.1f%%\n", (mmin / bmin - 1) * 100, (mmed / bmed - 1) * 100
+  printf "null (overhead) / bare malloc     %6.1f%% %6.1f%%\n", nmin / bmin * 100, nmed / bmed * 100
 }'
