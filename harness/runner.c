@@ -108,10 +108,21 @@ static int check_traces(struct runner *R)
     for (size_t i = 0; i < plan->n_traces; i++) {
         struct trace t;
         struct trace_error terr;
-        if (trace_load(plan->traces[i], &lopt, &t, NULL, &terr)) {
+        struct trace_load_report rep = {{0}};
+        if (trace_load(plan->traces[i], &lopt, &t, &rep, &terr)) {
             snprintf(R->err, sizeof R->err, "%s", terr.msg);
             return -1;
         }
+        /* --lenient must say what it dropped; the workers drop the same events again. */
+        char dropped[512];
+        size_t o = 0;
+        for (int p = 0; p < TRACE_PROBLEM_COUNT; p++)
+            if (rep.dropped[p] && o < sizeof dropped)
+                o += (size_t)snprintf(dropped + o, sizeof dropped - o, "%s%llu %s", o ? ", " : "",
+                                      (unsigned long long)rep.dropped[p],
+                                      trace_problem_name((enum trace_problem)p));
+        if (o)
+            fprintf(stderr, "allocreplay: %s: dropped %s\n", plan->traces[i], dropped);
         R->trace_names[i] = strdup(t.name && *t.name ? t.name : plan->traces[i]);
         trace_release(&t);
         if (!R->trace_names[i]) {

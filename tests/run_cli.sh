@@ -115,6 +115,11 @@ rows=$(awk -F, 'NR > 1' res6/timeline.csv | wc -l)
 [ "$rows" -ge 21 ] && [ "$rows" -le 23 ]
 ok $? "--rss-every 1000 over 20000 events: 21..23 samples ($rows)"
 
+printf 'format: allocreplay-trace/1\nevents:\n  - [alloc, 0, 8]\n  - [free, 0]\n  - [free, 0]\n' >double.yaml
+"$bin" run double.yaml -b null --lenient -o res7 >/dev/null 2>err.out
+[ $? -eq 0 ] && grep -q 'dropped 1 double free' err.out && [ "$(col res7/summary.csv null events)" = 2 ]
+ok $? "--lenient: the bad event is dropped and reported ($(cat err.out))"
+
 # Bad input: one line on stderr, exit 2.
 "$bin" run random.alrt -b no-such-backend -o res4 >/dev/null 2>err.out
 [ $? -eq 2 ] && [ "$(wc -l <err.out)" -eq 1 ] && grep -q no-such-backend err.out && [ ! -e res4 ]
