@@ -55,7 +55,7 @@ awk -v n=20000 'BEGIN {
 ok $? "convert the generated trace to binary"
 peak=$(cat peak.txt)
 
-"$bin" run random.alrt -b null,malloc -n 2 --latency -o res >table.out 2>err.out
+"$bin" run random.alrt -b null,malloc -n 3 --latency -o res >table.out 2>err.out
 ok $? "run null,malloc with the latency pass: exit 0"
 for f in summary.csv latency.csv timeline.csv meta.yaml; do
     [ -s "res/$f" ]
@@ -86,10 +86,13 @@ grep -q "^timer:" res/meta.yaml && grep -q "cpu_model:" res/meta.yaml && grep -q
 ok $? "meta.yaml: machine, build, timer"
 # Per-op latencies summed vs the throughput pass's wall time, malloc backend. Not a timing
 # assertion: the latency pass leaves out the loop's own cost and adds fence effects, and this
-# runs on a shared 2-core machine, so the bound is a loose factor of 4 either way; it catches a
-# unit error (ticks vs ns) or a histogram losing operations.
-lsum=$(col res/summary.csv malloc latency_sum_ns | head -1)
-wall=$(col res/summary.csv malloc wall_ns | head -1)
+# runs on a shared 2-core machine where a worker can lose the CPU for tens of milliseconds in
+# either pass. So: operations over 100 us (preemptions) are left out of the sum, the best of the
+# repetitions is taken on both sides, and the bound is a loose factor of 4 either way. It
+# catches a unit error (ticks vs ns), a histogram losing operations, a wrong subtraction.
+lsum=$(awk -F, '{sub(/\r$/, "")} NR>1 && $2=="malloc" && $6 <= 100000 {s[$3] += $7 * ($5 + $6) / 2}
+                END {m = -1; for (r in s) if (m < 0 || s[r] < m) m = s[r]; print m}' res/latency.csv)
+wall=$(col res/summary.csv malloc wall_ns | sort -g | head -1)
 awk -v l="$lsum" -v w="$wall" 'BEGIN {r = l / w; printf "# latency sum / throughput wall = %.2f\n", r; exit !(r > 0.25 && r < 4)}'
 ok $? "sum of per-op latencies within a factor 4 of the throughput pass (sanity)"
 count=$(awk -F, -v b=malloc 'NR>1 && $2==b && $3==1 {s += $7} END {print s}' res/latency.csv)
