@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 static const char *const pass_names[] = {"throughput", "latency", "memory", "verify"};
 
@@ -336,7 +335,11 @@ static void sample(struct replay *r, uint64_t done)
         st.heap_bytes = st.mmap_bytes = ALLOCATOR_UNKNOWN;
         r->ops->stats(r->ctx, &st);
         fp = st.footprint_bytes == ALLOCATOR_UNKNOWN ? UINT64_MAX : (uint64_t)st.footprint_bytes;
-        if (fp != UINT64_MAX && (fp > m->peak_footprint || m->n_samples == 0)) {
+        /* On a plateau of peak footprint, "the moment of the peak" is the sample with the most
+         * live bytes: a backend that reserved its footprint up front is not charged for the
+         * empty start. */
+        if (fp != UINT64_MAX && (fp > m->peak_footprint || m->n_samples == 0 ||
+                                 (fp == m->peak_footprint && m->live > m->live_at_peak_footprint))) {
             m->peak_footprint = fp;
             m->live_at_peak_footprint = m->live;
             m->heap_bytes = st.heap_bytes == ALLOCATOR_UNKNOWN ? UINT64_MAX : st.heap_bytes;
@@ -346,7 +349,7 @@ static void sample(struct replay *r, uint64_t done)
     }
     int64_t rss = os_rss_anon();
     uint64_t rel = rss > m->rss_baseline ? (uint64_t)(rss - m->rss_baseline) : 0;
-    if (rel > m->peak_rss || m->n_samples == 0) {
+    if (rel > m->peak_rss || m->n_samples == 0 || (rel == m->peak_rss && m->live > m->live_at_peak_rss)) {
         m->peak_rss = rel;
         m->live_at_peak_rss = m->live;
     }
