@@ -151,8 +151,15 @@ static ALWAYS_INLINE int run_events(struct replay *r, uint64_t begin, uint64_t e
         struct replay_slot *const s = &slots[ev->id];
         const uint64_t size = ev->size;
         void *p;
+        /* free and alloc, most events, are tested first as plain two-way branches, like a bare
+         * replay loop's; the jump table of the switch serves the rarer kinds. */
+        if (ev->op == TRACE_FREE)
+            goto op_free_;
+        if (ev->op == TRACE_ALLOC)
+            goto op_alloc_;
         switch (ev->op) {
         case TRACE_ALLOC:
+        op_alloc_:
             TIMER_START();
             p = op_alloc(ctx, size);
             TIMER_STOP(TRACE_ALLOC);
@@ -258,7 +265,8 @@ static ALWAYS_INLINE int run_events(struct replay *r, uint64_t begin, uint64_t e
                 track_new(r, (uint64_t)(ev - r->events) + 1, ev->id, p, size);
             break;
         }
-        case TRACE_FREE: {
+        case TRACE_FREE:
+        op_free_: {
             const uint64_t meta = s->meta;
             const unsigned al = REPLAY_ALIGN_LOG2(meta);
             if (mode & M_VERIFY) {
