@@ -12,6 +12,7 @@
  * in order of first appearance. */
 #include "trace_io.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +77,7 @@ static int parse_line(struct trace__importer *im, struct tid_map *tids, const ch
     while (*p == ' ' || *p == '\t')
         p++;
     const char *op = p;
-    while (*p && *p != ' ' && *p != '\t' && *p != '\n')
+    while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
         p++;
     size_t len = (size_t)(p - op);
     while (*p == ' ' || *p == '\t')
@@ -119,9 +120,10 @@ static int parse_line(struct trace__importer *im, struct tid_map *tids, const ch
         return 0;
     }
 #undef IS
-    char what[96];
-    snprintf(what, sizeof what, "unknown operation '%.*s' (known: malloc, calloc, memalign, "
-                                "realloc, free, thread_done)", (int)(len < 24 ? len : 24), op);
+    char what[128], shown[32];
+    snprintf(what, sizeof what, "unknown operation '%s' (known: malloc, calloc, memalign, "
+                                "realloc, free, thread_done)",
+             trace__printable(shown, sizeof shown, op, len < 24 ? len : 24));
     return malformed(im, what);
 }
 
@@ -130,12 +132,12 @@ int trace__android_read(const char *path, const struct trace_load_options *opt, 
 {
     struct trace__importer im;
     struct tid_map *tids = calloc(1, sizeof *tids);
-    if (!tids)
-        return trace__fail(err, "%s: out of memory", path);
-    FILE *f = trace__open_text(path, err);
+    FILE *f = tids ? fopen(path, "r") : NULL;
     if (!f) {
+        int e = errno;
         free(tids);
-        return -1;
+        return tids ? trace__fail(err, "%s: cannot open: %s", path, strerror(e))
+                    : trace__fail(err, "%s: out of memory", path);
     }
     if (trace__import_begin(&im, path, opt, report, err) != 0) {
         fclose(f);

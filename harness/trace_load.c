@@ -2,6 +2,7 @@
 #include "trace_io.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,20 +19,16 @@ int trace__fail(struct trace_error *err, const char *fmt, ...)
     return -1;
 }
 
-FILE *trace__open_text(const char *path, struct trace_error *err)
+const char *trace__printable(char *buf, size_t len, const char *s, size_t n)
 {
-    FILE *f = fopen(path, "rb");
-    struct stat st;
-    if (!f) {
-        trace__fail(err, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        fclose(f);
-        trace__fail(err, "%s: is a directory, not a trace file", path);
-        return NULL;
-    }
-    return f;
+    size_t i = 0;
+    for (; i < n && s[i] && i + 4 < len; i++)
+        buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+    if (i < n && s[i])
+        memcpy(buf + i, "...", 4); /* the loop left room: i + 4 <= len */
+    else
+        buf[i] = '\0';
+    return buf;
 }
 
 static int ends_with(const char *s, size_t n, const char *suffix)
@@ -67,6 +64,16 @@ char *trace__default_name(const char *path)
     return strndup(base, n);
 }
 
+int trace__check_input(const char *path, struct trace_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return trace__fail(err, "%s: cannot open: %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return trace__fail(err, "%s: is a directory, not a trace", path);
+    return 0;
+}
+
 int trace_load(const char *path, const struct trace_load_options *opt, struct trace *out,
                struct trace_load_report *report, struct trace_error *err)
 {
@@ -78,7 +85,10 @@ int trace_load(const char *path, const struct trace_load_options *opt, struct tr
         report = &scratch;
     memset(report, 0, sizeof *report);
     memset(out, 0, sizeof *out);
-    switch (trace_format_from_path(path)) {
+    enum trace_format format = trace_format_from_path(path);
+    if (format != TRACE_FORMAT_UNKNOWN && trace__check_input(path, err) != 0)
+        return -1;
+    switch (format) {
     case TRACE_FORMAT_YAML:
         return trace__yaml_read(path, opt, out, report, err);
     case TRACE_FORMAT_BINARY:

@@ -12,6 +12,7 @@
  * so every "+" is an alloc; a failed malloc is logged with address "(nil)" and skipped. */
 #include "trace_io.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,9 +45,9 @@ int trace__mtrace_read(const char *path, const struct trace_load_options *opt, s
                        struct trace_load_report *report, struct trace_error *err)
 {
     struct trace__importer im;
-    FILE *f = trace__open_text(path, err);
+    FILE *f = fopen(path, "r");
     if (!f)
-        return -1;
+        return trace__fail(err, "%s: cannot open: %s", path, strerror(errno));
     if (trace__import_begin(&im, path, opt, report, err) != 0) {
         fclose(f);
         return -1;

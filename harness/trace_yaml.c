@@ -6,6 +6,8 @@
 #include "trace_io.h"
 #include "atomic_file.h"
 
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +29,6 @@ struct reader {
     struct trace_builder b;
     struct trace_validator v;
     char *name, *description;
-    char shown[48]; /* the current scalar as a message quotes it (shown()) */
 };
 
 /* libyaml marks count from 0; people count lines and columns from 1. */
@@ -101,17 +102,8 @@ static const char *scalar(const struct reader *r)
     return (const char *)r->ev.data.scalar.value;
 }
 
-/* The current scalar as quoted in a message: at most 40 bytes, control characters (a folded
- * line break, a tab) shown as '?', so the message stays one line whatever the input holds. */
-static const char *shown(struct reader *r)
-{
-    const unsigned char *s = r->ev.data.scalar.value;
-    size_t n = r->ev.data.scalar.length < 40 ? r->ev.data.scalar.length : 40, i;
-    for (i = 0; i < n && s[i]; i++)
-        r->shown[i] = s[i] < 0x20 || s[i] == 0x7f ? '?' : (char)s[i];
-    r->shown[i] = '\0';
-    return r->shown;
-}
+/* The current scalar, fit for a one-line message (at most 40 bytes, no control characters). */
+#define SHOWN(r) trace__printable((char[48]){0}, 48, scalar(r), 40)
 
 static const char *event_kind(yaml_event_type_t t)
 {
@@ -149,7 +141,7 @@ static int parse_uint(struct reader *r, const char *what, uint64_t max, uint64_t
                 break;
             }
             if (v >> 60)
-                return fail_at(r, r->ev.start_mark, "%s: %s is out of range", what, shown(r));
+                return fail_at(r, r->ev.start_mark, "%s: %s is out of range", what, SHOWN(r));
             v = v << 4 | d;
         }
     } else {
@@ -160,17 +152,17 @@ static int parse_uint(struct reader *r, const char *what, uint64_t max, uint64_t
                 break;
             }
             if (v > (UINT64_MAX - d) / 10)
-                return fail_at(r, r->ev.start_mark, "%s: %s is out of range", what, shown(r));
+                return fail_at(r, r->ev.start_mark, "%s: %s is out of range", what, SHOWN(r));
             v = v * 10 + d;
         }
     }
     if (!ok)
         return fail_at(r, r->ev.start_mark, "%s: expected an unsigned integer, got %s'%s'", what,
                        r->ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE ? "" : "the quoted string ",
-                       shown(r));
+                       SHOWN(r));
     if (v > max)
         return fail_at(r, r->ev.start_mark, "%s: %s is out of range (at most %llu)", what,
-                       shown(r), (unsigned long long)max);
+                       SHOWN(r), (unsigned long long)max);
     *out = v;
     return 0;
 }
@@ -181,7 +173,7 @@ static int parse_op(struct reader *r, enum trace_op *op)
         return fail_at(r, r->ev.start_mark,
                        "op: expected alloc, calloc, aligned, realloc or free, got %s%s%s",
                        r->ev.type == YAML_SCALAR_EVENT ? "'" : "",
-                       r->ev.type == YAML_SCALAR_EVENT ? shown(r) : event_kind(r->ev.type),
+                       r->ev.type == YAML_SCALAR_EVENT ? SHOWN(r) : event_kind(r->ev.type),
                        r->ev.type == YAML_SCALAR_EVENT ? "'" : "");
     return 0;
 }
@@ -230,7 +222,7 @@ static int read_mapping_event(struct reader *r, struct fields *f)
         if (!which)
             return fail_at(r, r->ev.start_mark,
                            "unknown event key '%s' (known: op, id, size, align, thread)",
-                           shown(r));
+                           SHOWN(r));
         if (f->have & which)
             return fail_at(r, r->ev.start_mark, "duplicate event key '%s'", scalar(r));
         f->have |= which;
@@ -244,21 +236,27 @@ static unsigned compact_arity(enum trace_op op)
     return op == TRACE_FREE ? 2 : op == TRACE_ALIGNED ? 4 : 3;
 }
 
+/* "[free, id]", "[aligned, id, size, align]", "[alloc, id, size]"... for messages. */
+static const char *compact_shape(enum trace_op op, char *buf, size_t len)
+{
+    snprintf(buf, len, "[%s, id%s]", trace_op_name(op),
+             op == TRACE_FREE ? "" : op == TRACE_ALIGNED ? ", size, align" : ", size");
+    return buf;
+}
+
 static int read_sequence_event(struct reader *r, struct fields *f, yaml_mark_t start)
 {
     static const unsigned order[] = {F_OP, F_ID, F_SIZE, F_ALIGN};
     unsigned n = 0;
+    char shape[40];
     for (;;) {
         if (next(r) != 0)
             return -1;
         if (r->ev.type == YAML_SEQUENCE_END_EVENT)
             break;
         if (n == 4 || (n >= 1 && n == compact_arity(f->op)))
-            return fail_at(r, r->ev.start_mark,
-                           "too many items: compact %s events are [%s]", trace_op_name(f->op),
-                           f->op == TRACE_FREE      ? "free, id"
-                           : f->op == TRACE_ALIGNED ? "aligned, id, size, align"
-                                                    : "op, id, size");
+            return fail_at(r, r->ev.start_mark, "too many items: a compact %s event is %s",
+                           trace_op_name(f->op), compact_shape(f->op, shape, sizeof shape));
         if (read_field(r, f, order[n]) != 0)
             return -1;
         f->have |= order[n++];
@@ -266,16 +264,9 @@ static int read_sequence_event(struct reader *r, struct fields *f, yaml_mark_t s
     if (n == 0)
         return fail_at(r, start, "empty event: expected [op, id, ...]");
     if (n < compact_arity(f->op))
-        return fail_at(r, start, "too few items: compact %s events are [%s]", trace_op_name(f->op),
-                       f->op == TRACE_FREE      ? "free, id"
-                       : f->op == TRACE_ALIGNED ? "aligned, id, size, align"
-                                                : "op, id, size");
+        return fail_at(r, start, "too few items: a compact %s event is %s", trace_op_name(f->op),
+                       compact_shape(f->op, shape, sizeof shape));
     return 0;
-}
-
-static int log2_exact(uint64_t v)
-{
-    return __builtin_ctzll(v);
 }
 
 /* Checks the fields, validates the event and keeps or drops it. */
@@ -305,7 +296,7 @@ static int finish_event(struct reader *r, const struct fields *f, yaml_mark_t st
                      "bad alignment: aligned of id %u with alignment %llu (not a power of two)",
                      ev.id, (unsigned long long)f->align);
         } else {
-            ev.align_log2 = (uint8_t)log2_exact(f->align);
+            ev.align_log2 = (uint8_t)__builtin_ctzll(f->align); /* a power of two: its log2 */
         }
     }
     if (problem < 0) {
@@ -395,7 +386,7 @@ static int read_document(struct reader *r)
             dup = have_events++;
         else
             return fail_at(r, key_mark, "unknown key '%s' (known: format, name, description, "
-                                        "events)", shown(r));
+                                        "events)", SHOWN(r));
         if (dup)
             return fail_at(r, key_mark, "duplicate key '%s'", key);
         char first = key[0]; /* the key's event is gone after next() */
@@ -430,9 +421,9 @@ int trace__yaml_read(const char *path, const struct trace_load_options *opt, str
                      struct trace_load_report *report, struct trace_error *err)
 {
     struct reader r = {.path = path, .opt = opt, .report = report, .err = err};
-    FILE *f = trace__open_text(path, err);
+    FILE *f = fopen(path, "rb");
     if (!f)
-        return -1;
+        return trace__fail(err, "%s: cannot open: %s", path, strerror(errno));
     if (!yaml_parser_initialize(&r.parser)) {
         fclose(f);
         return trace__fail(err, "%s: out of memory", path);

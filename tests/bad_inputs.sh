@@ -133,7 +133,7 @@ ok $? "one byte changed in record 150000 of 200000: checksum mismatch"
 for f in d.yaml d.alrt d.mtrace d.android.txt; do
     mkdir "$f"
     run "$bin" validate "$f"
-    refused_with "^allocreplay: $f: is a directory, not a trace file$"
+    refused_with "^allocreplay: $f: is a directory, not a trace$"
     ok $? "a directory named $f: exit 2, one line"
 done
 
