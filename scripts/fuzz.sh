@@ -26,14 +26,14 @@ fi
 
 export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-# The targets' scratch files (fuzz_common.c) go here, not to /dev/shm: libFuzzer exits without
-# running atexit handlers, so the script cleans up after them.
-export TMPDIR=$PWD/$build/tmp
-mkdir -p "$TMPDIR"
 status=0
 for t in "${targets[@]}"; do
   work=$build/corpus/$t findings=$build/findings/$t
-  mkdir -p "$work" "$findings"
+  # The target's scratch files (fuzz_common.c) go here, not to /dev/shm: libFuzzer exits without
+  # running atexit handlers, so the script cleans up after it. One directory per target, so
+  # that scripts running other targets at the same time keep theirs.
+  export TMPDIR=$PWD/$build/tmp/$t
+  mkdir -p "$work" "$findings" "$TMPDIR"
   cp -n tests/fuzz/corpus/"$t"/* "$work"/ 2>/dev/null
   [ -d tests/fuzz/regressions/"$t" ] && cp -n tests/fuzz/regressions/"$t"/* "$work"/ 2>/dev/null
   # The hostile inputs of tests/bad/ and tests/traces/bad/ are seeds too, by extension.
@@ -44,7 +44,7 @@ for t in "${targets[@]}"; do
   "$build/tests/fuzz/fuzz_$t" -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix="$findings/" -print_final_stats=1 "$work" >"$log" 2>&1
   rc=$?
-  rm -rf "$TMPDIR"/allocreplay-fuzz.*
+  rm -rf "$TMPDIR"
   grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::new_units_added|stat::peak_rss_mb)' "$log"
   grep -m1 -E '^#[0-9]+ +DONE +cov' "$log"
   if [ $rc -ne 0 ]; then
