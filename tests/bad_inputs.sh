@@ -135,6 +135,11 @@ for f in d.yaml d.alrt d.mtrace d.android.txt; do
     run "$bin" validate "$f"
     refused_with "^allocreplay: $f: is a directory, not a trace$"
     ok $? "a directory named $f: exit 2, one line"
+    if "$bin" run --help >/dev/null 2>&1; then
+        run "$bin" run "$f" -b null -o results
+        refused_with "^allocreplay: $f: is a directory, not a trace$" && [ ! -e results ]
+        ok $? "run on a directory named $f: exit 2, one line, no results directory"
+    fi
 done
 
 # Devices: /dev/zero read as each format, /dev/urandom as text.
