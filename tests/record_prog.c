@@ -5,6 +5,7 @@
  *   record_prog threads   4 threads with their own sizes, plus blocks freed by another thread
  *   record_prog fork      allocations before, in and after a forked child
  *   record_prog dlopen    dlopen of several libraries before and between allocations
+ *   record_prog fail      a few allocations, then exit status 3
  */
 #include "record_prog.h"
 
@@ -169,5 +170,9 @@ int main(int argc, char **argv)
         return forked();
     if (!strcmp(argv[1], "dlopen"))
         return dlopen_heavy();
+    if (!strcmp(argv[1], "fail")) {
+        exact();
+        return 3;
+    }
     return 2;
 }
