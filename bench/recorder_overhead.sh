@@ -38,18 +38,20 @@ best_seconds() {
   awk -v ns="$best" 'BEGIN { printf "%.4f", ns / 1e9 }'
 }
 
-# measure NAME CMD: prints "NAME plain recorded ratio events".
+# measure NAME CMD: prints wall times, the slowdown, and (hyperfine only) the ratio of CPU
+# time (user + system), which a busy shared machine disturbs less than wall time.
 measure() {
   local name=$1 cmd=$2
   local rec="ALLOCREPLAY_RECORD_DIR=$raw LD_PRELOAD=$so $cmd"
-  local plain recorded
+  local plain recorded cpu="n/a"
   if command -v hyperfine >/dev/null; then
     hyperfine --style none --warmup 1 --runs "$runs" --prepare "rm -f $raw/*" \
       --export-json "$work/$name.json" -n plain "$cmd" -n recorded "$rec" >/dev/null
-    read -r plain recorded < <("$python" - "$work/$name.json" <<'PY'
+    read -r plain recorded cpu < <("$python" - "$work/$name.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))["results"]
-print(r[0]["mean"], r[1]["mean"])
+cpu = [x["user"] + x["system"] for x in r]
+print(r[0]["mean"], r[1]["mean"], "%.2fx" % (cpu[1] / cpu[0]))
 PY
 )
   else
@@ -60,8 +62,8 @@ PY
   sh -c "$rec" >/dev/null 2>&1
   local bytes
   bytes=$(cat "$raw"/*.arraw | wc -c)
-  awk -v n="$name" -v p="$plain" -v r="$recorded" -v b="$bytes" \
-    'BEGIN { printf "%-8s plain %.3f s  recorded %.3f s  slowdown %.2fx  (%d events)\n", n, p, r, r / p, (b - 40) / 32 }'
+  awk -v n="$name" -v p="$plain" -v r="$recorded" -v b="$bytes" -v c="$cpu" \
+    'BEGIN { printf "%-8s plain %.3f s  recorded %.3f s  slowdown %.2fx  cpu %s  (%d events)\n", n, p, r, r / p, c, (b - 40) / 32 }'
 }
 
 echo "recorder overhead: $runs runs each, raw logs in $parent, $(nproc) CPUs, $(uname -r)"

@@ -137,9 +137,14 @@ static void write_all(const void *data, size_t len)
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
-            /* A full disk: stop recording rather than leave a log with holes in the middle
-             * of a thread's history. The import reports what it got. */
-            atomic_store(&g_state, ST_OFF);
+            /* A full file system, or a program that closed our descriptor: stop recording
+             * (the program goes on) rather than leave holes in a thread's history. */
+            static const char msg[] = "allocreplay recorder: cannot write the log: "
+                                      "recording stops here\n";
+            if (atomic_exchange(&g_state, ST_OFF) == ST_READY) {
+                ssize_t r = write(2, msg, sizeof msg - 1);
+                (void)r;
+            }
             return;
         }
         p += w;
@@ -182,6 +187,13 @@ static int open_log(void)
             continue;
         if (fd < 0)
             return -1;
+        /* Out of the way of the program's own descriptors: a program that closes and reopens
+         * low numbers must not end up sharing ours. */
+        int high = fcntl(fd, F_DUPFD_CLOEXEC, 900);
+        if (high >= 0) {
+            close(fd);
+            fd = high;
+        }
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         struct recorder_log_header h;
