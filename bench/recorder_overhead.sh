@@ -63,7 +63,7 @@ PY
   local bytes
   bytes=$(cat "$raw"/*.arraw | wc -c)
   awk -v n="$name" -v p="$plain" -v r="$recorded" -v b="$bytes" -v c="$cpu" \
-    'BEGIN { printf "%-8s plain %.3f s  recorded %.3f s  slowdown %.2fx  cpu %s  (%d events)\n", n, p, r, r / p, c, (b - 40) / 32 }'
+    'BEGIN { printf "%-8s plain %.3f s  recorded %.3f s  slowdown %.2fx  cpu %s  (raw log %.0f MB)\n", n, p, r, r / p, c, b / 1e6 }'
 }
 
 echo "recorder overhead: $runs runs each, raw logs in $parent, $(nproc) CPUs, $(uname -r)"

@@ -147,7 +147,7 @@ static int read_header(const char *path, struct recorder_log_header *h, struct t
     ssize_t n = read(fd, h, sizeof *h);
     close(fd);
     if (n != (ssize_t)sizeof *h || memcmp(h->magic, RECORDER_LOG_MAGIC, sizeof h->magic) != 0 ||
-        h->version != RECORDER_LOG_VERSION || h->record_size != sizeof(struct recorder_log_record)) {
+        h->version != RECORDER_LOG_VERSION) {
         set_err(err, "%s: not a recorder log of this version", path);
         return -1;
     }
@@ -388,6 +388,53 @@ static int release_live(struct importer *im, uint16_t thread)
     return rc;
 }
 
+/* Decodes the chunks of a mapped log (after its header) into an array of records. A chunk
+ * cut short by a failed last write ends the log: its records are counted as lost. */
+static int decode_log(struct importer *im, const char *path, const unsigned char *p, size_t len,
+                      struct recorder_log_record **out, size_t *n_out, struct trace_error *err)
+{
+    struct recorder_log_record *recs = NULL;
+    size_t n = 0, cap = 0, off = 0;
+    while (off + sizeof(struct recorder_log_chunk) <= len) {
+        struct recorder_log_chunk c;
+        memcpy(&c, p + off, sizeof c);
+        off += sizeof c;
+        if (c.bytes % 8 || c.bytes > len - off) {
+            im->rep->lost_records++;
+            break;
+        }
+        const uint64_t *w = (const uint64_t *)(const void *)(p + off);
+        size_t words = c.bytes / 8;
+        off += c.bytes;
+        for (size_t i = 0; i < words;) {
+            if (n == cap) {
+                cap = cap ? cap * 2 : 4096;
+                struct recorder_log_record *grown = realloc(recs, cap * sizeof *grown);
+                if (!grown) {
+                    free(recs);
+                    set_err(err, "%s: out of memory", path);
+                    return -1;
+                }
+                recs = grown;
+            }
+            unsigned used = recorder_log_decode(w + i, words - i, c.thread, &recs[n]);
+            if (!used) {
+                free(recs);
+                set_err(err, "%s: corrupt log (bad record at byte %zu)", path,
+                        sizeof(struct recorder_log_header) + off - c.bytes + i * 8);
+                return -1;
+            }
+            i += used;
+            n++;
+        }
+    }
+    if (off < len && off + sizeof(struct recorder_log_chunk) > len)
+        im->rep->lost_records++; /* a torn chunk header */
+    *out = recs;
+    *n_out = n;
+    return 0;
+}
+
 /* Imports one image: records ordered by seq through a direct-placement index (seq numbers
  * of an image are dense, so this is a linear-time sort). */
 static int import_file(struct importer *im, const char *path, int release_at_end,
@@ -402,10 +449,7 @@ static int import_file(struct importer *im, const char *path, int release_at_end
         return -1;
     }
     size_t len = (size_t)st.st_size, hdr = sizeof(struct recorder_log_header);
-    size_t n = (len - hdr) / sizeof(struct recorder_log_record);
-    if ((len - hdr) % sizeof(struct recorder_log_record))
-        im->rep->lost_records++; /* a torn last write */
-    if (n == 0) {
+    if (len <= hdr) {
         close(fd);
         return 0;
     }
@@ -415,8 +459,16 @@ static int import_file(struct importer *im, const char *path, int release_at_end
         set_err(err, "%s: %s", path, strerror(errno));
         return -1;
     }
-    const struct recorder_log_record *recs =
-        (const struct recorder_log_record *)(const void *)((const char *)map + hdr);
+    struct recorder_log_record *recs;
+    size_t n;
+    int decoded = decode_log(im, path, (const unsigned char *)map + hdr, len - hdr, &recs, &n, err);
+    munmap(map, len);
+    if (decoded != 0)
+        return -1;
+    if (n == 0) {
+        free(recs);
+        return 0;
+    }
     uint64_t lo = UINT64_MAX, hi = 0;
     for (size_t i = 0; i < n; i++) {
         if (recs[i].seq < lo)
@@ -471,7 +523,7 @@ static int import_file(struct importer *im, const char *path, int release_at_end
     rc = 0;
 out:
     free(order);
-    munmap(map, len);
+    free(recs);
     return rc;
 }
 

@@ -9,7 +9,7 @@
  * to the C library untouched.
  *
  * The hot path takes no lock: a thread-local state (initial-exec TLS, so reading it never
- * allocates), one relaxed atomic increment for the sequence number and a 32-byte store.
+ * allocates), one relaxed atomic increment for the sequence number and a 16- or 24-byte store.
  *
  * Hazards handled:
  * - dlsym itself calls calloc/malloc while we resolve the real functions: those calls are
@@ -45,16 +45,16 @@
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
-/* 8192 records of 32 bytes: one write(2) per 8192 events keeps the syscall cost negligible. */
-#define BUFFER_RECORDS 8192
+/* 256 KiB: one write(2) per ~12000 events keeps the syscall cost negligible. */
+#define BUFFER_WORDS 32768
 #define BOOT_SIZE (64 * 1024)
 
 enum state { ST_UNINIT, ST_INITIALIZING, ST_READY, ST_OFF };
 enum mode { MODE_NEW, MODE_BUFFERED, MODE_DIRECT };
 
 struct tstate {
-    struct recorder_log_record *buf;
-    uint32_t n, cap;
+    uint64_t *buf;        /* word 0: room for the chunk header; records from word 1 */
+    uint32_t n, cap;      /* record words used and available */
     uint32_t thread;
     uint8_t busy;         /* inside a hook: nested calls pass through unrecorded */
     uint8_t initializing; /* this thread runs init(): nested calls use the bootstrap buffer */
@@ -200,7 +200,6 @@ static int open_log(void)
         memset(&h, 0, sizeof h);
         memcpy(h.magic, RECORDER_LOG_MAGIC, sizeof h.magic);
         h.version = RECORDER_LOG_VERSION;
-        h.record_size = sizeof(struct recorder_log_record);
         h.pid = pid;
         h.ppid = (uint32_t)getppid();
         h.image = image;
@@ -214,10 +213,18 @@ static int open_log(void)
 
 /* --- per-thread buffers --- */
 
+/* Writes header + words as one chunk; buf[0] is the header's room. */
+static void write_chunk(uint64_t *buf, uint32_t words, uint32_t thread)
+{
+    struct recorder_log_chunk c = {thread, words * (uint32_t)sizeof *buf};
+    memcpy(buf, &c, sizeof c);
+    write_all(buf, sizeof c + c.bytes);
+}
+
 static void flush(struct tstate *t)
 {
     if (t->n > 0 && atomic_load_explicit(&g_state, memory_order_relaxed) == ST_READY)
-        write_all(t->buf, (size_t)t->n * sizeof *t->buf);
+        write_chunk(t->buf, t->n, t->thread);
     t->n = 0;
 }
 
@@ -237,7 +244,7 @@ static void retire(struct tstate *t)
 {
     flush(t);
     if (t->buf)
-        munmap(t->buf, BUFFER_RECORDS * sizeof *t->buf);
+        munmap(t->buf, BUFFER_WORDS * sizeof *t->buf);
     t->buf = NULL;
     t->cap = 0;
     t->mode = MODE_DIRECT;
@@ -253,26 +260,30 @@ static void on_thread_exit(void *arg)
     t->busy = was_busy;
 }
 
-/* Slow path of emit(): the first event of a thread, a full buffer, or a retired thread. */
-static bool make_room(struct tstate *t, const struct recorder_log_record *r)
+/* Slow path of emit(): the first event of a thread, a full buffer, or a retired thread.
+ * Returns true if the record is to go into the buffer, false if it was written here. */
+static bool make_room(struct tstate *t, uint64_t seq, unsigned op, unsigned align_log2,
+                      const void *addr, uint64_t size)
 {
     if (t->mode == MODE_BUFFERED) {
         flush(t);
         return true;
     }
     if (t->mode == MODE_DIRECT) {
+        uint64_t one[1 + RECORDER_LOG_MAX_WORDS];
+        uint32_t n = recorder_log_encode(one + 1, seq, op, align_log2, (uintptr_t)addr, size);
         if (atomic_load_explicit(&g_state, memory_order_relaxed) == ST_READY)
-            write_all(r, sizeof *r);
+            write_chunk(one, n, t->thread);
         return false;
     }
-    void *m = mmap(NULL, BUFFER_RECORDS * sizeof *t->buf, PROT_READ | PROT_WRITE,
+    void *m = mmap(NULL, BUFFER_WORDS * sizeof *t->buf, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED) {
         t->mode = MODE_DIRECT;
-        return make_room(t, r);
+        return make_room(t, seq, op, align_log2, addr, size);
     }
     t->buf = m;
-    t->cap = BUFFER_RECORDS;
+    t->cap = BUFFER_WORDS - 1;
     t->mode = MODE_BUFFERED;
     pthread_setspecific(g_key, t);
     pthread_mutex_lock(&g_registry_lock);
@@ -295,11 +306,10 @@ static inline void emit(struct tstate *t, uint8_t op, uint64_t seq, const void *
 {
     if (UNLIKELY(t->mode == MODE_NEW))
         t->thread = atomic_fetch_add_explicit(&g_threads, 1, memory_order_relaxed);
-    struct recorder_log_record r = {seq, (uint64_t)(uintptr_t)addr, size, t->thread, op,
-                                    align_log2, 0};
-    if (UNLIKELY(t->n == t->cap) && !make_room(t, &r))
+    if (UNLIKELY(t->cap - t->n < RECORDER_LOG_MAX_WORDS) &&
+        !make_room(t, seq, op, align_log2, addr, size))
         return;
-    t->buf[t->n++] = r;
+    t->n += recorder_log_encode(t->buf + 1 + t->n, seq, op, align_log2, (uintptr_t)addr, size);
 }
 
 /* --- initialisation --- */
@@ -337,7 +347,7 @@ static void atfork_child(void)
     pthread_mutex_init(&g_registry_lock, NULL);
     g_registry = NULL;
     if (t->buf)
-        munmap(t->buf, BUFFER_RECORDS * sizeof *t->buf);
+        munmap(t->buf, BUFFER_WORDS * sizeof *t->buf);
     t->buf = NULL;
     t->n = t->cap = 0;
     t->mode = MODE_NEW;
