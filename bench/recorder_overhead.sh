@@ -9,15 +9,15 @@
 # sqlite3 shell running an insert/index/sort script on an in-memory database. The recorded
 # run is the program with the preload library and its log directory set, exactly what
 # `allocreplay record` starts; the import into a trace happens after the program exits and
-# is reported separately. Timing: hyperfine when installed (mean of RUNS, one warm-up), else
-# the best of RUNS with date +%s%N.
+# is not part of it. Timing: bash's `time` on alternating runs, medians of RUNS pairs (on a
+# shared machine hyperfine's one-command-then-the-other blocks are skewed by load drift).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:-$here/../build}" && pwd)
 so=$build/harness/liballocreplay-record.so
 runs=${RUNS:-10}
 [ -f "$so" ] || { echo "recorder_overhead: $so not built (ninja -C $build)" >&2; exit 2; }
-python=$(command -v python3.11 || command -v python3)
+python=${PYTHON:-$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || command -v python3 )}
 command -v sqlite3 >/dev/null || { echo "recorder_overhead: sqlite3 not installed" >&2; exit 77; }
 
 parent=${RAW_PARENT:-/dev/shm}
@@ -26,46 +26,42 @@ raw=$(mktemp -d "$parent/allocreplay-overhead.XXXXXX")
 work=$(mktemp -d)
 trap 'rm -rf "$raw" "$work"' EXIT
 
-# mean_seconds CMD: wall seconds of CMD (best of $runs) when hyperfine is missing.
-best_seconds() {
-  local best="" t0 t1 d
-  for _ in $(seq "$runs"); do
-    rm -f "$raw"/*
-    t0=$(date +%s%N); sh -c "$1" >/dev/null 2>&1; t1=$(date +%s%N)
-    d=$((t1 - t0))
-    if [ -z "$best" ] || [ "$d" -lt "$best" ]; then best=$d; fi
-  done
-  awk -v ns="$best" 'BEGIN { printf "%.4f", ns / 1e9 }'
+# timed CMD: prints "wall user system" seconds of one run (bash's time keyword).
+timed() {
+  local TIMEFORMAT='%R %U %S'
+  { time sh -c "$1" >/dev/null 2>&1; } 2>&1
 }
 
-# measure NAME CMD: prints wall times, the slowdown, and (hyperfine only) the ratio of CPU
-# time (user + system), which a busy shared machine disturbs less than wall time.
+# median COLUMN FILE
+median() {
+  sort -g -k"$1","$1" "$2" | awk -v c="$1" '{ v[NR] = $c } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# measure NAME CMD: alternates unrecorded and recorded runs (so a load that drifts over the
+# minutes of the benchmark hits both alike), one warm-up pair first, then prints the medians
+# of wall time and of CPU time (user + system) and their ratios.
 measure() {
   local name=$1 cmd=$2
   local rec="ALLOCREPLAY_RECORD_DIR=$raw LD_PRELOAD=$so $cmd"
-  local plain recorded cpu="n/a"
-  if command -v hyperfine >/dev/null; then
-    hyperfine --style none --warmup 1 --runs "$runs" --prepare "rm -f $raw/*" \
-      --export-json "$work/$name.json" -n plain "$cmd" -n recorded "$rec" >/dev/null
-    read -r plain recorded cpu < <("$python" - "$work/$name.json" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))["results"]
-cpu = [x["user"] + x["system"] for x in r]
-print(r[0]["mean"], r[1]["mean"], "%.2fx" % (cpu[1] / cpu[0]))
-PY
-)
-  else
-    plain=$(best_seconds "$cmd")
-    recorded=$(best_seconds "$rec")
-  fi
+  : >"$work/$name.plain"
+  : >"$work/$name.rec"
+  timed "$cmd" >/dev/null
   rm -f "$raw"/*
-  sh -c "$rec" >/dev/null 2>&1
+  timed "$rec" >/dev/null
+  for _ in $(seq "$runs"); do
+    timed "$cmd" | awk '{ print $1, $2 + $3 }' >>"$work/$name.plain"
+    rm -f "$raw"/*
+    timed "$rec" | awk '{ print $1, $2 + $3 }' >>"$work/$name.rec"
+  done
   local bytes
   bytes=$(cat "$raw"/*.arraw | wc -c)
-  awk -v n="$name" -v p="$plain" -v r="$recorded" -v b="$bytes" -v c="$cpu" \
-    'BEGIN { printf "%-8s plain %.3f s  recorded %.3f s  slowdown %.2fx  cpu %s  (raw log %.0f MB)\n", n, p, r, r / p, c, b / 1e6 }'
+  rm -f "$raw"/*
+  awk -v n="$name" -v pw="$(median 1 "$work/$name.plain")" -v rw="$(median 1 "$work/$name.rec")" \
+      -v pc="$(median 2 "$work/$name.plain")" -v rc="$(median 2 "$work/$name.rec")" -v b="$bytes" \
+    'BEGIN { printf "%-7s wall %.3f -> %.3f s (%.2fx)   cpu %.3f -> %.3f s (%.2fx)   raw log %.0f MB\n",
+             n, pw, rw, rw / pw, pc, rc, rc / pc, b / 1e6 }'
 }
 
-echo "recorder overhead: $runs runs each, raw logs in $parent, $(nproc) CPUs, $(uname -r)"
+echo "recorder overhead: medians of $runs alternating runs, raw logs in $parent, $(nproc) CPUs, $(uname -r)"
 measure python "PYTHONMALLOC=malloc $python $here/workloads/json_roundtrip.py"
 measure sqlite "sqlite3 :memory: < $here/workloads/sqlite_mixed.sql"

@@ -109,7 +109,8 @@ static void exec_recorded(char **cmd, const char *so, const char *raw, int follo
     _exit(127);
 }
 
-/* The trace's description: "recorded from: CMD ARGS..." (shortened if long). */
+/* The trace's description: "recorded from: CMD ARGS..." on one line (a `python -c` program
+ * has newlines), shortened if long. */
 static void describe(char **cmd, char *out, size_t len)
 {
     size_t used = (size_t)snprintf(out, len, "recorded from:");
@@ -117,6 +118,9 @@ static void describe(char **cmd, char *out, size_t len)
         used += (size_t)snprintf(out + used, len - used, " %s", *a);
     if (used >= len && len > 4)
         memcpy(out + len - 4, "...", 4);
+    for (char *c = out; *c; c++)
+        if ((unsigned char)*c < ' ')
+            *c = ' ';
 }
 
 static char *trace_name(const char *path)
