@@ -329,6 +329,36 @@ static void *resolve(const char *name)
         memcpy(&(var), &f_, sizeof f_);                                                       \
     } while (0)
 
+/* The obsolete aligned allocators are missing from some C libraries (musl has no pvalloc):
+ * they are then served through posix_memalign, as the C library would. */
+static void *memalign_fallback(size_t align, size_t size)
+{
+    void *p;
+    size_t a = sizeof(void *);
+    while (a < align && a != 0)
+        a <<= 1; /* memalign rounds an alignment up to a power of two */
+    return a && real_posix_memalign(&p, a, size) == 0 ? p : NULL;
+}
+
+static void *valloc_fallback(size_t size)
+{
+    return memalign_fallback(g_page, size);
+}
+
+static void *pvalloc_fallback(size_t size)
+{
+    return memalign_fallback(g_page, size ? (size + g_page - 1) & ~(g_page - 1) : g_page);
+}
+
+#define RESOLVE_OR(var, name, fallback)                                                       \
+    do {                                                                                      \
+        void *f_ = dlsym(RTLD_NEXT, name);                                                    \
+        if (f_)                                                                               \
+            memcpy(&(var), &f_, sizeof f_);                                                   \
+        else                                                                                  \
+            (var) = (fallback);                                                               \
+    } while (0)
+
 static void atfork_prepare(void)
 {
     pthread_mutex_lock(&g_registry_lock);
@@ -403,11 +433,11 @@ static void init(struct tstate *t)
     RESOLVE(real_calloc, "calloc");
     RESOLVE(real_realloc, "realloc");
     RESOLVE(real_posix_memalign, "posix_memalign");
-    RESOLVE(real_aligned_alloc, "aligned_alloc");
-    RESOLVE(real_memalign, "memalign");
-    RESOLVE(real_valloc, "valloc");
-    RESOLVE(real_pvalloc, "pvalloc");
     g_page = (size_t)sysconf(_SC_PAGESIZE);
+    RESOLVE_OR(real_aligned_alloc, "aligned_alloc", memalign_fallback);
+    RESOLVE_OR(real_memalign, "memalign", memalign_fallback);
+    RESOLVE_OR(real_valloc, "valloc", valloc_fallback);
+    RESOLVE_OR(real_pvalloc, "pvalloc", pvalloc_fallback);
     t->initializing = 0;
     t->busy = 1; /* the handlers registered next may allocate */
     int s = decide_state();
