@@ -166,6 +166,13 @@ int cmd_record(int argc, char **argv)
         fprintf(stderr, "allocreplay record: %s: the output must end in .alrt or .yaml\n", out);
         return 2;
     }
+    /* Refuse an unwritable destination now, not after a long recording. */
+    char out_dir[PATH_MAX];
+    snprintf(out_dir, sizeof out_dir, "%s", out);
+    if (access(dirname(out_dir), W_OK) != 0) {
+        fprintf(stderr, "allocreplay record: %s: cannot write there: %s\n", out, strerror(errno));
+        return 2;
+    }
     char **cmd = argv + i;
     char so[PATH_MAX], raw[PATH_MAX];
     if (find_recorder(so, sizeof so) != 0) {

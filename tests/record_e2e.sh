@@ -30,6 +30,7 @@ check "summary counts both" grep -q "2 processes/images" "$tmp/out"
 check "a failing command: status 1, trace written" status_is 1 "$ar" record -o "$tmp/fail.alrt" -- "$prog" fail
 check "the failed command's trace validates" "$ar" validate "$tmp/fail.alrt"
 check "a command that cannot run: status 2" status_is 2 "$ar" record -o "$tmp/x.alrt" -- "$tmp/no-such-program"
+check "unwritable output: status 2 before running" status_is 2 "$ar" record -o "$tmp/no/such/dir/x.alrt" -- "$prog" exact
 check "missing -o: status 2" status_is 2 "$ar" record -- "$prog" exact
 check "--keep-raw keeps the logs" "$ar" record --keep-raw --raw-dir "$tmp" -o "$tmp/k.alrt" -- "$prog" exact
 check "raw log kept" sh -c "ls $tmp/allocreplay-record.*/*.arraw"
