@@ -309,14 +309,14 @@ static int add_traces(struct parser *p, struct campaign *c, const char *dir, con
         int rc;
         if (!pattern)
             return fail_at(p, item, "out of memory");
-        rc = glob(pattern, GLOB_ERR, NULL, &g);
+        rc = glob(pattern, 0, NULL, &g);
         free(pattern);
         if (rc == GLOB_NOMATCH)
             return fail_at(p, item, "'%s' matches no file (paths are relative to the campaign file)",
                            item->value);
         if (rc != 0)
-            return fail_at(p, item, "'%s': cannot read the directory: %s", item->value,
-                           rc == GLOB_NOSPACE ? "out of memory" : strerror(errno));
+            return fail_at(p, item, "'%s': %s", item->value,
+                           rc == GLOB_NOSPACE ? "out of memory" : "cannot read the directory");
         for (size_t k = 0; k < g.gl_pathc; k++)
             if (!contains(c->traces, c->n_traces, g.gl_pathv[k]) &&
                 push_string(&c->traces, &c->n_traces, g.gl_pathv[k])) {

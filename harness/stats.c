@@ -53,29 +53,23 @@ static int exact_p(const unsigned *rank2, size_t n, size_t n_a, unsigned obs2,
             for (size_t s = rank2[i]; s <= max_sum; s++)
                 ways[k * width + s] += ways[(k - 1) * width + s - rank2[i]];
 
-    /* The mean doubled rank sum is n_a * (n + 1); compare distances from it, doubled again
-     * so everything stays integral. */
+    /* The mean doubled rank sum is n_a * (n + 1), an integer like every doubled sum. */
     long mean2 = (long)(n_a * (n + 1));
-    long d_obs = labs(2 * (long)obs2 - mean2);
-    double total = 0, tail = 0, far = 0, largest = 0;
+    long d_obs = labs((long)obs2 - mean2);
+    double total = 0, tail = 0;
     for (size_t s = 0; s <= max_sum; s++) {
         double w = ways[n_a * width + s];
         if (w == 0)
             continue;
-        long d = labs(2 * (long)s - mean2);
+        long d = labs((long)s - mean2);
         total += w;
         if (d >= d_obs)
             tail += w;
-        if ((double)d > largest) {
-            largest = (double)d;
-            far = w;
-        } else if ((double)d == largest) {
-            far += w;
-        }
     }
     free(ways);
     out->p = tail / total;
-    out->p_min = far / total;
+    /* Without ties, only the two complete separations (U = 0 and U = n_a n_b) are that far. */
+    out->p_min = 2 / total;
     out->exact = 1;
     return 0;
 }
@@ -126,12 +120,13 @@ int stats_mann_whitney(const double *a, size_t n_a, const double *b, size_t n_b,
         double sd = sqrt(var);
         double dist = fabs(out->u_a - mu);
         out->exact = 0;
+        double sd_no_ties = sqrt(na * nb * (nn + 1) / 12);
+        out->p_min = erfc((mu - 0.5) / sd_no_ties / sqrt(2.0));
         if (sd == 0) {
-            out->p = out->p_min = 1; /* every value tied: no evidence either way */
+            out->p = 1; /* every value tied: no evidence either way */
         } else {
             double z = (dist - 0.5 > 0 ? dist - 0.5 : 0) / sd;
             out->p = erfc(z / sqrt(2.0));
-            out->p_min = erfc((mu - 0.5) / sd / sqrt(2.0));
         }
     }
     if (out->p > 1)
