@@ -16,7 +16,8 @@ struct mann_whitney {
     double u_a;   /* pairs (a, b) with a > b, ties counting 1/2 */
     double u_b;   /* n_a * n_b - u_a */
     double p;     /* two-sided p-value */
-    double p_min; /* the smallest two-sided p these sample sizes (and ties) can give */
+    double p_min; /* the smallest two-sided p these sample sizes can give (without ties):
+                   * above the significance level, the test cannot answer */
     int exact;    /* 1: exact permutation distribution; 0: normal approximation */
 };
 
