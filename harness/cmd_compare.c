@@ -63,9 +63,9 @@ static void judge(const struct agg_group *ga, const struct agg_group *gb, size_t
 static void put_ratio(FILE *f, double r)
 {
     if (isnan(r))
-        fputs("       -", f);
+        fputs("        -", f);
     else
-        fprintf(f, " %7.3f", r);
+        fprintf(f, " %8.3f", r);
 }
 
 static int write_csv(const char *path, const struct aggregate *A, const struct aggregate *B,
@@ -160,15 +160,18 @@ int cmd_compare(int argc, char **argv)
         const struct agg_group *gb = aggregate_find(&agg[1], ga->trace, ga->backend);
         if (!gb)
             continue;
-        if (!shown++)
-            printf("%-24s %-10s %5s  %-46s %-46s %s\n", "trace", "backend", "reps",
-                   "ns/event ratio  verdict", "p99 ratio  verdict", "peak RSS ratio  verdict");
+        if (!shown++) {
+            printf("%-24s %-10s %5s", "trace", "backend", "reps");
+            for (size_t m = 0; m < N_METRICS; m++)
+                printf(" %8s  %-*s", metrics[m].label, m + 1 < N_METRICS ? 37 : 0, "verdict");
+            putchar('\n');
+        }
         printf("%-24s %-10s %2zu/%-2zu", ga->trace, ga->backend, ga->n_ok, gb->n_ok);
         for (size_t m = 0; m < N_METRICS; m++) {
             struct verdict v;
             judge(ga, gb, m, &v);
             put_ratio(stdout, v.present ? v.ratio : NAN);
-            printf("  %-37s", v.text);
+            printf("  %-*s", m + 1 < N_METRICS ? 37 : 0, v.text);
         }
         putchar('\n');
     }

@@ -65,17 +65,19 @@ static const char style[] =
     "th,td{border:1px solid #ddd;padding:.3em .6em;text-align:right}"
     "th{background:#f4f4f4}td.l,th.l{text-align:left}"
     "pre{background:#f7f7f7;padding:1em;overflow-x:auto;font-size:.85em}"
-    ".bad{color:#b00020}";
+    ".bad{color:#b00020}"
+    ".grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(480px,1fr));gap:0 1.5em}";
 
 static void put_charts(FILE *out, const char *dir)
 {
     /* Fixed order, so the page reads the same way for every campaign. */
-    static const char *const groups[][2] = {
+    /* {pattern, caption, "grid" when the charts are narrow enough to sit side by side} */
+    static const char *const groups[][3] = {
         {"throughput.png", "Throughput: median over repetitions, whiskers from the slowest to "
-                           "the fastest run."},
-        {"latency-*.png", "Latency percentiles of each backend (log scale)."},
-        {"memory-*.png", "Live bytes, backend footprint and resident set over the replay."},
-        {"fragmentation.png", "Fragmentation: internal and Johnstone & Wilson #3 and #4."},
+                           "the fastest run.", ""},
+        {"latency-*.png", "Latency percentiles of each backend (log scale).", "grid"},
+        {"memory-*.png", "Live bytes, backend footprint and resident set over the replay.", ""},
+        {"fragmentation.png", "Fragmentation: internal and Johnstone & Wilson #3 and #4.", ""},
     };
     int any = 0;
     fputs("<h2 id=\"charts\">Charts</h2>\n", out);
@@ -85,6 +87,8 @@ static void put_charts(FILE *out, const char *dir)
         snprintf(pattern, sizeof pattern, "%s/plots/%s", dir, groups[g][0]);
         if (glob(pattern, 0, NULL, &gl) != 0)
             continue;
+        if (*groups[g][2])
+            fputs("<div class=\"grid\">\n", out);
         for (size_t i = 0; i < gl.gl_pathc; i++) {
             const char *base = strrchr(gl.gl_pathv[i], '/') + 1;
             fputs("<figure><img class=\"chart\" alt=\"", out);
@@ -98,6 +102,8 @@ static void put_charts(FILE *out, const char *dir)
             put_html(out, base);
             fputs(", also as SVG)</figcaption></figure>\n", out);
         }
+        if (*groups[g][2])
+            fputs("</div>\n", out);
         globfree(&gl);
     }
     if (!any)
@@ -230,8 +236,8 @@ int report_write(const char *dir, char *err, size_t err_len)
           "<code>latency.csv</code>, memory over time in <code>timeline.csv</code>; metric "
           "definitions in <code>docs/metrics.md</code>.</p>\n",
           af.f);
-    put_charts(af.f, dir);
     put_table(af.f, &a);
+    put_charts(af.f, dir);
     aggregate_free(&a);
     if (put_failures(af.f, dir, err, err_len)) {
         atomic_file_abort(&af);
