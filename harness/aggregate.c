@@ -112,20 +112,20 @@ int aggregate_load(struct aggregate *a, const char *dir, char *err, size_t err_l
 
     memset(a, 0, sizeof *a);
     snprintf(path, sizeof path, "%s/summary.csv", dir);
-    if (csv_open(&r, path, err, err_len))
+    if (csv_reader_open(&r, path, err, err_len))
         return -1;
     for (int c = 0; c < AGG_N_COLUMNS; c++)
-        idx[c] = csv_column(&r, columns[c].name);
+        idx[c] = csv_reader_column(&r, columns[c].name);
     if (idx[AGG_COL_trace] < 0 || idx[AGG_COL_backend] < 0 || idx[AGG_COL_status] < 0) {
         snprintf(err, err_len, "%s: not a summary.csv (no trace, backend or status column)", path);
         goto fail;
     }
-    while ((rc = csv_next(&r, err, err_len)) == 1) {
-        struct agg_group *g = find_or_add(a, csv_field(&r, idx[AGG_COL_trace]),
-                                          csv_field(&r, idx[AGG_COL_backend]));
+    while ((rc = csv_reader_next(&r, err, err_len)) == 1) {
+        struct agg_group *g = find_or_add(a, csv_reader_field(&r, idx[AGG_COL_trace]),
+                                          csv_reader_field(&r, idx[AGG_COL_backend]));
         if (!g)
             goto oom;
-        if (strcmp(csv_field(&r, idx[AGG_COL_status]), "ok")) {
+        if (strcmp(csv_reader_field(&r, idx[AGG_COL_status]), "ok")) {
             g->n_failed++;
             continue;
         }
@@ -135,10 +135,10 @@ int aggregate_load(struct aggregate *a, const char *dir, char *err, size_t err_l
             int pr;
             if (!aggregate_is_metric(c) || idx[c] < 0)
                 continue;
-            pr = parse_number(csv_field(&r, idx[c]), &v);
+            pr = parse_number(csv_reader_field(&r, idx[c]), &v);
             if (pr < 0) {
                 snprintf(err, err_len, "%s:%lu: %s: not a number: '%s'", path, r.line,
-                         columns[c].name, csv_field(&r, idx[c]));
+                         columns[c].name, csv_reader_field(&r, idx[c]));
                 goto fail;
             }
             if (pr == 0 && add_sample(&g->samples[c], v))
@@ -147,7 +147,7 @@ int aggregate_load(struct aggregate *a, const char *dir, char *err, size_t err_l
     }
     if (rc < 0)
         goto fail;
-    csv_close(&r);
+    csv_reader_close(&r);
     for (size_t i = 0; i < a->n_groups; i++)
         if (compute(&a->group[i])) {
             snprintf(err, err_len, "%s: out of memory", path);
@@ -158,7 +158,7 @@ int aggregate_load(struct aggregate *a, const char *dir, char *err, size_t err_l
 oom:
     snprintf(err, err_len, "%s: out of memory", path);
 fail:
-    csv_close(&r);
+    csv_reader_close(&r);
     aggregate_free(a);
     return -1;
 }

@@ -282,17 +282,37 @@ static int contains(char *const *arr, size_t n, const char *s)
     return 0;
 }
 
-/* DIR/REL, or REL itself when it is absolute or DIR is ".". Caller frees. */
+/* DIR/REL, or REL itself when it is absolute or DIR is ".". Leading "../" of REL cancel
+ * trailing components of DIR ("campaigns" + "../traces/x" is "traces/x"), so the paths the
+ * results name stay short; this is lexical, as a user reads them. Caller frees. */
 static char *resolve(const char *dir, const char *rel)
 {
-    size_t n = strlen(dir) + strlen(rel) + 2;
+    size_t n = strlen(dir) + strlen(rel) + 3;
     char *s = malloc(n);
     if (!s)
         return NULL;
-    if (rel[0] == '/' || !strcmp(dir, "."))
+    if (rel[0] == '/') {
+        snprintf(s, n, "%s", rel);
+        return s;
+    }
+    snprintf(s, n, "%s", dir);
+    while (!strncmp(rel, "../", 3) && strcmp(s, ".") && strcmp(s, "/")) {
+        char *slash = strrchr(s, '/');
+        const char *last = slash ? slash + 1 : s;
+        if (!strcmp(last, "..") || !strcmp(last, "."))
+            break;
+        if (slash == s)
+            s[1] = '\0'; /* "/x" -> "/" */
+        else if (slash)
+            *slash = '\0';
+        else
+            strcpy(s, ".");
+        rel += 3;
+    }
+    if (!strcmp(s, "."))
         snprintf(s, n, "%s", rel);
     else
-        snprintf(s, n, "%s/%s", dir, rel);
+        snprintf(s + strlen(s), n - strlen(s), "%s%s", s[strlen(s) - 1] == '/' ? "" : "/", rel);
     return s;
 }
 

@@ -114,7 +114,7 @@ oom:
     return -1;
 }
 
-int csv_open(struct csv_reader *r, const char *path, char *err, size_t err_len)
+int csv_reader_open(struct csv_reader *r, const char *path, char *err, size_t err_len)
 {
     memset(r, 0, sizeof *r);
     r->next_line = 1;
@@ -122,14 +122,14 @@ int csv_open(struct csv_reader *r, const char *path, char *err, size_t err_len)
     r->f = fopen(path, "r");
     if (!r->path || !r->f) {
         snprintf(err, err_len, "%s: cannot open: %s", path, r->path ? strerror(errno) : "out of memory");
-        csv_close(r);
+        csv_reader_close(r);
         return -1;
     }
     int rc = read_record(r, err, err_len);
     if (rc <= 0) {
         if (rc == 0)
             snprintf(err, err_len, "%s: empty file (no header row)", path);
-        csv_close(r);
+        csv_reader_close(r);
         return -1;
     }
     r->header = calloc(r->n_fields, sizeof *r->header);
@@ -142,11 +142,11 @@ int csv_open(struct csv_reader *r, const char *path, char *err, size_t err_len)
     return 0;
 oom:
     snprintf(err, err_len, "%s: out of memory", path);
-    csv_close(r);
+    csv_reader_close(r);
     return -1;
 }
 
-int csv_next(struct csv_reader *r, char *err, size_t err_len)
+int csv_reader_next(struct csv_reader *r, char *err, size_t err_len)
 {
     int rc;
     /* Blank lines (a trailing newline, a hand-edited file) are not records. */
@@ -155,7 +155,7 @@ int csv_next(struct csv_reader *r, char *err, size_t err_len)
     return rc;
 }
 
-int csv_column(const struct csv_reader *r, const char *name)
+int csv_reader_column(const struct csv_reader *r, const char *name)
 {
     for (size_t i = 0; i < r->n_header; i++)
         if (!strcmp(r->header[i], name))
@@ -163,14 +163,14 @@ int csv_column(const struct csv_reader *r, const char *name)
     return -1;
 }
 
-const char *csv_field(const struct csv_reader *r, int col)
+const char *csv_reader_field(const struct csv_reader *r, int col)
 {
     if (col < 0 || (size_t)col >= r->n_fields)
         return "";
     return r->buf + r->start[col];
 }
 
-void csv_close(struct csv_reader *r)
+void csv_reader_close(struct csv_reader *r)
 {
     if (r->f)
         fclose(r->f);

@@ -23,20 +23,20 @@ struct csv_reader {
 
 /* Opens PATH and reads its header row. Returns 0, or -1 with a one-line reason in err
  * ("PATH: cannot open: ...", "PATH: empty file"). */
-int csv_open(struct csv_reader *r, const char *path, char *err, size_t err_len);
+int csv_reader_open(struct csv_reader *r, const char *path, char *err, size_t err_len);
 
 /* Reads the next record. Returns 1 for a record, 0 at end of file, -1 with err on a malformed
  * record ("PATH:LINE: unterminated quoted field") or a read error. A record with a different
  * number of fields than the header is accepted: missing fields read as "". */
-int csv_next(struct csv_reader *r, char *err, size_t err_len);
+int csv_reader_next(struct csv_reader *r, char *err, size_t err_len);
 
 /* The index of the header column NAME, or -1. */
-int csv_column(const struct csv_reader *r, const char *name);
+int csv_reader_column(const struct csv_reader *r, const char *name);
 
 /* Field COL of the current record; "" when col < 0 or the record is shorter. */
-const char *csv_field(const struct csv_reader *r, int col);
+const char *csv_reader_field(const struct csv_reader *r, int col);
 
-void csv_close(struct csv_reader *r);
+void csv_reader_close(struct csv_reader *r);
 
 /* Writes S as one CSV field, quoted only when it has to be. */
 void csv_put_field(FILE *f, const char *s);

@@ -433,38 +433,38 @@ static int read_timeline(struct plotter *p, struct timeline *tl)
     snprintf(path, sizeof path, "%s/timeline.csv", p->dir);
     if (access(path, F_OK) != 0)
         return 0;
-    if (csv_open(&r, path, p->err, p->err_len))
+    if (csv_reader_open(&r, path, p->err, p->err_len))
         return -1;
-    int c_trace = csv_column(&r, "trace"), c_backend = csv_column(&r, "backend");
-    int c_rep = csv_column(&r, "rep"), c_num[4] = {csv_column(&r, "event"),
-        csv_column(&r, "live_bytes"), csv_column(&r, "footprint_bytes"), csv_column(&r, "rss_bytes")};
+    int c_trace = csv_reader_column(&r, "trace"), c_backend = csv_reader_column(&r, "backend");
+    int c_rep = csv_reader_column(&r, "rep"), c_num[4] = {csv_reader_column(&r, "event"),
+        csv_reader_column(&r, "live_bytes"), csv_reader_column(&r, "footprint_bytes"), csv_reader_column(&r, "rss_bytes")};
     if (c_trace < 0 || c_backend < 0 || c_rep < 0 || c_num[0] < 0) {
-        csv_close(&r);
+        csv_reader_close(&r);
         return failf(p, "%s: not a timeline.csv (no trace, backend, rep or event column)", path);
     }
-    while ((rc = csv_next(&r, p->err, p->err_len)) == 1) {
+    while ((rc = csv_reader_next(&r, p->err, p->err_len)) == 1) {
         int later_rep = 0;
-        struct series *s = series_for(tl, csv_field(&r, c_trace), csv_field(&r, c_backend),
-                                      csv_field(&r, c_rep), &later_rep);
+        struct series *s = series_for(tl, csv_reader_field(&r, c_trace), csv_reader_field(&r, c_backend),
+                                      csv_reader_field(&r, c_rep), &later_rep);
         if (later_rep)
             continue;
         if (!s || s->n == s->cap) {
             size_t cap = s->cap ? 2 * s->cap : 256;
             double *g = s ? realloc(s->v, cap * 4 * sizeof *g) : NULL;
             if (!g) {
-                csv_close(&r);
+                csv_reader_close(&r);
                 return failf(p, "%s: out of memory", path);
             }
             s->v = g;
             s->cap = cap;
         }
         for (int k = 0; k < 4; k++) {
-            const char *field = csv_field(&r, c_num[k]);
+            const char *field = csv_reader_field(&r, c_num[k]);
             s->v[4 * s->n + (size_t)k] = *field ? strtod(field, NULL) : -1;
         }
         s->n++;
     }
-    csv_close(&r);
+    csv_reader_close(&r);
     return rc < 0 ? -1 : 0;
 }
 

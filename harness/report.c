@@ -164,29 +164,29 @@ static int put_failures(FILE *out, const char *dir, char *err, size_t err_len)
     struct csv_reader r;
     int rc, n = 0;
     snprintf(path, sizeof path, "%s/summary.csv", dir);
-    if (csv_open(&r, path, err, err_len))
+    if (csv_reader_open(&r, path, err, err_len))
         return -1;
-    int ct = csv_column(&r, "trace"), cb = csv_column(&r, "backend");
-    int cr = csv_column(&r, "rep"), cs = csv_column(&r, "status");
+    int ct = csv_reader_column(&r, "trace"), cb = csv_reader_column(&r, "backend");
+    int cr = csv_reader_column(&r, "rep"), cs = csv_reader_column(&r, "status");
     fputs("<h2 id=\"failures\">Failed cells</h2>\n", out);
-    while ((rc = csv_next(&r, err, err_len)) == 1) {
-        if (!strcmp(csv_field(&r, cs), "ok"))
+    while ((rc = csv_reader_next(&r, err, err_len)) == 1) {
+        if (!strcmp(csv_reader_field(&r, cs), "ok"))
             continue;
         if (!n++)
             fputs("<table><tr><th class=\"l\">trace</th><th class=\"l\">backend</th><th>rep</th>"
                   "<th class=\"l\">status</th></tr>\n",
                   out);
         fputs("<tr><td class=\"l\">", out);
-        put_html(out, csv_field(&r, ct));
+        put_html(out, csv_reader_field(&r, ct));
         fputs("</td><td class=\"l\">", out);
-        put_html(out, csv_field(&r, cb));
+        put_html(out, csv_reader_field(&r, cb));
         fputs("</td><td>", out);
-        put_html(out, csv_field(&r, cr));
+        put_html(out, csv_reader_field(&r, cr));
         fputs("</td><td class=\"l bad\">", out);
-        put_html(out, csv_field(&r, cs));
+        put_html(out, csv_reader_field(&r, cs));
         fputs("</td></tr>\n", out);
     }
-    csv_close(&r);
+    csv_reader_close(&r);
     fputs(n ? "</table>\n" : "<p>None: every cell succeeded.</p>\n", out);
     return rc < 0 ? -1 : 0;
 }

@@ -92,6 +92,22 @@ int main(void)
     if (rc == 0)
         campaign_free(&c);
 
+    /* "../" cancels components of the file's directory, lexically. */
+    char sub[200], subfile[220];
+    snprintf(sub, sizeof sub, "%s/sub", dir);
+    snprintf(subfile, sizeof subfile, "%s/c.yaml", sub);
+    mkdir(sub, 0777);
+    put(subfile, "traces: ../t.yaml\nbackends: sgi\noutput: ../../out/\n");
+    rc = campaign_load(&c, subfile, err, sizeof err);
+    snprintf(path, sizeof path, "%s/t.yaml", dir);
+    TAP_OK(rc == 0 && !strcmp(c.traces[0], path) && !strcmp(c.output, "/tmp/out/"),
+           "'../' resolved against the campaign file's directory (%s, %s)", rc ? err : c.traces[0],
+           rc ? "" : c.output);
+    if (rc == 0)
+        campaign_free(&c);
+    unlink(subfile);
+    rmdir(sub);
+
     expect_error("traces: [t.yaml]\nbackends: [sgi]\ncolour: blue\n",
                  "3:1: unknown key 'colour' (known: name, traces, backends, optional_backends, "
                  "repetitions, warmup, options, output, charts)",

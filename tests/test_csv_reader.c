@@ -28,32 +28,32 @@ int main(void)
                "short\n"
                "\n"
                "last,x,\"\"");
-    TAP_OK(csv_open(&r, path, err, sizeof err) == 0, "opens and reads the header");
-    TAP_OK(csv_column(&r, "backend") == 1 && csv_column(&r, "note") == 2, "header lookup");
-    TAP_OK(csv_column(&r, "nope") == -1, "unknown column is -1");
-    TAP_OK(csv_next(&r, err, sizeof err) == 1 && !strcmp(csv_field(&r, 2), "plain") && r.line == 2,
+    TAP_OK(csv_reader_open(&r, path, err, sizeof err) == 0, "opens and reads the header");
+    TAP_OK(csv_reader_column(&r, "backend") == 1 && csv_reader_column(&r, "note") == 2, "header lookup");
+    TAP_OK(csv_reader_column(&r, "nope") == -1, "unknown column is -1");
+    TAP_OK(csv_reader_next(&r, err, sizeof err) == 1 && !strcmp(csv_reader_field(&r, 2), "plain") && r.line == 2,
            "plain record on line 2");
-    TAP_OK(csv_next(&r, err, sizeof err) == 1, "quoted record");
-    TAP_OK(!strcmp(csv_field(&r, 0), "b,c"), "embedded comma");
-    TAP_OK(!strcmp(csv_field(&r, 1), "say \"hi\""), "doubled quotes");
-    TAP_OK(!strcmp(csv_field(&r, 2), "two\nlines"), "embedded line break");
-    TAP_OK(csv_next(&r, err, sizeof err) == 1 && !strcmp(csv_field(&r, 0), "short") &&
-               !strcmp(csv_field(&r, 2), "") && r.line == 5,
+    TAP_OK(csv_reader_next(&r, err, sizeof err) == 1, "quoted record");
+    TAP_OK(!strcmp(csv_reader_field(&r, 0), "b,c"), "embedded comma");
+    TAP_OK(!strcmp(csv_reader_field(&r, 1), "say \"hi\""), "doubled quotes");
+    TAP_OK(!strcmp(csv_reader_field(&r, 2), "two\nlines"), "embedded line break");
+    TAP_OK(csv_reader_next(&r, err, sizeof err) == 1 && !strcmp(csv_reader_field(&r, 0), "short") &&
+               !strcmp(csv_reader_field(&r, 2), "") && r.line == 5,
            "short record on line 5 (after a two-line record); missing fields are empty");
-    TAP_OK(csv_next(&r, err, sizeof err) == 1 && !strcmp(csv_field(&r, 0), "last") &&
-               !strcmp(csv_field(&r, 2), ""),
+    TAP_OK(csv_reader_next(&r, err, sizeof err) == 1 && !strcmp(csv_reader_field(&r, 0), "last") &&
+               !strcmp(csv_reader_field(&r, 2), ""),
            "blank line skipped; last record without a final newline");
-    TAP_OK(csv_next(&r, err, sizeof err) == 0, "end of file");
-    csv_close(&r);
+    TAP_OK(csv_reader_next(&r, err, sizeof err) == 0, "end of file");
+    csv_reader_close(&r);
 
     write_file("a,b\n1,\"open\n");
-    csv_open(&r, path, err, sizeof err);
-    TAP_OK(csv_next(&r, err, sizeof err) == -1 && strstr(err, ":2: unterminated quoted field"),
+    csv_reader_open(&r, path, err, sizeof err);
+    TAP_OK(csv_reader_next(&r, err, sizeof err) == -1 && strstr(err, ":2: unterminated quoted field"),
            "unterminated quote names its line (%s)", err);
-    csv_close(&r);
+    csv_reader_close(&r);
 
     write_file("");
-    TAP_OK(csv_open(&r, path, err, sizeof err) == -1 && strstr(err, "empty file"),
+    TAP_OK(csv_reader_open(&r, path, err, sizeof err) == -1 && strstr(err, "empty file"),
            "empty file refused");
 
     /* The writer quotes only when needed, and the reader gets the same text back. */
@@ -65,12 +65,12 @@ int main(void)
         fputs(i == 4 ? "x\n" : "\n", f); /* "x" keeps the empty value from being a blank line */
     }
     fclose(f);
-    csv_open(&r, path, err, sizeof err);
+    csv_reader_open(&r, path, err, sizeof err);
     int same = 1;
     for (size_t i = 0; i < 4; i++)
-        same &= csv_next(&r, err, sizeof err) == 1 && !strcmp(csv_field(&r, 0), values[i]);
+        same &= csv_reader_next(&r, err, sizeof err) == 1 && !strcmp(csv_reader_field(&r, 0), values[i]);
     TAP_OK(same, "csv_put_field round-trips through the reader");
-    csv_close(&r);
+    csv_reader_close(&r);
     unlink(path);
     return tap_done();
 }
