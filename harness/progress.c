@@ -63,12 +63,13 @@ void progress_update(void *user, const struct cell_progress *cp)
 
     char line[512], bar[32];
     unsigned width = terminal_width(p->out), filled;
-    const unsigned bar_len = 20;
+    const unsigned bar_len = 16;
     filled = cp->total ? (unsigned)(bar_len * cp->done / cp->total) : bar_len;
     for (unsigned i = 0; i < bar_len; i++)
         bar[i] = i < filled ? '#' : '.';
     bar[bar_len] = '\0';
-    int n = snprintf(line, sizeof line, "[%s] %zu/%zu  %s elapsed, ~%s left  %s %s #%u%s", bar,
+    /* The runner reports a cell when it ends: the name shown is the cell just finished. */
+    int n = snprintf(line, sizeof line, "[%s] %zu/%zu %s, ~%s left | %s/%s #%u%s", bar,
                      cp->done, cp->total, el, eta, cp->trace, cp->backend, cp->rep,
                      cp->failed ? " FAILED" : "");
     /* Never wrap: a wrapped line cannot be redrawn in place with \r. */
