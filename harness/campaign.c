@@ -360,6 +360,13 @@ static int add_backends(struct parser *p, struct campaign *c, const struct node 
             return fail_at(p, item, "backend '%s' is listed twice", item->value);
         if (push_string(arr, count, item->value))
             return fail_at(p, item, "out of memory");
+        if (arr == &c->backends) {
+            struct campaign_where *w = realloc(c->backend_where, *count * sizeof *w);
+            if (!w)
+                return fail_at(p, item, "out of memory");
+            c->backend_where = w;
+            w[*count - 1] = (struct campaign_where){item->line, item->column};
+        }
     }
     return 0;
 }
@@ -602,6 +609,7 @@ void campaign_free(struct campaign *c)
     free(c->name);
     free_list(c->traces, c->n_traces);
     free_list(c->backends, c->n_backends);
+    free(c->backend_where);
     free_list(c->optional_backends, c->n_optional_backends);
     free(c->output);
     memset(c, 0, sizeof *c);

@@ -24,6 +24,9 @@ struct campaign {
     size_t n_traces;
     char **backends;           /* must all exist in this build */
     size_t n_backends;
+    struct campaign_where {
+        unsigned long line, column;
+    } *backend_where;          /* where each of backends[] is written, for messages */
     char **optional_backends;  /* run when this build has them, skipped with a note if not */
     size_t n_optional_backends;
     unsigned repetitions;      /* default 5 */
