@@ -1,14 +1,14 @@
 #!/bin/sh
 # report.html opened in headless Chromium: the page renders and every chart on it is a loaded
 # image. A copy of the page gets a small script that counts the images that decoded (the report
-# itself has no script); --dump-dom prints the DOM after the load event. Skipped (77) without
+# itself has no script); --dump-dom prints the DOM after the load event. Skipped without
 # chromium or gnuplot.
 set -eu
 exe=$1
 here=$(cd "$(dirname "$0")" && pwd)
-command -v gnuplot >/dev/null 2>&1 || { echo "1..0 # SKIP gnuplot not installed"; exit 77; }
+command -v gnuplot >/dev/null 2>&1 || { echo "1..0 # SKIP gnuplot not installed"; exit 0; }  # a TAP skip (meson 1.0 reads exit 77 under TAP as an error)
 chromium=$(command -v chromium || command -v chromium-browser || true)
-[ -n "$chromium" ] || { echo "1..0 # SKIP chromium not installed"; exit 77; }
+[ -n "$chromium" ] || { echo "1..0 # SKIP chromium not installed"; exit 0; }  # a TAP skip (meson 1.0 reads exit 77 under TAP as an error)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "not ok - $*"; exit 1; }
