@@ -373,14 +373,6 @@ static int add_backends(struct parser *p, struct campaign *c, const struct node 
 
 static const char *const chart_names[] = {"throughput", "latency", "memory", "fragmentation"};
 
-const char *campaign_chart_name(unsigned bit)
-{
-    for (unsigned i = 0; i < sizeof chart_names / sizeof chart_names[0]; i++)
-        if (bit == 1u << i)
-            return chart_names[i];
-    return "?";
-}
-
 static int get_charts(struct parser *p, struct campaign *c, const struct node *n)
 {
     if (check_list(p, n, "charts"))

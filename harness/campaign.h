@@ -42,7 +42,4 @@ int campaign_load(struct campaign *c, const char *path, char *err, size_t err_le
 
 void campaign_free(struct campaign *c);
 
-/* The chart names, in enum order, for docs and messages. */
-const char *campaign_chart_name(unsigned bit);
-
 #endif

@@ -266,7 +266,7 @@ static void put_header(FILE *f, const char *label, struct names *backends, const
 
 static int chart_throughput(struct plotter *p)
 {
-    char path[4300], vars[4500];
+    char path[4300];
     FILE *f = open_data(p, "throughput.dat", path, sizeof path);
     if (!f)
         return -1;
@@ -291,9 +291,9 @@ static int chart_throughput(struct plotter *p)
     sb_var(&v, "data", path);
     sb_var(&v, "reps", p->reps);
     sb_num(&v, "nb", p->backends.n);
-    snprintf(vars, sizeof vars, "%s", v.oom ? "" : v.s);
+    int rc = v.oom ? failf(p, "out of memory") : run_gnuplot(p, "throughput.gp", v.s, "throughput");
     free(v.s);
-    return run_gnuplot(p, "throughput.gp", vars, "throughput");
+    return rc;
 }
 
 static int chart_latency(struct plotter *p, size_t t)
@@ -541,15 +541,24 @@ static void describe_reps(struct plotter *p)
         snprintf(p->reps, sizeof p->reps, "%zu-%zu repetitions", lo, hi);
 }
 
-static int remove_tmp_dir(const char *dir)
+/* Empties and removes the temporary directory; its files are the data files written above
+ * (named after the traces) and gnuplot's stderr. */
+static void remove_tmp_dir(struct plotter *p)
 {
-    char cmd_path[4300];
-    static const char *const files[] = {"throughput.dat", "fragmentation.dat", "gnuplot.err"};
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        snprintf(cmd_path, sizeof cmd_path, "%s/%s", dir, files[i]);
-        unlink(cmd_path);
+    static const char *const fixed[] = {"throughput.dat", "fragmentation.dat", "gnuplot.err"};
+    char f[4400], s[256];
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+        snprintf(f, sizeof f, "%s/%s", p->tmp, fixed[i]);
+        unlink(f);
     }
-    return rmdir(dir);
+    for (size_t t = 0; t < p->traces.n; t++) {
+        slug(s, sizeof s, p->traces.v[t]);
+        snprintf(f, sizeof f, "%s/latency-%s.dat", p->tmp, s);
+        unlink(f);
+        snprintf(f, sizeof f, "%s/memory-%s.dat", p->tmp, s);
+        unlink(f);
+    }
+    rmdir(p->tmp);
 }
 
 int plot_results(const char *dir, unsigned charts, char *err, size_t err_len)
@@ -609,16 +618,7 @@ int plot_results(const char *dir, unsigned charts, char *err, size_t err_len)
         goto out;
     rc = p.drawn;
 out:
-    /* The per-trace data files have varying names: remove whatever is in the directory. */
-    for (size_t t = 0; t < p.traces.n; t++) {
-        char s[256], f[4400];
-        slug(s, sizeof s, p.traces.v[t]);
-        snprintf(f, sizeof f, "%s/latency-%s.dat", p.tmp, s);
-        unlink(f);
-        snprintf(f, sizeof f, "%s/memory-%s.dat", p.tmp, s);
-        unlink(f);
-    }
-    remove_tmp_dir(p.tmp);
+    remove_tmp_dir(&p);
     timeline_free(&tl);
 out_agg:
     names_free(&p.traces);
