@@ -363,7 +363,9 @@ static int chart_fragmentation(struct plotter *p)
                 const struct agg_stat *s = stat_of(p, t, b, cols[k]);
                 int ok = s && s->present;
                 any |= ok;
-                put_value(f, ok ? 100 * s->median : 0, ok);
+                /* Internal: percent. J&W #3 and #4: footprint / live, i.e. the figure + 1, for a
+                 * log axis (a small trace on a large-grained allocator is 1000x off). */
+                put_value(f, ok ? (k == 0 ? 100 * s->median : s->median + 1) : 0, ok && (k == 0 || s->median + 1 > 0));
             }
             fputc('\n', f);
         }
