@@ -191,6 +191,33 @@ static int put_failures(FILE *out, const char *dir, char *err, size_t err_len)
     return rc < 0 ? -1 : 0;
 }
 
+/* The campaign name from meta.yaml's top-level `name:` line (quotes removed), into out; empty
+ * when there is none. A line scan, not a YAML parse: the page only needs a heading. */
+static void campaign_name(const char *dir, char *out, size_t len)
+{
+    char path[4200], line[512];
+    snprintf(path, sizeof path, "%s/meta.yaml", dir);
+    out[0] = '\0';
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, "name: ", 6)) {
+            char *v = line + 6;
+            v[strcspn(v, "\r\n")] = '\0';
+            size_t n = strlen(v);
+            if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
+                v[n - 1] = '\0';
+                v++;
+            }
+            /* A longer name is cut: it is only a heading. */
+            if (snprintf(out, len, "%s", v) >= (int)len)
+                out[len - 1] = '\0';
+            break;
+        }
+    fclose(f);
+}
+
 static void put_meta(FILE *out, const char *dir)
 {
     char path[4200], buf[4096];
@@ -216,7 +243,8 @@ int report_write(const char *dir, char *err, size_t err_len)
     struct aggregate a;
     struct atomic_file af;
     char path[4200];
-    const char *title = strrchr(dir, '/');
+    const char *run = strrchr(dir, '/');
+    char name[256];
 
     if (aggregate_load(&a, dir, err, err_len))
         return -1;
@@ -229,7 +257,16 @@ int report_write(const char *dir, char *err, size_t err_len)
           af.f);
     put_html(af.f, dir);
     fprintf(af.f, "</title>\n<style>%s</style></head>\n<body>\n<h1>allocreplay results: ", style);
-    put_html(af.f, title && title[1] ? title + 1 : dir);
+    campaign_name(dir, name, sizeof name);
+    run = run && run[1] ? run + 1 : dir;
+    if (*name && strcmp(name, run)) {
+        put_html(af.f, name);
+        fputs(" <small>(", af.f);
+        put_html(af.f, run);
+        fputs(")</small>", af.f);
+    } else {
+        put_html(af.f, run);
+    }
     fputs("</h1>\n<p>Directory <code>", af.f);
     put_html(af.f, dir);
     fputs("</code>. Per-cell figures in <code>summary.csv</code>, latency histograms in "
