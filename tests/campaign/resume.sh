@@ -9,7 +9,7 @@ trap 'rm -rf "$tmp"' EXIT
 fail() { echo "not ok - $*"; exit 1; }
 
 n_traces=$(ls "$src"/traces/*.yaml | wc -l)
-reps=6
+reps=4
 total=$((n_traces * 3 * reps))
 cat >"$tmp/c.yaml" <<YAML
 name: resume-test
