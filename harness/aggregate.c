@@ -1,6 +1,7 @@
 #include "aggregate.h"
 
 #include "atomic_file.h"
+#include "csv.h"
 #include "csv_reader.h"
 #include "stats.h"
 
@@ -184,12 +185,11 @@ int aggregate_write(const struct aggregate *a, const char *path, char *err, size
         if (aggregate_is_metric(c))
             fprintf(af.f, ",%s_median,%s_min,%s_max,%s_mad_pct", columns[c].name,
                     columns[c].name, columns[c].name, columns[c].name);
-    fputc('\n', af.f);
+    csv_end_row(af.f);
     for (size_t i = 0; i < a->n_groups; i++) {
         const struct agg_group *g = &a->group[i];
-        csv_put_field(af.f, g->trace);
-        fputc(',', af.f);
-        csv_put_field(af.f, g->backend);
+        csv_write_field(af.f, g->trace, 1);
+        csv_write_field(af.f, g->backend, 0);
         fprintf(af.f, ",%zu,%zu", g->n_ok, g->n_failed);
         for (int c = 0; c < AGG_N_COLUMNS; c++) {
             const struct agg_stat *st = &g->stat[c];
@@ -205,7 +205,7 @@ int aggregate_write(const struct aggregate *a, const char *path, char *err, size
                 put_number(af.f, v[k]);
             }
         }
-        fputc('\n', af.f);
+        csv_end_row(af.f);
     }
     return atomic_file_commit(&af, err, err_len);
 }

@@ -4,7 +4,7 @@
 #include "aggregate.h"
 #include "atomic_file.h"
 #include "cli.h"
-#include "csv_reader.h"
+#include "csv.h"
 #include "stats.h"
 
 #include <math.h>
@@ -79,15 +79,14 @@ static int write_csv(const char *path, const struct aggregate *A, const struct a
         const char *c = aggregate_column_name(metrics[m].col);
         fprintf(af.f, ",%s_a,%s_b,%s_ratio,%s_p,%s_verdict", c, c, c, c, c);
     }
-    fputc('\n', af.f);
+    csv_end_row(af.f);
     for (size_t i = 0; i < A->n_groups; i++) {
         const struct agg_group *ga = &A->group[i];
         const struct agg_group *gb = aggregate_find(B, ga->trace, ga->backend);
         if (!gb)
             continue;
-        csv_put_field(af.f, ga->trace);
-        fputc(',', af.f);
-        csv_put_field(af.f, ga->backend);
+        csv_write_field(af.f, ga->trace, 1);
+        csv_write_field(af.f, ga->backend, 0);
         fprintf(af.f, ",%zu,%zu", ga->n_ok, gb->n_ok);
         for (size_t m = 0; m < N_METRICS; m++) {
             struct verdict v;
@@ -103,10 +102,9 @@ static int write_csv(const char *path, const struct aggregate *A, const struct a
             fputc(',', af.f);
             if (!isnan(v.p))
                 fprintf(af.f, "%.6g", v.p);
-            fputc(',', af.f);
-            csv_put_field(af.f, v.text);
+            csv_write_field(af.f, v.text, 0);
         }
-        fputc('\n', af.f);
+        csv_end_row(af.f);
     }
     return atomic_file_commit(&af, err, err_len);
 }

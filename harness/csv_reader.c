@@ -182,18 +182,3 @@ void csv_reader_close(struct csv_reader *r)
     free(r->path);
     memset(r, 0, sizeof *r);
 }
-
-void csv_put_field(FILE *f, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, f);
-        return;
-    }
-    putc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            putc('"', f);
-        putc(*s, f);
-    }
-    putc('"', f);
-}

@@ -1,6 +1,7 @@
 /* A small RFC 4180 CSV reader (quoted fields, embedded commas, quotes and line breaks, CRLF or
- * LF) with a header row, plus the matching one-field writer. Used by aggregate, compare,
- * merge, plot and report to read the results files (DESIGN.md 6).
+ * LF) with a header row, read record by record from a stream (timeline.csv can be large).
+ * Used by aggregate, plot and report to read the results files (DESIGN.md 6); the writer is
+ * csv.h's.
  */
 #ifndef ALLOCREPLAY_CSV_READER_H
 #define ALLOCREPLAY_CSV_READER_H
@@ -37,8 +38,5 @@ int csv_reader_column(const struct csv_reader *r, const char *name);
 const char *csv_reader_field(const struct csv_reader *r, int col);
 
 void csv_reader_close(struct csv_reader *r);
-
-/* Writes S as one CSV field, quoted only when it has to be. */
-void csv_put_field(FILE *f, const char *s);
 
 #endif

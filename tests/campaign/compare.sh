@@ -34,7 +34,8 @@ grep -q '^t2 .* 1\.071  no significant difference (p=0\.69)' "$tmp/out" || fail 
 grep -q '^t3 .*malloc *3/3 .*too few repetitions' "$tmp/out" || fail "t3: too few repetitions"
 grep -q only-in-a "$tmp/out" && fail "a pair missing from B is listed"
 
-# The CSV: header, then one row per common pair with exact figures.
+# The CSV (CRLF line ends, as RFC 4180 says): header, then one row per common pair.
+tr -d '\r' <"$tmp/cmp.csv" >"$tmp/cmp.lf" && mv "$tmp/cmp.lf" "$tmp/cmp.csv"
 head -1 "$tmp/cmp.csv" | grep -q '^trace,backend,n_a,n_b,ns_per_event_a,ns_per_event_b,ns_per_event_ratio,ns_per_event_p,ns_per_event_verdict,p99_ns_a,' \
     || fail "CSV header"
 grep -q '^t1,sgi,5,5,12,17,1.41667,0.00793651,slower (p=0.0079),100,100,1,1,no significant difference (p=1),1000,500,0.5,0.00793651,smaller (p=0.0079)$' "$tmp/cmp.csv" \
