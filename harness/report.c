@@ -63,6 +63,7 @@ static const char style[] =
     "figcaption{color:#555;font-size:.9em}"
     "table{border-collapse:collapse;font-size:.85em}"
     "th,td{border:1px solid #ddd;padding:.3em .6em;text-align:right}"
+    "td{white-space:nowrap}"
     "th{background:#f4f4f4}td.l,th.l{text-align:left}"
     "pre{background:#f7f7f7;padding:1em;overflow-x:auto;font-size:.85em}"
     ".bad{color:#b00020}"
@@ -111,13 +112,55 @@ static void put_charts(FILE *out, const char *dir)
               "gnuplot).</p>\n", out);
 }
 
+/* The dispersion after a median, when there is one to show. */
+static void put_spread(FILE *out, const struct agg_stat *s)
+{
+    if (!isnan(s->mad_pct) && s->mad_pct > 0)
+        fprintf(out, " <small>&plusmn;%.1f%%</small>", s->mad_pct);
+}
+
+/* A median scaled and formatted, or a dash when the metric was not measured. */
 static void put_cell(FILE *out, const struct agg_stat *s, double scale, const char *fmt)
 {
     fputs("<td>", out);
     if (s->present) {
         fprintf(out, fmt, s->median * scale);
-        if (!isnan(s->mad_pct))
-            fprintf(out, " <small>&plusmn;%.1f%%</small>", s->mad_pct);
+        put_spread(out, s);
+    } else {
+        fputs("&ndash;", out);
+    }
+    fputs("</td>", out);
+}
+
+/* A Johnstone & Wilson measure shown as the ratio it is built on, footprint / live = measure
+ * + 1: "1.00x" is no overhead; large ratios without a fraction. */
+static void put_ratio(FILE *out, const struct agg_stat *s)
+{
+    fputs("<td>", out);
+    if (s->present) {
+        double r = s->median + 1;
+        fprintf(out, r < 100 ? "%.2fx" : "%.0fx", r);
+        put_spread(out, s);
+    } else {
+        fputs("&ndash;", out);
+    }
+    fputs("</td>", out);
+}
+
+/* A byte count in the unit that keeps it readable (small traces live in KiB, big in MiB). */
+static void put_bytes(FILE *out, const struct agg_stat *s)
+{
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    fputs("<td>", out);
+    if (s->present) {
+        double v = s->median;
+        size_t u = 0;
+        while (v >= 1024 && u + 1 < sizeof units / sizeof units[0]) {
+            v /= 1024;
+            u++;
+        }
+        fprintf(out, u ? "%.1f&nbsp;%s" : "%.0f&nbsp;%s", v, units[u]);
+        put_spread(out, s);
     } else {
         fputs("&ndash;", out);
     }
@@ -128,16 +171,15 @@ static void put_table(FILE *out, const struct aggregate *a)
 {
     fputs("<h2 id=\"aggregate\">Aggregate</h2>\n"
           "<p>Median over the successful repetitions; &plusmn; is the median absolute deviation "
-          "as a percentage of the median. All figures per (trace, backend) are in "
-          "<code>aggregate.csv</code>.</p>\n"
+          "as a percentage of the median (left out when it is 0). Every figure per (trace, "
+          "backend) is in <code>aggregate.csv</code>.</p>\n"
           "<table><tr><th class=\"l\">trace</th><th class=\"l\">backend</th><th>ok</th>"
           "<th>failed</th><th>ns/event</th><th>M events/s</th><th>p99 ns</th>"
-          "<th>peak live MiB</th><th>peak footprint MiB</th><th>peak RSS MiB</th>"
-          "<th>internal frag %</th><th>J&amp;W #4 %</th></tr>\n",
+          "<th>peak live</th><th>peak footprint</th><th>peak RSS</th>"
+          "<th>internal frag</th><th>peak footprint / peak live</th></tr>\n",
           out);
     for (size_t i = 0; i < a->n_groups; i++) {
         const struct agg_group *g = &a->group[i];
-        const double mib = 1.0 / (1024 * 1024);
         fputs("<tr><td class=\"l\">", out);
         put_html(out, g->trace);
         fputs("</td><td class=\"l\">", out);
@@ -147,11 +189,11 @@ static void put_table(FILE *out, const struct aggregate *a)
         put_cell(out, &g->stat[AGG_COL_ns_per_event], 1, "%.2f");
         put_cell(out, &g->stat[AGG_COL_events_per_sec], 1e-6, "%.2f");
         put_cell(out, &g->stat[AGG_COL_p99_ns], 1, "%.0f");
-        put_cell(out, &g->stat[AGG_COL_peak_live_bytes], mib, "%.2f");
-        put_cell(out, &g->stat[AGG_COL_peak_footprint_bytes], mib, "%.2f");
-        put_cell(out, &g->stat[AGG_COL_peak_rss_bytes], mib, "%.2f");
-        put_cell(out, &g->stat[AGG_COL_frag_internal], 100, "%.1f");
-        put_cell(out, &g->stat[AGG_COL_frag_jw4], 100, "%.1f");
+        put_bytes(out, &g->stat[AGG_COL_peak_live_bytes]);
+        put_bytes(out, &g->stat[AGG_COL_peak_footprint_bytes]);
+        put_bytes(out, &g->stat[AGG_COL_peak_rss_bytes]);
+        put_cell(out, &g->stat[AGG_COL_frag_internal], 100, "%.1f%%");
+        put_ratio(out, &g->stat[AGG_COL_frag_jw4]);
         fputs("</tr>\n", out);
     }
     fputs("</table>\n", out);
@@ -218,6 +260,17 @@ static void campaign_name(const char *dir, char *out, size_t len)
     fclose(f);
 }
 
+/* The last component of DIR, trailing slashes ignored ("results/demo/20261125-104500/"). */
+static void run_name(const char *dir, char *out, size_t len)
+{
+    size_t end = strlen(dir), start;
+    while (end > 1 && dir[end - 1] == '/')
+        end--;
+    for (start = end; start > 0 && dir[start - 1] != '/'; start--)
+        ;
+    snprintf(out, len, "%.*s", (int)(end - start), dir + start);
+}
+
 static void put_meta(FILE *out, const char *dir)
 {
     char path[4200], buf[4096];
@@ -243,8 +296,7 @@ int report_write(const char *dir, char *err, size_t err_len)
     struct aggregate a;
     struct atomic_file af;
     char path[4200];
-    const char *run = strrchr(dir, '/');
-    char name[256];
+    char name[256], run[256];
 
     if (aggregate_load(&a, dir, err, err_len))
         return -1;
@@ -258,7 +310,7 @@ int report_write(const char *dir, char *err, size_t err_len)
     put_html(af.f, dir);
     fprintf(af.f, "</title>\n<style>%s</style></head>\n<body>\n<h1>allocreplay results: ", style);
     campaign_name(dir, name, sizeof name);
-    run = run && run[1] ? run + 1 : dir;
+    run_name(dir, run, sizeof run);
     if (*name && strcmp(name, run)) {
         put_html(af.f, name);
         fputs(" <small>(", af.f);
