@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -264,6 +265,12 @@ static void put_header(FILE *f, const char *label, struct names *backends, const
     fputc('\n', f);
 }
 
+/* Chart width in pixels for clustered bars: wide enough for every bar, within reason. */
+static size_t clamp_width(size_t w)
+{
+    return w < 1000 ? 1000 : w > 2400 ? 2400 : w;
+}
+
 static int chart_throughput(struct plotter *p)
 {
     char path[4300];
@@ -287,10 +294,27 @@ static int chart_throughput(struct plotter *p)
     }
     if (close_data(p, f, path))
         return -1;
+    /* Traces differ in speed by orders of magnitude (a few large blocks vs many small ones):
+     * past a 20x spread a linear axis flattens the slow traces to nothing, so switch to log. */
+    double lo = INFINITY, hi = 0;
+    for (size_t t = 0; t < p->traces.n; t++)
+        for (size_t b = 0; b < p->backends.n; b++) {
+            const struct agg_stat *s = stat_of(p, t, b, AGG_COL_events_per_sec);
+            if (s && s->present && s->min > 0) {
+                lo = fmin(lo, s->min / 1e6);
+                hi = fmax(hi, s->median / 1e6);
+            }
+        }
+    char extra[128];
+    int logy = hi > 0 && hi / lo > 20;
+    snprintf(extra, sizeof extra, "logy=%d; ymin=%.6g; w=%zu; ", logy,
+             logy ? pow(10, floor(log10(lo))) : 0.0,
+             clamp_width(300 + p->traces.n * (p->backends.n * 14 + 30)));
     struct sbuf v = {0};
     sb_var(&v, "data", path);
     sb_var(&v, "reps", p->reps);
     sb_num(&v, "nb", p->backends.n);
+    sb_add(&v, extra, strlen(extra));
     int rc = v.oom ? failf(p, "out of memory") : run_gnuplot(p, "throughput.gp", v.s, "throughput");
     free(v.s);
     return rc;
@@ -376,6 +400,7 @@ static int chart_fragmentation(struct plotter *p)
     sb_var(&v, "data", path);
     sb_var(&v, "reps", p->reps);
     sb_num(&v, "nb", p->backends.n);
+    sb_num(&v, "w", clamp_width(300 + p->traces.n * (p->backends.n * 14 + 30)));
     int rc = v.oom ? failf(p, "out of memory") : run_gnuplot(p, "fragmentation.gp", v.s, "fragmentation");
     free(v.s);
     return rc;
