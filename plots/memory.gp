@@ -12,6 +12,9 @@ set key inside left top box opaque samplen 1.5 font ",9"
 set xlabel "events replayed"
 set ylabel "MiB"
 set format x "%.0s%c"
+set autoscale xfix
+set xtics font ",9"
+set mxtics 2
 set yrange [0:*]
 set offsets 0, 0, graph 0.3, 0
 set grid xtics ytics
