@@ -106,7 +106,8 @@ static int merge_cells(const char *shard, const char *out, size_t *copied, char 
     return 0;
 }
 
-/* meta.yaml: the first shard's, followed by a `merged:` entry naming every shard. */
+/* meta.yaml: the first shard's (machine, build, campaign), without its `shard:` line, followed
+ * by a `merged:` entry naming every shard. */
 static int write_meta(const char *out, char **shards, const size_t *copied, int n, char *err,
                       size_t err_len)
 {
@@ -118,16 +119,20 @@ static int write_meta(const char *out, char **shards, const size_t *copied, int 
     if (atomic_file_open(&af, path, err, err_len))
         return -1;
     for (int i = 0; i < n; i++) {
-        char src[4200], buf[4096];
-        size_t k;
+        char src[4200], line[4096];
         snprintf(src, sizeof src, "%s/meta.yaml", shards[i]);
         FILE *f = fopen(src, "r");
         if (!f)
             continue;
+        /* The shard's own `shard: K/N` would misdescribe the whole: `merged:` replaces it. */
         int last = '\n';
-        while ((k = fread(buf, 1, sizeof buf, f)) > 0) {
-            fwrite(buf, 1, k, af.f);
-            last = buf[k - 1];
+        while (fgets(line, sizeof line, f)) {
+            if (last == '\n' && !strncmp(line, "shard:", 6)) {
+                last = line[strlen(line) - 1];
+                continue;
+            }
+            fputs(line, af.f);
+            last = line[strlen(line) - 1];
         }
         fclose(f);
         if (last != '\n')
