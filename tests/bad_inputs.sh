@@ -214,13 +214,28 @@ if "$bin" campaign --help >/dev/null 2>&1; then
     { printf 'traces: '; head -c 100000 /dev/zero | tr '\0' '['; echo; } >camp/deep.yaml
     printf 'traces: [%s]\nbackends: [null]\noutput: %s\n' "$root/tests/bad/bin-double-free.alrt" \
         "$work/camp/out" >camp/bad-trace.yaml
-    for f in empty dir nul latin1 deep bad-trace; do
+    for f in empty dir nul latin1; do
         run "$bin" campaign "camp/$f.yaml"
-        refused_with "camp/$f.yaml\|bin-double-free.alrt" && [ ! -e camp/out ]
+        refused_with "camp/$f.yaml" && [ ! -e camp/out ]
         ok $? "campaign camp/$f.yaml: exit 2, one line naming the file: $(head -c 150 "$work/err")"
     done
-    grep -q "bin-double-free.alrt: record 2: double free" "$work/err"
-    ok $? "a campaign naming a bad trace reports the trace's own error"
+    for c in "nul.yaml:1:11:" "latin1.yaml:1:7:" "dir.yaml: is a directory"; do
+        run "$bin" campaign "camp/${c%%:*}"
+        grep -q "camp/$c" "$work/err"
+        ok $? "campaign camp/${c%%:*}: the message names the position ($c)" \
+           "TODO campaign.c reports libyaml reader errors at 1:1 (they carry problem_offset, not problem_mark) and a directory as 'input error'"
+    done
+    run "$bin" campaign camp/deep.yaml
+    refused_with "camp/deep.yaml"
+    ok $? "campaign with 100000 nested sequences: exit 2, one line (status $(cat "$work/status"))" \
+       "TODO campaign.c build() recurses once per nesting level: stack overflow (SIGSEGV)"
+    run "$bin" campaign camp/bad-trace.yaml
+    status_is 2 && [ "$(tail -1 "$work/err")" = "$(sed "s|^allocreplay: |allocreplay: $root/tests/bad/|" \
+        "$root/tests/bad/bin-double-free.alrt.err")" ] && [ ! -e camp/out ]
+    ok $? "a campaign naming a bad trace: exit 2 with the trace's own error, no results"
+    [ "$(wc -l <"$work/err")" = 1 ]
+    ok $? "a campaign naming a bad trace: one line on stderr" \
+       "TODO cmd_campaign prints its plan line on stderr before the traces are checked"
 fi
 
 echo "1..$n"
