@@ -98,6 +98,8 @@ extern "C" int gbench_register(const struct gbench_def *def)
         b->Unit(time_unit(def->unit));
         if (def->use_real_time)
             b->UseRealTime();
+        if (def->use_manual_time)
+            b->UseManualTime();
         if (def->iterations)
             b->Iterations(static_cast<benchmark::IterationCount>(def->iterations));
     } catch (const std::exception &) {
@@ -124,6 +126,11 @@ extern "C" void gbench_pause_timing(struct gbench_state *st)
 extern "C" void gbench_resume_timing(struct gbench_state *st)
 {
     state_of(st).ResumeTiming();
+}
+
+extern "C" void gbench_set_iteration_time(struct gbench_state *st, double seconds)
+{
+    state_of(st).SetIterationTime(seconds);
 }
 
 extern "C" int64_t gbench_range(const struct gbench_state *st, size_t i)

@@ -68,6 +68,7 @@ struct gbench_def {
     const char *const *arg_names; /* n_args names shown as "name:value", or NULL */
     enum gbench_time_unit unit;
     bool use_real_time;           /* report wall time instead of CPU time */
+    bool use_manual_time;         /* report the times given to gbench_set_iteration_time */
     uint64_t iterations;          /* fixed iteration count; 0 = let Google Benchmark decide */
 };
 
@@ -84,6 +85,9 @@ bool gbench_keep_running_batch(struct gbench_state *st, uint64_t n);
 /* Stop and restart the clock around setup work inside the loop. */
 void gbench_pause_timing(struct gbench_state *st);
 void gbench_resume_timing(struct gbench_state *st);
+
+/* With use_manual_time: the time this iteration took, measured by the run function. */
+void gbench_set_iteration_time(struct gbench_state *st, double seconds);
 
 /* The i-th argument of this instance (i < n_args). */
 int64_t gbench_range(const struct gbench_state *st, size_t i);

@@ -73,6 +73,13 @@ static void bm_fixed(struct gbench_state *st, void *user)
     fixed_iterations = gbench_iterations(st);
 }
 
+/* Reports 2 ms per iteration whatever the clock says. */
+static void bm_manual(struct gbench_state *st, void *user)
+{
+    while (gbench_keep_running(st))
+        gbench_set_iteration_time(st, 0.002);
+}
+
 static void bm_error(struct gbench_state *st, void *user)
 {
     /* The first iteration always runs; the loop must end right after the skip. */
@@ -152,6 +159,10 @@ int main(int argc, char **argv)
     TAP_OK(gbench_register(&(struct gbench_def){.name = "shim/fixed", .run = bm_fixed,
                                                 .iterations = 10, .use_real_time = true}) == 0,
            "register with a fixed iteration count");
+    TAP_OK(gbench_register(&(struct gbench_def){.name = "shim/manual", .run = bm_manual,
+                                                .use_manual_time = true,
+                                                .unit = GBENCH_MILLISECOND}) == 0,
+           "register with manual time");
     TAP_OK(gbench_register(&(struct gbench_def){.name = "shim/error", .run = bm_error}) == 0,
            "register a benchmark that fails");
     TAP_OK(gbench_register(&(struct gbench_def){.name = "bad", .run = bm_fixed, .n_args = 1}) ==
@@ -191,6 +202,7 @@ int main(int argc, char **argv)
             "\"name\": \"shim/args/3/7\"",     "\"name\": \"shim/args/5/11\"",
             "\"name\": \"shim/named/size:8\"", "\"name\": \"shim/ranges/32\"",
             "\"name\": \"shim/fixed/iterations:10/real_time\"",
+            "\"name\": \"shim/manual/manual_time\"", "\"real_time\": 2.0",
             "\"plain\": 4.2",                  "\"calls_rate\": ",
             "\"items_per_second\": ",          "\"bytes_per_second\": ",
             "\"label\": \"shim-label\"",       "\"time_unit\": \"us\"",
