@@ -45,17 +45,51 @@ struct allocator_ops {
     void *(*alloc)(void *ctx, size_t size);
     void (*free)(void *ctx, void *p, size_t size, size_t align);
 
-    /* Optional (NULL = not supported; the harness emulates or refuses, as documented). */
+    /* Optional (NULL = not supported; the harness emulates or refuses, as documented).
+     *
+     * Calling conventions every backend relies on:
+     * - free's size is the size last requested for the block (alloc, aligned_alloc or realloc);
+     *   its align is 0 for a block from alloc or realloc and the requested alignment for a
+     *   block from aligned_alloc, so a backend may route aligned blocks elsewhere.
+     * - realloc is called only on blocks from alloc or realloc, never on a block from
+     *   aligned_alloc (C's realloc would not keep the alignment anyway): the harness replays
+     *   the realloc of an aligned object as aligned_alloc + copy + free.
+     * - Sizes may be 0; each backend documents what it returns (docs/backends.md). */
     void *(*aligned_alloc)(void *ctx, size_t size, size_t align);
     void *(*realloc)(void *ctx, void *p, size_t old_size, size_t new_size);
     size_t (*usable_size)(void *ctx, void *p, size_t size);
     void (*stats)(void *ctx, struct allocator_stats *out);
+
+    unsigned flags; /* ALLOCATOR_* flags below */
 };
+
+/* The backend may be called from several threads at once on one context (malloc, sgi-locked,
+ * the third-party allocators). Without it the harness must serialize the calls. */
+#define ALLOCATOR_THREAD_SAFE 1u
+/* Beyond min_align, a block of n bytes is aligned to the largest power of two <= n, up to 16
+ * (jemalloc, tcmalloc: 8-byte blocks are 8-aligned, larger ones 16-aligned). */
+#define ALLOCATOR_ALIGN_NATURAL 2u
 
 /* The registry of the backends linked into this executable. */
 const struct allocator_ops *const *allocator_registry(size_t *count);
 const struct allocator_ops *allocator_find(const char *name);
 /* Checks a table (version, required methods); returns NULL or a static reason. */
 const char *allocator_ops_check(const struct allocator_ops *ops);
+
+/* The symbol a plugin exports: `const struct allocator_ops allocreplay_backend = {...};` */
+#define ALLOCATOR_PLUGIN_SYMBOL "allocreplay_backend"
+
+/* Resolves a backend spec as the command line and campaign files give it:
+ * - "NAME": a backend of allocator_registry();
+ * - "plugin:PATH": dlopens PATH (a path without '/' is taken relative to the current directory,
+ *   not searched for), looks up ALLOCATOR_PLUGIN_SYMBOL and checks the table; the object stays
+ *   loaded for the life of the process;
+ * - "preload:PATH": the malloc backend, with opt->arg = PATH; whoever starts the worker for this
+ *   spec sets LD_PRELOAD=PATH (the allocator must be in place before the process starts).
+ * Sets opt->arg (NULL, or a pointer into spec, so spec must outlive its use) and leaves the other
+ * fields of *opt as the caller set them. Returns NULL and writes
+ * one line to err (e.g. "plugin:x.so: x.so: cannot open shared object file: ...") on failure. */
+const struct allocator_ops *allocator_resolve(const char *spec, struct allocator_options *opt,
+                                              char *err, size_t err_len);
 
 #endif

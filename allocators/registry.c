@@ -1,31 +1,23 @@
-/* The registry of built-in backends linked into this executable. */
-#include "allocator.h"
+/* The registry: the backends this executable offers. The plain worker and the driver get the
+ * built-ins; a third-party worker compiles this file with -DALLOCATOR_REGISTRY_ONLY=<table> and
+ * offers just that backend, because linking jemalloc, mimalloc or tcmalloc replaces malloc for
+ * the whole process and the built-ins would then run on top of it. */
+#include "backends.h"
 
-#include <string.h>
-
-static const struct allocator_ops *const builtin[] = {NULL};
+#ifdef ALLOCATOR_REGISTRY_ONLY
+static const struct allocator_ops *const table[] = {&ALLOCATOR_REGISTRY_ONLY};
+#else
+static const struct allocator_ops *const table[] = {
+    &allocator_sgi_ops,
+    &allocator_sgi_locked_ops,
+    &allocator_malloc_ops,
+    &allocator_slab_ops,
+    &allocator_null_ops,
+};
+#endif
 
 const struct allocator_ops *const *allocator_registry(size_t *count)
 {
-    *count = 0;
-    return builtin;
-}
-
-const struct allocator_ops *allocator_find(const char *name)
-{
-    size_t n;
-    const struct allocator_ops *const *all = allocator_registry(&n);
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp(all[i]->name, name))
-            return all[i];
-    return NULL;
-}
-
-const char *allocator_ops_check(const struct allocator_ops *ops)
-{
-    if (ops->version != ALLOCATOR_OPS_VERSION)
-        return "unsupported ops version";
-    if (!ops->name || !ops->create || !ops->destroy || !ops->alloc || !ops->free)
-        return "a required method (create, destroy, alloc, free) is missing";
-    return NULL;
+    *count = sizeof table / sizeof table[0];
+    return table;
 }

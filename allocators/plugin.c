@@ -1,0 +1,41 @@
+/* plugin:PATH: a user's shared object exporting one `const struct allocator_ops` under
+ * ALLOCATOR_PLUGIN_SYMBOL. The object is never unloaded: the harness holds the table and the
+ * backend's code for the life of the worker. */
+#include "backends.h"
+
+#include <dlfcn.h>
+#include <stdio.h>
+#include <string.h>
+
+const struct allocator_ops *allocator_plugin_load(const char *path, char *err, size_t err_len)
+{
+    char local[4096];
+    const char *name = path;
+    /* dlopen searches the library path for a name without '/'; a user naming a file means
+     * that file, so anchor it to the current directory. */
+    if (!strchr(path, '/')) {
+        if ((size_t)snprintf(local, sizeof local, "./%s", path) >= sizeof local) {
+            snprintf(err, err_len, "plugin:%s: path too long", path);
+            return NULL;
+        }
+        name = local;
+    }
+    void *handle = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+    if (!handle) {
+        snprintf(err, err_len, "plugin:%s: cannot load: %s", path, dlerror());
+        return NULL;
+    }
+    const struct allocator_ops *ops = dlsym(handle, ALLOCATOR_PLUGIN_SYMBOL);
+    if (!ops) {
+        snprintf(err, err_len, "plugin:%s: exports no '%s' table", path, ALLOCATOR_PLUGIN_SYMBOL);
+        dlclose(handle);
+        return NULL;
+    }
+    const char *why = allocator_ops_check(ops);
+    if (why) {
+        snprintf(err, err_len, "plugin:%s: refused: %s", path, why);
+        dlclose(handle);
+        return NULL;
+    }
+    return ops;
+}

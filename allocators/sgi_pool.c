@@ -1,0 +1,476 @@
+/* sgi, sgi-locked: a C port of the SGI STL second-level allocator, __default_alloc_template
+ * (stl_alloc.h, SGI STL 3.3), kept as close to the original as C allows: the same constants,
+ * free lists of union _Obj, _S_refill asking for 20 objects, _S_chunk_alloc with its three cases,
+ * reallocate as the original. Identifiers follow the original without the underscores.
+ *
+ * Departures, each forced by running inside a harness:
+ * - The state (free lists, start_free, end_free, heap_size) lives in a context instead of
+ *   static members, so tests and runs are independent.
+ * - The original never returns memory. destroy frees the chunks so a test process can make many
+ *   pools; it needs a list of chunks the original does not keep. That list lives in its own
+ *   mmap'd array, so the pool's requests to malloc stay exactly the original's.
+ * - Out of memory: where malloc_alloc::allocate would call the oom handler or throw bad_alloc,
+ *   allocate returns NULL and the harness reports the failed cell; the pool stays consistent.
+ * - Counters of free blocks per list and of live bytes over 128, for stats only.
+ * - aligned_alloc, which the original lacks: see sgi_aligned_alloc.
+ */
+#include "sgi_pool.h"
+
+#include "asan.h"
+#include "backends.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+union obj {
+    union obj *free_list_link;
+    char client_data[1];
+};
+
+struct sgi_pool {
+    union obj *free_list[SGI_NFREELISTS];
+    char *start_free;
+    char *end_free;
+    size_t heap_size;
+
+    struct sgi_sys sys;
+    size_t nfree[SGI_NFREELISTS]; /* blocks on each free list */
+    size_t large_bytes;           /* requested bytes of live blocks served by the system */
+    char **chunks;                /* every chunk malloc'd, for destroy only */
+    size_t nchunks, chunks_cap;   /* chunks_cap: entries the mapping holds */
+    pthread_mutex_t lock;         /* sgi-locked only */
+};
+
+/* The system allocator: the injected hooks, or the C library. */
+static void *sys_malloc(struct sgi_pool *pool, size_t n)
+{
+    return pool->sys.malloc ? pool->sys.malloc(pool->sys.user, n) : malloc(n);
+}
+
+static void sys_free(struct sgi_pool *pool, void *p)
+{
+    if (pool->sys.free)
+        pool->sys.free(pool->sys.user, p);
+    else
+        free(p);
+}
+
+static void *sys_realloc(struct sgi_pool *pool, void *p, size_t n)
+{
+    return pool->sys.realloc ? pool->sys.realloc(pool->sys.user, p, n) : realloc(p, n);
+}
+
+static void *sys_memalign(struct sgi_pool *pool, size_t align, size_t n)
+{
+    void *p;
+    if (pool->sys.memalign)
+        return pool->sys.memalign(pool->sys.user, align, n);
+    return posix_memalign(&p, align < sizeof(void *) ? sizeof(void *) : align, n) ? NULL : p;
+}
+
+static size_t round_up(size_t bytes)
+{
+    return (bytes + (size_t)SGI_ALIGN - 1) & ~((size_t)SGI_ALIGN - 1);
+}
+
+static size_t freelist_index(size_t bytes)
+{
+    return (bytes + (size_t)SGI_ALIGN - 1) / (size_t)SGI_ALIGN - 1;
+}
+
+/* Remembers a chunk for destroy. Returns 0 if the list cannot grow (the chunk is then freed
+ * and treated as a failed malloc, so destroy can never leak). */
+static int remember_chunk(struct sgi_pool *pool, char *chunk)
+{
+    if (pool->nchunks == pool->chunks_cap) {
+        size_t old = pool->chunks_cap * sizeof(char *);
+        void *p = mremap(pool->chunks, old, 2 * old, MREMAP_MAYMOVE);
+        if (p == MAP_FAILED)
+            return 0;
+        pool->chunks = p;
+        pool->chunks_cap *= 2;
+    }
+    pool->chunks[pool->nchunks++] = chunk;
+    return 1;
+}
+
+static char *chunk_malloc(struct sgi_pool *pool, size_t bytes)
+{
+    char *p = sys_malloc(pool, bytes);
+    if (p && !remember_chunk(pool, p)) {
+        sys_free(pool, p);
+        p = NULL;
+    }
+    if (p)
+        pool_poison(p, bytes); /* the pool's unused part is poisoned until handed out */
+    return p;
+}
+
+/* Carves size * *nobjs bytes from the pool, refilling the pool from the system if needed;
+ * may hand out fewer objects (at least one) and say so in *nobjs. */
+static char *chunk_alloc(struct sgi_pool *pool, size_t size, int *nobjs)
+{
+    char *result;
+    size_t total_bytes = size * (size_t)*nobjs;
+    size_t bytes_left = (size_t)(pool->end_free - pool->start_free);
+
+    if (bytes_left >= total_bytes) {
+        result = pool->start_free;
+        pool->start_free += total_bytes;
+        pool_unpoison(result, total_bytes);
+        return result;
+    } else if (bytes_left >= size) {
+        *nobjs = (int)(bytes_left / size);
+        total_bytes = size * (size_t)*nobjs;
+        result = pool->start_free;
+        pool->start_free += total_bytes;
+        pool_unpoison(result, total_bytes);
+        return result;
+    } else {
+        size_t bytes_to_get = 2 * total_bytes + round_up(pool->heap_size >> 4);
+        /* Try to make use of the left-over piece. */
+        if (bytes_left > 0) {
+            size_t i = freelist_index(bytes_left);
+            union obj *leftover = (union obj *)pool->start_free;
+            pool_unpoison(leftover, bytes_left);
+            leftover->free_list_link = pool->free_list[i];
+            pool->free_list[i] = leftover;
+            pool->nfree[i]++;
+            pool_poison(leftover, bytes_left);
+        }
+        pool->start_free = chunk_malloc(pool, bytes_to_get);
+        if (!pool->start_free) {
+            /* Try to make do with what we have: a free block of at least size bytes becomes
+             * the pool. Smaller lists are not tried, as in the original. */
+            for (size_t i = size; i <= (size_t)SGI_MAX_BYTES; i += (size_t)SGI_ALIGN) {
+                size_t k = freelist_index(i);
+                union obj *p = pool->free_list[k];
+                if (p) {
+                    pool_unpoison(p, i);
+                    pool->free_list[k] = p->free_list_link;
+                    pool->nfree[k]--;
+                    pool_poison(p, i);
+                    pool->start_free = (char *)p;
+                    pool->end_free = pool->start_free + i;
+                    return chunk_alloc(pool, size, nobjs);
+                    /* Any leftover piece will eventually make it to the right free list. */
+                }
+            }
+            pool->end_free = NULL;
+            /* malloc_alloc::allocate: malloc once more, then the oom handler or bad_alloc.
+             * Here: give up with an empty pool and let the caller report NULL. */
+            pool->start_free = chunk_malloc(pool, bytes_to_get);
+            if (!pool->start_free)
+                return NULL;
+        }
+        pool->heap_size += bytes_to_get;
+        pool->end_free = pool->start_free + bytes_to_get;
+        return chunk_alloc(pool, size, nobjs);
+    }
+}
+
+/* Returns an object of size n (n already rounded) and puts the rest of the refill on its list. */
+static void *refill(struct sgi_pool *pool, size_t n)
+{
+    int nobjs = 20;
+    char *chunk = chunk_alloc(pool, n, &nobjs);
+    union obj *result, *current_obj, *next_obj;
+    size_t k;
+
+    if (!chunk)
+        return NULL;
+    if (nobjs == 1)
+        return chunk;
+    k = freelist_index(n);
+
+    /* Build free list in chunk. */
+    result = (union obj *)chunk;
+    pool->free_list[k] = next_obj = (union obj *)(chunk + n);
+    for (int i = 1;; i++) {
+        current_obj = next_obj;
+        next_obj = (union obj *)((char *)next_obj + n);
+        if (nobjs - 1 == i) {
+            current_obj->free_list_link = NULL;
+            pool_poison(current_obj, n);
+            break;
+        }
+        current_obj->free_list_link = next_obj;
+        pool_poison(current_obj, n);
+    }
+    pool->nfree[k] += (size_t)nobjs - 1;
+    return result;
+}
+
+void *sgi_pool_allocate(struct sgi_pool *pool, size_t n)
+{
+    if (n > (size_t)SGI_MAX_BYTES) {
+        void *p = sys_malloc(pool, n);
+        if (p)
+            pool->large_bytes += n;
+        return p;
+    }
+    size_t k = freelist_index(n);
+    union obj *result = pool->free_list[k];
+    if (!result)
+        return refill(pool, round_up(n));
+    pool_unpoison(result, round_up(n));
+    pool->free_list[k] = result->free_list_link;
+    pool->nfree[k]--;
+    return result;
+}
+
+void sgi_pool_deallocate(struct sgi_pool *pool, void *p, size_t n)
+{
+    if (n > (size_t)SGI_MAX_BYTES) {
+        sys_free(pool, p);
+        pool->large_bytes -= n;
+        return;
+    }
+    size_t k = freelist_index(n);
+    union obj *q = p;
+    q->free_list_link = pool->free_list[k];
+    pool->free_list[k] = q;
+    pool->nfree[k]++;
+    pool_poison(q, round_up(n));
+}
+
+void *sgi_pool_reallocate(struct sgi_pool *pool, void *p, size_t old_sz, size_t new_sz)
+{
+    void *result;
+    size_t copy_sz;
+
+    if (old_sz > (size_t)SGI_MAX_BYTES && new_sz > (size_t)SGI_MAX_BYTES) {
+        result = sys_realloc(pool, p, new_sz);
+        if (result)
+            pool->large_bytes += new_sz - old_sz; /* modular: also right when shrinking */
+        return result;
+    }
+    if (round_up(old_sz) == round_up(new_sz))
+        return p;
+    result = sgi_pool_allocate(pool, new_sz);
+    if (!result)
+        return NULL; /* the original would have thrown; the old block stays valid */
+    copy_sz = new_sz > old_sz ? old_sz : new_sz;
+    memcpy(result, p, copy_sz);
+    sgi_pool_deallocate(pool, p, old_sz);
+    return result;
+}
+
+struct sgi_pool *sgi_pool_create(const struct sgi_sys *sys)
+{
+    struct sgi_pool *pool = calloc(1, sizeof *pool);
+    size_t page = 4096;
+    if (!pool)
+        return NULL;
+    if (sys)
+        pool->sys = *sys;
+    pool->chunks = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (pool->chunks == MAP_FAILED) {
+        free(pool);
+        return NULL;
+    }
+    pool->chunks_cap = page / sizeof(char *);
+    pthread_mutex_init(&pool->lock, NULL);
+    return pool;
+}
+
+void sgi_pool_destroy(struct sgi_pool *pool)
+{
+    /* Every chunk was malloc'd whole; the scan path only ever reuses blocks inside them. */
+    for (size_t i = 0; i < pool->nchunks; i++)
+        sys_free(pool, pool->chunks[i]);
+    munmap(pool->chunks, pool->chunks_cap * sizeof(char *));
+    pthread_mutex_destroy(&pool->lock);
+    free(pool);
+}
+
+size_t sgi_pool_heap_size(const struct sgi_pool *pool)
+{
+    return pool->heap_size;
+}
+
+size_t sgi_pool_leftover(const struct sgi_pool *pool)
+{
+    return (size_t)(pool->end_free - pool->start_free);
+}
+
+size_t sgi_pool_free_count(const struct sgi_pool *pool, unsigned index)
+{
+    return pool->nfree[index];
+}
+
+size_t sgi_pool_list_length(struct sgi_pool *pool, unsigned index)
+{
+    size_t n = 0, size = ((size_t)index + 1) * SGI_ALIGN;
+    for (union obj *p = pool->free_list[index]; p;) {
+        union obj *next;
+        pool_unpoison(p, size);
+        next = p->free_list_link;
+        pool_poison(p, size);
+        p = next;
+        n++;
+    }
+    return n;
+}
+
+/* ---- the backends ---- */
+
+static void *sgi_create(const struct allocator_options *opt, char *err, size_t err_len)
+{
+    struct sgi_pool *pool = sgi_pool_create(NULL);
+    if (!pool)
+        snprintf(err, err_len, "sgi: cannot map the pool's chunk list");
+    return pool;
+}
+
+static void sgi_destroy(void *ctx)
+{
+    sgi_pool_destroy(ctx);
+}
+
+/* A zero-byte request is served as one byte (an 8-byte block from list 0): the original's
+ * allocator<T>::allocate returns 0 for n == 0 without reaching the pool (whose
+ * _S_freelist_index(0) would underflow), but the harness needs a distinct live pointer. */
+static size_t nonzero(size_t n)
+{
+    return n ? n : 1;
+}
+
+static void *sgi_alloc(void *ctx, size_t size)
+{
+    return sgi_pool_allocate(ctx, nonzero(size));
+}
+
+static void sgi_free(void *ctx, void *p, size_t size, size_t align)
+{
+    struct sgi_pool *pool = ctx;
+    if (align > SGI_ALIGN) {
+        sys_free(pool, p);
+        pool->large_bytes -= size;
+        return;
+    }
+    sgi_pool_deallocate(pool, p, nonzero(size));
+}
+
+/* The original has no aligned allocation. Its blocks are 8-aligned, so align <= 8 is an
+ * ordinary allocate; a larger alignment goes to the system's posix_memalign, as a request over
+ * 128 bytes goes to malloc, and free sends it back there (free is told the alignment). Pool
+ * blocks carry no header in which an offset could be kept, and over-allocating from the pool
+ * would only hide those requests in the wrong free lists. */
+static void *sgi_aligned_alloc(void *ctx, size_t size, size_t align)
+{
+    struct sgi_pool *pool = ctx;
+    void *p;
+    if (align <= SGI_ALIGN)
+        return sgi_pool_allocate(pool, nonzero(size));
+    p = sys_memalign(pool, align, size);
+    if (p)
+        pool->large_bytes += size;
+    return p;
+}
+
+static void *sgi_realloc(void *ctx, void *p, size_t old_size, size_t new_size)
+{
+    return sgi_pool_reallocate(ctx, p, nonzero(old_size), nonzero(new_size));
+}
+
+static size_t sgi_usable_size(void *ctx, void *p, size_t size)
+{
+    return size > SGI_MAX_BYTES ? size : round_up(nonzero(size));
+}
+
+/* footprint: every chunk the pool took (heap_size; never given back) plus the requested bytes
+ * of live blocks the system serves (over 128 bytes, or aligned beyond 8): the pool cannot see
+ * malloc's own overhead for those. free: bytes on the free lists plus the pool's leftover. */
+static void sgi_stats(void *ctx, struct allocator_stats *out)
+{
+    struct sgi_pool *pool = ctx;
+    size_t on_lists = 0;
+    for (unsigned k = 0; k < SGI_NFREELISTS; k++)
+        on_lists += pool->nfree[k] * ((size_t)k + 1) * SGI_ALIGN;
+    size_t held_free = on_lists + sgi_pool_leftover(pool);
+    out->footprint_bytes = pool->heap_size + pool->large_bytes;
+    out->free_bytes = held_free;
+    out->in_use_bytes = pool->heap_size - held_free + pool->large_bytes;
+    out->heap_bytes = ALLOCATOR_UNKNOWN; /* malloc decides between brk and mmap */
+    out->mmap_bytes = ALLOCATOR_UNKNOWN;
+    out->n_extra = 1;
+    out->extra[0].name = "heap_size";
+    out->extra[0].value = pool->heap_size;
+}
+
+const struct allocator_ops allocator_sgi_ops = {
+    .version = ALLOCATOR_OPS_VERSION,
+    .name = "sgi",
+    .description = "SGI STL __default_alloc_template pool: 16 free lists of 8..128 bytes, "
+                   "refill of 20, never returns memory; larger sizes to malloc",
+    .min_align = SGI_ALIGN,
+    .create = sgi_create,
+    .destroy = sgi_destroy,
+    .alloc = sgi_alloc,
+    .free = sgi_free,
+    .aligned_alloc = sgi_aligned_alloc,
+    .realloc = sgi_realloc,
+    .usable_size = sgi_usable_size,
+    .stats = sgi_stats,
+};
+
+/* sgi-locked: one mutex around each operation, as the original's _Lock does when built with
+ * __NODE_ALLOCATOR_THREADS (there it covers the free-list updates and the refill). */
+#define LOCKED(pool, expr)                                                                     \
+    do {                                                                                       \
+        pthread_mutex_lock(&(pool)->lock);                                                     \
+        expr;                                                                                  \
+        pthread_mutex_unlock(&(pool)->lock);                                                   \
+    } while (0)
+
+static void *sgi_locked_alloc(void *ctx, size_t size)
+{
+    void *p;
+    LOCKED((struct sgi_pool *)ctx, p = sgi_alloc(ctx, size));
+    return p;
+}
+
+static void sgi_locked_free(void *ctx, void *p, size_t size, size_t align)
+{
+    LOCKED((struct sgi_pool *)ctx, sgi_free(ctx, p, size, align));
+}
+
+static void *sgi_locked_aligned_alloc(void *ctx, size_t size, size_t align)
+{
+    void *p;
+    LOCKED((struct sgi_pool *)ctx, p = sgi_aligned_alloc(ctx, size, align));
+    return p;
+}
+
+static void *sgi_locked_realloc(void *ctx, void *p, size_t old_size, size_t new_size)
+{
+    void *q;
+    LOCKED((struct sgi_pool *)ctx, q = sgi_realloc(ctx, p, old_size, new_size));
+    return q;
+}
+
+static void sgi_locked_stats(void *ctx, struct allocator_stats *out)
+{
+    LOCKED((struct sgi_pool *)ctx, sgi_stats(ctx, out));
+}
+
+const struct allocator_ops allocator_sgi_locked_ops = {
+    .version = ALLOCATOR_OPS_VERSION,
+    .name = "sgi-locked",
+    .description = "sgi with one mutex around every operation (the original's "
+                   "__NODE_ALLOCATOR_THREADS lock), for multi-threaded traces",
+    .min_align = SGI_ALIGN,
+    .create = sgi_create,
+    .destroy = sgi_destroy,
+    .alloc = sgi_locked_alloc,
+    .free = sgi_locked_free,
+    .aligned_alloc = sgi_locked_aligned_alloc,
+    .realloc = sgi_locked_realloc,
+    .usable_size = sgi_usable_size,
+    .stats = sgi_locked_stats,
+    .flags = ALLOCATOR_THREAD_SAFE,
+};

@@ -1,0 +1,240 @@
+/* What the importers share: live address -> dense id, and events validated as they come. */
+#include "trace_io.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int trace__import_begin(struct trace__importer *im, const char *path,
+                        const struct trace_load_options *opt, struct trace_load_report *report,
+                        struct trace_error *err)
+{
+    memset(im, 0, sizeof *im);
+    im->path = path;
+    im->opt = opt;
+    im->report = report;
+    im->err = err;
+    im->cap = 1024;
+    im->keys = calloc(im->cap, sizeof *im->keys);
+    im->ids = malloc(im->cap * sizeof *im->ids);
+    trace_builder_init(&im->b);
+    if (!im->keys || !im->ids || trace__validator_init(&im->v, 0, 1) != 0) {
+        free(im->keys);
+        free(im->ids);
+        return trace__fail(err, "%s: out of memory", path);
+    }
+    return 0;
+}
+
+void trace__import_abort(struct trace__importer *im)
+{
+    free(im->keys);
+    free(im->ids);
+    trace_builder_discard(&im->b);
+    trace__validator_free(&im->v);
+    im->keys = NULL;
+    im->ids = NULL;
+}
+
+int trace__import_finish(struct trace__importer *im, struct trace *out)
+{
+    char *name = trace__default_name(im->path);
+    int rc = name ? trace_builder_finish(&im->b, name, NULL, out) : -1;
+    free(name);
+    trace__import_abort(im);
+    return rc ? trace__fail(im->err, "%s: out of memory", im->path) : 0;
+}
+
+static size_t slot_of(const struct trace__importer *im, uint64_t addr)
+{
+    /* Allocator addresses share their low bits (alignment) and high bits (arena): mix them. */
+    uint64_t h = addr * 0x9E3779B97F4A7C15ull;
+    return (size_t)(h >> 32) & (im->cap - 1);
+}
+
+static size_t find(const struct trace__importer *im, uint64_t addr)
+{
+    size_t i = slot_of(im, addr);
+    while (im->keys[i] && im->keys[i] != addr)
+        i = (i + 1) & (im->cap - 1);
+    return i;
+}
+
+static int grow(struct trace__importer *im)
+{
+    struct trace__importer old = *im;
+    im->cap *= 2;
+    im->keys = calloc(im->cap, sizeof *im->keys);
+    im->ids = malloc(im->cap * sizeof *im->ids);
+    if (!im->keys || !im->ids) {
+        free(im->keys);
+        free(im->ids);
+        *im = old;
+        return -1;
+    }
+    for (size_t i = 0; i < old.cap; i++)
+        if (old.keys[i]) {
+            size_t j = find(im, old.keys[i]);
+            im->keys[j] = old.keys[i];
+            im->ids[j] = old.ids[i];
+        }
+    free(old.keys);
+    free(old.ids);
+    return 0;
+}
+
+/* Linear-probing deletion by backward shift: no tombstones, so lookups stay short however many
+ * addresses come and go. */
+static void remove_slot(struct trace__importer *im, size_t i)
+{
+    size_t mask = im->cap - 1;
+    for (size_t j = (i + 1) & mask; im->keys[j]; j = (j + 1) & mask) {
+        size_t home = slot_of(im, im->keys[j]);
+        /* Move j into the hole at i unless its home lies cyclically in (i, j]. */
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            im->keys[i] = im->keys[j];
+            im->ids[i] = im->ids[j];
+            i = j;
+        }
+    }
+    im->keys[i] = 0;
+    im->count--;
+}
+
+static int emit(struct trace__importer *im, const struct trace_event *ev, const char *why_align)
+{
+    char why[256];
+    int p;
+    if (why_align) {
+        p = TRACE_PROBLEM_BAD_ALIGN;
+        snprintf(why, sizeof why, "%s", why_align);
+    } else {
+        p = trace__validate_event(&im->v, ev);
+        if (p < 0)
+            return trace_builder_push(&im->b, ev) == 0
+                       ? 0
+                       : trace__fail(im->err, "%s: out of memory", im->path);
+        trace__problem_message(why, sizeof why, p, ev);
+    }
+    if (im->opt->lenient && p < TRACE_PROBLEM_COUNT) {
+        im->report->dropped[p]++;
+        return 0;
+    }
+    return trace__fail(im->err, "%s:%llu: %s", im->path, (unsigned long long)im->line, why);
+}
+
+int trace__import_alloc(struct trace__importer *im, enum trace_op op, uint64_t addr,
+                        uint64_t size, uint64_t align, uint16_t thread)
+{
+    if (!addr)
+        return 0; /* a failed allocation: nothing to replay */
+    if (im->next_id == UINT32_MAX)
+        return trace__fail(im->err, "%s:%llu: more than 2^32-1 objects", im->path,
+                           (unsigned long long)im->line);
+    if (im->count * 2 >= im->cap && grow(im) != 0)
+        return trace__fail(im->err, "%s: out of memory", im->path);
+    /* malloc(0) returns a unique minimum-size block; replay it as the smallest request. */
+    struct trace_event ev = {.id = im->next_id, .op = (uint8_t)op, .thread = thread,
+                             .size = size ? size : 1};
+    char why[160];
+    const char *bad_align = NULL;
+    if (op == TRACE_ALIGNED) {
+        if (align == 0 || (align & (align - 1))) {
+            snprintf(why, sizeof why, "bad alignment: aligned of id %u with alignment %llu (not a "
+                                      "power of two)", ev.id, (unsigned long long)align);
+            bad_align = why;
+        } else {
+            ev.align_log2 = (uint8_t)__builtin_ctzll(align);
+        }
+    }
+    /* An address allocated again without a free in between: its free was not traced. The old
+     * object stays live (a leak in the replay) and the address now names the new one. */
+    size_t i = find(im, addr);
+    uint64_t before = im->b.n_events;
+    if (emit(im, &ev, bad_align) != 0)
+        return -1;
+    if (im->b.n_events == before)
+        return 0; /* dropped (lenient): the address stays unknown */
+    im->next_id++;
+    if (!im->keys[i]) {
+        im->keys[i] = addr;
+        im->count++;
+    }
+    im->ids[i] = ev.id;
+    return 0;
+}
+
+int trace__import_free(struct trace__importer *im, uint64_t addr, uint16_t thread)
+{
+    if (!addr)
+        return 0; /* free(NULL) does nothing */
+    size_t i = find(im, addr);
+    if (!im->keys[i]) {
+        im->report->dropped[TRACE_PROBLEM_UNKNOWN_FREE]++;
+        return 0;
+    }
+    struct trace_event ev = {.id = im->ids[i], .op = TRACE_FREE, .thread = thread};
+    remove_slot(im, i);
+    return emit(im, &ev, NULL);
+}
+
+int trace__import_realloc(struct trace__importer *im, uint64_t old_addr, uint64_t new_addr,
+                          uint64_t size, uint16_t thread)
+{
+    if (!old_addr)
+        return trace__import_alloc(im, TRACE_ALLOC, new_addr, size, 0, thread);
+    if (size == 0)
+        return trace__import_free(im, old_addr, thread); /* realloc(p, 0) frees p */
+    if (!new_addr)
+        return 0; /* failed: the old block is untouched */
+    size_t i = find(im, old_addr);
+    if (!im->keys[i]) {
+        /* Grown from a block allocated before tracing began: the block itself is new to us. */
+        im->report->dropped[TRACE_PROBLEM_UNKNOWN_FREE]++;
+        return trace__import_alloc(im, TRACE_ALLOC, new_addr, size, 0, thread);
+    }
+    struct trace_event ev = {.id = im->ids[i], .op = TRACE_REALLOC, .thread = thread, .size = size};
+    uint64_t before = im->b.n_events;
+    if (emit(im, &ev, NULL) != 0)
+        return -1;
+    if (im->b.n_events == before || new_addr == old_addr)
+        return 0; /* dropped (lenient), or grown in place */
+    remove_slot(im, i);
+    if (im->count * 2 >= im->cap && grow(im) != 0)
+        return trace__fail(im->err, "%s: out of memory", im->path);
+    i = find(im, new_addr);
+    if (!im->keys[i]) {
+        im->keys[i] = new_addr;
+        im->count++;
+    }
+    im->ids[i] = ev.id;
+    return 0;
+}
+
+int trace__import_number(const char **s, int hex, uint64_t *out)
+{
+    const char *p = *s;
+    uint64_t v = 0;
+    int digits = 0;
+    if (hex && p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+        p += 2;
+    for (;; p++, digits++) {
+        unsigned c = (unsigned char)*p, d;
+        if (c - '0' < 10)
+            d = c - '0';
+        else if (hex && (c | 0x20) - 'a' < 6)
+            d = (c | 0x20) - 'a' + 10;
+        else
+            break;
+        if (hex ? v >> 60 != 0 : v > (UINT64_MAX - d) / 10)
+            return -1;
+        v = hex ? v << 4 | d : v * 10 + d;
+    }
+    if (!digits)
+        return -1;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    *s = p;
+    *out = v;
+    return 0;
+}

@@ -1,0 +1,130 @@
+/* Validation of the event sequence (DESIGN.md 3): one pass, one byte of state per id. */
+#include "trace_io.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+enum { ID_NEVER = 0, ID_LIVE = 1, ID_FREED = 2 };
+
+/* Anonymous, lazily committed memory: a header claiming billions of ids reserves address
+ * space only, and the pages of ids never used are never touched. */
+static uint8_t *state_map(size_t len)
+{
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+int trace__validator_init(struct trace_validator *v, uint32_t n_ids, int growable)
+{
+    memset(v, 0, sizeof *v);
+    v->n_ids = n_ids;
+    v->growable = growable;
+    size_t len = n_ids ? n_ids : (growable ? 1u << 16 : 0);
+    if (len) {
+        v->state = state_map(len);
+        if (!v->state)
+            return -1;
+        v->state_len = len;
+    }
+    return 0;
+}
+
+void trace__validator_free(struct trace_validator *v)
+{
+    if (v->state)
+        munmap(v->state, v->state_len);
+    memset(v, 0, sizeof *v);
+}
+
+static int grow(struct trace_validator *v, uint32_t id)
+{
+    size_t len = v->state_len ? v->state_len : 1u << 16;
+    while (len <= id)
+        len *= 2;
+    void *p = v->state ? mremap(v->state, v->state_len, len, MREMAP_MAYMOVE) : state_map(len);
+    if (p == MAP_FAILED || !p)
+        return -1;
+    v->state = p;
+    v->state_len = len;
+    return 0;
+}
+
+int trace__validate_event(struct trace_validator *v, const struct trace_event *ev)
+{
+    if (ev->id >= v->state_len && grow(v, ev->id) != 0)
+        return TRACE_PROBLEM_COUNT;
+    uint8_t *st = &v->state[ev->id];
+    switch (ev->op) {
+    case TRACE_ALLOC:
+    case TRACE_CALLOC:
+    case TRACE_ALIGNED:
+        if (ev->size == 0 || ev->size > TRACE_MAX_SIZE)
+            return TRACE_PROBLEM_BAD_SIZE;
+        if (ev->align_log2 > (ev->op == TRACE_ALIGNED ? TRACE_MAX_ALIGN_LOG2 : 0))
+            return TRACE_PROBLEM_BAD_ALIGN;
+        if (*st == ID_LIVE)
+            return TRACE_PROBLEM_LIVE_REALLOC_ID;
+        *st = ID_LIVE;
+        break;
+    case TRACE_REALLOC:
+        if (ev->size == 0 || ev->size > TRACE_MAX_SIZE)
+            return TRACE_PROBLEM_BAD_SIZE;
+        if (ev->align_log2)
+            return TRACE_PROBLEM_BAD_ALIGN;
+        if (*st != ID_LIVE)
+            return *st == ID_NEVER ? TRACE_PROBLEM_USE_BEFORE_ALLOC : TRACE_PROBLEM_DOUBLE_FREE;
+        break;
+    default: /* TRACE_FREE; readers reject unknown ops before validation */
+        if (ev->size != 0)
+            return TRACE_PROBLEM_BAD_SIZE;
+        if (ev->align_log2)
+            return TRACE_PROBLEM_BAD_ALIGN;
+        if (*st != ID_LIVE)
+            return *st == ID_NEVER ? TRACE_PROBLEM_USE_BEFORE_ALLOC : TRACE_PROBLEM_DOUBLE_FREE;
+        *st = ID_FREED;
+        break;
+    }
+    if (ev->id >= v->n_ids)
+        v->n_ids = ev->id + 1;
+    return -1;
+}
+
+void trace__problem_message(char *buf, size_t len, int p, const struct trace_event *ev)
+{
+    const char *op = trace_op_name((enum trace_op)ev->op);
+    unsigned id = ev->id;
+    unsigned long long size = (unsigned long long)ev->size;
+    switch (p) {
+    case TRACE_PROBLEM_USE_BEFORE_ALLOC:
+        snprintf(buf, len, "use before alloc: %s of id %u, never allocated", op, id);
+        break;
+    case TRACE_PROBLEM_DOUBLE_FREE:
+        snprintf(buf, len, "double free: %s of id %u, already freed", op, id);
+        break;
+    case TRACE_PROBLEM_LIVE_REALLOC_ID:
+        snprintf(buf, len, "alloc of a live id: %s of id %u, not freed since its last alloc", op, id);
+        break;
+    case TRACE_PROBLEM_BAD_SIZE:
+        if (ev->op == TRACE_FREE)
+            snprintf(buf, len, "bad size: free of id %u carries size %llu (must be 0)", id, size);
+        else
+            snprintf(buf, len, "bad size: %s of id %u with size %llu (must be 1..2^40)", op, id, size);
+        break;
+    case TRACE_PROBLEM_BAD_ALIGN:
+        if (ev->op == TRACE_ALIGNED)
+            snprintf(buf, len, "bad alignment: aligned of id %u with alignment 2^%u (at most 2^%d)",
+                     id, (unsigned)ev->align_log2, TRACE_MAX_ALIGN_LOG2);
+        else
+            snprintf(buf, len, "bad alignment: %s of id %u carries an alignment (only aligned may)",
+                     op, id);
+        break;
+    case TRACE_PROBLEM_COUNT:
+        snprintf(buf, len, "out of memory for the state of id %u", id);
+        break;
+    default:
+        snprintf(buf, len, "%s: %s of id %u", trace_problem_name((enum trace_problem)p), op, id);
+        break;
+    }
+}
