@@ -67,13 +67,14 @@ struct allocator_ops {
  * the third-party allocators). Without it the harness must serialize the calls. */
 #define ALLOCATOR_THREAD_SAFE 1u
 /* Beyond min_align, a block of n bytes is aligned to the largest power of two <= n, up to 16
- * (jemalloc, tcmalloc: 8-byte blocks are 8-aligned, larger ones 16-aligned). */
+ * (jemalloc, mimalloc, tcmalloc: 8-byte blocks are 8-aligned, larger ones 16-aligned). */
 #define ALLOCATOR_ALIGN_NATURAL 2u
 
 /* The registry of the backends linked into this executable. */
 const struct allocator_ops *const *allocator_registry(size_t *count);
 const struct allocator_ops *allocator_find(const char *name);
-/* Checks a table (version, required methods); returns NULL or a static reason. */
+/* Checks a table (version, required methods, min_align a power of two); returns NULL or a
+ * static reason. */
 const char *allocator_ops_check(const struct allocator_ops *ops);
 
 /* The symbol a plugin exports: `const struct allocator_ops allocreplay_backend = {...};` */
@@ -87,8 +88,8 @@ const char *allocator_ops_check(const struct allocator_ops *ops);
  * - "preload:PATH": the malloc backend, with opt->arg = PATH; whoever starts the worker for this
  *   spec sets LD_PRELOAD=PATH (the allocator must be in place before the process starts).
  * Sets opt->arg (NULL, or a pointer into spec, so spec must outlive its use) and leaves the other
- * fields of *opt as the caller set them. Returns NULL and writes
- * one line to err (e.g. "plugin:x.so: x.so: cannot open shared object file: ...") on failure. */
+ * fields of *opt as the caller set them. Returns NULL and writes one line to err (e.g.
+ * "plugin:x.so: cannot load: ./x.so: cannot open shared object file: ...") on failure. */
 const struct allocator_ops *allocator_resolve(const char *spec, struct allocator_options *opt,
                                               char *err, size_t err_len);
 

@@ -39,7 +39,7 @@ const struct allocator_ops *allocator_resolve(const char *spec, struct allocator
     opt->arg = NULL;
     if ((arg = prefixed(spec, "plugin:"))) {
         if (!*arg) {
-            snprintf(err, err_len, "%s: no path after plugin:", spec);
+            snprintf(err, err_len, "%s: no PATH given (plugin:PATH)", spec);
             return NULL;
         }
         opt->arg = arg;
@@ -48,7 +48,7 @@ const struct allocator_ops *allocator_resolve(const char *spec, struct allocator
     if ((arg = prefixed(spec, "preload:"))) {
         const struct allocator_ops *ops = allocator_find("malloc");
         if (!*arg) {
-            snprintf(err, err_len, "%s: no path after preload:", spec);
+            snprintf(err, err_len, "%s: no PATH given (preload:PATH)", spec);
             return NULL;
         }
         if (!ops) {

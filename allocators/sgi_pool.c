@@ -19,6 +19,7 @@
 #include "asan.h"
 #include "backends.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -377,9 +378,12 @@ static void *sgi_realloc(void *ctx, void *p, size_t old_size, size_t new_size)
     return sgi_pool_reallocate(ctx, p, nonzero(old_size), nonzero(new_size));
 }
 
+/* A pool block's usable size is its rounded size. A block over 128 bytes is malloc's, which
+ * knows better. usable_size is not told the alignment: for a block of up to 128 bytes from
+ * posix_memalign the rounded size is a lower bound (malloc rounds at least as far). */
 static size_t sgi_usable_size(void *ctx, void *p, size_t size)
 {
-    return size > SGI_MAX_BYTES ? size : round_up(nonzero(size));
+    return size > SGI_MAX_BYTES ? malloc_usable_size(p) : round_up(nonzero(size));
 }
 
 /* footprint: every chunk the pool took (heap_size; never given back) plus the requested bytes

@@ -27,10 +27,11 @@ static inline int tap_ok(int cond, const char *fmt, ...)
 #define TAP_EQ_U64(got, want, what)                                                           \
     tap_ok((unsigned long long)(got) == (unsigned long long)(want), "%s (got %llu, want %llu)", \
            (what), (unsigned long long)(got), (unsigned long long)(want))
+/* meson 1.0 reads a TAP plan of "1..0 # SKIP" as a skip; exit 77 would be an error there. */
 #define TAP_SKIP_ALL(reason)                                                                  \
     do {                                                                                      \
         printf("1..0 # SKIP %s\n", (reason));                                                 \
-        exit(77);                                                                             \
+        exit(0);                                                                              \
     } while (0)
 
 /* Prints the plan and returns the exit status: 0 if every check passed. */

@@ -107,7 +107,7 @@ static void round_trip(uint64_t seed, uint64_t n, const char *name, const char *
          trace_save(b2, &ty2, &err) == 0 && trace_load(b2, NULL, &tb2, NULL, &err) == 0;
     TAP_OK(ok, "seed %llu: YAML -> binary -> YAML -> binary", (unsigned long long)seed);
     if (ok) {
-        char *s1, *s2;
+        char *s1 = NULL, *s2 = NULL;
         size_t l1, l2;
         TAP_OK(same_events(&t, &tb) && same_events(&tb, &tb2) && tb.n_ids == t.n_ids &&
                    tb.n_threads == t.n_threads && same_text(tb2.name, t.name) &&
@@ -118,6 +118,7 @@ static void round_trip(uint64_t seed, uint64_t n, const char *name, const char *
                "seed %llu: second YAML byte-identical to the first", (unsigned long long)seed);
         free(s1);
         free(s2);
+        s1 = s2 = NULL;
         TAP_OK(slurp(b1, &s1, &l1) == 0 && slurp(b2, &s2, &l2) == 0 && l1 == l2 &&
                    !memcmp(s1, s2, l1),
                "seed %llu: second binary byte-identical to the first", (unsigned long long)seed);
