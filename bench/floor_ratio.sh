@@ -53,18 +53,19 @@ run_floor() {
     $pin "$floor" -n 1 "$1" | awk '/^median:/ { print $2 }' >>"$tmp/$(key "$1").floor"
 }
 
-# One cell, throughput figure from summary.csv (column found by its header name).
+# One cell, throughput pass only; its ns_per_event from summary.csv on stdout (the column
+# found by its header name).
 run_allocreplay() {
     rm -rf "$tmp/run"
-    if ! $pin "$allocreplay" run "$1" -b malloc -n 1 -o "$tmp/run" >"$tmp/run.log" 2>&1; then
+    if ! $pin "$allocreplay" run "$1" -b malloc -n 1 --no-memory --format csv -o "$tmp/run" \
+        >"$tmp/run.csv" 2>"$tmp/run.log"; then
         echo "floor_ratio.sh: allocreplay run $1 failed:" >&2
         cat "$tmp/run.log" >&2
         exit 1
     fi
-    csv=$(find "$tmp/run" -name summary.csv | head -n 1)
     awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
              $col["backend"] == "malloc" && $col["status"] == "ok" { print $col["ns_per_event"] }' \
-        "$csv" >>"$tmp/$(key "$1").ar"
+        "$tmp/run.csv" >>"$tmp/$(key "$1").ar"
 }
 
 r=1

@@ -14,7 +14,9 @@ command -v python3 >/dev/null 2>&1 || { echo "python3 not found: skipped"; exit 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-filter='^(pair/[^/]+/size:(8|128|65536)|batch_(lifo|fifo|random)/[^/]+/n:16|realloc_growth/[^/]+|trace/.*)$'
+# Traces run on two backends only (null on large-blocks takes seconds: its realloc copies into
+# fresh pages); the listing still shows that every backend registers every trace.
+filter='^(pair/[^/]+/size:(8|128|65536)|batch_(lifo|fifo|random)/[^/]+/n:16|realloc_growth/[^/]+|trace/(sgi|malloc)/.*)$'
 "$micro" --traces "$traces" --benchmark_min_time=0.001 --benchmark_filter="$filter" \
     --benchmark_out="$tmp/x.json" --benchmark_out_format=json >"$tmp/console.txt"
 "$micro" --traces "$traces" --benchmark_list_tests >"$tmp/list.txt"
@@ -25,8 +27,15 @@ import json, os, sys
 out, listing, traces = sys.argv[1:4]
 with open(out) as f:
     doc = json.load(f)
-runs = {b["name"]: b for b in doc["benchmarks"]}
-names = [l.strip() for l in open(listing) if l.strip()]
+def base(name):
+    # Google Benchmark appends how time is measured to the name; the checks use the rest.
+    for suffix in ("/manual_time", "/real_time"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+runs = {base(b["name"]): b for b in doc["benchmarks"]}
+names = [base(l.strip()) for l in open(listing) if l.strip()]
 failures = []
 
 def check(cond, what):
@@ -63,6 +72,9 @@ if shipped:
 for b in trace_backends:
     for t in shipped:
         name = "trace/%s/%s" % (b, t)
+        check(name in names, "%s is registered" % name)
+        if b not in ("sgi", "malloc"):
+            continue
         r = runs.get(name)
         check(r is not None, "%s ran" % name)
         if r is None:
