@@ -17,18 +17,19 @@ struct args {
 static int parse_args(int argc, char **argv, int want, const char *usage, struct args *a)
 {
     memset(a, 0, sizeof *a);
+    int options = 1; /* "--" ends the options: a file may then be named "-x.yaml" */
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i];
-        if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
+        if (options && !strcmp(s, "--")) {
+            options = 0;
+        } else if (options && (!strcmp(s, "--help") || !strcmp(s, "-h"))) {
             a->help = 1;
-        } else if (!strcmp(s, "--lenient")) {
+        } else if (options && !strcmp(s, "--lenient")) {
             a->lenient = 1;
-        } else if (s[0] == '-' && s[1] && strcmp(s, "--") != 0) {
+        } else if (options && s[0] == '-' && s[1]) {
             fprintf(stderr, "allocreplay %s: unknown option '%s' (usage: allocreplay %s)\n",
                     argv[0], s, usage);
             return 2;
-        } else if (!strcmp(s, "--")) {
-            continue;
         } else if (a->n_pos < want) {
             a->pos[a->n_pos++] = s;
         } else {

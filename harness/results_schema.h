@@ -1,6 +1,7 @@
 /* The columns of summary.csv (DESIGN.md 6), as one X-macro list so the header, the writer,
  * the reader and docs/metrics.md never drift apart. X(name, type) with type one of
- * STR (text), U64 (count), F64 (real). The first twenty are the contract; more may follow. */
+ * STR (text), U64 (count), F64 (real). The first twenty are the contract; the replay appends more after them
+ * (docs/metrics.md defines every one). */
 #ifndef ALLOCREPLAY_RESULTS_SCHEMA_H
 #define ALLOCREPLAY_RESULTS_SCHEMA_H
 
@@ -24,7 +25,24 @@
     X(final_rss_bytes, U64)                                                                    \
     X(frag_internal, F64)                                                                      \
     X(frag_jw3, F64)                                                                           \
-    X(frag_jw4, F64)
+    X(frag_jw4, F64)                                                                           \
+    X(frag_jw3_rss, F64)                                                                       \
+    X(frag_jw4_rss, F64)                                                                       \
+    X(final_footprint_bytes, U64)                                                              \
+    X(heap_bytes, U64)                                                                         \
+    X(mmap_bytes, U64)                                                                         \
+    X(rss_baseline_bytes, U64)                                                                 \
+    X(smaps_rss_bytes, U64)                                                                    \
+    X(smaps_pss_bytes, U64)                                                                    \
+    X(smaps_anonymous_bytes, U64)                                                              \
+    X(smaps_private_dirty_bytes, U64)                                                          \
+    X(timer, STR)                                                                              \
+    X(tsc_hz, F64)                                                                             \
+    X(timer_overhead_ns, F64)                                                                  \
+    X(mean_ns, F64)                                                                            \
+    X(latency_sum_ns, F64)                                                                     \
+    X(verified, STR)                                                                           \
+    X(failed_pass, STR)
 
 /* latency.csv and timeline.csv, long form. */
 #define LATENCY_COLUMNS(X) X(trace, STR) X(backend, STR) X(rep, U64) X(op, STR) X(lo_ns, F64) X(hi_ns, F64) X(count, U64)

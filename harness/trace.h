@@ -38,7 +38,8 @@ struct trace {
     uint64_t n_events;
     uint32_t n_ids;            /* ids are < n_ids */
     uint32_t n_threads;        /* highest thread number + 1 */
-    /* Backing store: either an mmap'd binary file or a heap array. Private to trace.c. */
+    /* Backing store: either an mmap'd binary file or a heap array. Private to the trace library
+     * (trace.c, trace_binary.c); release with trace_release. */
     void *map;
     size_t map_len;
     struct trace_event *owned_events;
@@ -93,6 +94,25 @@ int trace_load(const char *path, const struct trace_load_options *opt, struct tr
 /* Writes t to path in the format its extension names (.yaml/.yml or .alrt), through a
  * temporary file renamed into place. Returns 0, or -1 with err filled. */
 int trace_save(const char *path, const struct trace *t, struct trace_error *err);
+
+/* A streaming writer of binary traces (.alrt), for producers that do not hold the whole trace
+ * in memory (the recorder): open with the name and description, append events in any number of
+ * calls, commit. The file appears under path only at a successful commit (temporary file and
+ * rename); the header's id and thread counts come from the events. Events are not validated
+ * here (trace_load validates); an unknown op is refused. All return 0 / non-NULL, or -1 / NULL
+ * with err filled. Commit and abort free the writer. */
+struct trace_writer;
+struct trace_writer *trace_writer_open(const char *path, const char *name,
+                                       const char *description, struct trace_error *err);
+int trace_writer_append(struct trace_writer *w, const struct trace_event *ev, size_t n,
+                        struct trace_error *err);
+int trace_writer_commit(struct trace_writer *w, struct trace_error *err);
+void trace_writer_abort(struct trace_writer *w);
+
+/* Validates t's events as trace_load does (DESIGN.md 3), e.g. a generated or recorded trace
+ * before it is saved. Returns 0, or -1 with err naming the first bad event:
+ * "NAME: event N: double free: free of id 3, already freed" (N counted from 0). */
+int trace_validate(const struct trace *t, struct trace_error *err);
 
 /* Frees or unmaps whatever backs t and zeroes it. */
 void trace_release(struct trace *t);

@@ -77,7 +77,7 @@ static int parse_line(struct trace__importer *im, struct tid_map *tids, const ch
     while (*p == ' ' || *p == '\t')
         p++;
     const char *op = p;
-    while (*p && *p != ' ' && *p != '\t' && *p != '\n')
+    while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
         p++;
     size_t len = (size_t)(p - op);
     while (*p == ' ' || *p == '\t')
@@ -120,9 +120,10 @@ static int parse_line(struct trace__importer *im, struct tid_map *tids, const ch
         return 0;
     }
 #undef IS
-    char what[96];
-    snprintf(what, sizeof what, "unknown operation '%.*s' (known: malloc, calloc, memalign, "
-                                "realloc, free, thread_done)", (int)(len < 24 ? len : 24), op);
+    char what[128], shown[32];
+    snprintf(what, sizeof what, "unknown operation '%s' (known: malloc, calloc, memalign, "
+                                "realloc, free, thread_done)",
+             trace__printable(shown, sizeof shown, op, len < 24 ? len : 24));
     return malformed(im, what);
 }
 

@@ -34,11 +34,14 @@ static inline uint64_t rotl64(uint64_t x, int r)
     return (x << r) | (x >> (64 - r));
 }
 
+/* One unaligned little-endian load (a single mov on x86-64 and AArch64). */
 static inline uint64_t le64(const unsigned char *p)
 {
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = (v << 8) | p[i];
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
     return v;
 }
 
@@ -193,56 +196,162 @@ static int big_endian_host(void)
 }
 
 /* ---- writing ---- */
+
+/* Events go to the file through a buffer of an even number of records, so that every checksum
+ * update but the last covers whole 32-byte blocks. */
+#define WRITER_EVENTS 4096u
+
+struct trace_writer {
+    struct atomic_file af;
+    const char *path; /* af.path */
+    struct header h;
+    char *strings; /* name then description, as in the file */
+    struct trace_checksum c;
+    uint32_t ids, threads; /* highest id and thread seen, + 1 */
+    size_t n_buf;
+    struct trace_event buf[WRITER_EVENTS];
+};
+
+struct trace_writer *trace_writer_open(const char *path, const char *name,
+                                       const char *description, struct trace_error *err)
+{
+    if (big_endian_host()) {
+        trace__fail(err, "%s: binary traces are little-endian; this big-endian host cannot write "
+                         "them", path);
+        return NULL;
+    }
+    if (trace_format_from_path(path) != TRACE_FORMAT_BINARY) {
+        trace__fail(err, "%s: a binary trace needs the .alrt extension", path);
+        return NULL;
+    }
+    size_t name_len = name ? strlen(name) : 0, desc_len = description ? strlen(description) : 0;
+    if (name_len > UINT32_MAX || desc_len > UINT32_MAX) {
+        trace__fail(err, "%s: name or description too long", path);
+        return NULL;
+    }
+    struct trace_writer *w = calloc(1, sizeof *w);
+    char *strings = malloc(name_len + desc_len + 1);
+    if (!w || !strings) {
+        free(w);
+        free(strings);
+        trace__fail(err, "%s: out of memory", path);
+        return NULL;
+    }
+    memcpy(strings, name ? name : "", name_len);
+    memcpy(strings + name_len, description ? description : "", desc_len);
+    w->strings = strings;
+    w->h.version = VERSION;
+    w->h.header_size = HEADER_SIZE;
+    w->h.name_len = (uint32_t)name_len;
+    w->h.description_len = (uint32_t)desc_len;
+    w->h.records_offset = records_offset_for(name_len + desc_len);
+    trace__checksum_init(&w->c);
+    if (atomic_file_open(&w->af, path, err->msg, sizeof err->msg) != 0) {
+        free(strings);
+        free(w);
+        return NULL;
+    }
+    w->path = w->af.path;
+    /* The header is written last, once the counts and checksums are known: zeros stand in. */
+    static const unsigned char zeros[HEADER_SIZE];
+    fwrite(zeros, 1, HEADER_SIZE, w->af.f);
+    fwrite(strings, 1, name_len + desc_len, w->af.f);
+    fwrite(zeros, 1, (size_t)(w->h.records_offset - HEADER_SIZE - name_len - desc_len), w->af.f);
+    return w;
+}
+
+static void put_records(struct trace_writer *w, const struct trace_event *ev, size_t n)
+{
+    trace__checksum_update(&w->c, ev, n * RECORD_SIZE);
+    fwrite(ev, RECORD_SIZE, n, w->af.f);
+}
+
+int trace_writer_append(struct trace_writer *w, const struct trace_event *ev, size_t n,
+                        struct trace_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (ev[i].op >= TRACE_OP_COUNT)
+            return trace__fail(err, "%s: event %llu: unknown op %u", w->path,
+                               (unsigned long long)(w->h.n_events + i), ev[i].op);
+        if (ev[i].id >= w->ids)
+            w->ids = ev[i].id + 1;
+        if (ev[i].thread >= w->threads)
+            w->threads = (uint32_t)ev[i].thread + 1;
+    }
+    w->h.n_events += n;
+    while (n) {
+        if (w->n_buf == 0 && n >= 2) { /* straight from the caller's array, an even count */
+            size_t k = n & ~(size_t)1;
+            put_records(w, ev, k);
+            ev += k, n -= k;
+            continue;
+        }
+        size_t k = WRITER_EVENTS - w->n_buf < n ? WRITER_EVENTS - w->n_buf : n;
+        memcpy(w->buf + w->n_buf, ev, k * sizeof *ev);
+        w->n_buf += k, ev += k, n -= k;
+        if (w->n_buf == WRITER_EVENTS) {
+            put_records(w, w->buf, w->n_buf);
+            w->n_buf = 0;
+        }
+    }
+    return 0;
+}
+
+static void writer_free(struct trace_writer *w)
+{
+    free(w->strings);
+    free(w);
+}
+
+void trace_writer_abort(struct trace_writer *w)
+{
+    if (!w)
+        return;
+    atomic_file_abort(&w->af);
+    writer_free(w);
+}
+
+int trace_writer_commit(struct trace_writer *w, struct trace_error *err)
+{
+    if (w->n_buf)
+        put_records(w, w->buf, w->n_buf);
+    struct header *h = &w->h;
+    if (w->ids > h->n_ids)
+        h->n_ids = w->ids;
+    if (w->threads > h->n_threads)
+        h->n_threads = w->threads;
+    if (h->n_threads == 0)
+        h->n_threads = 1;
+    h->records_checksum = trace__checksum_final(&w->c);
+    unsigned char hdr[HEADER_SIZE];
+    header_encode(hdr, h);
+    h->header_checksum = header_checksum(hdr, w->strings, h->name_len, w->strings + h->name_len,
+                                         h->description_len);
+    header_encode(hdr, h);
+    if (fseek(w->af.f, 0, SEEK_SET) != 0) {
+        trace__fail(err, "%s: cannot seek to write the header", w->path);
+        trace_writer_abort(w);
+        return -1;
+    }
+    fwrite(hdr, 1, HEADER_SIZE, w->af.f);
+    int rc = atomic_file_commit(&w->af, err->msg, sizeof err->msg);
+    writer_free(w);
+    return rc;
+}
+
 int trace__binary_write(const char *path, const struct trace *t, struct trace_error *err)
 {
-    if (big_endian_host())
-        return trace__fail(err, "%s: binary traces are little-endian; this big-endian host cannot "
-                                "write them", path);
-    const char *name = t->name ? t->name : "";
-    const char *desc = t->description ? t->description : "";
-    size_t name_len = strlen(name), desc_len = strlen(desc);
-    if (name_len > UINT32_MAX || desc_len > UINT32_MAX)
-        return trace__fail(err, "%s: name or description too long", path);
-
-    struct header h = {.version = VERSION, .header_size = HEADER_SIZE, .n_events = t->n_events};
-    h.name_len = (uint32_t)name_len;
-    h.description_len = (uint32_t)desc_len;
-    h.records_offset = records_offset_for(name_len + desc_len);
-    /* The counts are recomputed from the events, so a caller's stale n_ids cannot produce a file
-     * the reader refuses. */
-    uint32_t max_id = 0, max_thread = 0;
-    for (uint64_t i = 0; i < t->n_events; i++) {
-        if (t->events[i].id >= max_id)
-            max_id = t->events[i].id + 1;
-        if (t->events[i].thread >= max_thread)
-            max_thread = (uint32_t)t->events[i].thread + 1;
-    }
-    h.n_ids = max_id > t->n_ids ? max_id : t->n_ids;
-    h.n_threads = max_thread > t->n_threads ? max_thread : t->n_threads;
-    if (h.n_threads == 0)
-        h.n_threads = 1;
-    struct trace_checksum c;
-    trace__checksum_init(&c);
-    trace__checksum_update(&c, t->events, (size_t)t->n_events * RECORD_SIZE);
-    h.records_checksum = trace__checksum_final(&c);
-
-    unsigned char hdr[HEADER_SIZE];
-    header_encode(hdr, &h);
-    h.header_checksum = header_checksum(hdr, name, name_len, desc, desc_len);
-    header_encode(hdr, &h);
-
-    struct atomic_file af;
-    if (atomic_file_open(&af, path, err->msg, sizeof err->msg) != 0)
+    struct trace_writer *w = trace_writer_open(path, t->name, t->description, err);
+    if (!w)
         return -1;
-    static const unsigned char zeros[RECORD_SIZE];
-    size_t pad = (size_t)(h.records_offset - HEADER_SIZE - name_len - desc_len);
-    fwrite(hdr, 1, HEADER_SIZE, af.f);
-    fwrite(name, 1, name_len, af.f);
-    fwrite(desc, 1, desc_len, af.f);
-    fwrite(zeros, 1, pad, af.f);
-    if (t->n_events)
-        fwrite(t->events, RECORD_SIZE, (size_t)t->n_events, af.f);
-    return atomic_file_commit(&af, err->msg, sizeof err->msg);
+    /* The header's counts are at least the trace's own (ids may be declared but unused). */
+    w->h.n_ids = t->n_ids;
+    w->h.n_threads = t->n_threads;
+    if (trace_writer_append(w, t->events, (size_t)t->n_events, err) != 0) {
+        trace_writer_abort(w);
+        return -1;
+    }
+    return trace_writer_commit(w, err);
 }
 
 /* ---- reading ---- */
@@ -320,6 +429,11 @@ static int map_open(struct mapped *m, const char *path, struct trace_error *err)
         return trace__fail(err, "%s: bad records offset %llu (expected %llu)", path,
                            (unsigned long long)h->records_offset,
                            (unsigned long long)records_offset_for(strings));
+    /* The padding is covered by no checksum, so it must be zero: a file differs from the one
+     * written only where a check can see it. */
+    for (uint64_t i = HEADER_SIZE + strings; i < h->records_offset && i < size; i++)
+        if (b[i])
+            return trace__fail(err, "%s: nonzero padding before the records (corrupt file)", path);
     if (h->n_threads > MAX_THREADS)
         return trace__fail(err, "%s: thread count %u in header exceeds %u", path, h->n_threads,
                            MAX_THREADS);
@@ -393,6 +507,7 @@ static int walk(const struct walk *w, struct trace_error *err)
     trace__checksum_init(&c);
     int failed = 0;
     uintptr_t released = (uintptr_t)m->map;
+    uintptr_t page_mask = ~(uintptr_t)(sysconf(_SC_PAGESIZE) - 1);
     for (uint64_t start = 0; start < n; start += CHUNK_EVENTS) {
         uint64_t end = n - start < CHUNK_EVENTS ? n : start + CHUNK_EVENTS;
         if (w->verify_checksum)
@@ -419,7 +534,7 @@ static int walk(const struct walk *w, struct trace_error *err)
         if (failed && !w->verify_checksum)
             break;
         if (w->release_behind) {
-            uintptr_t done = (uintptr_t)(rec + end) & ~(uintptr_t)(sysconf(_SC_PAGESIZE) - 1);
+            uintptr_t done = (uintptr_t)(rec + end) & page_mask;
             if (done - released >= WINDOW_BYTES) {
                 madvise((void *)released, done - released, MADV_DONTNEED);
                 released = done;

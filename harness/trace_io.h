@@ -8,11 +8,17 @@
 
 #include "trace.h"
 
-#include <stdarg.h>
 
 /* Fills err with one line (printf-style). Returns -1 so callers can `return trace__fail(...)`. */
 int trace__fail(struct trace_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* Copies at most n bytes of s into buf for quoting in a one-line message: control characters
+ * (a newline in a YAML scalar, a CR) become '?', and a longer text ends with "...". Returns buf. */
+const char *trace__printable(char *buf, size_t len, const char *s, size_t n);
+
+/* Refuses a missing path or a directory with the usual one-line message. Returns 0 or -1. */
+int trace__check_input(const char *path, struct trace_error *err);
 
 /* The base name of path without its directory and trace extension: the default trace name. */
 char *trace__default_name(const char *path);
@@ -31,12 +37,46 @@ struct trace_validator {
 int trace__validator_init(struct trace_validator *v, uint32_t n_ids, int growable);
 void trace__validator_free(struct trace_validator *v);
 
+/* Makes room for id in a growable validator. Returns 0, or -1 (not growable, or ENOMEM). */
+int trace__validator_grow(struct trace_validator *v, uint32_t id);
+
+enum { TRACE__ID_NEVER = 0, TRACE__ID_LIVE = 1, TRACE__ID_FREED = 2 };
+
 /* Checks ev against the state of its id and, when it is valid, applies it. Returns -1 if ev is
  * valid, or the problem (the state is then left unchanged, so a lenient reader can drop ev).
- * Returns TRACE_PROBLEM_COUNT when a growable validator cannot grow (out of memory).
- * A too-large alignment is checked here; "not a power of two" cannot be expressed in an event
- * (align is a log2), so readers of textual alignments check that themselves. */
-int trace__validate_event(struct trace_validator *v, const struct trace_event *ev);
+ * Returns TRACE_PROBLEM_COUNT when the state cannot grow (out of memory). Readers check the op
+ * (< TRACE_OP_COUNT) first. A too-large alignment is checked here; "not a power of two" cannot
+ * be expressed in an event (align is a log2), so readers of textual alignments check that.
+ * Inline: it runs once per event in the binary loader's single pass. */
+static inline int trace__validate_event(struct trace_validator *v, const struct trace_event *ev)
+{
+    if (ev->id >= v->state_len && trace__validator_grow(v, ev->id) != 0)
+        return TRACE_PROBLEM_COUNT;
+    uint8_t *st = &v->state[ev->id];
+    if (ev->op <= TRACE_ALIGNED) { /* alloc, calloc, aligned */
+        if (ev->size == 0 || ev->size > TRACE_MAX_SIZE)
+            return TRACE_PROBLEM_BAD_SIZE;
+        if (ev->align_log2 > (ev->op == TRACE_ALIGNED ? TRACE_MAX_ALIGN_LOG2 : 0))
+            return TRACE_PROBLEM_BAD_ALIGN;
+        if (*st == TRACE__ID_LIVE)
+            return TRACE_PROBLEM_LIVE_REALLOC_ID;
+        *st = TRACE__ID_LIVE;
+    } else {
+        /* realloc: a size; free: none (the record's size is 0) */
+        if (ev->op == TRACE_REALLOC ? ev->size == 0 || ev->size > TRACE_MAX_SIZE : ev->size != 0)
+            return TRACE_PROBLEM_BAD_SIZE;
+        if (ev->align_log2)
+            return TRACE_PROBLEM_BAD_ALIGN;
+        if (*st != TRACE__ID_LIVE)
+            return *st == TRACE__ID_NEVER ? TRACE_PROBLEM_USE_BEFORE_ALLOC
+                                          : TRACE_PROBLEM_DOUBLE_FREE;
+        if (ev->op == TRACE_FREE)
+            *st = TRACE__ID_FREED;
+    }
+    if (ev->id >= v->n_ids)
+        v->n_ids = ev->id + 1;
+    return -1;
+}
 
 /* Writes the message for problem p found on ev, without location, e.g.
  * "double free: free of id 3, already freed". */

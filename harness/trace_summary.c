@@ -147,6 +147,8 @@ int trace_summarize_file(const char *path, const struct trace_load_options *opt,
         header->map_len = 0;
         return 0;
     }
+    if (trace__check_input(path, err) != 0)
+        return -1;
     struct trace_summarizer z;
     if (trace_summarizer_begin(&z, 0) != 0)
         return trace__fail(err, "%s: out of memory", path);

@@ -5,8 +5,6 @@
 #include <string.h>
 #include <sys/mman.h>
 
-enum { ID_NEVER = 0, ID_LIVE = 1, ID_FREED = 2 };
-
 /* Anonymous, lazily committed memory: a header claiming billions of ids reserves address
  * space only, and the pages of ids never used are never touched. */
 static uint8_t *state_map(size_t len)
@@ -38,8 +36,10 @@ void trace__validator_free(struct trace_validator *v)
     memset(v, 0, sizeof *v);
 }
 
-static int grow(struct trace_validator *v, uint32_t id)
+int trace__validator_grow(struct trace_validator *v, uint32_t id)
 {
+    if (!v->growable)
+        return -1;
     size_t len = v->state_len ? v->state_len : 1u << 16;
     while (len <= id)
         len *= 2;
@@ -49,46 +49,6 @@ static int grow(struct trace_validator *v, uint32_t id)
     v->state = p;
     v->state_len = len;
     return 0;
-}
-
-int trace__validate_event(struct trace_validator *v, const struct trace_event *ev)
-{
-    if (ev->id >= v->state_len && grow(v, ev->id) != 0)
-        return TRACE_PROBLEM_COUNT;
-    uint8_t *st = &v->state[ev->id];
-    switch (ev->op) {
-    case TRACE_ALLOC:
-    case TRACE_CALLOC:
-    case TRACE_ALIGNED:
-        if (ev->size == 0 || ev->size > TRACE_MAX_SIZE)
-            return TRACE_PROBLEM_BAD_SIZE;
-        if (ev->align_log2 > (ev->op == TRACE_ALIGNED ? TRACE_MAX_ALIGN_LOG2 : 0))
-            return TRACE_PROBLEM_BAD_ALIGN;
-        if (*st == ID_LIVE)
-            return TRACE_PROBLEM_LIVE_REALLOC_ID;
-        *st = ID_LIVE;
-        break;
-    case TRACE_REALLOC:
-        if (ev->size == 0 || ev->size > TRACE_MAX_SIZE)
-            return TRACE_PROBLEM_BAD_SIZE;
-        if (ev->align_log2)
-            return TRACE_PROBLEM_BAD_ALIGN;
-        if (*st != ID_LIVE)
-            return *st == ID_NEVER ? TRACE_PROBLEM_USE_BEFORE_ALLOC : TRACE_PROBLEM_DOUBLE_FREE;
-        break;
-    default: /* TRACE_FREE; readers reject unknown ops before validation */
-        if (ev->size != 0)
-            return TRACE_PROBLEM_BAD_SIZE;
-        if (ev->align_log2)
-            return TRACE_PROBLEM_BAD_ALIGN;
-        if (*st != ID_LIVE)
-            return *st == ID_NEVER ? TRACE_PROBLEM_USE_BEFORE_ALLOC : TRACE_PROBLEM_DOUBLE_FREE;
-        *st = ID_FREED;
-        break;
-    }
-    if (ev->id >= v->n_ids)
-        v->n_ids = ev->id + 1;
-    return -1;
 }
 
 void trace__problem_message(char *buf, size_t len, int p, const struct trace_event *ev)
@@ -127,4 +87,27 @@ void trace__problem_message(char *buf, size_t len, int p, const struct trace_eve
         snprintf(buf, len, "%s: %s of id %u", trace_problem_name((enum trace_problem)p), op, id);
         break;
     }
+}
+
+int trace_validate(const struct trace *t, struct trace_error *err)
+{
+    const char *name = t->name ? t->name : "trace";
+    struct trace_validator v;
+    if (trace__validator_init(&v, t->n_ids, 1) != 0)
+        return trace__fail(err, "%s: out of memory for %u ids", name, t->n_ids);
+    int rc = 0;
+    for (uint64_t i = 0; i < t->n_events && rc == 0; i++) {
+        const struct trace_event *ev = &t->events[i];
+        int p = ev->op < TRACE_OP_COUNT ? trace__validate_event(&v, ev) : -2;
+        if (p == -2) {
+            rc = trace__fail(err, "%s: event %llu: unknown op %u", name, (unsigned long long)i,
+                             ev->op);
+        } else if (p >= 0) {
+            char why[256];
+            trace__problem_message(why, sizeof why, p, ev);
+            rc = trace__fail(err, "%s: event %llu: %s", name, (unsigned long long)i, why);
+        }
+    }
+    trace__validator_free(&v);
+    return rc;
 }

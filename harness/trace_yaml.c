@@ -7,6 +7,7 @@
 #include "atomic_file.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,9 @@ static const char *scalar(const struct reader *r)
     return (const char *)r->ev.data.scalar.value;
 }
 
+/* The current scalar, fit for a one-line message (at most 40 bytes, no control characters). */
+#define SHOWN(r) trace__printable((char[48]){0}, 48, scalar(r), 40)
+
 static const char *event_kind(yaml_event_type_t t)
 {
     switch (t) {
@@ -102,7 +106,7 @@ static int parse_uint(struct reader *r, const char *what, uint64_t max, uint64_t
                 break;
             }
             if (v >> 60)
-                return fail_at(r, r->ev.start_mark, "%s: %s is out of range", what, s);
+                return fail_at(r, r->ev.start_mark, "%s: %s is out of range", what, SHOWN(r));
             v = v << 4 | d;
         }
     } else {
@@ -113,17 +117,17 @@ static int parse_uint(struct reader *r, const char *what, uint64_t max, uint64_t
                 break;
             }
             if (v > (UINT64_MAX - d) / 10)
-                return fail_at(r, r->ev.start_mark, "%s: %s is out of range", what, s);
+                return fail_at(r, r->ev.start_mark, "%s: %s is out of range", what, SHOWN(r));
             v = v * 10 + d;
         }
     }
     if (!ok)
-        return fail_at(r, r->ev.start_mark, "%s: expected an unsigned integer, got %s'%.40s'", what,
+        return fail_at(r, r->ev.start_mark, "%s: expected an unsigned integer, got %s'%s'", what,
                        r->ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE ? "" : "the quoted string ",
-                       s);
+                       SHOWN(r));
     if (v > max)
-        return fail_at(r, r->ev.start_mark, "%s: %s is out of range (at most %llu)", what, s,
-                       (unsigned long long)max);
+        return fail_at(r, r->ev.start_mark, "%s: %s is out of range (at most %llu)", what,
+                       SHOWN(r), (unsigned long long)max);
     *out = v;
     return 0;
 }
@@ -132,9 +136,9 @@ static int parse_op(struct reader *r, enum trace_op *op)
 {
     if (r->ev.type != YAML_SCALAR_EVENT || trace_op_parse(scalar(r), op) != 0)
         return fail_at(r, r->ev.start_mark,
-                       "op: expected alloc, calloc, aligned, realloc or free, got %s%.40s%s",
+                       "op: expected alloc, calloc, aligned, realloc or free, got %s%s%s",
                        r->ev.type == YAML_SCALAR_EVENT ? "'" : "",
-                       r->ev.type == YAML_SCALAR_EVENT ? scalar(r) : event_kind(r->ev.type),
+                       r->ev.type == YAML_SCALAR_EVENT ? SHOWN(r) : event_kind(r->ev.type),
                        r->ev.type == YAML_SCALAR_EVENT ? "'" : "");
     return 0;
 }
@@ -182,8 +186,8 @@ static int read_mapping_event(struct reader *r, struct fields *f)
                 which = 1u << i;
         if (!which)
             return fail_at(r, r->ev.start_mark,
-                           "unknown event key '%.40s' (known: op, id, size, align, thread)",
-                           scalar(r));
+                           "unknown event key '%s' (known: op, id, size, align, thread)",
+                           SHOWN(r));
         if (f->have & which)
             return fail_at(r, r->ev.start_mark, "duplicate event key '%s'", scalar(r));
         f->have |= which;
@@ -197,21 +201,27 @@ static unsigned compact_arity(enum trace_op op)
     return op == TRACE_FREE ? 2 : op == TRACE_ALIGNED ? 4 : 3;
 }
 
+/* "[free, id]", "[aligned, id, size, align]", "[alloc, id, size]"... for messages. */
+static const char *compact_shape(enum trace_op op, char *buf, size_t len)
+{
+    snprintf(buf, len, "[%s, id%s]", trace_op_name(op),
+             op == TRACE_FREE ? "" : op == TRACE_ALIGNED ? ", size, align" : ", size");
+    return buf;
+}
+
 static int read_sequence_event(struct reader *r, struct fields *f, yaml_mark_t start)
 {
     static const unsigned order[] = {F_OP, F_ID, F_SIZE, F_ALIGN};
     unsigned n = 0;
+    char shape[40];
     for (;;) {
         if (next(r) != 0)
             return -1;
         if (r->ev.type == YAML_SEQUENCE_END_EVENT)
             break;
         if (n == 4 || (n >= 1 && n == compact_arity(f->op)))
-            return fail_at(r, r->ev.start_mark,
-                           "too many items: compact %s events are [%s]", trace_op_name(f->op),
-                           f->op == TRACE_FREE      ? "free, id"
-                           : f->op == TRACE_ALIGNED ? "aligned, id, size, align"
-                                                    : "op, id, size");
+            return fail_at(r, r->ev.start_mark, "too many items: a compact %s event is %s",
+                           trace_op_name(f->op), compact_shape(f->op, shape, sizeof shape));
         if (read_field(r, f, order[n]) != 0)
             return -1;
         f->have |= order[n++];
@@ -219,16 +229,9 @@ static int read_sequence_event(struct reader *r, struct fields *f, yaml_mark_t s
     if (n == 0)
         return fail_at(r, start, "empty event: expected [op, id, ...]");
     if (n < compact_arity(f->op))
-        return fail_at(r, start, "too few items: compact %s events are [%s]", trace_op_name(f->op),
-                       f->op == TRACE_FREE      ? "free, id"
-                       : f->op == TRACE_ALIGNED ? "aligned, id, size, align"
-                                                : "op, id, size");
+        return fail_at(r, start, "too few items: a compact %s event is %s", trace_op_name(f->op),
+                       compact_shape(f->op, shape, sizeof shape));
     return 0;
-}
-
-static int log2_exact(uint64_t v)
-{
-    return __builtin_ctzll(v);
 }
 
 /* Checks the fields, validates the event and keeps or drops it. */
@@ -258,7 +261,7 @@ static int finish_event(struct reader *r, const struct fields *f, yaml_mark_t st
                      "bad alignment: aligned of id %u with alignment %llu (not a power of two)",
                      ev.id, (unsigned long long)f->align);
         } else {
-            ev.align_log2 = (uint8_t)log2_exact(f->align);
+            ev.align_log2 = (uint8_t)__builtin_ctzll(f->align); /* a power of two: its log2 */
         }
     }
     if (problem < 0) {
@@ -347,8 +350,8 @@ static int read_document(struct reader *r)
         else if (!strcmp(key, "events"))
             dup = have_events++;
         else
-            return fail_at(r, key_mark, "unknown key '%.40s' (known: format, name, description, "
-                                        "events)", key);
+            return fail_at(r, key_mark, "unknown key '%s' (known: format, name, description, "
+                                        "events)", SHOWN(r));
         if (dup)
             return fail_at(r, key_mark, "duplicate key '%s'", key);
         char first = key[0]; /* the key's event is gone after next() */

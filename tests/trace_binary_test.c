@@ -162,6 +162,10 @@ int main(void)
     b[32] = 200; /* name longer than the file */
     write_bad(b, n_bytes);
     expect_refused("string lengths", "truncated header strings (225 bytes named, 128 present)");
+    memcpy(b, bytes, n_bytes);
+    b[95] = 1; /* the last padding byte */
+    write_bad(b, n_bytes);
+    expect_refused("padding", "nonzero padding before the records (corrupt file)");
     write_bad(bytes, n_bytes - 8);
     expect_refused("truncated records", "truncated: header says 6 events, file holds 5");
     write_bad(bytes, 100);
@@ -277,6 +281,81 @@ int main(void)
     write_bad(b, n_bytes);
     expect_refused("alloc of a live id",
                    "record 3: alloc of a live id: calloc of id 0, not freed since its last alloc");
+
+    /* trace_validate: the same rules on a trace in memory (a generator's or recorder's output). */
+    TAP_OK(trace_validate(&t, &err) == 0, "trace_validate accepts the sample");
+    struct trace dbl;
+    static const struct trace_event twice[] = {
+        {.id = 0, .op = TRACE_ALLOC, .size = 8}, {.id = 0, .op = TRACE_FREE}, {.id = 0, .op = TRACE_FREE}};
+    make_trace(&dbl, twice, 3);
+    TAP_OK(trace_validate(&dbl, &err) == -1 &&
+               !strcmp(err.msg, "sample: event 2: double free: free of id 0, already freed"),
+           "trace_validate names the first bad event");
+    trace_release(&dbl);
+
+    /* The streaming writer: pieces of any size give the same file as trace_save. */
+    {
+        enum { N = 20000 };
+        struct trace_builder bb;
+        struct trace whole;
+        trace_builder_init(&bb);
+        for (uint32_t i = 0; i < N / 2; i++) {
+            struct trace_event a = {.id = i, .op = TRACE_ALLOC, .thread = (uint16_t)(i % 5),
+                                    .size = 1 + i % 999};
+            struct trace_event fr = {.id = i, .op = TRACE_FREE};
+            trace_builder_push(&bb, &a);
+            trace_builder_push(&bb, &fr);
+        }
+        trace_builder_finish(&bb, "streamed", "written in pieces", &whole);
+        char a_path[300], b_path[300];
+        snprintf(a_path, sizeof a_path, "%s/whole.alrt", dir);
+        snprintf(b_path, sizeof b_path, "%s/pieces.alrt", dir);
+        TAP_OK(trace_save(a_path, &whole, &err) == 0, "trace_save of %d events", N);
+        struct trace_writer *w = trace_writer_open(b_path, "streamed", "written in pieces", &err);
+        static const size_t pieces[] = {1, 3, 0, 4095, 1, 5000, 2, 7};
+        size_t done = 0;
+        int ok = w != NULL;
+        for (size_t i = 0; ok && done < N; i++) {
+            size_t k = i < sizeof pieces / sizeof pieces[0] ? pieces[i] : 1999;
+            if (k > N - done)
+                k = N - done;
+            ok = trace_writer_append(w, whole.events + done, k, &err) == 0;
+            done += k;
+        }
+        TAP_OK(ok && access(b_path, F_OK) != 0, "appending in odd pieces; nothing visible yet");
+        TAP_OK(ok && trace_writer_commit(w, &err) == 0, "commit");
+        FILE *fa = fopen(a_path, "rb"), *fb = fopen(b_path, "rb");
+        int same = fa && fb;
+        for (int ca = 0, cb = 0; same && ca != EOF;) {
+            ca = fgetc(fa), cb = fgetc(fb);
+            same = ca == cb;
+        }
+        TAP_OK(same, "byte-identical to trace_save's file");
+        if (fa)
+            fclose(fa);
+        if (fb)
+            fclose(fb);
+        w = trace_writer_open(b_path, "x", NULL, &err);
+        trace_writer_append(w, whole.events, 3, &err);
+        trace_writer_abort(w);
+        TAP_OK(trace_load(b_path, NULL, &back, NULL, &err) == 0 && back.n_events == N,
+               "an aborted writer leaves the previous file untouched");
+        trace_release(&back);
+        struct trace_event junk = {.op = 7};
+        w = trace_writer_open(b_path, "x", NULL, &err);
+        TAP_OK(trace_writer_append(w, &junk, 1, &err) == -1 &&
+                   strstr(err.msg, "event 0: unknown op 7"),
+               "an unknown op is refused");
+        trace_writer_abort(w);
+        char yaml_path[300];
+        snprintf(yaml_path, sizeof yaml_path, "%s/x.yaml", dir);
+        TAP_OK(trace_writer_open(yaml_path, "x", NULL, &err) == NULL &&
+                   strstr(err.msg, "needs the .alrt extension"),
+               "the writer writes .alrt only");
+        unlink(a_path);
+        unlink(b_path);
+        trace_release(&whole);
+    }
 
     /* A failed save leaves nothing behind. */
     char nodir[300];

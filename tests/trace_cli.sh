@@ -24,7 +24,7 @@ run() {
 # 1. Every malformed file is refused with exit 2 and exactly its expected line, by validate and by
 #    convert (which must leave no output file behind).
 cd "$root/tests/traces/bad" || exit 99
-for f in $(ls | grep -v '\.err$'); do
+for f in $(ls | grep -v -e '\.err$' -e '^README.md$'); do
     run "$bin" validate "$f"
     [ "$(cat "$work/status")" = 2 ] && cmp -s "$work/err" "$f.err"
     ok $? "validate $f: exit 2, stderr: $(cat "$f.err")"
@@ -61,6 +61,15 @@ run "$bin" validate "$work/missing.alrt"
 [ "$(cat "$work/status")" = 2 ] &&
     [ "$(cat "$work/err")" = "allocreplay: $work/missing.alrt: cannot open: No such file or directory" ]
 ok $? "missing file: exit 2"
+
+mkdir "$work/dir.alrt"
+for cmd in validate info; do
+    run "$bin" $cmd "$work/dir.alrt"
+    [ "$(cat "$work/status")" = 2 ] &&
+        [ "$(cat "$work/err")" = "allocreplay: $work/dir.alrt: is a directory, not a trace" ]
+    ok $? "$cmd of a directory: exit 2"
+done
+rmdir "$work/dir.alrt"
 
 # 3. Lenient mode drops and counts by kind.
 printf 'format: allocreplay-trace/1\nevents:\n  - [alloc, 0, 8]\n  - [free, 0]\n  - [free, 0]\n  - [free, 7]\n  - [alloc, 1, 0]\n  - [free, 9]\n  - [alloc, 2, 16]\n' >"$work/bad.yaml"

@@ -1,0 +1,271 @@
+/* The generator: spec parsing and its errors, determinism (same seed, same bytes; a golden
+ * hash so a change in the arithmetic or the PRNG cannot pass unnoticed), the moments of the
+ * size and lifetime distributions, and the lifetime disciplines and growth patterns. */
+#include "gen_random.h"
+#include "generate.h"
+#include "generate_spec.h"
+#include "tap.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char spec_path[64];
+
+static void write_spec(const char *text)
+{
+    FILE *f = fopen(spec_path, "w");
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Loads text as a spec and generates with seed; returns 0 or -1 (message in err). */
+static int gen_text(const char *text, uint64_t seed, struct trace *t, struct trace_error *err)
+{
+    struct gen_spec spec;
+    write_spec(text);
+    if (gen_spec_load(spec_path, &spec, err) != 0)
+        return -1;
+    int rc = generate(&spec, seed, t, err);
+    gen_spec_free(&spec);
+    return rc;
+}
+
+static uint64_t fnv1a(const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+static const char *mixed_spec =
+    "format: allocreplay-spec/1\n"
+    "threads: 3\n"
+    "phases:\n"
+    "  - events: 20000\n"
+    "    classes:\n"
+    "      - {weight: 3, size: {dist: lognormal, mu: 4, sigma: 1}, lifetime: {dist: exponential, mean: 50}}\n"
+    "      - {size: {dist: table, table: [[24, 5], [48, 1]]}, lifetime: {dist: random, live: 100}, calloc: 0.5}\n"
+    "      - {size: {dist: pow2, min: 16, max: 4096}, lifetime: {dist: lifo, live: 30},\n"
+    "         aligned: {probability: 0.5, align: [64, 4096]}}\n"
+    "      - {size: {dist: uniform, min: 8, max: 64}, lifetime: {dist: fifo, live: 10},\n"
+    "         realloc: {pattern: geometric, steps: 4, probability: 0.3, interval: 5}}\n";
+
+static void test_determinism(void)
+{
+    struct trace a, b, c;
+    struct trace_error err;
+    int ok = gen_text(mixed_spec, 7, &a, &err) == 0 && gen_text(mixed_spec, 7, &b, &err) == 0 &&
+             gen_text(mixed_spec, 8, &c, &err) == 0;
+    if (!TAP_OK(ok, "determinism: spec loads and generates (%s)", ok ? "ok" : err.msg))
+        return;
+    size_t len = (size_t)a.n_events * sizeof *a.events;
+    TAP_OK(a.n_events == b.n_events && !memcmp(a.events, b.events, len),
+           "determinism: same seed, identical events");
+    TAP_OK(a.n_events != c.n_events || memcmp(a.events, c.events, len),
+           "determinism: a different seed gives a different trace");
+    uint64_t h = fnv1a(a.events, len);
+    /* Recorded once; any machine, compiler or C library must reproduce it. */
+    TAP_OK(h == 0xbabc48b41f3ba68aull, "determinism: golden hash of seed 7 (got 0x%016llx, %llu events)",
+           (unsigned long long)h, (unsigned long long)a.n_events);
+    trace_release(&a);
+    trace_release(&b);
+    trace_release(&c);
+}
+
+static void size_moments(const struct trace *t, double *mean, double *var)
+{
+    double s = 0, s2 = 0;
+    uint64_t n = 0;
+    for (uint64_t i = 0; i < t->n_events; i++)
+        if (t->events[i].op == TRACE_ALLOC) {
+            double x = (double)t->events[i].size;
+            s += x;
+            s2 += x * x;
+            n++;
+        }
+    *mean = s / (double)n;
+    *var = s2 / (double)n - *mean * *mean;
+}
+
+static int near(double got, double want, double rel)
+{
+    return fabs(got - want) <= rel * fabs(want);
+}
+
+static void test_moments(void)
+{
+    struct trace t;
+    struct trace_error err;
+    double mean, var;
+    if (TAP_OK(gen_text("format: allocreplay-spec/1\nphases:\n"
+                        "  - {objects: 200000, size: {dist: uniform, min: 16, max: 1024},"
+                        " lifetime: {dist: random, live: 1000}}\n", 1, &t, &err) == 0,
+               "moments: uniform spec")) {
+        size_moments(&t, &mean, &var);
+        double n = 1024 - 16 + 1;
+        TAP_OK(near(mean, 520.0, 0.01), "uniform: mean %.2f ~ 520", mean);
+        TAP_OK(near(var, (n * n - 1) / 12, 0.03), "uniform: variance %.0f ~ %.0f", var, (n * n - 1) / 12);
+        trace_release(&t);
+    }
+    if (TAP_OK(gen_text("format: allocreplay-spec/1\nphases:\n"
+                        "  - {objects: 200000, size: {dist: lognormal, mu: 5, sigma: 0.5, max: 100000000},"
+                        " lifetime: {dist: fifo, live: 1000}}\n", 2, &t, &err) == 0,
+               "moments: lognormal spec")) {
+        size_moments(&t, &mean, &var);
+        double m = exp(5 + 0.125), v = (exp(0.25) - 1) * exp(10 + 0.25);
+        TAP_OK(near(mean, m, 0.01), "lognormal: mean %.2f ~ %.2f", mean, m);
+        TAP_OK(near(var, v, 0.05), "lognormal: variance %.0f ~ %.0f", var, v);
+        trace_release(&t);
+    }
+    if (TAP_OK(gen_text("format: allocreplay-spec/1\nphases:\n"
+                        "  - {objects: 200000, size: {dist: fixed, value: 32},"
+                        " lifetime: {dist: exponential, mean: 100}}\n", 3, &t, &err) == 0,
+               "moments: exponential lifetime spec")) {
+        /* Lifetime in ticks = allocations after the object's own, up to and including the
+         * tick it dies in: 1 + floor(Exp(100)), mean 100.5 (one allocation per tick). */
+        uint64_t *born = calloc(t.n_ids, sizeof *born), allocs = 0, n = 0;
+        double sum = 0;
+        for (uint64_t i = 0; i < t.n_events; i++) {
+            const struct trace_event *e = &t.events[i];
+            if (e->op == TRACE_ALLOC)
+                born[e->id] = ++allocs;
+            else if (e->id < 100000) {
+                sum += (double)(allocs + 1 - born[e->id]);
+                n++;
+            }
+        }
+        free(born);
+        TAP_EQ_U64(n, 100000, "exponential: first half of the objects all died in the phase");
+        TAP_OK(near(sum / (double)n, 100.5, 0.02), "exponential: mean lifetime %.2f ~ 100.5",
+               sum / (double)n);
+        trace_release(&t);
+    }
+}
+
+static void test_disciplines(void)
+{
+    struct trace t;
+    struct trace_error err;
+    if (TAP_OK(gen_text("format: allocreplay-spec/1\nphases:\n"
+                        "  - {objects: 10, size: {dist: fixed, value: 16}, lifetime: {dist: lifo, live: 5},\n"
+                        "     realloc: {pattern: geometric, steps: 2, interval: 100}}\n",
+                        1, &t, &err) == 0, "lifo spec")) {
+        /* Up to 5 live, down to 0 newest first, up again: allocs 0-4, frees 4-0, allocs 5-9,
+         * frees 9-5 (the drain of a stack unwinds newest first). Growth never falls due. */
+        static const int want[] = {0, 1, 2, 3, 4, -4, -3, -2, -1, -100, 5, 6, 7, 8, 9,
+                                   -9, -8, -7, -6, -5};
+        int same = t.n_events == 20;
+        for (uint64_t i = 0; same && i < 20; i++) {
+            int id = want[i] == -100 ? 0 : want[i] < 0 ? -want[i] : want[i];
+            int is_free = want[i] < 0;
+            same = t.events[i].id == (uint32_t)id && (t.events[i].op == TRACE_FREE) == is_free;
+        }
+        TAP_OK(same, "lifo: a stack filled and unwound newest first");
+        trace_release(&t);
+    }
+    if (TAP_OK(gen_text("format: allocreplay-spec/1\nphases:\n"
+                        "  - {objects: 50, size: {dist: fixed, value: 16}, lifetime: {dist: fifo, live: 3}}\n",
+                        1, &t, &err) == 0, "fifo spec")) {
+        uint32_t next_victim = 0;
+        int fifo = 1;
+        for (uint64_t i = 0; i < t.n_events; i++)
+            if (t.events[i].op == TRACE_FREE)
+                fifo &= t.events[i].id == next_victim++;
+        TAP_OK(fifo && next_victim == 50, "fifo: objects die oldest first");
+        trace_release(&t);
+    }
+    if (TAP_OK(gen_text("format: allocreplay-spec/1\nphases:\n"
+                        "  - {objects: 5, size: {dist: fixed, value: 16},\n"
+                        "     realloc: {pattern: geometric, steps: 3}}\n"
+                        "  - {objects: 5, size: {dist: fixed, value: 100},\n"
+                        "     realloc: {pattern: linear, increment: 10, steps: 2}}\n",
+                        1, &t, &err) == 0, "growth spec")) {
+        /* Object 0 (tick 1) grows at ticks 2, 3, 4; object 5, the first of the second
+         * phase, at its next two ticks. */
+        uint64_t last[16] = {0}, grown0 = 0, grown5 = 0;
+        int pattern = 1;
+        for (uint64_t i = 0; i < t.n_events; i++) {
+            const struct trace_event *e = &t.events[i];
+            if (e->op == TRACE_FREE || e->id >= 16)
+                continue;
+            if (e->op == TRACE_REALLOC)
+                pattern &= e->id < 5 ? e->size == last[e->id] * 2 : e->size == last[e->id] + 10;
+            grown0 += e->op == TRACE_REALLOC && e->id == 0;
+            grown5 += e->op == TRACE_REALLOC && e->id == 5;
+            last[e->id] = e->size;
+        }
+        TAP_OK(pattern, "growth: geometric doubles, linear adds the increment");
+        TAP_OK(grown0 == 3 && last[0] == 128, "growth: 16 -> 32 -> 64 -> 128 in three steps");
+        TAP_OK(grown5 == 2 && last[5] == 120, "growth: 100 -> 110 -> 120 in two steps");
+        trace_release(&t);
+    }
+}
+
+static void test_errors(void)
+{
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
+        {"format: allocreplay-spec/1\nphases:\n  - {objects: 5, size: {dist: fixed, value: 8}, colour: red}\n",
+         ":3:49: unknown key 'colour' in a phase"},
+        {"format: allocreplay-spec/1\nphases:\n  - {objects: 5, size: {dist: gaussian}}\n",
+         ":3:31: size dist must be"},
+        {"format: allocreplay-spec/1\nphases:\n  - {size: {dist: fixed, value: 8}}\n",
+         ":3:5: a phase needs exactly one of 'events' and 'objects'"},
+        {"format: allocreplay-spec/1\nphases:\n  - {objects: 5, size: {dist: pow2, min: 16, max: 100}}\n",
+         "pow2 sizes need min and max to be powers of two"},
+        {"format: allocreplay-spec/2\nphases: []\n", ":1:9: format must be allocreplay-spec/1"},
+        {"format: allocreplay-spec/1\nphases: [\n", ":3:1: did not find expected node content"},
+        {"format: allocreplay-spec/1\nphases:\n  - {objects: -5, size: {dist: fixed, value: 8}}\n",
+         "is not a whole number"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct gen_spec spec;
+        struct trace_error err;
+        write_spec(cases[i].text);
+        int rc = gen_spec_load(spec_path, &spec, &err);
+        int ok = rc != 0 && !strncmp(err.msg, spec_path, strlen(spec_path)) &&
+                 strstr(err.msg, cases[i].want);
+        TAP_OK(ok, "spec error %zu: %s", i, rc ? err.msg : "(accepted)");
+        if (rc == 0)
+            gen_spec_free(&spec);
+    }
+}
+
+static void test_math(void)
+{
+    double worst_log = 0, worst_exp = 0;
+    for (double x = 1e-300; x < 1e300; x *= 1.37) {
+        double d = fabs(gen_log(x) - log(x)) / fmax(fabs(log(x)), 1e-300);
+        worst_log = fmax(worst_log, d);
+    }
+    for (double x = -700; x < 700; x += 0.173) {
+        double d = fabs(gen_exp(x) - exp(x)) / exp(x);
+        worst_exp = fmax(worst_exp, d);
+    }
+    TAP_OK(worst_log < 1e-14, "gen_log within 1e-14 of libm (worst %.2g)", worst_log);
+    TAP_OK(worst_exp < 1e-13, "gen_exp within 1e-13 of libm (worst %.2g)", worst_exp);
+    struct gen_rng r;
+    gen_rng_seed(&r, 0);
+    uint64_t counts[3] = {0, 0, 0};
+    for (int i = 0; i < 30000; i++)
+        counts[gen_rng_below(&r, 3)]++;
+    TAP_OK(counts[0] > 9500 && counts[1] > 9500 && counts[2] > 9500, "below(3) is unbiased");
+}
+
+int main(void)
+{
+    snprintf(spec_path, sizeof spec_path, "/tmp/allocreplay-gen-test.%d.yaml", (int)getpid());
+    test_determinism();
+    test_moments();
+    test_disciplines();
+    test_errors();
+    test_math();
+    unlink(spec_path);
+    return tap_done();
+}

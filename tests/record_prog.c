@@ -1,0 +1,178 @@
+/* A program with a known allocation sequence, run under the recorder by record_recorder_test.
+ * Built with -fno-builtin so the compiler keeps every malloc/free pair.
+ *
+ *   record_prog exact     the sequence of exact(), between two marker allocations
+ *   record_prog threads   4 threads with their own sizes, plus blocks freed by another thread
+ *   record_prog fork      allocations before, in and after a forked child
+ *   record_prog dlopen    dlopen of several libraries before and between allocations
+ *   record_prog fail      a few allocations, then exit status 3
+ */
+#include "record_prog.h"
+
+#include <dlfcn.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Keeps pointers observable so nothing is optimised out even by a clever compiler. */
+static void *volatile sink;
+
+static void marker(size_t size)
+{
+    void *m = malloc(size);
+    sink = m;
+    free(m);
+}
+
+static int exact(void)
+{
+    marker(PROG_MARK_BEGIN);
+    void *a = malloc(100);
+    void *b = calloc(10, 20);
+    a = realloc(a, 1000);
+    void *c;
+    if (posix_memalign(&c, 64, 256) != 0)
+        return 1;
+    void *d = aligned_alloc(4096, 8192);
+    void *e = memalign(128, 50);
+    void *f = valloc(100);
+    free(b);
+    void *g = realloc(NULL, 30);
+    sink = g;
+    sink = realloc(g, 0); /* glibc frees g and returns NULL */
+    void *h = malloc(0);
+    sink = (void *)malloc_usable_size(a); /* passes through, unrecorded */
+    free(a);
+    free(c);
+    free(d);
+    free(e);
+    free(f);
+    free(h);
+    void *i = reallocarray(NULL, 4, 8);
+    i = reallocarray(i, 8, 8);
+    free(i);
+    void *x = malloc(48);
+    free(x);
+    void *y = malloc(48); /* most likely the same address as x: must be a new object */
+    free(y);
+    marker(PROG_MARK_END);
+    return 0;
+}
+
+struct worker {
+    pthread_t tid;
+    int index;
+    int fds[2]; /* blocks handed to the next thread, which frees them */
+};
+
+static void *work(void *arg)
+{
+    struct worker *w = arg;
+    for (int k = 0; k < PROG_THREAD_ITERS; k++) {
+        void *p = malloc(PROG_THREAD_SIZE(w->index));
+        if (k % 2)
+            p = realloc(p, PROG_THREAD_SIZE(w->index) + 1000);
+        sink = p;
+        free(p);
+    }
+    /* Cross-thread frees: the consumer frees what the producer allocated. */
+    if (w->index == 0) {
+        for (int k = 0; k < PROG_HANDOFFS; k++) {
+            void *p = malloc(PROG_HANDOFF_SIZE);
+            if (write(w->fds[1], &p, sizeof p) != sizeof p)
+                abort();
+        }
+        close(w->fds[1]);
+    } else if (w->index == 1) {
+        void *p;
+        while (read(w->fds[0], &p, sizeof p) == sizeof p)
+            free(p);
+    }
+    return NULL;
+}
+
+static int threads(void)
+{
+    struct worker w[PROG_THREADS];
+    int fds[2];
+    if (pipe(fds) != 0)
+        return 1;
+    for (int i = 0; i < PROG_THREADS; i++) {
+        w[i].index = i;
+        memcpy(w[i].fds, fds, sizeof fds);
+        if (pthread_create(&w[i].tid, NULL, work, &w[i]) != 0)
+            return 1;
+    }
+    for (int i = 0; i < PROG_THREADS; i++)
+        pthread_join(w[i].tid, NULL);
+    return 0;
+}
+
+static int forked(void)
+{
+    void *a = malloc(PROG_FORK_PARENT_BEFORE);
+    pid_t pid = fork();
+    if (pid < 0)
+        return 1;
+    if (pid == 0) {
+        void *b = malloc(PROG_FORK_CHILD);
+        sink = b;
+        free(b);
+        free(a); /* allocated before this process's recording began: dropped */
+        exit(0);
+    }
+    int status;
+    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return 1;
+    void *c = malloc(PROG_FORK_PARENT_AFTER);
+    sink = c;
+    free(c);
+    free(a);
+    return 0;
+}
+
+static int dlopen_heavy(void)
+{
+    static const char *const libs[] = {"libm.so.6", "libyaml-0.so.2", "libz.so.1",
+                                       "libdl.so.2", "libpthread.so.0"};
+    void *handles[sizeof libs / sizeof libs[0]];
+    void *keep[sizeof libs / sizeof libs[0]];
+    for (size_t i = 0; i < sizeof libs / sizeof libs[0]; i++) {
+        handles[i] = dlopen(libs[i], RTLD_NOW | RTLD_LOCAL);
+        keep[i] = malloc(PROG_DLOPEN_SIZE + i);
+        if (handles[i]) {
+            void *sym = dlsym(handles[i], "no_such_symbol_here"); /* dlerror allocates */
+            sink = sym;
+            sink = dlerror();
+        }
+    }
+    for (size_t i = 0; i < sizeof libs / sizeof libs[0]; i++) {
+        free(keep[i]);
+        if (handles[i])
+            dlclose(handles[i]);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2)
+        return 2;
+    if (!strcmp(argv[1], "exact"))
+        return exact();
+    if (!strcmp(argv[1], "threads"))
+        return threads();
+    if (!strcmp(argv[1], "fork"))
+        return forked();
+    if (!strcmp(argv[1], "dlopen"))
+        return dlopen_heavy();
+    if (!strcmp(argv[1], "fail")) {
+        exact();
+        return 3;
+    }
+    return 2;
+}

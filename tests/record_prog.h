@@ -1,0 +1,20 @@
+/* Constants shared by record_prog.c (the recorded program) and record_recorder_test.c. */
+#ifndef ALLOCREPLAY_RECORD_PROG_H
+#define ALLOCREPLAY_RECORD_PROG_H
+
+#define PROG_MARK_BEGIN 387793u /* sizes nothing else asks for */
+#define PROG_MARK_END 387794u
+
+#define PROG_THREADS 4
+#define PROG_THREAD_ITERS 3000
+#define PROG_THREAD_SIZE(i) (10000u + (unsigned)(i))
+#define PROG_HANDOFFS 2000
+#define PROG_HANDOFF_SIZE 777u
+
+#define PROG_FORK_PARENT_BEFORE 11111u
+#define PROG_FORK_CHILD 22222u
+#define PROG_FORK_PARENT_AFTER 33333u
+
+#define PROG_DLOPEN_SIZE 55555u
+
+#endif

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# End-to-end test of `allocreplay run` and `allocreplay backends` (TAP), on the real CLI and
+# workers: results directory layout and columns, atomic outputs, peak live bytes against an
+# independent count, the null backend's ns/event, latency sum vs throughput, bad input.
+# Usage: run_cli.sh ALLOCREPLAY
+set -u
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 99
+n=0
+failed=0
+ok() { # ok STATUS DESCRIPTION
+    n=$((n + 1))
+    if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
+}
+# col FILE BACKEND COLUMN: the values of COLUMN in FILE's rows for BACKEND, one a line.
+col() {
+    awk -F, -v b="$2" -v c="$3" '{sub(/\r$/, "")}
+                                 NR==1 {for (i=1;i<=NF;i++) if ($i==c) k=i; next}
+                                 $2==b {print $k}' "$1"
+}
+
+"$bin" backends >backends.out 2>&1
+grep -q '^  null ' backends.out && grep -q '^  malloc ' backends.out && grep -q 'plugin:PATH' backends.out &&
+    grep -q 'preload:PATH' backends.out
+ok $? "backends lists null, malloc and the plugin:/preload: forms"
+
+# A random trace of allocs, callocs, reallocs and frees, with its peak live bytes counted here.
+awk -v n=20000 'BEGIN {
+    srand(11); print "format: allocreplay-trace/1"; print "name: e2e-random"; print "events:"
+    nl = 0; id = 0; live = 0; peak = 0
+    for (i = 0; i < n; i++) {
+        r = rand()
+        if (nl == 0 || r < 0.5) {
+            s = int(rand() * 3000) + 1; op = rand() < 0.2 ? "calloc" : "alloc"
+            printf "  - [%s, %d, %d]\n", op, id, s
+            ids[nl] = id; sz[id] = s; nl++; id++; live += s
+        } else {
+            k = int(rand() * nl); x = ids[k]
+            if (r < 0.6) {
+                s = int(rand() * 5000) + 1
+                printf "  - [realloc, %d, %d]\n", x, s
+                live += s - sz[x]; sz[x] = s
+            } else {
+                printf "  - [free, %d]\n", x
+                live -= sz[x]; ids[k] = ids[nl - 1]; nl--
+            }
+        }
+        if (live > peak) peak = live
+    }
+    print peak > "peak.txt"
+}' >random.yaml
+"$bin" convert random.yaml random.alrt >/dev/null 2>&1
+ok $? "convert the generated trace to binary"
+peak=$(cat peak.txt)
+
+"$bin" run random.alrt -b null,malloc -n 3 --latency -o res >table.out 2>err.out
+ok $? "run null,malloc with the latency pass: exit 0"
+for f in summary.csv latency.csv timeline.csv meta.yaml; do
+    [ -s "res/$f" ]
+    ok $? "res/$f written"
+done
+[ -z "$(find res -name '*.tmp*')" ]
+ok $? "no temporary file left behind"
+head -1 res/summary.csv | tr -d '\r' | cut -d, -f1-20 | grep -qx \
+    'trace,backend,rep,status,events,wall_ns,ns_per_event,events_per_sec,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,peak_live_bytes,peak_footprint_bytes,peak_rss_bytes,final_rss_bytes,frag_internal,frag_jw3,frag_jw4'
+ok $? "summary.csv starts with the twenty columns of DESIGN.md 6"
+head -1 res/latency.csv | tr -d '\r' | grep -qx 'trace,backend,rep,op,lo_ns,hi_ns,count'
+ok $? "latency.csv columns"
+head -1 res/timeline.csv | tr -d '\r' | grep -qx 'trace,backend,rep,event,live_bytes,footprint_bytes,rss_bytes'
+ok $? "timeline.csv columns"
+[ "$(col res/summary.csv null status | sort -u)" = ok ] && [ "$(col res/summary.csv malloc status | sort -u)" = ok ]
+ok $? "every cell ok"
+[ "$(col res/summary.csv null peak_live_bytes | sort -u)" = "$peak" ] &&
+    [ "$(col res/summary.csv malloc peak_live_bytes | sort -u)" = "$peak" ]
+ok $? "peak live bytes = independent count ($peak)"
+"$bin" info random.alrt | grep -q "$peak"
+ok $? "allocreplay info reports the same peak live"
+nspe=$(col res/summary.csv null ns_per_event | head -1)
+awk -v x="$nspe" 'BEGIN {exit !(x > 0)}'
+ok $? "null backend ns/event reported: $nspe ns (the harness's own cost per event)"
+[ "$(col res/summary.csv null timer | sort -u)" = tsc ] || [ "$(col res/summary.csv null timer | sort -u)" = clock ]
+ok $? "timer kind reported ($(col res/summary.csv null timer | head -1))"
+grep -q "^timer:" res/meta.yaml && grep -q "cpu_model:" res/meta.yaml && grep -q "git_revision:" res/meta.yaml
+ok $? "meta.yaml: machine, build, timer"
+# Per-op latencies summed vs the throughput pass's wall time, malloc backend. Not a timing
+# assertion: the latency pass leaves out the loop's own cost and adds fence effects, and this
+# runs on a shared 2-core machine where a worker can lose the CPU for tens of milliseconds in
+# either pass. So: operations over 100 us (preemptions) are left out of the sum, the best of the
+# repetitions is taken on both sides, and the bound is a loose factor of 4 either way. It
+# catches a unit error (ticks vs ns), a histogram losing operations, a wrong subtraction.
+lsum=$(awk -F, '{sub(/\r$/, "")} NR>1 && $2=="malloc" && $6 <= 100000 {s[$3] += $7 * ($5 + $6) / 2}
+                END {m = -1; for (r in s) if (m < 0 || s[r] < m) m = s[r]; print m}' res/latency.csv)
+wall=$(col res/summary.csv malloc wall_ns | sort -g | head -1)
+awk -v l="$lsum" -v w="$wall" 'BEGIN {r = l / w; printf "# latency sum / throughput wall = %.2f\n", r; exit !(r > 0.25 && r < 4)}'
+ok $? "sum of per-op latencies within a factor 4 of the throughput pass (sanity)"
+count=$(awk -F, -v b=malloc 'NR>1 && $2==b && $3==1 {s += $7} END {print s}' res/latency.csv)
+[ "$count" = 20000 ]
+ok $? "latency.csv counts every operation once ($count)"
+grep -q 'e2e-random *null' table.out && grep -q 'e2e-random *malloc' table.out
+ok $? "summary table on stdout"
+
+"$bin" run random.alrt -b null --no-memory -o res2 --format csv >csv.out 2>/dev/null
+cmp -s csv.out res2/summary.csv
+ok $? "--format csv prints summary.csv"
+[ ! -e res2/timeline.csv ] || [ "$(wc -l <res2/timeline.csv)" -eq 1 ]
+ok $? "--no-memory: no timeline rows"
+
+"$bin" run random.alrt -b malloc --verify --no-memory -o res3 >/dev/null 2>&1
+ok $? "--verify passes malloc"
+[ "$(col res3/summary.csv malloc verified)" = yes ]
+ok $? "verified column set"
+
+"$bin" run random.alrt -b null --touch --rss-every 1000 -o res6 >/dev/null 2>&1
+ok $? "--touch and --rss-every run"
+rows=$(awk -F, 'NR > 1' res6/timeline.csv | wc -l)
+[ "$rows" -ge 21 ] && [ "$rows" -le 23 ]
+ok $? "--rss-every 1000 over 20000 events: 21..23 samples ($rows)"
+
+printf 'format: allocreplay-trace/1\nevents:\n  - [alloc, 0, 8]\n  - [free, 0]\n  - [free, 0]\n' >double.yaml
+"$bin" run double.yaml -b null --lenient -o res7 >/dev/null 2>err.out
+[ $? -eq 0 ] && grep -q 'dropped 1 double free' err.out && [ "$(col res7/summary.csv null events)" = 2 ]
+ok $? "--lenient: the bad event is dropped and reported ($(cat err.out))"
+
+# Bad input: one line on stderr, exit 2.
+"$bin" run random.alrt -b no-such-backend -o res4 >/dev/null 2>err.out
+[ $? -eq 2 ] && [ "$(wc -l <err.out)" -eq 1 ] && grep -q no-such-backend err.out && [ ! -e res4 ]
+ok $? "unknown backend: exit 2, one line ($(cat err.out))"
+"$bin" run missing.alrt -b null >/dev/null 2>err.out
+[ $? -eq 2 ] && [ "$(wc -l <err.out)" -eq 1 ]
+ok $? "missing trace: exit 2, one line ($(cat err.out))"
+printf 'format: allocreplay-trace/1\nevents:\n  - [free, 0]\n' >bad.yaml
+"$bin" run bad.yaml -b null -o res5 >/dev/null 2>err.out
+[ $? -eq 2 ] && [ "$(wc -l <err.out)" -eq 1 ] && grep -q 'bad.yaml:' err.out
+ok $? "bad trace: exit 2, one line ($(cat err.out))"
+"$bin" run random.alrt -n 0 >/dev/null 2>err.out
+[ $? -eq 2 ]
+ok $? "bad repetition count: exit 2"
+
+echo "1..$n"
+[ "$failed" -eq 0 ]

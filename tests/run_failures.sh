@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# End-to-end test of failed cells and of RSS measurement (TAP), outside the sanitizer build
+# (AddressSanitizer turns a SIGSEGV into an abort and adds shadow memory to RSS):
+# a worker that segfaults, aborts, hangs or runs out of memory is a failed row naming the
+# reason while the other cells still run and the exit status is 1; --verify catches a backend
+# that corrupts; RSS of one 256 MiB block is reported within 5%.
+# Usage: run_failures.sh ALLOCREPLAY MISBEHAVE_PLUGIN
+set -u
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+plugin=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 99
+n=0
+failed=0
+ok() {
+    n=$((n + 1))
+    if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
+}
+col() {
+    awk -F, -v b="$2" -v c="$3" '{sub(/\r$/, "")}
+                                 NR==1 {for (i=1;i<=NF;i++) if ($i==c) k=i; next}
+                                 $2==b {print $k}' "$1"
+}
+
+awk 'BEGIN {print "format: allocreplay-trace/1"; print "events:"
+     for (i = 0; i < 50; i++) print "  - [alloc, " i ", " (16 + i) "]"
+     for (i = 0; i < 50; i++) print "  - [realloc, " i ", " (100 + i) "]"
+     for (i = 0; i < 50; i++) print "  - [free, " i "]"}' >small.yaml
+
+# misbehave MODE EXTRA_ARGS...: runs plugin + malloc, leaves the status of the plugin's row in
+# $status and the exit code in $rc.
+misbehave() {
+    local mode=$1; shift
+    ALLOCREPLAY_TEST_MISBEHAVE=$mode "$bin" run small.yaml -b "plugin:$plugin,malloc" -o "res-$mode" "$@" \
+        >"$mode.out" 2>"$mode.err"
+    rc=$?
+    status=$(col "res-$mode/summary.csv" "plugin:$plugin" status)
+    other=$(col "res-$mode/summary.csv" malloc status)
+}
+
+misbehave segv
+[ "$rc" = 1 ] && [ "$status" = "signal SIGSEGV" ] && [ "$other" = ok ]
+ok $? "segfaulting backend: row says 'signal SIGSEGV', malloc still ok, exit 1 (got '$status', $rc)"
+[ "$(col res-segv/summary.csv "plugin:$plugin" failed_pass)" = throughput ]
+ok $? "the failed pass is named"
+misbehave abort
+[ "$rc" = 1 ] && [ "${status%% *}" = aborted ] && [ "$other" = ok ]
+ok $? "aborting backend: '$status', exit 1"
+misbehave hang --timeout 1
+[ "$rc" = 1 ] && [ "$status" = "killed (timeout 1s)" ] && [ "$other" = ok ]
+ok $? "hanging backend: '$status', exit 1"
+misbehave corrupt --verify
+case "$status" in "verify: event "*" id "*": realloc lost content"*) s=0 ;; *) s=1 ;; esac
+[ "$rc" = 1 ] && [ $s = 0 ] && [ "$other" = ok ]
+ok $? "--verify catches lost realloc content, naming event and id: '$status'"
+misbehave corrupt
+[ "$rc" = 0 ] && [ "$status" = ok ]
+ok $? "without --verify the corruption goes unseen (timed passes never check)"
+[ -z "$(find res-* -name '*.tmp*')" ]
+ok $? "no temporary file left behind by failed cells"
+
+# One block of 256 MiB: the memory pass writes every page, so RSS grows by 256 MiB.
+printf 'format: allocreplay-trace/1\nevents:\n  - [alloc, 0, 268435456]\n  - [free, 0]\n' >big.yaml
+"$bin" run big.yaml -b malloc -o res-big >/dev/null 2>&1
+ok $? "256 MiB trace runs"
+rss=$(col res-big/summary.csv malloc peak_rss_bytes)
+awk -v r="$rss" 'BEGIN {x = r / 268435456; printf "# peak RSS / 256 MiB = %.4f\n", x; exit !(x > 0.95 && x < 1.05)}'
+ok $? "peak RSS within 5% of 256 MiB ($rss bytes)"
+[ "$(col res-big/summary.csv malloc peak_live_bytes)" = 268435456 ]
+ok $? "peak live = 256 MiB"
+
+"$bin" run big.yaml -b malloc --memory-limit 128M -o res-oom >/dev/null 2>&1
+rc=$?
+status=$(col res-oom/summary.csv malloc status)
+[ "$rc" = 1 ] && case "$status" in "out of memory"*) true ;; *) false ;; esac
+ok $? "--memory-limit: '$status'"
+
+# preload:PATH runs the malloc backend under LD_PRELOAD: with mimalloc preloaded, glibc's arena
+# (what the malloc backend's footprint reads) stays empty while the blocks are real (RSS).
+mi=/usr/lib/x86_64-linux-gnu/libmimalloc.so.2
+if [ -e "$mi" ]; then
+    "$bin" run small.yaml -b "malloc,preload:$mi" -o res-preload >/dev/null 2>&1
+    ok $? "preload:$mi runs"
+    fp=$(col res-preload/summary.csv "preload:$mi" peak_footprint_bytes)
+    fm=$(col res-preload/summary.csv malloc peak_footprint_bytes)
+    [ "$fp" -lt "$fm" ]
+    ok $? "LD_PRELOAD took effect: glibc footprint $fp < $fm without it"
+else
+    ok 0 "# SKIP no $mi"
+    ok 0 "# SKIP no $mi"
+fi
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
