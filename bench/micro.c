@@ -13,17 +13,21 @@
  * --benchmark_repetitions=5, --benchmark_format=json, --benchmark_out=FILE, so its compare.py
  * can compare two runs. `--traces DIR` replaces the shipped traces directory.
  *
- * Harness memory (pointer arrays, orders) is mmap'd, never taken from the backend under test or
- * from malloc, so the malloc backend's heap holds only what the benchmark allocates.
+ * The tables used while the clock runs (pointer arrays, orders, the replay's slots) are mmap'd,
+ * never taken from the backend under test or from malloc.
  */
 #include "allocator.h"
 #include "config.h"
 #include "gbench_shim.h"
+#include "replay.h"
+#include "trace.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 /* Alloc+free pairs are a few nanoseconds: count this many per keep_running call so the call
  * across the shim does not dominate. */
@@ -32,7 +36,8 @@
 /* A benchmark instance's fixed data: the backend (and, for traces, the trace). */
 struct bench_case {
     const struct allocator_ops *ops;
-    int order; /* batch benchmarks: enum batch_order */
+    int order;                /* batch benchmarks: enum batch_order */
+    const struct trace *trace; /* trace benchmarks */
 };
 
 enum batch_order { ORDER_LIFO, ORDER_FIFO, ORDER_RANDOM };
@@ -181,6 +186,133 @@ static void bm_realloc_growth(struct gbench_state *st, void *user)
     ops->destroy(ctx);
 }
 
+/* One replay of a trace per iteration, through the harness's own engine (harness/replay.h) in
+ * its throughput pass, so these numbers are the worker's. Each iteration starts from a fresh
+ * backend context and fresh replay tables; the reported time is the engine's own measure of
+ * its replay loop (manual time), so the set-up and tear-down around it never count. */
+static void bm_trace(struct gbench_state *st, void *user)
+{
+    const struct bench_case *bc = user;
+    const struct trace *t = bc->trace;
+    const struct replay_config cfg = {.pass = REPLAY_THROUGHPUT};
+    char err[256];
+
+    while (gbench_keep_running(st)) {
+        struct replay r;
+        void *ctx = backend_open(st, bc->ops);
+        if (!ctx)
+            break;
+        if (replay_init(&r, t->events, t->n_events, t->n_ids, bc->ops, ctx, &cfg, err,
+                        sizeof err) != 0) {
+            gbench_skip_with_error(st, err);
+            bc->ops->destroy(ctx);
+            break;
+        }
+        int failed = replay_run(&r) != 0;
+        if (failed)
+            gbench_skip_with_error(st, r.reason);
+        else
+            gbench_set_iteration_time(st, (double)r.wall_ns * 1e-9);
+        replay_release(&r);
+        bc->ops->destroy(ctx);
+        if (failed)
+            break;
+    }
+    gbench_set_counter(st, "events_per_second", (double)gbench_iterations(st) * t->n_events,
+                       GBENCH_COUNTER_RATE);
+}
+
+/* The shipped traces: every .yaml, .yml and .alrt file under the traces directory but specs/. */
+struct trace_set {
+    struct trace *traces;
+    char **names; /* path relative to the directory */
+    size_t n, cap;
+};
+
+static int is_trace_file(const char *name)
+{
+    enum trace_format f = trace_format_from_path(name);
+    return f == TRACE_FORMAT_YAML || f == TRACE_FORMAT_BINARY;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Collects the trace paths under dir/rel (rel "" at the top), sorted, into *paths. */
+static int find_traces(const char *dir, const char *rel, char ***paths, size_t *n, size_t *cap)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s%s%s", dir, rel[0] ? "/" : "", rel);
+    DIR *d = opendir(path);
+    if (!d)
+        return rel[0] ? 0 : -1;
+    struct dirent *de;
+    int rc = 0;
+    while (rc == 0 && (de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.')
+            continue;
+        char sub[4096];
+        snprintf(sub, sizeof sub, "%s%s%s", rel, rel[0] ? "/" : "", de->d_name);
+        int is_dir = de->d_type == DT_DIR;
+        if (de->d_type == DT_UNKNOWN) { /* some file systems do not fill d_type */
+            char full[8192];
+            struct stat sb;
+            snprintf(full, sizeof full, "%s/%s", dir, sub);
+            is_dir = stat(full, &sb) == 0 && S_ISDIR(sb.st_mode);
+        }
+        if (is_dir) {
+            /* traces/specs/ holds `allocreplay generate` specs, which are YAML but not traces. */
+            if (strcmp(sub, "specs") != 0)
+                rc = find_traces(dir, sub, paths, n, cap);
+        } else if (is_trace_file(de->d_name)) {
+            if (*n == *cap) {
+                size_t nc = *cap ? *cap * 2 : 16;
+                char **np = realloc(*paths, nc * sizeof *np);
+                if (!np) {
+                    rc = -1;
+                    break;
+                }
+                *paths = np;
+                *cap = nc;
+            }
+            if (!((*paths)[*n] = strdup(sub)))
+                rc = -1;
+            else
+                (*n)++;
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
+/* Loads every trace under dir. Returns 0, or 2 with one line on stderr. */
+static int load_traces(const char *dir, struct trace_set *set)
+{
+    size_t cap = 0;
+    if (find_traces(dir, "", &set->names, &set->n, &cap) != 0) {
+        fprintf(stderr, "allocreplay-micro: %s: cannot list the traces directory\n", dir);
+        return 2;
+    }
+    qsort(set->names, set->n, sizeof *set->names, cmp_name);
+    set->traces = calloc(set->n ? set->n : 1, sizeof *set->traces);
+    if (!set->traces) {
+        fprintf(stderr, "allocreplay-micro: out of memory\n");
+        return 2;
+    }
+    for (size_t i = 0; i < set->n; i++) {
+        char path[4096];
+        struct trace_error err;
+        snprintf(path, sizeof path, "%s/%s", dir, set->names[i]);
+        if (trace_load(path, NULL, &set->traces[i], NULL, &err) != 0) {
+            fprintf(stderr, "allocreplay-micro: %s\n", err.msg);
+            return 2;
+        }
+    }
+    return 0;
+}
+
 /* The argument values of the size-class and batch benchmarks. */
 static const int64_t pair_sizes[] = {8,  16, 24, 32,  40,  48,   56,   64,   72,   80,
                                      88, 96, 104, 112, 120, 128, 256, 1024, 4096, 65536};
@@ -212,14 +344,64 @@ static int register_backend(const struct allocator_ops *ops, struct bench_case c
     return rc;
 }
 
+/* Removes `--traces DIR` (or `--traces=DIR`) from argv, which then holds only what Google
+ * Benchmark should parse. Returns the directory (default: the source tree's traces/), or NULL
+ * when the option lacks its value. */
+static const char *take_traces_option(int *argc, char **argv)
+{
+    const char *dir = ALLOCREPLAY_SOURCE_ROOT "/traces";
+    int out = 1;
+    for (int i = 1; i < *argc; i++) {
+        if (!strcmp(argv[i], "--traces")) {
+            if (i + 1 >= *argc)
+                return NULL;
+            dir = argv[++i];
+        } else if (!strncmp(argv[i], "--traces=", 9)) {
+            dir = argv[i] + 9;
+        } else {
+            argv[out++] = argv[i];
+        }
+    }
+    *argc = out;
+    argv[out] = NULL;
+    return dir;
+}
+
+static int register_traces(const struct allocator_ops *const *backends, size_t n_backends,
+                           const struct trace_set *set, struct bench_case *cases)
+{
+    char name[512];
+    for (size_t b = 0; b < n_backends; b++) {
+        for (size_t i = 0; i < set->n; i++) {
+            struct bench_case *bc = &cases[b * set->n + i];
+            *bc = (struct bench_case){.ops = backends[b], .trace = &set->traces[i]};
+            snprintf(name, sizeof name, "trace/%s/%s", backends[b]->name, set->names[i]);
+            if (gbench_register(&(struct gbench_def){.name = name, .run = bm_trace,
+                                                     .user = bc, .use_manual_time = true}) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     size_t n_backends;
     const struct allocator_ops *const *backends = allocator_registry(&n_backends);
-    static struct bench_case cases[64][4];
+    struct bench_case (*cases)[4] = calloc(n_backends ? n_backends : 1, sizeof *cases);
+    struct trace_set set = {0};
 
-    if (n_backends > sizeof cases / sizeof cases[0]) {
-        fprintf(stderr, "allocreplay-micro: more backends than this program expects\n");
+    const char *dir = take_traces_option(&argc, argv);
+    if (!dir) {
+        fprintf(stderr, "allocreplay-micro: --traces needs a directory\n");
+        return 2;
+    }
+    int rc = load_traces(dir, &set);
+    if (rc != 0)
+        return rc;
+    struct bench_case *trace_cases = calloc(n_backends * set.n + 1, sizeof *trace_cases);
+    if (!cases || !trace_cases) {
+        fprintf(stderr, "allocreplay-micro: out of memory\n");
         return 1;
     }
     for (size_t b = 0; b < n_backends; b++) {
@@ -233,5 +415,18 @@ int main(int argc, char **argv)
             return 1;
         }
     }
-    return gbench_run_all(argc, argv);
+    if (register_traces(backends, n_backends, &set, trace_cases) != 0) {
+        fprintf(stderr, "allocreplay-micro: cannot register the trace benchmarks\n");
+        return 1;
+    }
+    rc = gbench_run_all(argc, argv);
+    for (size_t i = 0; i < set.n; i++) {
+        trace_release(&set.traces[i]);
+        free(set.names[i]);
+    }
+    free(set.traces);
+    free(set.names);
+    free(trace_cases);
+    free(cases);
+    return rc;
 }
