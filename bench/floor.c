@@ -53,9 +53,14 @@ __attribute__((noinline)) static uint64_t floor_replay(const struct trace_event 
         case TRACE_CALLOC:
             p = calloc(1, e->size);
             break;
-        case TRACE_ALIGNED:
-            p = aligned_alloc((size_t)1 << e->align_log2, e->size);
+        case TRACE_ALIGNED: {
+            /* posix_memalign, as the malloc backend: C11's aligned_alloc wants the size to be
+             * a multiple of the alignment, which traces do not promise. */
+            size_t align = (size_t)1 << e->align_log2;
+            if (posix_memalign(&p, align < sizeof(void *) ? sizeof(void *) : align, e->size))
+                p = NULL;
             break;
+        }
         case TRACE_REALLOC:
             p = realloc(ptr[e->id], e->size);
             break;
