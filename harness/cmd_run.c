@@ -203,7 +203,30 @@ static void format_num(char *out, size_t len, double v, const char *fmt)
         snprintf(out, len, fmt, v);
 }
 
-static int print_table(const char *dir)
+/* Rows in the order the user named the backends, within each trace (summary.csv itself is in
+ * cell-file order). */
+static const char *const *order_backends;
+static size_t order_n;
+
+static size_t backend_rank(const char *b)
+{
+    for (size_t i = 0; i < order_n; i++)
+        if (!strcmp(order_backends[i], b))
+            return i;
+    return order_n;
+}
+
+static int compare_groups(const void *a, const void *b)
+{
+    const struct group *x = a, *y = b;
+    int t = strcmp(x->trace, y->trace);
+    if (t)
+        return t;
+    size_t rx = backend_rank(x->backend), ry = backend_rank(y->backend);
+    return (rx > ry) - (rx < ry);
+}
+
+static int print_table(const char *dir, const char *const *backends, size_t n_backends)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/summary.csv", dir);
@@ -260,6 +283,10 @@ static int print_table(const char *dir)
             x->v[i][x->nv[i]++] = strtod(row.field[c_col[i]], NULL);
         }
     }
+    order_backends = backends;
+    order_n = n_backends;
+    if (ng)
+        qsort(g, ng, sizeof *g, compare_groups);
     printf("%-20s %-12s %5s %10s %10s %10s %10s %11s %11s %8s  %s\n", "trace", "backend", "ok",
            "ns/event", "Mevents/s", "p50 ns", "p99 ns", "peak live", "peak RSS", "JW#4", "status");
     for (size_t k = 0; k < ng; k++) {
@@ -423,7 +450,7 @@ int cmd_run(int argc, char **argv)
 
     rc = runner_execute(&plan, isatty(2) ? progress_bar : NULL, NULL);
     if (rc == 0 || rc == 1) {
-        int printed = !strcmp(format, "csv") ? print_csv(plan.out_dir) : print_table(plan.out_dir);
+        int printed = !strcmp(format, "csv") ? print_csv(plan.out_dir) : print_table(plan.out_dir, plan.backends, plan.n_backends);
         if (printed && rc == 0)
             rc = 1;
     }

@@ -13,10 +13,10 @@ struct command {
 
 static const struct command commands[] = {
     {"run", cmd_run, "run TRACE... [-b BACKEND,...] [-n REPS] [--latency] [--verify] [-o DIR]"},
-    {"campaign", cmd_campaign, "campaign FILE.yaml [--resume] [--shard K/N]"},
+    {"campaign", cmd_campaign, "campaign FILE.yaml [--resume [DIR]] [--shard K/N] [-o DIR]"},
     {"plot", cmd_plot, "plot RESULTS_DIR"},
-    {"compare", cmd_compare, "compare RESULTS_A RESULTS_B"},
-    {"merge", cmd_merge, "merge -o OUT_DIR RESULTS_DIR..."},
+    {"compare", cmd_compare, "compare RESULTS_A RESULTS_B [--csv OUT]"},
+    {"merge", cmd_merge, "merge [--no-charts] -o OUT_DIR RESULTS_DIR..."},
     {"convert", cmd_convert, "convert IN OUT   (.yaml .alrt .mtrace .android.txt)"},
     {"info", cmd_info, "info TRACE"},
     {"validate", cmd_validate, "validate TRACE"},

@@ -149,6 +149,8 @@ int results_write_meta(const char *dir, const struct run_plan *plan, const struc
     put_str(f, mi->timer);
     if (mi->tsc_hz > 0)
         fprintf(f, "\n  tsc_hz: %.0f", mi->tsc_hz);
+    if (mi->resolution_ns > 0)
+        fprintf(f, "\n  resolution_ns: %.3f", mi->resolution_ns);
     const struct run_options *o = &plan->opt;
     fprintf(f, "\noptions:\n  repetitions: %u\n  warmup: %u\n  latency: %s\n  memory: %s\n"
                "  verify: %s\n  touch: %s\n  rss_every: %llu\n  timeout: %u\n  memory_limit: %llu\n"

@@ -59,6 +59,18 @@ double os_tsc_calibrate(unsigned ms)
     return (double)(t1 - t0) * 1e9 / (double)(n1 - n0);
 }
 
+uint64_t os_timer_resolution(int use_tsc)
+{
+    uint64_t best = UINT64_MAX, prev = use_tsc ? os_tsc_begin() : os_clock_ns();
+    for (int i = 0; i < 10000; i++) {
+        uint64_t now = use_tsc ? os_tsc_begin() : os_clock_ns();
+        if (now != prev && now - prev < best)
+            best = now - prev;
+        prev = now;
+    }
+    return best == UINT64_MAX ? 0 : best;
+}
+
 int os_pin_to_current_cpu(void)
 {
     int cpu = sched_getcpu();

@@ -54,6 +54,11 @@ static inline uint64_t os_tsc_end(void) { return os_clock_ns(); }
  * only, never in timed code. */
 int os_tsc_usable(void);
 
+/* The smallest non-zero step between two consecutive reads of the TSC (use_tsc) or of
+ * CLOCK_MONOTONIC, in ticks (ns for the clock): the timer's resolution. On AMD Zen, for one, the
+ * TSC advances in steps of the core-to-100 MHz ratio (26 ticks = 10 ns at 2.6 GHz). */
+uint64_t os_timer_resolution(int use_tsc);
+
 /* Measures the TSC rate against CLOCK_MONOTONIC over about ms milliseconds of spinning.
  * Returns ticks per second, or 0 if the counter did not advance. */
 double os_tsc_calibrate(unsigned ms);

@@ -461,6 +461,7 @@ int replay_init(struct replay *r, const struct trace_event *events, uint64_t n_e
             r->lat.ticks_per_ns = 1.0;
         }
         r->lat.overhead_ticks = calibrate_overhead(cfg->use_tsc);
+        r->lat.resolution_ticks = os_timer_resolution(cfg->use_tsc);
     }
     if (cfg->pass == REPLAY_MEMORY) {
         r->usable = os_table_alloc((size_t)n_ids * sizeof *r->usable);

@@ -76,6 +76,7 @@ struct replay_memory {
 struct replay_latency {
     struct histogram hist[TRACE_OP_COUNT]; /* in timer ticks, overhead subtracted */
     uint64_t overhead_ticks;               /* the calibrated cost of an empty timed region */
+    uint64_t resolution_ticks;             /* the timer's smallest step */
     double ticks_per_ns;                   /* 1 for the clock timer */
 };
 

@@ -59,6 +59,7 @@ struct meta_info {
     time_t started, finished; /* finished 0 while running */
     const char *timer;        /* "tsc", "clock", or NULL when no latency pass ran */
     double tsc_hz;
+    double resolution_ns;     /* the timer's smallest step, 0 if unknown */
 };
 int results_write_meta(const char *dir, const struct run_plan *plan, const struct meta_info *mi,
                        char *err, size_t err_len);

@@ -39,6 +39,7 @@
     X(timer, STR)                                                                              \
     X(tsc_hz, F64)                                                                             \
     X(timer_overhead_ns, F64)                                                                  \
+    X(timer_resolution_ns, F64)                                                                \
     X(mean_ns, F64)                                                                            \
     X(latency_sum_ns, F64)                                                                     \
     X(verified, STR)                                                                           \

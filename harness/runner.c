@@ -410,6 +410,9 @@ int runner_execute(const struct run_plan *plan, runner_progress_fn progress, voi
     choose_timer(&R);
     mi.timer = R.timer;
     mi.tsc_hz = R.timer && !strcmp(R.timer, "tsc") ? R.tsc_hz : 0;
+    if (R.timer)
+        mi.resolution_ns = mi.tsc_hz > 0 ? (double)os_timer_resolution(1) * 1e9 / mi.tsc_hz
+                                         : (double)os_timer_resolution(0);
     if (results_write_meta(plan->out_dir, plan, &mi, R.err, sizeof R.err))
         goto out;
 

@@ -180,6 +180,7 @@ static int report_latency(FILE *f, const struct replay *r)
     if (r->cfg.use_tsc)
         put_f64(f, "tsc_hz", r->cfg.tsc_hz);
     put_f64(f, "timer_overhead_ns", (double)r->lat.overhead_ticks / tpn);
+    put_f64(f, "timer_resolution_ns", (double)r->lat.resolution_ticks / tpn);
     histogram_release(&all);
     return 0;
 }

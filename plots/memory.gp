@@ -1,0 +1,27 @@
+# Live bytes vs footprint vs RSS over the replay of one trace: one panel per backend, from
+# the memory pass of its first repetition.
+# Data: one block per backend (blocks separated by two blank lines): event, live, footprint,
+# RSS, in MiB. Variables: nb (backends), names (backend names, space-separated), trace.
+if (!exists("w")) w = 1100
+if (!exists("h")) h = (nb > 3 ? 760 : 440)
+load plotsdir.'/common.gp'
+cols = (nb < 3 ? nb : 3)
+rows = (nb + cols - 1) / cols
+set multiplot layout rows, cols title "Memory over the replay: ".trace." (live bytes requested vs backend footprint vs resident set)" font ",14"
+set key inside left top box opaque samplen 1.5 font ",9"
+set xlabel "events replayed"
+set ylabel "MiB"
+set format x "%.0s%c"
+set autoscale xfix
+set xtics font ",9"
+set mxtics 2
+set yrange [0:*]
+set offsets 0, 0, graph 0.3, 0
+set grid xtics ytics
+do for [i=1:nb] {
+    set title word(names, i) font ",12"
+    plot data index (i-1) using 1:2 with steps lw 2 lc rgb '#000000' dt 2 title "live (requested)", \
+         '' index (i-1) using 1:3 with steps lw 2 lc rgb '#0072B2' title "footprint", \
+         '' index (i-1) using 1:4 with steps lw 2 lc rgb '#D55E00' title "RSS"
+}
+unset multiplot

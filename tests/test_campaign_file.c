@@ -1,0 +1,171 @@
+/* The campaign file parser: a full file, defaults, and every kind of error with its exact
+ * file:line:column message. */
+#include "campaign.h"
+#include "tap.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char dir[64], file[128];
+
+static void put(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Loads TEXT as the campaign file and checks the error is exactly "FILE:" WANT. */
+static void expect_error(const char *text, const char *want, const char *what)
+{
+    struct campaign c;
+    char err[1024], full[1200];
+    put(file, text);
+    snprintf(full, sizeof full, "%s:%s", file, want);
+    int rc = campaign_load(&c, file, err, sizeof err);
+    if (!TAP_OK(rc == -1 && !strcmp(err, full), "%s", what))
+        printf("#   got:  %s\n#   want: %s\n", rc ? err : "(success)", full);
+}
+
+int main(void)
+{
+    struct campaign c;
+    char err[1024], path[200];
+
+    snprintf(dir, sizeof dir, "/tmp/test_campaign_file.XXXXXX");
+    if (!mkdtemp(dir))
+        return 99;
+    snprintf(file, sizeof file, "%s/c.yaml", dir);
+    snprintf(path, sizeof path, "%s/traces", dir);
+    mkdir(path, 0777);
+    static const char *const traces[] = {"traces/b.yaml", "traces/a.yaml", "traces/c.alrt", "t.yaml"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, traces[i]);
+        put(path, "");
+    }
+
+    put(file, "# every key\n"
+              "name: stl\n"
+              "traces: [traces/*.yaml, t.yaml, traces/a.yaml]\n"
+              "backends: [sgi, malloc]\n"
+              "optional_backends: [jemalloc]\n"
+              "repetitions: 7\n"
+              "warmup: 2\n"
+              "options: {latency: false, memory: true, verify: true, touch: true, rss_every: 5000,\n"
+              "          timeout: 60, memory_limit: 512M, lenient: true}\n"
+              "output: out\n"
+              "charts: [latency, throughput]\n");
+    int rc = campaign_load(&c, file, err, sizeof err);
+    TAP_OK(rc == 0, "full campaign file parses (%s)", rc ? err : "ok");
+    if (rc == 0) {
+        char want[3][200];
+        snprintf(want[0], 200, "%s/traces/a.yaml", dir);
+        snprintf(want[1], 200, "%s/traces/b.yaml", dir);
+        snprintf(want[2], 200, "%s/t.yaml", dir);
+        TAP_OK(c.n_traces == 3 && !strcmp(c.traces[0], want[0]) && !strcmp(c.traces[1], want[1]) &&
+                   !strcmp(c.traces[2], want[2]),
+               "traces: glob sorted, relative to the file, duplicates dropped");
+        TAP_OK(!strcmp(c.name, "stl") && c.n_backends == 2 && c.n_optional_backends == 1 &&
+                   !strcmp(c.optional_backends[0], "jemalloc"),
+               "name and backends");
+        TAP_OK(c.repetitions == 7 && c.warmup == 2, "repetitions and warmup");
+        TAP_OK(!c.opt.latency && c.opt.memory && c.opt.verify && c.opt.touch && c.opt.lenient &&
+                   c.opt.rss_every == 5000 && c.opt.timeout_s == 60 &&
+                   c.opt.memory_limit == 512ull << 20,
+               "options");
+        snprintf(want[0], 200, "%s/out", dir);
+        TAP_OK(!strcmp(c.output, want[0]) && !c.output_is_parent,
+               "output without a trailing slash is the results directory itself");
+        TAP_OK(c.charts == (CHART_LATENCY | CHART_THROUGHPUT), "charts");
+        campaign_free(&c);
+    }
+
+    put(file, "traces: t.yaml\nbackends: sgi\noutput: res/\ncharts: []\n");
+    rc = campaign_load(&c, file, err, sizeof err);
+    TAP_OK(rc == 0 && !strcmp(c.name, "c") && c.repetitions == 5 && c.warmup == 0 &&
+               c.opt.latency && c.opt.memory && !c.opt.verify && c.opt.timeout_s == 300 &&
+               c.output_is_parent && c.charts == 0 && c.n_traces == 1 && c.n_backends == 1,
+           "defaults; scalars as one-item lists; 'res/' is a parent; charts: [] is none");
+    if (rc == 0)
+        campaign_free(&c);
+
+    /* "../" cancels components of the file's directory, lexically. */
+    char sub[200], subfile[220];
+    snprintf(sub, sizeof sub, "%s/sub", dir);
+    snprintf(subfile, sizeof subfile, "%s/c.yaml", sub);
+    mkdir(sub, 0777);
+    put(subfile, "traces: ../t.yaml\nbackends: sgi\noutput: ../../out/\n");
+    rc = campaign_load(&c, subfile, err, sizeof err);
+    snprintf(path, sizeof path, "%s/t.yaml", dir);
+    TAP_OK(rc == 0 && !strcmp(c.traces[0], path) && !strcmp(c.output, "/tmp/out/"),
+           "'../' resolved against the campaign file's directory (%s, %s)", rc ? err : c.traces[0],
+           rc ? "" : c.output);
+    if (rc == 0)
+        campaign_free(&c);
+    unlink(subfile);
+    rmdir(sub);
+
+    expect_error("traces: [t.yaml]\nbackends: [sgi]\ncolour: blue\n",
+                 "3:1: unknown key 'colour' (known: name, traces, backends, optional_backends, "
+                 "repetitions, warmup, options, output, charts)",
+                 "unknown key");
+    expect_error("traces: [t.yaml]\nbackends: [sgi]\nrepetitions: five\n",
+                 "3:14: 'repetitions' must be a whole number, not 'five'", "repetitions not a number");
+    expect_error("traces: [t.yaml]\nbackends: [sgi]\nrepetitions: 0\n",
+                 "3:14: 'repetitions' must be between 1 and 10000, not 0", "zero repetitions");
+    expect_error("traces: [t.yaml]\nbackends: [sgi]\nrepetitions: -3\n",
+                 "3:14: 'repetitions' must be a whole number, not '-3'", "negative repetitions");
+    expect_error("traces: [t.yaml]\nbackends: [sgi]\nrepetitions: [5]\n",
+                 "3:14: 'repetitions' must be a whole number, not a list", "repetitions as a list");
+    expect_error("backends: [sgi]\nrepetitions: 3\n",
+                 "1:1: missing key 'traces' (the trace files to replay)", "missing traces");
+    expect_error("traces: [t.yaml]\n", "1:1: missing key 'backends' (the allocators to compare)",
+                 "missing backends");
+    expect_error("traces: [t.yaml, nope/*.alrt]\nbackends: [sgi]\n",
+                 "1:18: 'nope/*.alrt' matches no file (paths are relative to the campaign file)",
+                 "glob matching nothing");
+    expect_error("traces: {a: t.yaml}\nbackends: [sgi]\n", "1:9: 'traces' must be a list, not a mapping",
+                 "traces as a mapping");
+    expect_error("traces: []\nbackends: [sgi]\n", "1:9: 'traces' must name at least one trace file",
+                 "empty traces");
+    expect_error("traces: [t.yaml]\nbackends: [sgi, slab, sgi]\n",
+                 "2:23: backend 'sgi' is listed twice", "duplicate backend");
+    expect_error("traces: [t.yaml]\nbackends: [sgi]\noptions:\n  latency: yes\n",
+                 "4:12: 'latency' must be true or false, not 'yes'", "option not a boolean");
+    expect_error("traces: [t.yaml]\nbackends: [sgi]\noptions: {latncy: true}\n",
+                 "3:11: unknown option 'latncy' (known: latency, memory, verify, touch, lenient, "
+                 "rss_every, timeout, memory_limit)",
+                 "unknown option");
+    expect_error("traces: [t.yaml]\nbackends: [sgi]\noptions: {memory_limit: 12Q}\n",
+                 "3:25: 'memory_limit' must be a byte count (e.g. 512M), not '12Q'", "bad byte count");
+    expect_error("traces: [t.yaml]\nbackends: [sgi]\ncharts: [throughput, pie]\n",
+                 "3:22: unknown chart 'pie' (known: throughput, latency, memory, fragmentation)",
+                 "unknown chart");
+    expect_error("traces: [t.yaml]\nbackends: [sgi]\nbackends: [slab]\n",
+                 "3:1: key 'backends' is given twice", "duplicate key");
+    expect_error("traces: [t.yaml\nbackends: [sgi]\n",
+                 "2:9: did not find expected ',' or ']'", "YAML syntax error");
+    expect_error("- t.yaml\n",
+                 "1:1: a campaign file is a mapping of keys (name, traces, backends, "
+                 "optional_backends, repetitions, warmup, options, output, charts)",
+                 "not a mapping");
+    expect_error("", "1:1: empty campaign file (it needs at least 'traces' and 'backends')",
+                 "empty file");
+
+    TAP_OK(campaign_load(&c, "/nonexistent/c.yaml", err, sizeof err) == -1 &&
+               strstr(err, "/nonexistent/c.yaml: cannot open"),
+           "missing file");
+
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, traces[i]);
+        unlink(path);
+    }
+    snprintf(path, sizeof path, "%s/traces", dir);
+    rmdir(path);
+    unlink(file);
+    rmdir(dir);
+    return tap_done();
+}
