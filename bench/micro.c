@@ -13,12 +13,13 @@
  * --benchmark_repetitions=5, --benchmark_format=json, --benchmark_out=FILE, so its compare.py
  * can compare two runs. `--traces DIR` replaces the shipped traces directory.
  *
- * The tables used while the clock runs (pointer arrays, orders, the replay's slots) are mmap'd,
- * never taken from the backend under test or from malloc.
+ * The tables used while the clock runs (pointer arrays, orders, the replay's slots) come from
+ * os_table_alloc (mmap'd, pre-touched), never from the backend under test or from malloc.
  */
 #include "allocator.h"
 #include "config.h"
 #include "gbench_shim.h"
+#include "os.h"
 #include "replay.h"
 #include "trace.h"
 
@@ -26,7 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 
 /* Alloc+free pairs are a few nanoseconds: count this many per keep_running call so the call
@@ -41,13 +41,6 @@ struct bench_case {
 };
 
 enum batch_order { ORDER_LIFO, ORDER_FIFO, ORDER_RANDOM };
-
-static void *table_alloc(size_t bytes)
-{
-    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-    return p == MAP_FAILED ? NULL : p;
-}
 
 /* Creates the backend's context, or marks the instance failed and returns NULL. */
 static void *backend_open(struct gbench_state *st, const struct allocator_ops *ops)
@@ -129,8 +122,8 @@ static void bm_batch(struct gbench_state *st, void *user)
 {
     const struct bench_case *bc = user;
     size_t n = (size_t)gbench_range(st, 0);
-    void **ptr = table_alloc(n * sizeof *ptr);
-    uint32_t *order = table_alloc(n * sizeof *order);
+    void **ptr = os_table_alloc(n * sizeof *ptr);
+    uint32_t *order = os_table_alloc(n * sizeof *order);
     void *ctx = NULL;
     if (!ptr || !order) {
         gbench_skip_with_error(st, "cannot map the benchmark tables");
@@ -142,10 +135,8 @@ static void bm_batch(struct gbench_state *st, void *user)
         run_batches(st, bc->ops, ctx, ptr, order, n);
         bc->ops->destroy(ctx);
     }
-    if (ptr)
-        munmap(ptr, n * sizeof *ptr);
-    if (order)
-        munmap(order, n * sizeof *order);
+    os_table_free(ptr, n * sizeof *ptr);
+    os_table_free(order, n * sizeof *order);
 }
 
 /* realloc of a backend without one, as the harness replays it: alloc, copy, free. */
