@@ -165,13 +165,20 @@ static void bm_realloc_growth(struct gbench_state *st, void *user)
     while (gbench_keep_running(st)) {
         size_t size = GROWTH_FROM;
         void *p = ops->alloc(ctx, size);
-        for (; p && size < GROWTH_TO; size *= 2, steps++)
-            p = grow(ops, ctx, p, size, size * 2);
-        if (!p) {
+        while (p && size < GROWTH_TO) {
+            void *q = grow(ops, ctx, p, size, size * 2);
+            if (!q)
+                break;
+            p = q;
+            size *= 2;
+            steps++;
+        }
+        if (p)
+            ops->free(ctx, p, size, 0);
+        if (!p || size < GROWTH_TO) {
             gbench_skip_with_error(st, "out of memory");
             break;
         }
-        ops->free(ctx, p, size, 0);
     }
     gbench_set_items_processed(st, steps);
     ops->destroy(ctx);
