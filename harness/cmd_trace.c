@@ -163,13 +163,17 @@ static void print_histogram(const struct trace_summary *s)
     "  --lenient   drop invalid events (and count them) instead of refusing the trace\n"         \
     "Exit status: 0 ok, 2 bad usage or bad input (one line on stderr).\n"
 
-int cmd_info(int argc, char **argv)
+/* The common part of info and validate: parse the arguments, summarise the trace in one
+ * streaming pass (which validates it), print the figures, then the dropped-event counts. */
+static int summarize_command(int argc, char **argv, const char *usage, const char *help,
+                             void (*print)(const char *path, const struct trace *hdr,
+                                           const struct trace_summary *s))
 {
     struct args a;
-    if (parse_args(argc, argv, 1, INFO_USAGE, &a) != 0)
+    if (parse_args(argc, argv, 1, usage, &a) != 0)
         return 2;
     if (a.help) {
-        fputs(INFO_HELP, stdout);
+        fputs(help, stdout);
         return 0;
     }
     struct trace_load_options opt = {.lenient = a.lenient};
@@ -182,28 +186,38 @@ int cmd_info(int argc, char **argv)
         trace_release(&hdr);
         return 2;
     }
-    printf("trace:        %s\n", hdr.name ? hdr.name : "");
-    if (hdr.description)
-        printf("description:  %s\n", hdr.description);
-    printf("file:         %s\n", a.pos[0]);
-    printf("events:       %llu\n", (unsigned long long)s.n_events);
-    for (int op = 0; op < TRACE_OP_COUNT; op++)
-        printf("  %-10s  %llu\n", trace_op_name((enum trace_op)op),
-               (unsigned long long)s.count[op]);
-    printf("objects:      %llu allocations on %llu distinct ids (id space %u)\n",
-           (unsigned long long)s.objects, (unsigned long long)s.distinct_ids, hdr.n_ids);
-    printf("threads:      %u (highest thread number %u)\n", s.threads, s.max_thread);
-    printf("peak live:    %llu bytes in %llu objects\n", (unsigned long long)s.peak_live_bytes,
-           (unsigned long long)s.peak_live_objects);
-    printf("final live:   %llu bytes in %llu objects (never freed)\n",
-           (unsigned long long)s.final_live_bytes, (unsigned long long)s.final_live_objects);
-    if (s.max_size)
-        printf("sizes:        %llu .. %llu bytes\n", (unsigned long long)s.min_size,
-               (unsigned long long)s.max_size);
-    print_histogram(&s);
+    print(a.pos[0], &hdr, &s);
     print_dropped(stdout, a.pos[0], &report);
     trace_release(&hdr);
     return 0;
+}
+
+static void print_info(const char *path, const struct trace *hdr, const struct trace_summary *s)
+{
+    printf("trace:        %s\n", hdr->name ? hdr->name : "");
+    if (hdr->description)
+        printf("description:  %s\n", hdr->description);
+    printf("file:         %s\n", path);
+    printf("events:       %llu\n", (unsigned long long)s->n_events);
+    for (int op = 0; op < TRACE_OP_COUNT; op++)
+        printf("  %-10s  %llu\n", trace_op_name((enum trace_op)op),
+               (unsigned long long)s->count[op]);
+    printf("objects:      %llu allocations on %llu distinct ids (id space %u)\n",
+           (unsigned long long)s->objects, (unsigned long long)s->distinct_ids, hdr->n_ids);
+    printf("threads:      %u (highest thread number %u)\n", s->threads, s->max_thread);
+    printf("peak live:    %llu bytes in %llu objects\n", (unsigned long long)s->peak_live_bytes,
+           (unsigned long long)s->peak_live_objects);
+    printf("final live:   %llu bytes in %llu objects (never freed)\n",
+           (unsigned long long)s->final_live_bytes, (unsigned long long)s->final_live_objects);
+    if (s->max_size)
+        printf("sizes:        %llu .. %llu bytes\n", (unsigned long long)s->min_size,
+               (unsigned long long)s->max_size);
+    print_histogram(s);
+}
+
+int cmd_info(int argc, char **argv)
+{
+    return summarize_command(argc, argv, INFO_USAGE, INFO_HELP, print_info);
 }
 
 #define VALIDATE_USAGE "validate TRACE [--lenient]"
@@ -215,28 +229,14 @@ int cmd_info(int argc, char **argv)
     "  --lenient   count the invalid events by kind instead of stopping at the first\n"          \
     "Exit status: 0 valid, 2 bad usage or invalid trace (one line on stderr).\n"
 
+static void print_valid(const char *path, const struct trace *hdr, const struct trace_summary *s)
+{
+    (void)hdr;
+    printf("%s: ok: %llu events, %llu objects, %u threads\n", path,
+           (unsigned long long)s->n_events, (unsigned long long)s->objects, s->threads);
+}
+
 int cmd_validate(int argc, char **argv)
 {
-    struct args a;
-    if (parse_args(argc, argv, 1, VALIDATE_USAGE, &a) != 0)
-        return 2;
-    if (a.help) {
-        fputs(VALIDATE_HELP, stdout);
-        return 0;
-    }
-    struct trace_load_options opt = {.lenient = a.lenient};
-    struct trace_load_report report;
-    struct trace_error err;
-    struct trace hdr;
-    struct trace_summary s;
-    if (trace_summarize_file(a.pos[0], &opt, &s, &hdr, &report, &err) != 0) {
-        fprintf(stderr, "allocreplay: %s\n", err.msg);
-        trace_release(&hdr);
-        return 2;
-    }
-    printf("%s: ok: %llu events, %llu objects, %u threads\n", a.pos[0],
-           (unsigned long long)s.n_events, (unsigned long long)s.objects, s.threads);
-    print_dropped(stdout, a.pos[0], &report);
-    trace_release(&hdr);
-    return 0;
+    return summarize_command(argc, argv, VALIDATE_USAGE, VALIDATE_HELP, print_valid);
 }

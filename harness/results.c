@@ -87,6 +87,19 @@ int results_cell_done(const char *dir, const char *key)
     return access(path, F_OK) == 0;
 }
 
+int results_has_cells(const char *dir)
+{
+    char path[4096];
+    int found = 0;
+    snprintf(path, sizeof path, "%s/cells", dir);
+    DIR *d = opendir(path);
+    for (struct dirent *e; d && !found && (e = readdir(d));)
+        found = strstr(e->d_name, ".summary.csv") != NULL;
+    if (d)
+        closedir(d);
+    return found;
+}
+
 static int ensure_dir(const char *path)
 {
     return mkdir(path, 0777) == 0 || errno == EEXIST ? 0 : -1;

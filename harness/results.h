@@ -48,6 +48,8 @@ void results_cell_key(char *out, size_t len, const char *trace, const char *back
 
 /* 1 when the cell's summary file exists in dir/cells (the cell is complete). */
 int results_cell_done(const char *dir, const char *key);
+/* Whether dir/cells/ holds any finished cell (a run that must not be mixed with a new one). */
+int results_has_cells(const char *dir);
 
 /* Writes the cell's latency, timeline and then summary files, each atomically; the summary
  * file last, since its existence marks the cell complete. Returns 0 or -1 with err. */

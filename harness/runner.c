@@ -403,6 +403,13 @@ int runner_execute(const struct run_plan *plan, runner_progress_fn progress, voi
     for (size_t i = 0; i < plan->n_backends; i++)
         if (resolve_target(&R.targets[i], plan->backends[i], R.err, sizeof R.err))
             goto out;
+    /* A new run into a directory holding another run's cells would silently mix the two. */
+    if (!plan->resume && results_has_cells(plan->out_dir)) {
+        snprintf(R.err, sizeof R.err,
+                 "%s: already holds results (finish that run with --resume, or choose another -o)",
+                 plan->out_dir);
+        goto out;
+    }
     if (mkdir_p(plan->out_dir)) {
         snprintf(R.err, sizeof R.err, "%s: cannot create: %s", plan->out_dir, strerror(errno));
         goto out;

@@ -25,7 +25,7 @@ backends=$("$ar" backends | awk 'NR > 1 && $1 ~ /^[a-z][a-z0-9_-]*$/ { print $1 
 [ -n "$backends" ] || { echo "not ok 1 - no backend listed"; exit 1; }
 for b in $backends; do
   for t in "$tmp/threads.alrt" "$tmp/exact.alrt" "$recorded"/*.alrt; do
-    check "run --verify $(basename "$t") on $b" "$ar" run "$t" -b "$b" -n 1 --verify -o "$tmp/res-$b"
+    check "run --verify $(basename "$t") on $b" "$ar" run "$t" -b "$b" -n 1 --verify -o "$tmp/res-$b-$(basename "$t")"
   done
 done
 echo "1..$n"

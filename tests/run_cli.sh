@@ -137,6 +137,10 @@ ok $? "bad trace: exit 2, one line ($(cat err.out))"
 "$bin" run random.alrt -n 0 >/dev/null 2>err.out
 [ $? -eq 2 ]
 ok $? "bad repetition count: exit 2"
+before=$(cat res2/summary.csv)
+"$bin" run random.alrt -b null -o res2 >/dev/null 2>err.out
+[ $? -eq 2 ] && grep -q 'already holds results' err.out && [ "$(cat res2/summary.csv)" = "$before" ]
+ok $? "a new run into a results directory of another run is refused, its files untouched"
 
 echo "1..$n"
 [ "$failed" -eq 0 ]

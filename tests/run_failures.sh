@@ -30,13 +30,18 @@ awk 'BEGIN {print "format: allocreplay-trace/1"; print "events:"
 
 # misbehave MODE EXTRA_ARGS...: runs plugin + malloc, leaves the status of the plugin's row in
 # $status and the exit code in $rc.
+# Each call writes a fresh results directory (a run refuses to mix with an earlier one).
+runs=0
 misbehave() {
     local mode=$1; shift
-    ALLOCREPLAY_TEST_MISBEHAVE=$mode "$bin" run small.yaml -b "plugin:$plugin,malloc" -o "res-$mode" "$@" \
+    local out="res-$mode"
+    runs=$((runs + 1))
+    [ ! -e "$out" ] || out="res-$mode-$runs"
+    ALLOCREPLAY_TEST_MISBEHAVE=$mode "$bin" run small.yaml -b "plugin:$plugin,malloc" -o "$out" "$@" \
         >"$mode.out" 2>"$mode.err"
     rc=$?
-    status=$(col "res-$mode/summary.csv" "plugin:$plugin" status)
-    other=$(col "res-$mode/summary.csv" malloc status)
+    status=$(col "$out/summary.csv" "plugin:$plugin" status)
+    other=$(col "$out/summary.csv" malloc status)
 }
 
 misbehave segv

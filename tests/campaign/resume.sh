@@ -20,7 +20,9 @@ options: {latency: true, verify: true, rss_every: 50, timeout: 60}
 charts: []
 YAML
 
-# Start, wait for a few finished cells, then kill the driver without warning.
+# Start, wait for a few finished cells, then kill the driver without warning. The log exists
+# before the driver starts, so the polling below never races its creation.
+: >"$tmp/log1"
 "$exe" campaign "$tmp/c.yaml" -o "$tmp/r" 2>"$tmp/log1" >/dev/null &
 pid=$!
 i=0

@@ -1,0 +1,161 @@
+/* allocreplay-floor: the least code that can replay a trace, as the reference the harness's
+ * throughput pass is held to (issue 7: within 10% of this on every shipped trace).
+ *
+ * Everything a replay needs is prepared before the clock starts: the events are copied into
+ * one packed array of 16-byte records and the flat pointer table is allocated, both with mmap
+ * and pre-faulted so neither touches malloc's heap nor takes a page fault while timed. The
+ * timed region is one loop with one switch per event calling the C library directly; it
+ * writes nothing into the blocks. Objects still live at the end are freed after the clock
+ * stops, so a later repetition starts from a comparable heap.
+ *
+ *     allocreplay-floor [-n REPS] TRACE
+ *
+ * prints the ns/event of every repetition and their median. The first repetition of a process
+ * runs on a fresh heap, as a worker's throughput pass does; bench/floor_ratio.sh therefore
+ * starts one process per repetition.
+ */
+#include "trace.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+/* Anonymous, pre-faulted, zeroed memory outside malloc's heap. */
+static void *table_alloc(size_t bytes)
+{
+    void *p = mmap(NULL, bytes ? bytes : 1, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The timed loop. Returns the number of events replayed: n, or the index of the event whose
+ * allocation failed. Kept out of line so a profiler can collect it alone
+ * (valgrind --tool=callgrind --toggle-collect=floor_replay). */
+__attribute__((noinline)) static uint64_t floor_replay(const struct trace_event *ev, uint64_t n, void **ptr)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        const struct trace_event *e = &ev[i];
+        void *p;
+        switch (e->op) {
+        case TRACE_ALLOC:
+            p = malloc(e->size);
+            break;
+        case TRACE_CALLOC:
+            p = calloc(1, e->size);
+            break;
+        case TRACE_ALIGNED: {
+            /* posix_memalign, as the malloc backend: C11's aligned_alloc wants the size to be
+             * a multiple of the alignment, which traces do not promise. */
+            size_t align = (size_t)1 << e->align_log2;
+            if (posix_memalign(&p, align < sizeof(void *) ? sizeof(void *) : align, e->size))
+                p = NULL;
+            break;
+        }
+        case TRACE_REALLOC:
+            p = realloc(ptr[e->id], e->size);
+            break;
+        default: /* TRACE_FREE: the loader validated the op */
+            free(ptr[e->id]);
+            continue;
+        }
+        if (__builtin_expect(p == NULL, 0))
+            return i;
+        ptr[e->id] = p;
+    }
+    return n;
+}
+
+/* Frees what the trace left live. ptr[] still holds freed pointers (the timed loop does not
+ * clear them), so liveness comes from a second look at the events, not from the table. */
+static void free_leftovers(const struct trace_event *ev, uint64_t n, void **ptr,
+                           unsigned char *live, uint32_t n_ids)
+{
+    memset(live, 0, n_ids);
+    for (uint64_t i = 0; i < n; i++)
+        live[ev[i].id] = ev[i].op != TRACE_FREE;
+    for (uint32_t id = 0; id < n_ids; id++)
+        if (live[id])
+            free(ptr[id]);
+    memset(ptr, 0, (size_t)n_ids * sizeof *ptr);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: allocreplay-floor [-n REPS] TRACE\n");
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    unsigned long reps = 5;
+    const char *path = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-n") && i + 1 < argc) {
+            char *end;
+            errno = 0;
+            reps = strtoul(argv[++i], &end, 10);
+            if (errno || *end || reps == 0 || reps > 100000)
+                return usage();
+        } else if (argv[i][0] == '-' || path) {
+            return usage();
+        } else {
+            path = argv[i];
+        }
+    }
+    if (!path)
+        return usage();
+
+    struct trace t;
+    struct trace_error err;
+    if (trace_load(path, NULL, &t, NULL, &err) != 0) {
+        fprintf(stderr, "allocreplay-floor: %s\n", err.msg);
+        return 2;
+    }
+    uint64_t n = t.n_events;
+    uint32_t n_ids = t.n_ids;
+    struct trace_event *ev = table_alloc(n * sizeof *ev);
+    void **ptr = table_alloc((size_t)n_ids * sizeof *ptr);
+    unsigned char *live = table_alloc(n_ids);
+    double *ns = table_alloc(reps * sizeof *ns);
+    if (!ev || !ptr || !live || !ns) {
+        fprintf(stderr, "allocreplay-floor: %s: cannot map the replay tables\n", path);
+        return 1;
+    }
+    memcpy(ev, t.events, n * sizeof *ev);
+    printf("trace: %s\nevents: %llu\n", path, (unsigned long long)n);
+    trace_release(&t);
+
+    for (unsigned long r = 0; r < reps; r++) {
+        uint64_t t0 = now_ns();
+        uint64_t done = floor_replay(ev, n, ptr);
+        uint64_t t1 = now_ns();
+        if (done != n) {
+            fprintf(stderr, "allocreplay-floor: %s: event %llu: out of memory\n", path,
+                    (unsigned long long)done);
+            return 1;
+        }
+        free_leftovers(ev, n, ptr, live, n_ids);
+        ns[r] = n ? (double)(t1 - t0) / (double)n : 0.0;
+        printf("rep %lu: %.3f ns/event\n", r + 1, ns[r]);
+    }
+    qsort(ns, reps, sizeof *ns, cmp_double);
+    double median = reps % 2 ? ns[reps / 2] : (ns[reps / 2 - 1] + ns[reps / 2]) / 2;
+    printf("median: %.3f ns/event\n", median);
+    return 0;
+}
