@@ -286,8 +286,18 @@ static int run_cell(struct runner *R, size_t ti, size_t bi, unsigned rep, const 
         if (set_value(&c, SUMMARY_COL_status, "ok"))
             goto out;
     }
-    if (results_write_cell(plan->out_dir, key, &c, R->err, sizeof R->err))
-        goto out;
+    if (results_write_cell(plan->out_dir, key, &c, R->err, sizeof R->err)) {
+        /* The cell's figures could not be written (a full disk, a file size limit): record it
+         * as failed, with the reason and without its long latency and timeline rows, so the
+         * campaign goes on. Only if even that fails is the run over. */
+        snprintf(R->status, sizeof R->status, "%.*s", (int)sizeof R->status - 1, R->err);
+        c.latency_report = c.memory_report = NULL;
+        if (set_value(&c, SUMMARY_COL_status, R->status) ||
+            results_write_cell(plan->out_dir, key, &c, R->err, sizeof R->err))
+            goto out;
+        R->err[0] = '\0';
+        failed = 1;
+    }
     *status = R->status;
     rc = failed;
 out:
