@@ -420,8 +420,13 @@ int runner_execute(const struct run_plan *plan, runner_progress_fn progress, voi
                  plan->out_dir);
         goto out;
     }
-    if (mkdir_p(plan->out_dir)) {
+    struct stat st;
+    if (mkdir_p(plan->out_dir) || stat(plan->out_dir, &st)) {
         snprintf(R.err, sizeof R.err, "%s: cannot create: %s", plan->out_dir, strerror(errno));
+        goto out;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(R.err, sizeof R.err, "%s: not a directory", plan->out_dir);
         goto out;
     }
     choose_timer(&R);
