@@ -4,7 +4,9 @@
 #include "backends.h"
 
 #include <dlfcn.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const struct allocator_ops *allocator_plugin_load(const char *path, char *err, size_t err_len)
@@ -36,6 +38,20 @@ const struct allocator_ops *allocator_plugin_load(const char *path, char *err, s
         snprintf(err, err_len, "plugin:%s: refused: %s", path, why);
         dlclose(handle);
         return NULL;
+    }
+    if (ops->version < ALLOCATOR_OPS_VERSION) {
+        /* An older table ends before the members appended since (allocator.h): copy the
+         * part it has into a full table whose newer members are NULL. Held, like the
+         * object, for the life of the process. */
+        struct allocator_ops *full = calloc(1, sizeof *full);
+        if (!full) {
+            snprintf(err, err_len, "plugin:%s: out of memory", path);
+            dlclose(handle);
+            return NULL;
+        }
+        memcpy(full, ops, offsetof(struct allocator_ops, calloc));
+        full->version = ALLOCATOR_OPS_VERSION;
+        ops = full;
     }
     return ops;
 }

@@ -129,6 +129,7 @@ static ALWAYS_INLINE int run_events(struct replay *r, uint64_t begin, uint64_t e
     void (*const op_free)(void *, void *, size_t, size_t) = r->ops->free;
     void *(*const op_aligned)(void *, size_t, size_t) = r->ops->aligned_alloc;
     void *(*const op_realloc)(void *, void *, size_t, size_t) = r->ops->realloc;
+    void *(*const op_calloc)(void *, size_t) = r->ops->calloc;
     const size_t min_align = r->ops->min_align ? r->ops->min_align : 1;
     struct histogram *const hist = r->lat.hist;
     const uint64_t overhead = r->lat.overhead_ticks;
@@ -176,12 +177,17 @@ static ALWAYS_INLINE int run_events(struct replay *r, uint64_t begin, uint64_t e
                 track_new(r, (uint64_t)(ev - r->events) + 1, ev->id, p, size);
             break;
         case TRACE_CALLOC:
-            /* The interface has no calloc: the harness zeroes, and the zeroing is part of the
-             * operation's cost, as it is for a program calling calloc. */
+            /* The backend's calloc when it has one (it may know fresh memory is zero);
+             * otherwise the harness zeroes, and the zeroing is part of the operation's cost,
+             * as it is for a program calling calloc. */
             TIMER_START();
-            p = op_alloc(ctx, size);
-            if (p)
-                memset(p, 0, size);
+            if (op_calloc) {
+                p = op_calloc(ctx, size);
+            } else {
+                p = op_alloc(ctx, size);
+                if (p)
+                    memset(p, 0, size);
+            }
             TIMER_STOP(TRACE_CALLOC);
             if (UNLIKELY(!p))
                 return fail_oom(r, (uint64_t)(ev - r->events), ev);
