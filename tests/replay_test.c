@@ -267,6 +267,37 @@ int main(void)
     replay_release(&r);
     TAP_EQ_U64(chk.live, 0, "replay_release frees the blocks still live");
 
+    /* Throughput with a minimum time, on the first 500 events (a loop well under the 20 ms
+     * asked, even under a sanitizer): whole-trace loops, leftovers freed between them with
+     * the right size and alignment, every event of every loop reaching the backend. */
+    {
+        const uint64_t n_pre = 500;
+        uint64_t frees = 0, reallocs = 0, left = 0;
+        unsigned char *live = calloc(t.n_ids, 1);
+        for (uint64_t i = 0; i < n_pre; i++) {
+            frees += t.events[i].op == TRACE_FREE;
+            reallocs += t.events[i].op == TRACE_REALLOC;
+            live[t.events[i].id] = t.events[i].op != TRACE_FREE;
+        }
+        for (uint32_t id = 0; id < t.n_ids; id++)
+            left += live[id];
+        free(live);
+        char err[256];
+        struct replay_config cfg = {.pass = REPLAY_THROUGHPUT, .min_time_ns = 20000000};
+        memset(&chk, 0, sizeof chk);
+        TAP_OK(replay_init(&r, t.events, n_pre, t.n_ids, &checker_ops, &chk, &cfg, err, sizeof err) == 0 &&
+                   replay_run(&r) == 0,
+               "throughput pass with min_time 20 ms runs");
+        TAP_OK(r.loops > 1 && r.wall_ns >= 20000000, "%llu loops, %llu ns timed",
+               (unsigned long long)r.loops, (unsigned long long)r.wall_ns);
+        TAP_EQ_U64(chk.calls[TRACE_FREE], r.loops * frees + (r.loops - 1) * left,
+                   "free calls: the trace's in every loop, plus the leftovers between loops");
+        TAP_EQ_U64(chk.calls[TRACE_REALLOC], r.loops * reallocs, "realloc calls: every loop");
+        TAP_EQ_U64(chk.bad_free, 0, "leftovers freed with the right size and alignment");
+        replay_release(&r);
+        TAP_EQ_U64(chk.live, 0, "nothing left live after the last loop's release");
+    }
+
     /* Latency: one histogram entry per operation, with both timers. */
     for (int use_tsc = 0; use_tsc < 2; use_tsc++) {
         if (use_tsc && !os_tsc_usable()) {
