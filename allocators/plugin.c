@@ -9,6 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Full tables made from older plugins' shorter ones; listed so that they stay reachable for
+ * the life of the process, as the plugin objects do. */
+struct upgraded_ops {
+    struct allocator_ops ops;
+    struct upgraded_ops *next;
+};
+static struct upgraded_ops *upgraded;
+
 const struct allocator_ops *allocator_plugin_load(const char *path, char *err, size_t err_len)
 {
     char local[4096];
@@ -41,17 +49,18 @@ const struct allocator_ops *allocator_plugin_load(const char *path, char *err, s
     }
     if (ops->version < ALLOCATOR_OPS_VERSION) {
         /* An older table ends before the members appended since (allocator.h): copy the
-         * part it has into a full table whose newer members are NULL. Held, like the
-         * object, for the life of the process. */
-        struct allocator_ops *full = calloc(1, sizeof *full);
+         * part it has into a full table whose newer members are NULL. */
+        struct upgraded_ops *full = calloc(1, sizeof *full);
         if (!full) {
             snprintf(err, err_len, "plugin:%s: out of memory", path);
             dlclose(handle);
             return NULL;
         }
-        memcpy(full, ops, offsetof(struct allocator_ops, calloc));
-        full->version = ALLOCATOR_OPS_VERSION;
-        ops = full;
+        memcpy(&full->ops, ops, offsetof(struct allocator_ops, calloc));
+        full->ops.version = ALLOCATOR_OPS_VERSION;
+        full->next = upgraded;
+        upgraded = full;
+        ops = &full->ops;
     }
     return ops;
 }
