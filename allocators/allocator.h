@@ -10,7 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ALLOCATOR_OPS_VERSION 1
+/* Version 2 appended calloc. New methods are only ever appended at the end of the table, and
+ * tables are written with designated initialisers, so source written for an older version
+ * still compiles (the new members are NULL). A compiled plugin of version 1 has a shorter table:
+ * the plugin loader copies its version-1 part into a full table with the new members NULL
+ * rather than read past the end of the plugin's object. */
+#define ALLOCATOR_OPS_VERSION 2
+#define ALLOCATOR_OPS_VERSION_MIN 1
 
 struct allocator_options {
     size_t slab_empty_keep; /* slab: empty slabs kept per size class (0 = backend default) */
@@ -61,6 +67,12 @@ struct allocator_ops {
     void (*stats)(void *ctx, struct allocator_stats *out);
 
     unsigned flags; /* ALLOCATOR_* flags below */
+
+    /* Optional since version 2 (appended, see ALLOCATOR_OPS_VERSION): a block of size bytes,
+     * zeroed, aligned as alloc's. NULL: the harness calls alloc and zeroes the block itself,
+     * which misrepresents an allocator whose calloc knows fresh memory is already zero. free
+     * sees such a block as one from alloc (align 0). */
+    void *(*calloc)(void *ctx, size_t size);
 };
 
 /* The backend may be called from several threads at once on one context (malloc, sgi-locked,

@@ -40,6 +40,12 @@ static void *je_alloc(void *ctx, size_t size)
     return mallocx(nonzero(size), 0);
 }
 
+/* MALLOCX_ZERO: jemalloc zeroes only what may be dirty (fresh extents are known zero). */
+static void *je_calloc(void *ctx, size_t size)
+{
+    return mallocx(nonzero(size), MALLOCX_ZERO);
+}
+
 static void je_free(void *ctx, void *p, size_t size, size_t align)
 {
     sdallocx(p, nonzero(size), align > 1 ? MALLOCX_ALIGN(align) : 0);
@@ -106,4 +112,5 @@ const struct allocator_ops allocator_jemalloc_ops = {
     .usable_size = je_usable_size,
     .stats = je_stats,
     .flags = ALLOCATOR_THREAD_SAFE | ALLOCATOR_ALIGN_NATURAL,
+    .calloc = je_calloc,
 };

@@ -24,6 +24,13 @@ static void *libc_alloc(void *ctx, size_t size)
     return malloc(size);
 }
 
+/* glibc's calloc skips the memset for memory it knows is still zero (fresh from the top
+ * chunk or from mmap): the harness's alloc + memset would not. */
+static void *libc_calloc(void *ctx, size_t size)
+{
+    return calloc(1, size);
+}
+
 static void libc_free(void *ctx, void *p, size_t size, size_t align)
 {
     free(p);
@@ -89,4 +96,5 @@ const struct allocator_ops allocator_malloc_ops = {
     .usable_size = libc_usable_size,
     .stats = libc_stats,
     .flags = ALLOCATOR_THREAD_SAFE,
+    .calloc = libc_calloc,
 };

@@ -21,6 +21,12 @@ static void *mim_alloc(void *ctx, size_t size)
     return mi_malloc(size);
 }
 
+/* mi_zalloc skips the memset on pages fresh from the OS. */
+static void *mim_calloc(void *ctx, size_t size)
+{
+    return mi_zalloc(size);
+}
+
 static void mim_free(void *ctx, void *p, size_t size, size_t align)
 {
     if (align > 1)
@@ -78,4 +84,5 @@ const struct allocator_ops allocator_mimalloc_ops = {
     .usable_size = mim_usable_size,
     .stats = mim_stats,
     .flags = ALLOCATOR_THREAD_SAFE | ALLOCATOR_ALIGN_NATURAL,
+    .calloc = mim_calloc,
 };

@@ -4,8 +4,18 @@
 #include "backends.h"
 
 #include <dlfcn.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* Full tables made from older plugins' shorter ones; listed so that they stay reachable for
+ * the life of the process, as the plugin objects do. */
+struct upgraded_ops {
+    struct allocator_ops ops;
+    struct upgraded_ops *next;
+};
+static struct upgraded_ops *upgraded;
 
 const struct allocator_ops *allocator_plugin_load(const char *path, char *err, size_t err_len)
 {
@@ -36,6 +46,21 @@ const struct allocator_ops *allocator_plugin_load(const char *path, char *err, s
         snprintf(err, err_len, "plugin:%s: refused: %s", path, why);
         dlclose(handle);
         return NULL;
+    }
+    if (ops->version < ALLOCATOR_OPS_VERSION) {
+        /* An older table ends before the members appended since (allocator.h): copy the
+         * part it has into a full table whose newer members are NULL. */
+        struct upgraded_ops *full = calloc(1, sizeof *full);
+        if (!full) {
+            snprintf(err, err_len, "plugin:%s: out of memory", path);
+            dlclose(handle);
+            return NULL;
+        }
+        memcpy(&full->ops, ops, offsetof(struct allocator_ops, calloc));
+        full->ops.version = ALLOCATOR_OPS_VERSION;
+        full->next = upgraded;
+        upgraded = full;
+        ops = &full->ops;
     }
     return ops;
 }

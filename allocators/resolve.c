@@ -17,7 +17,7 @@ const struct allocator_ops *allocator_find(const char *name)
 
 const char *allocator_ops_check(const struct allocator_ops *ops)
 {
-    if (ops->version != ALLOCATOR_OPS_VERSION)
+    if (ops->version < ALLOCATOR_OPS_VERSION_MIN || ops->version > ALLOCATOR_OPS_VERSION)
         return "unsupported ops version";
     if (!ops->name || !ops->create || !ops->destroy || !ops->alloc || !ops->free)
         return "a required method (create, destroy, alloc, free) is missing";

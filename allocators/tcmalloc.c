@@ -24,6 +24,12 @@ static void *tcm_alloc(void *ctx, size_t size)
     return tc_malloc(size);
 }
 
+/* tc_calloc: the same size class as tc_malloc(size), so tc_free_sized still applies. */
+static void *tcm_calloc(void *ctx, size_t size)
+{
+    return tc_calloc(1, size);
+}
+
 /* tc_free_sized needs the size class of the block, which a memaligned block may not have been
  * allocated from: give those to plain tc_free. */
 static void tcm_free(void *ctx, void *p, size_t size, size_t align)
@@ -106,4 +112,5 @@ const struct allocator_ops allocator_tcmalloc_ops = {
     .usable_size = tcm_usable_size,
     .stats = tcm_stats,
     .flags = ALLOCATOR_THREAD_SAFE | ALLOCATOR_ALIGN_NATURAL,
+    .calloc = tcm_calloc,
 };

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Harness overhead per event (issue 4, DESIGN.md 5). On one binary trace of EVENTS events:
-#  - a bare loop calling malloc/free directly (bench/bare_malloc.c),
-#  - the dispatch floor: the same loop calling nothing (reading events, branching on their kind),
+#  - the floor: the least loop calling malloc/free directly (bench/floor.c, allocreplay-floor),
+#  - the dispatch floor: the same loop calling nothing (reading events, branching on their kind;
+#    allocreplay-floor --dispatch),
 #  - the throughput pass of `allocreplay run` with the malloc backend and with the null backend;
 # null's ns/event is the replay's own cost per event, stated as a percentage of malloc's.
 # Each round runs all four, one fresh process each, so machine drift hits them alike; the
@@ -9,7 +10,7 @@
 #
 #   bench/overhead.sh BUILD_DIR [EVENTS] [ROUNDS] [RUN]     (defaults 10000000, 7, 1)
 # RUN: mean length of runs of allocations or frees in the trace (1 = a coin flip per event, the
-# worst case for every replayer's branch on the event kind; see bench/mktrace.c).
+# worst case for every replayer's branch on the event kind; see bench/trace_gen.c --churn).
 # The trace goes to /tmp (16 bytes per event: 160 MB for 10M events) and is kept for reuse.
 set -euo pipefail
 build=$(cd "${1:?usage: bench/overhead.sh BUILD_DIR [EVENTS] [ROUNDS]}" && pwd)
@@ -20,11 +21,12 @@ trace=/tmp/allocreplay-overhead-$events-run$run.alrt
 out=$(mktemp -d /tmp/allocreplay-overhead.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 
-[ -f "$trace" ] || "$build/bench/allocreplay-mktrace" "$trace" "$events" 10000 "$run" >/dev/null
+[ -f "$trace" ] || "$build/bench/trace_gen" --churn "$events" "$trace" 10000 "$run" >/dev/null
 
 for r in $(seq "$rounds"); do
-  "$build/bench/allocreplay-bare-malloc" "$trace" | awk '{print $6}' >>"$out/bare"
-  "$build/bench/allocreplay-bare-malloc" --floor "$trace" | awk '{print $6}' >>"$out/floor"
+  # One loop per process on a fresh heap, as the worker's throughput pass on a trace this long.
+  "$build/bench/allocreplay-floor" -n 1 "$trace" | awk '/^median:/ {print $2}' >>"$out/bare"
+  "$build/bench/allocreplay-floor" -n 1 --dispatch "$trace" | awk '/^median:/ {print $2}' >>"$out/floor"
   "$build/harness/allocreplay" run "$trace" -b null,malloc --no-memory -o "$out/run$r" \
     --format csv >"$out/summary$r.csv"
   for b in null malloc; do
@@ -36,9 +38,9 @@ done
 stats() { # min and median of a file of numbers
   sort -g "$1" | awk '{v[NR]=$1} END {printf "%7.2f %7.2f", v[1], (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'
 }
-printf 'trace: %d events (bench/mktrace.c churn, runs of %d), %d rounds; ns/event  min  median\n' \
+printf 'trace: %d events (bench/trace_gen.c --churn, runs of %d), %d rounds; ns/event  min  median\n' \
   "$events" "$run" "$rounds"
-printf 'bare malloc loop                  %s\n' "$(stats "$out/bare")"
+printf 'floor (bare malloc loop)          %s\n' "$(stats "$out/bare")"
 printf 'replay, malloc backend            %s\n' "$(stats "$out/malloc")"
 printf 'replay, null backend              %s\n' "$(stats "$out/null")"
 printf 'dispatch floor (no calls)         %s\n' "$(stats "$out/floor")"
@@ -46,6 +48,6 @@ read -r bmin bmed <<<"$(stats "$out/bare")"
 read -r mmin mmed <<<"$(stats "$out/malloc")"
 read -r nmin nmed <<<"$(stats "$out/null")"
 awk -v bmin="$bmin" -v bmed="$bmed" -v mmin="$mmin" -v mmed="$mmed" -v nmin="$nmin" -v nmed="$nmed" 'BEGIN {
-  printf "replay malloc vs bare loop        %+6.1f%% %+6.1f%%\n", (mmin / bmin - 1) * 100, (mmed / bmed - 1) * 100
-  printf "null (overhead) / bare malloc     %6.1f%% %6.1f%%\n", nmin / bmin * 100, nmed / bmed * 100
+  printf "replay malloc vs floor           %+6.1f%% %+6.1f%%\n", (mmin / bmin - 1) * 100, (mmed / bmed - 1) * 100
+  printf "null (overhead) / floor          %6.1f%% %6.1f%%\n", nmin / bmin * 100, nmed / bmed * 100
 }'

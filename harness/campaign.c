@@ -417,6 +417,9 @@ static int get_options(struct parser *p, struct campaign *c, const struct node *
         else if (!strcmp(key, "rss_every")) {
             rc = get_uint(p, v, key, 1, UINT64_MAX, 0, &u);
             c->opt.rss_every = u;
+        } else if (!strcmp(key, "min_time_ms")) {
+            rc = get_uint(p, v, key, 0, 3600 * 1000, 0, &u);
+            c->opt.min_time_ms = u;
         } else if (!strcmp(key, "timeout")) {
             rc = get_uint(p, v, key, 0, 7 * 24 * 3600, 0, &u);
             c->opt.timeout_s = (unsigned)u;
@@ -426,7 +429,7 @@ static int get_options(struct parser *p, struct campaign *c, const struct node *
         } else
             return fail_at(p, k,
                            "unknown option '%s' (known: latency, memory, verify, touch, lenient, "
-                           "rss_every, timeout, memory_limit)",
+                           "rss_every, min_time_ms, timeout, memory_limit)",
                            key);
         if (rc)
             return -1;
@@ -543,6 +546,7 @@ int campaign_load(struct campaign *c, const char *path, char *err, size_t err_le
     c->opt.latency = 1;
     c->opt.memory = 1;
     c->opt.timeout_s = 300;
+    c->opt.min_time_ms = RUN_DEFAULT_MIN_TIME_MS;
     c->charts = CHART_ALL;
     f = fopen(path, "rb");
     if (!f) {

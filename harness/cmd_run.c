@@ -15,7 +15,7 @@
 
 static const char usage_text[] =
     "usage: allocreplay run TRACE... [-b BACKEND,...] [-n REPS] [--warmup N] [--latency]\n"
-    "         [--no-memory] [--verify] [--touch] [--rss-every N] [--timeout S]\n"
+    "         [--no-memory] [--verify] [--touch] [--min-time MS] [--rss-every N] [--timeout S]\n"
     "         [--memory-limit BYTES] [--lenient] [-o DIR] [--format table|csv]\n"
     "\n"
     "  -b BACKEND,...     backends (default: every built-in one; `allocreplay backends` lists them)\n"
@@ -25,6 +25,8 @@ static const char usage_text[] =
     "  --no-memory        skip the memory pass (RSS, footprint, fragmentation)\n"
     "  --verify           also run the verify pass (fill and check every block)\n"
     "  --touch            timed passes write to new blocks too (cache effects included)\n"
+    "  --min-time MS      throughput pass: replay the trace in loops for at least MS ms\n"
+    "                     (default 20; 0 = one loop)\n"
     "  --rss-every N      memory pass: sample every N events (default 10000)\n"
     "  --timeout S        kill a worker after S seconds (default none)\n"
     "  --memory-limit B   address-space limit per worker, e.g. 2G (default none)\n"
@@ -343,7 +345,7 @@ static int print_csv(const char *dir)
 int cmd_run(int argc, char **argv)
 {
     struct strv traces = {0}, backends = {0};
-    struct run_plan plan = {.name = "run", .repetitions = 1, .opt = {.memory = 1}};
+    struct run_plan plan = {.name = "run", .repetitions = 1, .opt = {.memory = 1, .min_time_ms = RUN_DEFAULT_MIN_TIME_MS}};
     const char *format = "table";
     char default_dir[64], summary[4096];
     uint64_t n;
@@ -390,6 +392,12 @@ int cmd_run(int argc, char **argv)
                 goto out;
             }
             plan.opt.rss_every = n, i++;
+        } else if (!strcmp(a, "--min-time")) {
+            if (parse_count(v, &n) || n > 3600 * 1000) {
+                rc = bad_usage("bad --min-time '%s' (milliseconds)", v ? v : "");
+                goto out;
+            }
+            plan.opt.min_time_ms = n, i++;
         } else if (!strcmp(a, "--timeout")) {
             if (parse_count(v, &n) || n > 86400 * 30) {
                 rc = bad_usage("bad --timeout '%s'", v ? v : "");

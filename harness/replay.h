@@ -40,6 +40,12 @@ struct replay_config {
     uint64_t rss_every; /* memory pass: sample every N events (0 = REPLAY_DEFAULT_RSS_EVERY) */
     int use_tsc;        /* latency pass: 1 = TSC (the caller checked os_tsc_usable), 0 = clock */
     double tsc_hz;      /* TSC ticks per second when use_tsc (0 = calibrate in replay_init) */
+    /* throughput pass: replay the whole trace again until the timed loops add up to at least
+     * this many ns (0 = once). Between loops, objects still live are freed through the backend
+     * outside the timed region, so every loop starts from an empty trace; the first loop (on
+     * the fresh heap) is measured too. The calibrated cost of the clock reads bracketing a
+     * loop is subtracted from each. */
+    uint64_t min_time_ns;
 };
 
 /* One object: its block and the size and alignment last requested for it. */
@@ -91,7 +97,9 @@ struct replay {
     struct replay_slot *slots; /* n_ids entries */
     uint64_t *usable;          /* memory pass: usable size per id */
 
-    uint64_t wall_ns; /* the replay loop alone (throughput: the figure that matters) */
+    uint64_t wall_ns; /* the replay loop alone (throughput: the sum over its loops) */
+    uint64_t loops;   /* throughput: times the trace was replayed (1 for the other passes) */
+    uint64_t clock_overhead_ns; /* throughput: cost of the clock reads around a loop, subtracted */
     struct replay_latency lat;
     struct replay_memory mem;
 
@@ -110,7 +118,7 @@ int replay_init(struct replay *r, const struct trace_event *events, uint64_t n_e
                 uint32_t n_ids, const struct allocator_ops *ops, void *ctx,
                 const struct replay_config *cfg, char *err, size_t err_len);
 
-/* Runs the pass once. Returns 0, or -1 with fail_event, fail_id and reason set (the
+/* Runs the pass (the throughput pass as many times as cfg.min_time_ns asks). Returns 0, or -1 with fail_event, fail_id and reason set (the
  * backend returned NULL, or the verify pass found a mismatch or a misaligned block). */
 int replay_run(struct replay *r);
 

@@ -154,7 +154,7 @@ static int run_worker(struct runner *R, size_t ti, const struct target *t, enum 
                       struct spawn_result *res)
 {
     const struct run_options *o = &R->plan->opt;
-    char every[32], hz[64];
+    char every[32], hz[64], min_time[32];
     char *argv[24];
     int n = 0;
     argv[n++] = t->worker;
@@ -170,6 +170,11 @@ static int run_worker(struct runner *R, size_t ti, const struct target *t, enum 
         argv[n++] = "--touch";
     if (o->lenient)
         argv[n++] = "--lenient";
+    if (pass == REPLAY_THROUGHPUT && o->min_time_ms) {
+        snprintf(min_time, sizeof min_time, "%llu", (unsigned long long)o->min_time_ms);
+        argv[n++] = "--min-time";
+        argv[n++] = min_time;
+    }
     if (pass == REPLAY_MEMORY && o->rss_every) {
         snprintf(every, sizeof every, "%llu", (unsigned long long)o->rss_every);
         argv[n++] = "--rss-every";

@@ -22,7 +22,12 @@ struct run_options {
     unsigned timeout_s;    /* per worker; 0 = none */
     uint64_t memory_limit; /* bytes of address space per worker; 0 = none */
     int lenient;           /* drop bad trace events instead of refusing */
+    /* throughput pass: replay the trace in loops until they add up to this many ms (0 = one
+     * loop); short traces otherwise measure process noise. */
+    uint64_t min_time_ms;
 };
+/* The default of `allocreplay run --min-time` and of the campaign option min_time_ms. */
+#define RUN_DEFAULT_MIN_TIME_MS 20
 
 struct run_plan {
     const char *name;          /* campaign name, or "run" */

@@ -6,7 +6,8 @@
  *
  * Checks, for each backend: sizes 1 byte .. 1 MiB (alignment to the backend's min_align,
  * usable_size >= requested, contents intact, no two live blocks overlap); aligned_alloc for
- * alignments 1 .. 4096; realloc keeping the content while growing and shrinking; a long seeded
+ * alignments 1 .. 4096; realloc keeping the content while growing and shrinking; calloc (when the backend has
+ * it) returning zeroed blocks where dirty blocks were just freed; a long seeded
  * churn of alloc/free/realloc with every block's content checked at each free and realloc and
  * the live set checked for overlaps; stats that are consistent with the live bytes; and, for a
  * backend flagged ALLOCATOR_THREAD_SAFE, the same churn from four threads on one context. */
@@ -226,6 +227,62 @@ static void check_realloc(void)
         give(&b);
 }
 
+/* calloc must zero memory the allocator reuses, not only memory fresh from the system: the
+ * same sizes are first allocated, filled with a pattern and freed, so the calloc'ed blocks
+ * are likely to be those dirty ones. Without the method the harness zeroes after alloc
+ * (replay.c), which needs no check here. */
+static void check_calloc(void)
+{
+    static const size_t sizes[] = {0,   1,    8,    15,   16,   24,    100,    128,    129,
+                                   500, 1000, 4096, 5000, 70000, 200000, 1 << 20, 3, 48};
+    enum { NS = sizeof sizes / sizeof sizes[0] };
+    struct block blocks[NS];
+    size_t bad = 0;
+    const char *why = "";
+    if (!ops->calloc) {
+        tap_ok(1, "%s: calloc # SKIP not provided (the harness zeroes after alloc)", bname);
+        return;
+    }
+    for (size_t i = 0; i < NS; i++) {
+        blocks[i] = (struct block){.size = sizes[i], .tag = (uint32_t)(900 + i)};
+        if (!take(&blocks[i], &why) && !bad++)
+            printf("# calloc: dirtying alloc(%zu): %s\n", sizes[i], why);
+    }
+    for (size_t i = 0; i < NS; i++)
+        if (blocks[i].p)
+            give(&blocks[i]);
+    for (size_t i = 0; i < NS; i++) {
+        struct block *b = &blocks[i];
+        b->p = ops->calloc(ctx, b->size);
+        if (!b->p) {
+            if (b->size && !bad++)
+                printf("# calloc(%zu): NULL\n", b->size);
+            continue;
+        }
+        if (!aligned(b->p, result_align(b->size)) && !bad++)
+            printf("# calloc(%zu): misaligned\n", b->size);
+        for (size_t k = 0; k < b->size; k++)
+            if (b->p[k] != 0) {
+                if (!bad++)
+                    printf("# calloc(%zu): byte %zu is %u\n", b->size, k, b->p[k]);
+                break;
+            }
+        if (ops->usable_size && ops->usable_size(ctx, b->p, b->size) < b->size && !bad++)
+            printf("# calloc(%zu): usable_size below the request\n", b->size);
+        fill(b);
+    }
+    if (!bad)
+        no_overlap(blocks, NS, "calloc");
+    for (size_t i = 0; i < NS; i++)
+        if (blocks[i].p && !intact(&blocks[i], blocks[i].size) && !bad++)
+            printf("# calloc(%zu): content changed\n", blocks[i].size);
+    tap_ok(bad == 0, "%s: calloc 0 .. 1 MiB after dirty frees: zeroed, aligned, usable >= requested",
+           bname);
+    for (size_t i = 0; i < NS; i++)
+        if (blocks[i].p)
+            give(&blocks[i]);
+}
+
 /* xorshift64*: the churn is the same on every run and machine. */
 static uint64_t next_random(uint64_t *s)
 {
@@ -396,6 +453,7 @@ static void run(const struct allocator_ops *o, const struct allocator_options *o
     check_sizes();
     check_aligned();
     check_realloc();
+    check_calloc();
     check_churn();
     check_threads();
     ops->destroy(ctx);

@@ -1,5 +1,7 @@
-/* Two broken plugins for tests/plugin_test.c, from one source: with PLUGIN_BAD_VERSION a table
- * of a future ops version, without it no table under the expected name at all. */
+/* Plugins for tests/plugin_test.c, from one source: with PLUGIN_BAD_VERSION a table of a
+ * future ops version, with PLUGIN_V1 a table laid out as version 1 of allocator.h (it ends at
+ * flags: the loader must not read the members appended since), with neither no table under
+ * the expected name at all. */
 #include "allocator.h"
 
 #include <stdlib.h>
@@ -22,6 +24,33 @@ static void bad_free(void *ctx, void *p, size_t size, size_t align)
 {
 }
 
+#ifdef PLUGIN_V1
+struct allocator_ops_v1 {
+    int version;
+    const char *name;
+    const char *description;
+    size_t min_align;
+    void *(*create)(const struct allocator_options *opt, char *err, size_t err_len);
+    void (*destroy)(void *ctx);
+    void *(*alloc)(void *ctx, size_t size);
+    void (*free)(void *ctx, void *p, size_t size, size_t align);
+    void *(*aligned_alloc)(void *ctx, size_t size, size_t align);
+    void *(*realloc)(void *ctx, void *p, size_t old_size, size_t new_size);
+    size_t (*usable_size)(void *ctx, void *p, size_t size);
+    void (*stats)(void *ctx, struct allocator_stats *out);
+    unsigned flags;
+};
+const struct allocator_ops_v1 allocreplay_backend = {
+    .version = 1,
+    .name = "v1",
+    .min_align = 8,
+    .create = bad_create,
+    .destroy = bad_destroy,
+    .alloc = bad_alloc,
+    .free = bad_free,
+    .flags = ALLOCATOR_THREAD_SAFE,
+};
+#else
 #ifdef PLUGIN_BAD_VERSION
 #define TABLE allocreplay_backend
 #define VERSION (ALLOCATOR_OPS_VERSION + 1)
@@ -39,3 +68,4 @@ const struct allocator_ops TABLE = {
     .alloc = bad_alloc,
     .free = bad_free,
 };
+#endif

@@ -1,7 +1,7 @@
 /* allocator_resolve: plain names, plugin:PATH (the sample plugin, a relative path, and every
  * way a plugin can be wrong, each with a message naming the path and the reason) and
  * preload:PATH. Arguments: the sample plugin, a plugin of the wrong version, a shared object
- * without the table. */
+ * without the table, a version-1 table. */
 #include "allocator.h"
 #include "tap.h"
 
@@ -22,8 +22,8 @@ int main(int argc, char **argv)
     struct allocator_options opt = {0};
     const struct allocator_ops *ops;
 
-    if (argc != 4) {
-        fprintf(stderr, "usage: %s GOOD.so BAD_VERSION.so NO_TABLE.so\n", argv[0]);
+    if (argc != 5) {
+        fprintf(stderr, "usage: %s GOOD.so BAD_VERSION.so NO_TABLE.so V1.so\n", argv[0]);
         return 99;
     }
 
@@ -73,6 +73,13 @@ int main(int argc, char **argv)
     ops = resolve(spec, &opt, err, sizeof err);
     TAP_OK(!ops && strstr(err, argv[3]) && strstr(err, "exports no 'allocreplay_backend' table"),
            "no table: %s", err);
+
+    snprintf(spec, sizeof spec, "plugin:%s", argv[4]);
+    ops = resolve(spec, &opt, err, sizeof err);
+    TAP_OK(ops && !strcmp(ops->name, "v1") && ops->version == ALLOCATOR_OPS_VERSION && !ops->calloc &&
+               ops->flags == ALLOCATOR_THREAD_SAFE,
+           "a version-1 table loads, its flags kept and the members added since NULL (%s)",
+           ops ? "ok" : err);
 
     ops = resolve("preload:/usr/lib/libfoo.so", &opt, err, sizeof err);
     TAP_OK(ops && !strcmp(ops->name, "malloc") && opt.arg && !strcmp(opt.arg, "/usr/lib/libfoo.so"),

@@ -23,6 +23,7 @@ struct checker {
     uint64_t calls[TRACE_OP_COUNT], bad_free, live, usable_live;
     int lossy_realloc;   /* realloc forgets the old content */
     int overlap_small;   /* blocks <= 64 bytes all share one buffer */
+    int dirty_calloc;    /* calloc forgets to zero */
     _Alignas(64) unsigned char shared[64];
 };
 static struct checker chk;
@@ -77,6 +78,16 @@ static void *c_alloc(void *ctx, size_t size)
     if (chk.overlap_small && size <= 64)
         return chk.shared;
     void *p = malloc(size);
+    remember(p, size, 0);
+    return p;
+}
+static void *c_calloc(void *ctx, size_t size)
+{
+    (void)ctx;
+    chk.calls[TRACE_CALLOC]++;
+    void *p = malloc(size);
+    if (p)
+        memset(p, chk.dirty_calloc ? 0xa5 : 0, size);
     remember(p, size, 0);
     return p;
 }
@@ -256,6 +267,37 @@ int main(void)
     replay_release(&r);
     TAP_EQ_U64(chk.live, 0, "replay_release frees the blocks still live");
 
+    /* Throughput with a minimum time, on the first 500 events (a loop well under the 20 ms
+     * asked, even under a sanitizer): whole-trace loops, leftovers freed between them with
+     * the right size and alignment, every event of every loop reaching the backend. */
+    {
+        const uint64_t n_pre = 500;
+        uint64_t frees = 0, reallocs = 0, left = 0;
+        unsigned char *live = calloc(t.n_ids, 1);
+        for (uint64_t i = 0; i < n_pre; i++) {
+            frees += t.events[i].op == TRACE_FREE;
+            reallocs += t.events[i].op == TRACE_REALLOC;
+            live[t.events[i].id] = t.events[i].op != TRACE_FREE;
+        }
+        for (uint32_t id = 0; id < t.n_ids; id++)
+            left += live[id];
+        free(live);
+        char err[256];
+        struct replay_config cfg = {.pass = REPLAY_THROUGHPUT, .min_time_ns = 20000000};
+        memset(&chk, 0, sizeof chk);
+        TAP_OK(replay_init(&r, t.events, n_pre, t.n_ids, &checker_ops, &chk, &cfg, err, sizeof err) == 0 &&
+                   replay_run(&r) == 0,
+               "throughput pass with min_time 20 ms runs");
+        TAP_OK(r.loops > 1 && r.wall_ns >= 20000000, "%llu loops, %llu ns timed",
+               (unsigned long long)r.loops, (unsigned long long)r.wall_ns);
+        TAP_EQ_U64(chk.calls[TRACE_FREE], r.loops * frees + (r.loops - 1) * left,
+                   "free calls: the trace's in every loop, plus the leftovers between loops");
+        TAP_EQ_U64(chk.calls[TRACE_REALLOC], r.loops * reallocs, "realloc calls: every loop");
+        TAP_EQ_U64(chk.bad_free, 0, "leftovers freed with the right size and alignment");
+        replay_release(&r);
+        TAP_EQ_U64(chk.live, 0, "nothing left live after the last loop's release");
+    }
+
     /* Latency: one histogram entry per operation, with both timers. */
     for (int use_tsc = 0; use_tsc < 2; use_tsc++) {
         if (use_tsc && !os_tsc_usable()) {
@@ -311,6 +353,29 @@ int main(void)
     chk.overlap_small = 1;
     rc = run(&t, REPLAY_VERIFY, &r, 0);
     TAP_OK(rc == -1 && strstr(r.reason, "content mismatch"), "overlapping blocks caught: %s", r.reason);
+    replay_release(&r);
+
+    /* A backend with calloc gets the calloc events (the checker above has none: the harness
+     * zeroed its alloc results, or verify would have failed on reused dirty blocks); one that
+     * does not zero is caught by verify. */
+    struct allocator_ops with_calloc = checker_ops;
+    with_calloc.calloc = c_calloc;
+    struct replay_config tcfg = {.pass = REPLAY_THROUGHPUT};
+    char terr[256] = "";
+    memset(&chk, 0, sizeof chk);
+    TAP_OK(replay_init(&r, t.events, t.n_events, t.n_ids, &with_calloc, &chk, &tcfg, terr, sizeof terr) == 0 &&
+               replay_run(&r) == 0,
+           "throughput pass with a backend calloc");
+    TAP_EQ_U64(chk.calls[TRACE_CALLOC], ex.ops[TRACE_CALLOC], "calloc events reach the backend's calloc");
+    TAP_EQ_U64(chk.calls[TRACE_ALLOC], ex.ops[TRACE_ALLOC], "and alloc only the alloc events");
+    replay_release(&r);
+    memset(&chk, 0, sizeof chk);
+    chk.dirty_calloc = 1;
+    tcfg.pass = REPLAY_VERIFY;
+    rc = replay_init(&r, t.events, t.n_events, t.n_ids, &with_calloc, &chk, &tcfg, terr, sizeof terr) ? -2
+                                                                                                   : replay_run(&r);
+    TAP_OK(rc == -1 && strstr(r.reason, "calloc block not zeroed"), "a calloc that does not zero is caught: %s",
+           r.reason);
     replay_release(&r);
 
     /* A backend without aligned_alloc cannot replay alignments above its min_align. */

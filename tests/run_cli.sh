@@ -92,7 +92,10 @@ ok $? "meta.yaml: machine, build, timer"
 # catches a unit error (ticks vs ns), a histogram losing operations, a wrong subtraction.
 lsum=$(awk -F, '{sub(/\r$/, "")} NR>1 && $2=="malloc" && $6 <= 100000 {s[$3] += $7 * ($5 + $6) / 2}
                 END {m = -1; for (r in s) if (m < 0 || s[r] < m) m = s[r]; print m}' res/latency.csv)
-wall=$(col res/summary.csv malloc wall_ns | sort -g | head -1)
+# wall_ns sums the throughput pass's loops over the trace (--min-time): one loop's worth is
+# ns_per_event * events.
+wall=$(col res/summary.csv malloc ns_per_event | sort -g | head -1)
+wall=$(awk -v n="$wall" -v e="$(col res/summary.csv malloc events | head -1)" 'BEGIN { print n * e }')
 awk -v l="$lsum" -v w="$wall" 'BEGIN {r = l / w; printf "# latency sum / throughput wall = %.2f\n", r; exit !(r > 0.25 && r < 4)}'
 ok $? "sum of per-op latencies within a factor 4 of the throughput pass (sanity)"
 count=$(awk -F, -v b=malloc 'NR>1 && $2==b && $3==1 {s += $7} END {print s}' res/latency.csv)
@@ -122,6 +125,28 @@ printf 'format: allocreplay-trace/1\nevents:\n  - [alloc, 0, 8]\n  - [free, 0]\n
 "$bin" run double.yaml -b null --lenient -o res7 >/dev/null 2>err.out
 [ $? -eq 0 ] && grep -q 'dropped 1 double free' err.out && [ "$(col res7/summary.csv null events)" = 2 ]
 ok $? "--lenient: the bad event is dropped and reported ($(cat err.out))"
+
+# --min-time: the throughput pass loops over the trace until the timed loops add up to it;
+# wall_ns sums them and ns_per_event divides by loops * events. 0 = one loop.
+printf 'format: allocreplay-trace/1\nevents:\n  - [alloc, 0, 8]\n  - [calloc, 1, 100]\n  - [free, 0]\n' >short.yaml
+"$bin" run short.yaml -b malloc --no-memory --min-time 5 -o res8 >/dev/null 2>&1 &&
+    "$bin" run short.yaml -b malloc --no-memory --min-time 0 -o res9 >/dev/null 2>&1
+ok $? "--min-time 5 and --min-time 0 run"
+loops=$(col res8/summary.csv malloc loops)
+awk -v l="$loops" -v w="$(col res8/summary.csv malloc wall_ns)" -v x="$(col res8/summary.csv malloc ns_per_event)" \
+    'BEGIN { d = x * l * 3 - w; exit !(l > 1 && w >= 5000000 && d < 0.01 * w && d > -0.01 * w) }'
+ok $? "--min-time 5: $loops loops, wall_ns >= 5 ms, ns_per_event = wall_ns / (loops * events)"
+[ "$(col res9/summary.csv malloc loops)" = 1 ]
+ok $? "--min-time 0: one loop"
+# null rewinds its bump pointer when nothing is live, so loops of a trace of huge untouched
+# blocks do not walk through its 64 GiB reservation (8 GiB a loop: out of memory by loop 9).
+printf 'format: allocreplay-trace/1\nevents:\n  - [alloc, 0, 4294967296]\n  - [alloc, 1, 4294967296]\n  - [free, 0]\n' >huge.yaml
+"$bin" run huge.yaml -b null --no-memory --min-time 5 -o res10 >/dev/null 2>&1
+[ $? -eq 0 ] && [ "$(col res10/summary.csv null status)" = ok ] && [ "$(col res10/summary.csv null loops)" -gt 8 ]
+ok $? "null over --min-time loops of 8 GiB each: ok, $(col res10/summary.csv null loops) loops"
+"$bin" run short.yaml --min-time 5ms >/dev/null 2>err.out
+[ $? -eq 2 ] && [ "$(wc -l <err.out)" -eq 1 ] && grep -q "min-time" err.out
+ok $? "bad --min-time: exit 2, one line ($(cat err.out))"
 
 # Bad input: one line on stderr, exit 2.
 "$bin" run random.alrt -b no-such-backend -o res4 >/dev/null 2>err.out
