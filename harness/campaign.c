@@ -414,6 +414,8 @@ static int get_options(struct parser *p, struct campaign *c, const struct node *
             rc = get_bool(p, v, key, &c->opt.touch);
         else if (!strcmp(key, "lenient"))
             rc = get_bool(p, v, key, &c->opt.lenient);
+        else if (!strcmp(key, "threads"))
+            rc = get_bool(p, v, key, &c->opt.threads);
         else if (!strcmp(key, "rss_every")) {
             rc = get_uint(p, v, key, 1, UINT64_MAX, 0, &u);
             c->opt.rss_every = u;
@@ -429,7 +431,7 @@ static int get_options(struct parser *p, struct campaign *c, const struct node *
         } else
             return fail_at(p, k,
                            "unknown option '%s' (known: latency, memory, verify, touch, lenient, "
-                           "rss_every, min_time_ms, timeout, memory_limit)",
+                           "threads, rss_every, min_time_ms, timeout, memory_limit)",
                            key);
         if (rc)
             return -1;

@@ -16,7 +16,7 @@
 static const char usage_text[] =
     "usage: allocreplay run TRACE... [-b BACKEND,...] [-n REPS] [--warmup N] [--latency]\n"
     "         [--no-memory] [--verify] [--touch] [--min-time MS] [--rss-every N] [--timeout S]\n"
-    "         [--memory-limit BYTES] [--lenient] [-o DIR] [--format table|csv]\n"
+    "         [--memory-limit BYTES] [--lenient] [--threads] [-o DIR] [--format table|csv]\n"
     "\n"
     "  -b BACKEND,...     backends (default: every built-in one; `allocreplay backends` lists them)\n"
     "  -n REPS            repetitions per trace and backend (default 1)\n"
@@ -31,6 +31,8 @@ static const char usage_text[] =
     "  --timeout S        kill a worker after S seconds (default none)\n"
     "  --memory-limit B   address-space limit per worker, e.g. 2G (default none)\n"
     "  --lenient          drop bad trace events instead of refusing the trace\n"
+    "  --threads          throughput pass: replay each trace thread on its own thread\n"
+    "                     (thread-safe backends only; the other passes stay on one thread)\n"
     "  -o DIR             results directory (default results/run/YYYYmmdd-HHMMSS)\n"
     "  --format F         stdout: a summary table (default) or summary.csv\n";
 
@@ -368,6 +370,8 @@ int cmd_run(int argc, char **argv)
             plan.opt.touch = 1;
         } else if (!strcmp(a, "--lenient")) {
             plan.opt.lenient = 1;
+        } else if (!strcmp(a, "--threads")) {
+            plan.opt.threads = 1;
         } else if (!strcmp(a, "-b") || !strcmp(a, "--backend")) {
             if (!v || push_list(&backends, v)) {
                 rc = bad_usage("%s needs a list of backends", a);

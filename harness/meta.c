@@ -154,11 +154,12 @@ int results_write_meta(const char *dir, const struct run_plan *plan, const struc
     const struct run_options *o = &plan->opt;
     fprintf(f, "\noptions:\n  repetitions: %u\n  warmup: %u\n  latency: %s\n  memory: %s\n"
                "  verify: %s\n  touch: %s\n  rss_every: %llu\n  timeout: %u\n  memory_limit: %llu\n"
-               "  lenient: %s\n  min_time_ms: %llu\n",
+               "  lenient: %s\n  min_time_ms: %llu\n  threads: %s\n",
             plan->repetitions, plan->warmup, o->latency ? "true" : "false",
             o->memory ? "true" : "false", o->verify ? "true" : "false", o->touch ? "true" : "false",
             (unsigned long long)(o->rss_every ? o->rss_every : REPLAY_DEFAULT_RSS_EVERY), o->timeout_s, (unsigned long long)o->memory_limit,
-            o->lenient ? "true" : "false", (unsigned long long)o->min_time_ms);
+            o->lenient ? "true" : "false", (unsigned long long)o->min_time_ms,
+            o->threads ? "true" : "false");
     if (plan->shard_n)
         fprintf(f, "shard: \"%u/%u\"\n", plan->shard_k, plan->shard_n);
     fprintf(f, "traces:\n");

@@ -499,7 +499,7 @@ nomem:
 }
 
 /* Frees the blocks still live through the backend and empties their slots. */
-static void free_live(struct replay *r)
+void replay_free_live(struct replay *r)
 {
     for (uint32_t id = 0; id < r->n_ids; id++) {
         struct replay_slot *s = &r->slots[id];
@@ -530,7 +530,7 @@ static int run_throughput(struct replay *r)
         /* An empty trace would loop on clock reads alone. */
         if (rc || total >= r->cfg.min_time_ns || r->n_events == 0)
             break;
-        free_live(r);
+        replay_free_live(r);
     }
     r->wall_ns = total;
     return rc;
@@ -574,7 +574,7 @@ int replay_run(struct replay *r)
 void replay_release(struct replay *r)
 {
     if (r->slots)
-        free_live(r);
+        replay_free_live(r);
     os_table_free(r->slots, (size_t)r->n_ids * sizeof *r->slots);
     os_table_free(r->usable, (size_t)r->n_ids * sizeof *r->usable);
     os_table_free(r->mem.samples, r->mem.cap_samples * sizeof *r->mem.samples);

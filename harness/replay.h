@@ -122,6 +122,10 @@ int replay_init(struct replay *r, const struct trace_event *events, uint64_t n_e
  * backend returned NULL, or the verify pass found a mismatch or a misaligned block). */
 int replay_run(struct replay *r);
 
+/* Frees the blocks still live through the backend and empties their slots; the throughput
+ * passes call it between loops, outside the timed region. */
+void replay_free_live(struct replay *r);
+
 /* Frees the blocks still live through the backend (so leak checkers see a clean exit) and
  * unmaps every table. Does not destroy the backend. */
 void replay_release(struct replay *r);

@@ -57,7 +57,8 @@ static int mkdir_p(const char *path)
  * this build has one; preload:PATH runs the plain worker under LD_PRELOAD; anything else
  * runs in the plain worker, which resolves it. Then asks that worker to resolve the spec, so
  * a misspelt backend or a broken plugin is a bad-input error before anything runs. */
-static int resolve_target(struct target *t, const char *spec, char *err, size_t err_len)
+static int resolve_target(struct target *t, const char *spec, int threads, char *err,
+                          size_t err_len)
 {
     memset(t, 0, sizeof *t);
     t->spec = spec;
@@ -78,7 +79,9 @@ static int resolve_target(struct target *t, const char *spec, char *err, size_t 
         snprintf(err, err_len, "cannot locate the worker executable");
         return -1;
     }
-    char *argv[] = {t->worker, "--check", (char *)spec, NULL};
+    /* With --threads the worker also refuses a backend that is not thread-safe, so such a
+     * plan fails here, before any cell runs. */
+    char *argv[] = {t->worker, "--check", (char *)spec, threads ? "--threads" : NULL, NULL};
     struct spawn_request req = {.path = t->worker, .argv = argv, .preload = t->preload,
                                 .report_fd = 1, .timeout_s = CHECK_TIMEOUT_S};
     struct spawn_result res;
@@ -170,6 +173,8 @@ static int run_worker(struct runner *R, size_t ti, const struct target *t, enum 
         argv[n++] = "--touch";
     if (o->lenient)
         argv[n++] = "--lenient";
+    if (pass == REPLAY_THROUGHPUT && o->threads)
+        argv[n++] = "--threads";
     if (pass == REPLAY_THROUGHPUT && o->min_time_ms) {
         snprintf(min_time, sizeof min_time, "%llu", (unsigned long long)o->min_time_ms);
         argv[n++] = "--min-time";
@@ -416,7 +421,8 @@ int runner_execute(const struct run_plan *plan, runner_progress_fn progress, voi
     if (check_traces(&R))
         goto out;
     for (size_t i = 0; i < plan->n_backends; i++)
-        if (resolve_target(&R.targets[i], plan->backends[i], R.err, sizeof R.err))
+        if (resolve_target(&R.targets[i], plan->backends[i], plan->opt.threads, R.err,
+                           sizeof R.err))
             goto out;
     /* A new run into a directory holding another run's cells would silently mix the two. */
     if (!plan->resume && results_has_cells(plan->out_dir)) {

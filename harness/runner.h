@@ -25,6 +25,9 @@ struct run_options {
     /* throughput pass: replay the trace in loops until they add up to this many ms (0 = one
      * loop); short traces otherwise measure process noise. */
     uint64_t min_time_ms;
+    /* throughput pass: replay a trace with several thread numbers on one thread per number
+     * (docs/metrics.md); every backend must then be thread-safe. */
+    int threads;
 };
 /* The default of `allocreplay run --min-time` and of the campaign option min_time_ms. */
 #define RUN_DEFAULT_MIN_TIME_MS 20

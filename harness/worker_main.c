@@ -3,10 +3,12 @@
  * only in the backends linked in (allocreplay-worker-jemalloc, ...).
  *
  *   allocreplay-worker --list                      name<TAB>description of each backend
- *   allocreplay-worker --check SPEC                resolve SPEC; exit 0 or 2 with one line
+ *   allocreplay-worker --check SPEC [--threads]    resolve SPEC (and, with --threads, refuse a
+ *                                                  backend that is not thread-safe); exit 0 or 2
+ *                                                  with one line
  *   allocreplay-worker --trace PATH --backend SPEC --pass PASS --report-fd FD
  *                      [--touch] [--rss-every N] [--lenient] [--timer tsc|clock] [--tsc-hz HZ]
- *                      [--min-time MS]
+ *                      [--min-time MS] [--threads]
  *
  * Order of work: load the trace (a binary trace is mmap'd; any other is parsed and copied into
  * an mmap'd table), create the backend, map every harness table, take the RSS baseline, replay,
@@ -16,6 +18,7 @@
 #include "allocator.h"
 #include "os.h"
 #include "replay.h"
+#include "replay_threads.h"
 #include "results_schema.h"
 #include "trace.h"
 #include "worker_report.h"
@@ -32,6 +35,7 @@ struct worker_args {
     int have_pass;
     int report_fd;
     int touch, lenient;
+    int threads; /* throughput pass: one replay thread per trace thread number */
     uint64_t rss_every;
     uint64_t min_time_ms; /* throughput pass: loop over the trace for at least this long */
     int timer_clock; /* --timer clock: force the clock_gettime fallback */
@@ -53,11 +57,32 @@ static int list_backends(void)
     return fflush(stdout) ? WORKER_EXIT_FAILED : WORKER_EXIT_OK;
 }
 
-static int check_backend(const char *spec)
+/* 0 when ops may be called from several threads at once; otherwise -1 with one line in err
+ * that names the locked variant of the backend when the registry has one. */
+static int check_thread_safe(const struct allocator_ops *ops, char *err, size_t err_len)
+{
+    if (ops->flags & ALLOCATOR_THREAD_SAFE)
+        return 0;
+    char locked[128];
+    snprintf(locked, sizeof locked, "%s-locked", ops->name);
+    size_t n;
+    const struct allocator_ops *const *all = allocator_registry(&n);
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(all[i]->name, locked) && (all[i]->flags & ALLOCATOR_THREAD_SAFE)) {
+            snprintf(err, err_len, "backend %s is not thread-safe: use %s", ops->name, locked);
+            return -1;
+        }
+    snprintf(err, err_len, "backend %s is not thread-safe: --threads needs a thread-safe backend",
+             ops->name);
+    return -1;
+}
+
+static int check_backend(const char *spec, int threads)
 {
     struct allocator_options opt = {0};
     char err[512];
-    if (!allocator_resolve(spec, &opt, err, sizeof err)) {
+    const struct allocator_ops *ops = allocator_resolve(spec, &opt, err, sizeof err);
+    if (!ops || (threads && check_thread_safe(ops, err, sizeof err))) {
         fprintf(stderr, "%s\n", err);
         return WORKER_EXIT_USAGE;
     }
@@ -89,6 +114,10 @@ static int parse_args(int argc, char **argv, struct worker_args *a)
         }
         if (!strcmp(o, "--lenient")) {
             a->lenient = 1;
+            continue;
+        }
+        if (!strcmp(o, "--threads")) {
+            a->threads = 1;
             continue;
         }
         if (!v)
@@ -148,7 +177,7 @@ static void put_ratio_minus_one(FILE *f, const char *col, uint64_t num, uint64_t
         put_f64(f, col, (double)num / (double)den - 1.0);
 }
 
-static void report_throughput(FILE *f, const struct replay *r)
+static void report_throughput(FILE *f, const struct replay *r, uint32_t threads)
 {
     /* wall_ns sums the timed loops; each loop replayed every event once. */
     const double events = (double)r->n_events * (double)r->loops;
@@ -156,6 +185,7 @@ static void report_throughput(FILE *f, const struct replay *r)
     put_u64(f, "loops", r->loops);
     put_f64(f, "ns_per_event", events > 0 ? (double)r->wall_ns / events : 0);
     put_f64(f, "events_per_sec", r->wall_ns ? events * 1e9 / (double)r->wall_ns : 0);
+    put_u64(f, "threads", threads);
 }
 
 static int report_latency(FILE *f, const struct replay *r)
@@ -281,9 +311,19 @@ static int run_pass(const struct worker_args *a, FILE *rep)
         return report_fail(rep, "cannot map the event table");
     }
 
+    /* The thread schedule is computed before the backend exists, like every harness table. A
+     * trace on one thread number keeps the single-threaded pass. */
+    struct replay_schedule sched = {0};
+    if (a->threads && a->pass == REPLAY_THROUGHPUT &&
+        replay_schedule_build(&sched, events, t.n_events, t.n_ids, err, sizeof err))
+        return report_fail(rep, err);
+    const int threaded = sched.n_threads > 1;
+    if (!threaded)
+        replay_schedule_release(&sched);
+
     struct allocator_options opt = {0};
     const struct allocator_ops *ops = allocator_resolve(a->backend, &opt, err, sizeof err);
-    if (!ops)
+    if (!ops || (threaded && check_thread_safe(ops, err, sizeof err)))
         return report_fail(rep, err);
     void *ctx = ops->create(&opt, err, sizeof err);
     if (!ctx)
@@ -308,7 +348,7 @@ static int run_pass(const struct worker_args *a, FILE *rep)
         return report_fail(rep, err);
     }
 
-    int rc = replay_run(&r);
+    int rc = threaded ? replay_threads_run(&r, &sched) : replay_run(&r);
 
     put_u64(rep, "events", r.n_events);
     if (rc) {
@@ -316,7 +356,7 @@ static int run_pass(const struct worker_args *a, FILE *rep)
     } else {
         switch (a->pass) {
         case REPLAY_THROUGHPUT:
-            report_throughput(rep, &r);
+            report_throughput(rep, &r, threaded ? sched.n_threads : 1);
             break;
         case REPLAY_LATENCY:
             if (report_latency(rep, &r))
@@ -340,6 +380,7 @@ static int run_pass(const struct worker_args *a, FILE *rep)
         replay_release(&r);
         ops->destroy(ctx);
     }
+    replay_schedule_release(&sched);
     os_table_free((void *)(copy_bytes ? events : NULL), copy_bytes);
     trace_release(&t);
     return rc;
@@ -349,8 +390,8 @@ int main(int argc, char **argv)
 {
     if (argc == 2 && !strcmp(argv[1], "--list"))
         return list_backends();
-    if (argc == 3 && !strcmp(argv[1], "--check"))
-        return check_backend(argv[2]);
+    if ((argc == 3 || (argc == 4 && !strcmp(argv[3], "--threads"))) && !strcmp(argv[1], "--check"))
+        return check_backend(argv[2], argc == 4);
 
     struct worker_args a;
     int rc = parse_args(argc, argv, &a);

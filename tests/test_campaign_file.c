@@ -55,7 +55,8 @@ int main(void)
               "repetitions: 7\n"
               "warmup: 2\n"
               "options: {latency: false, memory: true, verify: true, touch: true, rss_every: 5000,\n"
-              "          timeout: 60, memory_limit: 512M, lenient: true, min_time_ms: 0}\n"
+              "          timeout: 60, memory_limit: 512M, lenient: true, min_time_ms: 0,\n"
+              "          threads: true}\n"
               "output: out\n"
               "charts: [latency, throughput]\n");
     int rc = campaign_load(&c, file, err, sizeof err);
@@ -74,7 +75,7 @@ int main(void)
         TAP_OK(c.repetitions == 7 && c.warmup == 2, "repetitions and warmup");
         TAP_OK(!c.opt.latency && c.opt.memory && c.opt.verify && c.opt.touch && c.opt.lenient &&
                    c.opt.rss_every == 5000 && c.opt.timeout_s == 60 &&
-                   c.opt.memory_limit == 512ull << 20 && c.opt.min_time_ms == 0,
+                   c.opt.memory_limit == 512ull << 20 && c.opt.min_time_ms == 0 && c.opt.threads,
                "options");
         snprintf(want[0], 200, "%s/out", dir);
         TAP_OK(!strcmp(c.output, want[0]) && !c.output_is_parent,
@@ -87,7 +88,7 @@ int main(void)
     rc = campaign_load(&c, file, err, sizeof err);
     TAP_OK(rc == 0 && !strcmp(c.name, "c") && c.repetitions == 5 && c.warmup == 0 &&
                c.opt.latency && c.opt.memory && !c.opt.verify && c.opt.timeout_s == 300 &&
-               c.opt.min_time_ms == RUN_DEFAULT_MIN_TIME_MS &&
+               c.opt.min_time_ms == RUN_DEFAULT_MIN_TIME_MS && !c.opt.threads &&
                c.output_is_parent && c.charts == 0 && c.n_traces == 1 && c.n_backends == 1,
            "defaults; scalars as one-item lists; 'res/' is a parent; charts: [] is none");
     if (rc == 0)
@@ -138,8 +139,10 @@ int main(void)
                  "4:12: 'latency' must be true or false, not 'yes'", "option not a boolean");
     expect_error("traces: [t.yaml]\nbackends: [sgi]\noptions: {latncy: true}\n",
                  "3:11: unknown option 'latncy' (known: latency, memory, verify, touch, lenient, "
-                 "rss_every, min_time_ms, timeout, memory_limit)",
+                 "threads, rss_every, min_time_ms, timeout, memory_limit)",
                  "unknown option");
+    expect_error("traces: [t.yaml]\nbackends: [sgi]\noptions: {threads: 4}\n",
+                 "3:20: 'threads' must be true or false, not '4'", "threads is a boolean");
     expect_error("traces: [t.yaml]\nbackends: [sgi]\noptions: {min_time_ms: 4000000}\n",
                  "3:24: 'min_time_ms' must be between 0 and 3600000, not 4000000", "min_time_ms too large");
     expect_error("traces: [t.yaml]\nbackends: [sgi]\noptions: {min_time_ms: 20ms}\n",
