@@ -78,7 +78,7 @@ struct header {
     uint64_t size;
 };
 
-static atomic_ulong bad_calls, live_blocks;
+static atomic_ulong bad_calls, live_blocks, allocs;
 
 static void *k_create(const struct allocator_options *o, char *err, size_t len)
 {
@@ -95,6 +95,7 @@ static void *k_alloc(void *ctx, size_t size)
     h->magic = MAGIC_LIVE;
     h->size = size;
     atomic_fetch_add(&live_blocks, 1);
+    atomic_fetch_add(&allocs, 1);
     return h + 1;
 }
 /* A block must be live and of the size the harness says: anything else means an event ran
@@ -182,6 +183,7 @@ static void threaded_replay(uint32_t n_objects, uint64_t min_time_ns)
     TAP_OK(rc == 0, "replay_init (%s)", rc ? err : "ok");
     if (rc == 0) {
         atomic_store(&bad_calls, 0);
+        atomic_store(&allocs, 0);
         rc = replay_threads_run(&r, &s);
         TAP_OK(rc == 0, "threaded replay runs (%s)", rc ? r.reason : "ok");
         TAP_EQ_U64(atomic_load(&bad_calls), 0,
@@ -189,9 +191,12 @@ static void threaded_replay(uint32_t n_objects, uint64_t min_time_ns)
         TAP_EQ_U64(atomic_load(&live_blocks), 2, "exactly the two objects never freed stay live");
         TAP_OK(r.slots[n_objects - 1].p && r.slots[n_objects - 2].p && !r.slots[0].p,
                "slots hold the live blocks only");
+        /* Each loop: n_objects allocs, and one more per realloc (k_realloc always moves). */
+        const uint64_t per_loop = n_objects + 2 * (uint64_t)(n_objects - 2);
+        TAP_OK(r.loops >= 1 && atomic_load(&allocs) == r.loops * per_loop,
+               "%llu loops, each replayed whole", (unsigned long long)r.loops);
         if (min_time_ns)
-            TAP_OK(r.loops > 1 && r.wall_ns >= min_time_ns,
-                   "min_time: %llu loops add up to the minimum", (unsigned long long)r.loops);
+            TAP_OK(r.wall_ns >= min_time_ns, "min_time: the loops add up to the minimum");
         else
             TAP_OK(r.loops == 1 && r.wall_ns > 0, "min_time 0: one timed loop");
         replay_release(&r);
@@ -236,7 +241,7 @@ int main(void)
 {
     test_schedule();
     threaded_replay(20000, 0);
-    threaded_replay(8, 5000000u);
+    threaded_replay(8, 20000000u);
     test_failure();
     return tap_done();
 }
