@@ -209,9 +209,17 @@ static int play(const struct replay *r, const struct trace_event *ev, int touch_
     void *p;
     switch (ev->op) {
     case TRACE_ALLOC:
+        p = ops->alloc(ctx, size);
+        if (!p)
+            return -1;
+        s->p = p;
+        s->meta = size;
+        if (touch_on)
+            touch(p, 0, size);
+        return 0;
     case TRACE_CALLOC:
-        if (ev->op == TRACE_ALLOC || ops->calloc) {
-            p = ev->op == TRACE_ALLOC ? ops->alloc(ctx, size) : ops->calloc(ctx, size);
+        if (ops->calloc) {
+            p = ops->calloc(ctx, size);
         } else {
             p = ops->alloc(ctx, size);
             if (p)
@@ -221,8 +229,6 @@ static int play(const struct replay *r, const struct trace_event *ev, int touch_
             return -1;
         s->p = p;
         s->meta = size;
-        if (touch_on && ev->op == TRACE_ALLOC)
-            touch(p, 0, size);
         return 0;
     case TRACE_ALIGNED:
         p = ops->aligned_alloc ? ops->aligned_alloc(ctx, size, (size_t)1 << ev->align_log2)
