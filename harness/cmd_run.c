@@ -347,7 +347,7 @@ int cmd_run(int argc, char **argv)
     struct strv traces = {0}, backends = {0};
     struct run_plan plan = {.name = "run", .repetitions = 1, .opt = {.memory = 1}};
     const char *format = "table";
-    char default_dir[64];
+    char default_dir[64], summary[4096];
     uint64_t n;
     int rc = 2;
 
@@ -451,7 +451,10 @@ int cmd_run(int argc, char **argv)
     plan.n_backends = backends.n;
 
     rc = runner_execute(&plan, isatty(2) ? progress_bar : NULL, NULL);
-    if (rc == 0 || rc == 1) {
+    /* rc 1 is also a run that ended early (its results could not be written): then there is
+     * no summary.csv to print, and the runner has said why. */
+    snprintf(summary, sizeof summary, "%s/summary.csv", plan.out_dir);
+    if (rc == 0 || (rc == 1 && access(summary, F_OK) == 0)) {
         int printed = !strcmp(format, "csv") ? print_csv(plan.out_dir) : print_table(plan.out_dir, plan.backends, plan.n_backends);
         if (printed && rc == 0)
             rc = 1;

@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "config.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -34,6 +35,9 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    /* Past a file size limit the kernel sends SIGXFSZ, which would kill us mid-write and leave a
+     * temporary file behind; ignored, write() fails with EFBIG, which every writer reports. */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         usage(stderr);
         return 2;

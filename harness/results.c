@@ -164,6 +164,15 @@ int results_write_cell(const char *dir, const char *key, const struct cell_recor
                                               TIMELINE_N_COLUMNS, c, c->memory_report, 't', err,
                                               err_len))
         return -1;
+    /* A cell's files say what its record says: no stale rows from an earlier attempt. */
+    if (!c->latency_report) {
+        cell_path(path, sizeof path, dir, key, "latency");
+        unlink(path);
+    }
+    if (!c->memory_report) {
+        cell_path(path, sizeof path, dir, key, "timeline");
+        unlink(path);
+    }
 
     struct atomic_file af;
     cell_path(path, sizeof path, dir, key, "summary");

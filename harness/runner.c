@@ -286,8 +286,18 @@ static int run_cell(struct runner *R, size_t ti, size_t bi, unsigned rep, const 
         if (set_value(&c, SUMMARY_COL_status, "ok"))
             goto out;
     }
-    if (results_write_cell(plan->out_dir, key, &c, R->err, sizeof R->err))
-        goto out;
+    if (results_write_cell(plan->out_dir, key, &c, R->err, sizeof R->err)) {
+        /* The cell's figures could not be written (a full disk, a file size limit): record it
+         * as failed, with the reason and without its long latency and timeline rows, so the
+         * campaign goes on. Only if even that fails is the run over. */
+        snprintf(R->status, sizeof R->status, "%.*s", (int)sizeof R->status - 1, R->err);
+        c.latency_report = c.memory_report = NULL;
+        if (set_value(&c, SUMMARY_COL_status, R->status) ||
+            results_write_cell(plan->out_dir, key, &c, R->err, sizeof R->err))
+            goto out;
+        R->err[0] = '\0';
+        failed = 1;
+    }
     *status = R->status;
     rc = failed;
 out:
@@ -412,8 +422,13 @@ int runner_execute(const struct run_plan *plan, runner_progress_fn progress, voi
                  plan->out_dir);
         goto out;
     }
-    if (mkdir_p(plan->out_dir)) {
+    struct stat st;
+    if (mkdir_p(plan->out_dir) || stat(plan->out_dir, &st)) {
         snprintf(R.err, sizeof R.err, "%s: cannot create: %s", plan->out_dir, strerror(errno));
+        goto out;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(R.err, sizeof R.err, "%s: not a directory", plan->out_dir);
         goto out;
     }
     choose_timer(&R);

@@ -141,6 +141,10 @@ before=$(cat res2/summary.csv)
 "$bin" run random.alrt -b null -o res2 >/dev/null 2>err.out
 [ $? -eq 2 ] && grep -q 'already holds results' err.out && [ "$(cat res2/summary.csv)" = "$before" ]
 ok $? "a new run into a results directory of another run is refused, its files untouched"
+: >afile
+"$bin" run random.alrt -b null -o afile >/dev/null 2>err.out
+[ $? -eq 2 ] && [ "$(cat err.out)" = "allocreplay: afile: not a directory" ]
+ok $? "-o naming a file: exit 2, 'not a directory' ($(cat err.out))"
 
 echo "1..$n"
 [ "$failed" -eq 0 ]
