@@ -90,6 +90,11 @@ static struct node *build(struct parser *p, yaml_event_t *ev, unsigned depth)
     case YAML_SCALAR_EVENT:
         n->kind = NODE_SCALAR;
         n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+        /* A "\0" escape would cut the C string short: "malloc\0junk" would pass for malloc. */
+        if (memchr(ev->data.scalar.value, '\0', ev->data.scalar.length)) {
+            fail_at(p, n, "NUL character (\\0) in a scalar");
+            goto fail;
+        }
         n->value = strdup((const char *)ev->data.scalar.value);
         if (!n->value)
             goto oom;

@@ -88,6 +88,13 @@ static int build(struct ctx *c, yaml_parser_t *p, yaml_event_t *ev, unsigned dep
     switch (ev->type) {
     case YAML_SCALAR_EVENT:
         n->kind = NODE_SCALAR;
+        /* A "\0" escape would cut the C string short: "fixed\0junk" would pass for fixed. */
+        if (memchr(ev->data.scalar.value, '\0', ev->data.scalar.length)) {
+            rc = FAIL(c, n, "NUL character (\\0) in a scalar");
+            yaml_event_delete(ev);
+            node_free(n);
+            return rc;
+        }
         n->text = strdup((const char *)ev->data.scalar.value);
         yaml_event_delete(ev);
         *out = n;

@@ -227,6 +227,7 @@ static void test_errors(void)
         {"format: allocreplay-spec/1\n\"col\\nour\": 1\n", ":2:1: unknown key 'col?our' in the spec"},
         {"format: allocreplay-spec/1\nphases:\n  - {objects: \"5\\r\\n6\", size: {dist: fixed, value: 8}}\n",
          ":3:15: objects: '5??6' is not a whole number"},
+        {"format: \"allocreplay-spec/1\\0junk\"\n", ":1:9: NUL character (\\0) in a scalar"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct gen_spec spec;

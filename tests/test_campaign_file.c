@@ -161,6 +161,8 @@ int main(void)
     expect_error("traces: [t.yaml]\nbackends: [sgi]\n\"a\\x01b\": 1\n",
                  "3:1: unknown key 'a?b' (known: name, traces, backends, optional_backends, "
                  "repetitions, warmup, options, output, charts)", "control character in a key");
+    expect_error("traces: [t.yaml]\nbackends: [\"sgi\\0junk\"]\n",
+                 "2:12: NUL character (\\0) in a scalar", "NUL escape in a value");
     /* Nesting: 64 levels are parsed (and refused for what they hold), the 65th is refused as
      * such, before libyaml has read the rest: 100000 levels must not overflow the stack. */
     {
