@@ -1,4 +1,5 @@
 #include "campaign.h"
+#include "input.h"
 
 #include <errno.h>
 #include <glob.h>
@@ -25,6 +26,7 @@ struct node {
 
 struct parser {
     yaml_parser_t yaml;
+    FILE *f; /* the parser's input, read again to place a reader error */
     const char *path;
     char *err;
     size_t err_len;
@@ -40,6 +42,9 @@ static int fail(struct parser *p, unsigned long line, unsigned long column, cons
     va_end(ap);
     return -1;
 }
+
+/* Values quoted in messages may hold newlines or control characters: the message stays one line. */
+#define SHOWN(s) input_printable((char[64]){0}, 64, (s), 56)
 
 static int fail_at(struct parser *p, const struct node *n, const char *fmt, ...)
 {
@@ -67,12 +72,12 @@ static int next_event(struct parser *p, yaml_event_t *ev)
 {
     if (yaml_parser_parse(&p->yaml, ev))
         return 0;
-    return fail(p, p->yaml.problem_mark.line + 1, p->yaml.problem_mark.column + 1, "%s",
-                p->yaml.problem ? p->yaml.problem : "YAML syntax error");
+    return input_yaml_error(&p->yaml, p->f, p->path, p->err, p->err_len);
 }
 
-/* Builds the node that starts with EV (already read); consumes its events. */
-static struct node *build(struct parser *p, yaml_event_t *ev)
+/* Builds the node that starts with EV (already read), DEPTH collections deep; consumes its
+ * events. */
+static struct node *build(struct parser *p, yaml_event_t *ev, unsigned depth)
 {
     struct node *n = calloc(1, sizeof *n);
     if (!n) {
@@ -85,6 +90,11 @@ static struct node *build(struct parser *p, yaml_event_t *ev)
     case YAML_SCALAR_EVENT:
         n->kind = NODE_SCALAR;
         n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+        /* A "\0" escape would cut the C string short: "malloc\0junk" would pass for malloc. */
+        if (memchr(ev->data.scalar.value, '\0', ev->data.scalar.length)) {
+            fail_at(p, n, "NUL character (\\0) in a scalar");
+            goto fail;
+        }
         n->value = strdup((const char *)ev->data.scalar.value);
         if (!n->value)
             goto oom;
@@ -94,6 +104,10 @@ static struct node *build(struct parser *p, yaml_event_t *ev)
         yaml_event_type_t end = ev->type == YAML_SEQUENCE_START_EVENT ? YAML_SEQUENCE_END_EVENT
                                                                       : YAML_MAPPING_END_EVENT;
         n->kind = ev->type == YAML_SEQUENCE_START_EVENT ? NODE_SEQUENCE : NODE_MAPPING;
+        if (depth >= INPUT_YAML_MAX_DEPTH) {
+            fail_at(p, n, "lists and mappings nested more than %d deep", INPUT_YAML_MAX_DEPTH);
+            goto fail;
+        }
         for (;;) {
             yaml_event_t child_ev;
             struct node *c;
@@ -103,7 +117,7 @@ static struct node *build(struct parser *p, yaml_event_t *ev)
                 yaml_event_delete(&child_ev);
                 return n;
             }
-            c = build(p, &child_ev);
+            c = build(p, &child_ev, depth + 1);
             yaml_event_delete(&child_ev);
             if (!c)
                 goto fail;
@@ -135,6 +149,7 @@ static struct node *parse_file(struct parser *p, FILE *f)
 {
     yaml_event_t ev;
     struct node *root = NULL;
+    p->f = f;
     yaml_parser_set_input_file(&p->yaml, f);
     for (;;) {
         if (next_event(p, &ev))
@@ -157,7 +172,7 @@ static struct node *parse_file(struct parser *p, FILE *f)
             yaml_event_delete(&ev);
             continue;
         }
-        root = build(p, &ev);
+        root = build(p, &ev, 0);
         yaml_event_delete(&ev);
         if (!root)
             return NULL;
@@ -189,7 +204,7 @@ static int get_bool(struct parser *p, const struct node *n, const char *key, int
     else if (!n->quoted && !strcmp(n->value, "false"))
         *out = 0;
     else
-        return fail_at(p, n, "'%s' must be true or false, not '%s'", key, n->value);
+        return fail_at(p, n, "'%s' must be true or false, not '%s'", key, SHOWN(n->value));
     return 0;
 }
 
@@ -203,7 +218,7 @@ static int get_uint(struct parser *p, const struct node *n, const char *key, uin
         return -1;
     const char *s = n->value;
     if (n->quoted || *s < '0' || *s > '9')
-        return fail_at(p, n, "'%s' must be %s, not '%s'", key, what, s);
+        return fail_at(p, n, "'%s' must be %s, not '%s'", key, what, SHOWN(s));
     errno = 0;
     uintmax_t v = strtoumax(s, &end, 10);
     int shift = 0;
@@ -215,14 +230,14 @@ static int get_uint(struct parser *p, const struct node *n, const char *key, uin
         }
     }
     if (*end)
-        return fail_at(p, n, "'%s' must be %s, not '%s'", key, what, s);
+        return fail_at(p, n, "'%s' must be %s, not '%s'", key, what, SHOWN(s));
     if (errno == ERANGE || (shift && v > (UINTMAX_MAX >> shift)))
         v = UINTMAX_MAX;
     else
         v <<= shift;
     if (v < lo || v > hi)
         return fail_at(p, n, "'%s' must be between %" PRIu64 " and %" PRIu64 ", not %s", key, lo,
-                       hi, s);
+                       hi, SHOWN(s));
     *out = (uint64_t)v;
     return 0;
 }
@@ -333,9 +348,9 @@ static int add_traces(struct parser *p, struct campaign *c, const char *dir, con
         free(pattern);
         if (rc == GLOB_NOMATCH)
             return fail_at(p, item, "'%s' matches no file (paths are relative to the campaign file)",
-                           item->value);
+                           SHOWN(item->value));
         if (rc != 0)
-            return fail_at(p, item, "'%s': %s", item->value,
+            return fail_at(p, item, "'%s': %s", SHOWN(item->value),
                            rc == GLOB_NOSPACE ? "out of memory" : "cannot read the directory");
         for (size_t k = 0; k < g.gl_pathc; k++)
             if (!contains(c->traces, c->n_traces, g.gl_pathv[k]) &&
@@ -357,7 +372,7 @@ static int add_backends(struct parser *p, struct campaign *c, const struct node 
         const struct node *item = list_item(n, i);
         if (contains(c->backends, c->n_backends, item->value) ||
             contains(c->optional_backends, c->n_optional_backends, item->value))
-            return fail_at(p, item, "backend '%s' is listed twice", item->value);
+            return fail_at(p, item, "backend '%s' is listed twice", SHOWN(item->value));
         if (push_string(arr, count, item->value))
             return fail_at(p, item, "out of memory");
         if (arr == &c->backends) {
@@ -387,7 +402,7 @@ static int get_charts(struct parser *p, struct campaign *c, const struct node *n
         if (k == sizeof chart_names / sizeof chart_names[0])
             return fail_at(p, item,
                            "unknown chart '%s' (known: throughput, latency, memory, fragmentation)",
-                           item->value);
+                           SHOWN(item->value));
         c->charts |= 1u << k;
     }
     return 0;
@@ -432,12 +447,12 @@ static int get_options(struct parser *p, struct campaign *c, const struct node *
             return fail_at(p, k,
                            "unknown option '%s' (known: latency, memory, verify, touch, lenient, "
                            "threads, rss_every, min_time_ms, timeout, memory_limit)",
-                           key);
+                           SHOWN(key));
         if (rc)
             return -1;
         for (size_t j = 0; j < i; j += 2)
             if (!strcmp(n->child[j]->value, key))
-                return fail_at(p, k, "option '%s' is given twice", key);
+                return fail_at(p, k, "option '%s' is given twice", SHOWN(key));
     }
     return 0;
 }
@@ -480,7 +495,7 @@ static int walk(struct parser *p, struct campaign *c, const char *dir, const str
             return fail_at(p, k, "keys are plain words (%s)", top_keys);
         for (size_t j = 0; j < i; j += 2)
             if (!strcmp(root->child[j]->value, key))
-                return fail_at(p, k, "key '%s' is given twice", key);
+                return fail_at(p, k, "key '%s' is given twice", SHOWN(key));
         if (!strcmp(key, "name")) {
             rc = get_string(p, v, key, &c->name);
             if (!rc && (strchr(c->name, '/') || c->name[0] == '.'))
@@ -513,7 +528,7 @@ static int walk(struct parser *p, struct campaign *c, const char *dir, const str
         } else if (!strcmp(key, "charts"))
             rc = get_charts(p, c, v);
         else
-            return fail_at(p, k, "unknown key '%s' (known: %s)", key, top_keys);
+            return fail_at(p, k, "unknown key '%s' (known: %s)", SHOWN(key), top_keys);
         if (rc)
             return -1;
     }
@@ -550,6 +565,8 @@ int campaign_load(struct campaign *c, const char *path, char *err, size_t err_le
     c->opt.timeout_s = 300;
     c->opt.min_time_ms = RUN_DEFAULT_MIN_TIME_MS;
     c->charts = CHART_ALL;
+    if (input_check(path, "a campaign file", err, err_len) != 0)
+        return -1;
     f = fopen(path, "rb");
     if (!f) {
         snprintf(err, err_len, "%s: cannot open: %s", path, strerror(errno));

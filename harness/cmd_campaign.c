@@ -5,6 +5,7 @@
 #include "campaign.h"
 #include "cli.h"
 #include "config.h"
+#include "input.h"
 #include "postprocess.h"
 #include "progress.h"
 #include "runner.h"
@@ -218,12 +219,36 @@ static int choose_dir(const struct args *a, const struct campaign *c, char *out,
     }
 }
 
+/* The progress callback: announces the run on the runner's start call, once the traces, the
+ * backends and the results directory are checked, so a refused campaign prints only its one
+ * error line; then draws the progress. */
+struct announce {
+    struct progress prog;
+    const struct campaign *c;
+    size_t n_backends;
+    int resume;
+    const char *dir;
+};
+
+static void announce_progress(void *user, const struct cell_progress *cp)
+{
+    struct announce *an = user;
+    if (!cp->done) {
+        char name[128];
+        fprintf(stderr,
+                "allocreplay campaign: %s: %zu traces x %zu backends x %u repetitions%s -> %s\n",
+                input_printable(name, sizeof name, an->c->name, 120), an->c->n_traces,
+                an->n_backends, an->c->repetitions, an->resume ? " (resuming)" : "", an->dir);
+    }
+    progress_update(&an->prog, cp);
+}
+
 int cmd_campaign(int argc, char **argv)
 {
     struct args a;
     struct campaign c;
-    struct progress prog;
-    char err[1024], dir[4096];
+    struct announce an;
+    char err[1024], dir[4096], shown[64];
     const char **backends = NULL;
     size_t nb = 0;
     int rc;
@@ -254,7 +279,8 @@ int cmd_campaign(int argc, char **argv)
             fprintf(stderr,
                     "allocreplay campaign: %s:%lu:%lu: backend '%s' is not in this build "
                     "(allocreplay backends lists them; optional_backends skips missing ones)\n",
-                    c.file, c.backend_where[i].line, c.backend_where[i].column, c.backends[i]);
+                    c.file, c.backend_where[i].line, c.backend_where[i].column,
+                    input_printable(shown, sizeof shown, c.backends[i], 56));
             rc = 2;
             goto out;
         }
@@ -265,7 +291,7 @@ int cmd_campaign(int argc, char **argv)
             backends[nb++] = c.optional_backends[i];
         else
             fprintf(stderr, "allocreplay campaign: note: optional backend %s is not in this build: skipped\n",
-                    c.optional_backends[i]);
+                    input_printable(shown, sizeof shown, c.optional_backends[i], 56));
     }
     if (choose_dir(&a, &c, dir, sizeof dir)) {
         rc = 2;
@@ -294,11 +320,10 @@ int cmd_campaign(int argc, char **argv)
         .resume = a.resume,
         .campaign_file = c.file,
     };
-    fprintf(stderr, "allocreplay campaign: %s: %zu traces x %zu backends x %u repetitions%s -> %s\n",
-            c.name, c.n_traces, nb, c.repetitions, a.resume ? " (resuming)" : "", dir);
-    progress_init(&prog, stderr);
-    rc = runner_execute(&plan, progress_update, &prog);
-    progress_finish(&prog);
+    an = (struct announce){.c = &c, .n_backends = nb, .resume = a.resume, .dir = dir};
+    progress_init(&an.prog, stderr);
+    rc = runner_execute(&plan, announce_progress, &an);
+    progress_finish(&an.prog);
     if (rc == 2)
         goto out;
 

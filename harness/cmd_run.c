@@ -151,6 +151,8 @@ static int default_backends(struct strv *s)
 static void progress_bar(void *user, const struct cell_progress *p)
 {
     (void)user;
+    if (!p->done) /* the start of the run: nothing finished to show yet */
+        return;
     fprintf(stderr, "\r\033[K[%zu/%zu] %s / %s / rep %u: %s", p->done, p->total, p->trace,
             p->backend, p->rep, p->status ? p->status : "");
     if (p->done == p->total)

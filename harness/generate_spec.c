@@ -2,6 +2,7 @@
  * gen_spec. The tree keeps every check next to the value it concerns, with its line and
  * column, which a one-pass event consumer would scatter. */
 #include "generate_spec.h"
+#include "input.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -23,6 +24,7 @@ struct node {
 struct ctx {
     const char *path;
     struct trace_error *err;
+    FILE *f; /* the parser's input, read again to place a reader error */
 };
 
 static int fail_at(struct ctx *c, unsigned line, unsigned col, const char *fmt, ...)
@@ -37,6 +39,9 @@ static int fail_at(struct ctx *c, unsigned line, unsigned col, const char *fmt, 
 }
 
 #define FAIL(c, node, ...) fail_at((c), (node)->line, (node)->col, __VA_ARGS__)
+
+/* Values quoted in messages may hold newlines or control characters: the message stays one line. */
+#define SHOWN(s) input_printable((char[64]){0}, 64, (s), 56)
 
 static void node_free(struct node *n)
 {
@@ -55,8 +60,7 @@ static int next_event(struct ctx *c, yaml_parser_t *p, yaml_event_t *ev)
 {
     if (yaml_parser_parse(p, ev))
         return 0;
-    return fail_at(c, (unsigned)p->problem_mark.line + 1, (unsigned)p->problem_mark.column + 1,
-                   "%s", p->problem ? p->problem : "YAML syntax error");
+    return input_yaml_error(p, c->f, c->path, c->err->msg, sizeof c->err->msg);
 }
 
 static int add_item(struct node *parent, struct node *child)
@@ -69,8 +73,10 @@ static int add_item(struct node *parent, struct node *child)
     return 0;
 }
 
-/* Builds the node that starts with ev (consumed); nested events are read from p. */
-static int build(struct ctx *c, yaml_parser_t *p, yaml_event_t *ev, struct node **out)
+/* Builds the node that starts with ev (consumed), depth collections deep; nested events are
+ * read from p. */
+static int build(struct ctx *c, yaml_parser_t *p, yaml_event_t *ev, unsigned depth,
+                 struct node **out)
 {
     struct node *n = calloc(1, sizeof *n);
     if (!n)
@@ -82,6 +88,13 @@ static int build(struct ctx *c, yaml_parser_t *p, yaml_event_t *ev, struct node 
     switch (ev->type) {
     case YAML_SCALAR_EVENT:
         n->kind = NODE_SCALAR;
+        /* A "\0" escape would cut the C string short: "fixed\0junk" would pass for fixed. */
+        if (memchr(ev->data.scalar.value, '\0', ev->data.scalar.length)) {
+            rc = FAIL(c, n, "NUL character (\\0) in a scalar");
+            yaml_event_delete(ev);
+            node_free(n);
+            return rc;
+        }
         n->text = strdup((const char *)ev->data.scalar.value);
         yaml_event_delete(ev);
         *out = n;
@@ -106,6 +119,11 @@ static int build(struct ctx *c, yaml_parser_t *p, yaml_event_t *ev, struct node 
         return rc;
     }
     yaml_event_delete(ev);
+    if (depth >= INPUT_YAML_MAX_DEPTH) {
+        rc = FAIL(c, n, "lists and mappings nested more than %d deep", INPUT_YAML_MAX_DEPTH);
+        node_free(n);
+        return rc;
+    }
     for (;;) {
         yaml_event_t child_ev;
         if (next_event(c, p, &child_ev) != 0) {
@@ -117,7 +135,7 @@ static int build(struct ctx *c, yaml_parser_t *p, yaml_event_t *ev, struct node 
             break;
         }
         struct node *child;
-        if (build(c, p, &child_ev, &child) != 0) {
+        if (build(c, p, &child_ev, depth + 1, &child) != 0) {
             rc = -1;
             break;
         }
@@ -145,6 +163,7 @@ static int parse_file(struct ctx *c, FILE *f, struct node **root)
     yaml_event_t ev;
     if (!yaml_parser_initialize(&p))
         return fail_at(c, 0, 0, "out of memory");
+    c->f = f;
     yaml_parser_set_input_file(&p, f);
     int rc = 0;
     *root = NULL;
@@ -163,7 +182,7 @@ static int parse_file(struct ctx *c, FILE *f, struct node **root)
             rc = fail_at(c, 1, 1, "empty spec");
             break;
         }
-        rc = build(c, &p, &ev, root);
+        rc = build(c, &p, &ev, 0, root);
     }
     yaml_parser_delete(&p);
     return rc;
@@ -189,10 +208,10 @@ static int check_keys(struct ctx *c, const struct node *map, const char *what,
         for (const char *const *a = allowed; *a && !ok; a++)
             ok = !strcmp(*a, k);
         if (!ok)
-            return FAIL(c, map->items[i], "unknown key '%s' in %s", k, what);
+            return FAIL(c, map->items[i], "unknown key '%s' in %s", SHOWN(k), what);
         for (size_t j = 0; j < i; j += 2)
             if (!strcmp(map->items[j]->text, k))
-                return FAIL(c, map->items[i], "key '%s' given twice", k);
+                return FAIL(c, map->items[i], "key '%s' given twice", SHOWN(k));
     }
     return 0;
 }
@@ -211,7 +230,7 @@ static int get_u64(struct ctx *c, const struct node *n, const char *what, uint64
     errno = 0;
     unsigned long long v = strtoull(n->text, &end, 10);
     if (errno || end == n->text || *end || n->text[0] == '-')
-        return FAIL(c, n, "%s: '%s' is not a whole number", what, n->text);
+        return FAIL(c, n, "%s: '%s' is not a whole number", what, SHOWN(n->text));
     if (v < lo || v > hi)
         return FAIL(c, n, "%s must be between %llu and %llu", what, (unsigned long long)lo,
                     (unsigned long long)hi);
@@ -228,7 +247,7 @@ static int get_double(struct ctx *c, const struct node *n, const char *what, dou
     errno = 0;
     double v = strtod(n->text, &end);
     if (errno || end == n->text || *end)
-        return FAIL(c, n, "%s: '%s' is not a number", what, n->text);
+        return FAIL(c, n, "%s: '%s' is not a number", what, SHOWN(n->text));
     if (!(v >= lo && v <= hi))
         return FAIL(c, n, "%s must be between %g and %g", what, lo, hi);
     *out = v;
@@ -524,8 +543,10 @@ static char *base_name(const char *path)
 
 int gen_spec_load(const char *path, struct gen_spec *out, struct trace_error *err)
 {
-    struct ctx c = {path, err};
+    struct ctx c = {.path = path, .err = err};
     memset(out, 0, sizeof *out);
+    if (input_check(path, "a generator spec", err->msg, sizeof err->msg) != 0)
+        return -1;
     FILE *f = fopen(path, "rb");
     if (!f) {
         snprintf(err->msg, sizeof err->msg, "%s: %s", path, strerror(errno));

@@ -40,6 +40,11 @@ static unsigned terminal_width(FILE *out)
 void progress_update(void *user, const struct cell_progress *cp)
 {
     struct progress *p = user;
+    /* The start of the run: the clock starts with the first cell, not with the checks. */
+    if (!cp->done) {
+        p->start = now();
+        return;
+    }
     double elapsed = now() - p->start;
     char el[32], eta[32] = "?";
 

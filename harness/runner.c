@@ -366,6 +366,8 @@ static int execute(struct runner *R, runner_progress_fn progress, void *user)
     if (!warm)
         return -1;
     size_t done = 0;
+    if (progress)
+        progress(user, &(struct cell_progress){.total = todo});
     /* Interleaved: repetition-major, then trace, then backend, so that slow drift of the
      * machine (thermal, other tenants) spreads over every backend instead of hitting one. */
     for (size_t idx = 0; idx < total_cells; idx++) {

@@ -55,6 +55,9 @@ struct cell_progress {
     const char *status;     /* "ok" or the failure reason */
 };
 
+/* Called once with done == 0 (trace, backend and status NULL; total = the cells to run) when
+ * every input is checked and the first cell is about to start, so a caller can announce the
+ * run only once it is known to start; then once per finished cell. */
 typedef void (*runner_progress_fn)(void *user, const struct cell_progress *p);
 
 /* Returns 0 when every cell succeeded, 1 when at least one failed, 2 on bad input (the

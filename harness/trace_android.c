@@ -11,6 +11,7 @@
  * free 0x0 and a realloc from 0x0 are legal. Thread ids become dense thread numbers 0, 1, ...
  * in order of first appearance. */
 #include "trace_io.h"
+#include "input.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -123,7 +124,7 @@ static int parse_line(struct trace__importer *im, struct tid_map *tids, const ch
     char what[128], shown[32];
     snprintf(what, sizeof what, "unknown operation '%s' (known: malloc, calloc, memalign, "
                                 "realloc, free, thread_done)",
-             trace__printable(shown, sizeof shown, op, len < 24 ? len : 24));
+             input_printable(shown, sizeof shown, op, len < 24 ? len : 24));
     return malformed(im, what);
 }
 

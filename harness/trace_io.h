@@ -15,13 +15,6 @@
 int trace__fail(struct trace_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Copies at most n bytes of s into buf for quoting in a one-line message: control characters
- * (a newline in a YAML scalar, a CR) become '?', and a longer text ends with "...". Returns buf. */
-const char *trace__printable(char *buf, size_t len, const char *s, size_t n);
-
-/* Refuses a missing path or a directory with the usual one-line message. Returns 0 or -1. */
-int trace__check_input(const char *path, struct trace_error *err);
-
 /* The base name of path without its directory and trace extension: the default trace name. */
 char *trace__default_name(const char *path);
 

@@ -1,12 +1,11 @@
 /* trace_load / trace_save: the format is chosen by the file's extension. */
 #include "trace_io.h"
+#include "input.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define KNOWN_EXTENSIONS ".yaml, .yml, .alrt, .mtrace, .android.txt"
 
@@ -17,18 +16,6 @@ int trace__fail(struct trace_error *err, const char *fmt, ...)
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);
     va_end(ap);
     return -1;
-}
-
-const char *trace__printable(char *buf, size_t len, const char *s, size_t n)
-{
-    size_t i = 0;
-    for (; i < n && s[i] && i + 4 < len; i++)
-        buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-    if (i < n && s[i])
-        memcpy(buf + i, "...", 4); /* the loop left room: i + 4 <= len */
-    else
-        buf[i] = '\0';
-    return buf;
 }
 
 static int ends_with(const char *s, size_t n, const char *suffix)
@@ -64,16 +51,6 @@ char *trace__default_name(const char *path)
     return strndup(base, n);
 }
 
-int trace__check_input(const char *path, struct trace_error *err)
-{
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return trace__fail(err, "%s: cannot open: %s", path, strerror(errno));
-    if (S_ISDIR(st.st_mode))
-        return trace__fail(err, "%s: is a directory, not a trace", path);
-    return 0;
-}
-
 int trace_load(const char *path, const struct trace_load_options *opt, struct trace *out,
                struct trace_load_report *report, struct trace_error *err)
 {
@@ -86,7 +63,7 @@ int trace_load(const char *path, const struct trace_load_options *opt, struct tr
     memset(report, 0, sizeof *report);
     memset(out, 0, sizeof *out);
     enum trace_format format = trace_format_from_path(path);
-    if (format != TRACE_FORMAT_UNKNOWN && trace__check_input(path, err) != 0)
+    if (format != TRACE_FORMAT_UNKNOWN && input_check(path, "a trace", err->msg, sizeof err->msg) != 0)
         return -1;
     switch (format) {
     case TRACE_FORMAT_YAML:

@@ -1,6 +1,7 @@
 /* Trace figures for `info` and for other callers (trace_summary.h). */
 #include "trace_summary.h"
 #include "trace_io.h"
+#include "input.h"
 
 #include <string.h>
 #include <sys/mman.h>
@@ -147,7 +148,7 @@ int trace_summarize_file(const char *path, const struct trace_load_options *opt,
         header->map_len = 0;
         return 0;
     }
-    if (trace__check_input(path, err) != 0)
+    if (input_check(path, "a trace", err->msg, sizeof err->msg) != 0)
         return -1;
     struct trace_summarizer z;
     if (trace_summarizer_begin(&z, 0) != 0)

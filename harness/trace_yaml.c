@@ -4,6 +4,7 @@
  * validates each trace event as soon as it is complete, so an error can name the line and
  * column of the event and a 10-million-event file costs little more than libyaml's own scan. */
 #include "trace_io.h"
+#include "input.h"
 #include "atomic_file.h"
 
 #include <errno.h>
@@ -44,47 +45,13 @@ static int fail_at(struct reader *r, yaml_mark_t mark, const char *fmt, ...)
     return trace__fail(r->err, "%s:%zu:%zu: %s", r->path, mark.line + 1, mark.column + 1, why);
 }
 
-/* libyaml's reader errors (bad UTF-8, control characters, a read error) carry a byte offset
- * instead of a mark: find its line and column by reading the file again up to it. */
-static int fail_at_offset(struct reader *r)
-{
-    const yaml_parser_t *p = &r->parser;
-    char why[200];
-    if (p->problem_value >= 0)
-        snprintf(why, sizeof why, "%s (byte 0x%02x)", p->problem, (unsigned)p->problem_value);
-    else
-        snprintf(why, sizeof why, "%s", p->problem ? p->problem : "read error");
-    yaml_mark_t mark = {0};
-    if (fseek(r->f, 0, SEEK_SET) != 0)
-        return trace__fail(r->err, "%s: byte %zu: %s", r->path, p->problem_offset, why);
-    for (size_t i = 0; i < p->problem_offset; i++) {
-        int c = getc(r->f);
-        if (c == EOF)
-            break;
-        if (c == '\n') {
-            mark.line++;
-            mark.column = 0;
-        } else if ((c & 0xc0) != 0x80) { /* columns count characters, not UTF-8 bytes */
-            mark.column++;
-        }
-    }
-    return fail_at(r, mark, "%s", why);
-}
-
 static int next(struct reader *r)
 {
     if (r->have_event)
         yaml_event_delete(&r->ev);
     r->have_event = 0;
     if (!yaml_parser_parse(&r->parser, &r->ev)) {
-        const char *problem = r->parser.problem ? r->parser.problem : "malformed YAML";
-        if (r->parser.error == YAML_MEMORY_ERROR)
-            return trace__fail(r->err, "%s: out of memory", r->path);
-        if (r->parser.error == YAML_READER_ERROR)
-            return fail_at_offset(r);
-        if (r->parser.context)
-            return fail_at(r, r->parser.problem_mark, "%s %s", problem, r->parser.context);
-        return fail_at(r, r->parser.problem_mark, "%s", problem);
+        return input_yaml_error(&r->parser, r->f, r->path, r->err->msg, sizeof r->err->msg);
     }
     r->have_event = 1;
     if (r->ev.type == YAML_ALIAS_EVENT)
@@ -103,7 +70,7 @@ static const char *scalar(const struct reader *r)
 }
 
 /* The current scalar, fit for a one-line message (at most 40 bytes, no control characters). */
-#define SHOWN(r) trace__printable((char[48]){0}, 48, scalar(r), 40)
+#define SHOWN(r) input_printable((char[48]){0}, 48, scalar(r), 40)
 
 static const char *event_kind(yaml_event_type_t t)
 {

@@ -5,7 +5,7 @@
 # Data: three blocks (index 0, 1, 2), each a header row, then per trace: name, one column per
 # backend. Variables: nb (backends), reps (text).
 if (!exists("w")) w = 1100
-if (!exists("h")) h = 940
+if (!exists("h")) h = 1100
 load plotsdir.'/common.gp'
 set multiplot layout 3, 1 title "Fragmentation per backend (median of ".reps."; lower is better)" font ",14"
 set style data histogram
@@ -14,6 +14,8 @@ set style fill solid 0.85 border lc rgb '#333333'
 set boxwidth 0.9 relative
 set grid noxtics
 set key outside right top
+# Trace names are long: slanted, like the throughput chart, so neighbours never run together.
+set xtics rotate by -25 left font ",9"
 do for [k=0:2] {
     if (k == 0) {
         set title "internal: (usable - requested) / usable, at peak live" font ",12"

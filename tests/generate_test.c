@@ -223,6 +223,11 @@ static void test_errors(void)
         {"format: allocreplay-spec/1\nphases: [\n", ":3:1: did not find expected node content"},
         {"format: allocreplay-spec/1\nphases:\n  - {objects: -5, size: {dist: fixed, value: 8}}\n",
          "is not a whole number"},
+        /* Quoted values stay on the message's one line: control characters become '?'. */
+        {"format: allocreplay-spec/1\n\"col\\nour\": 1\n", ":2:1: unknown key 'col?our' in the spec"},
+        {"format: allocreplay-spec/1\nphases:\n  - {objects: \"5\\r\\n6\", size: {dist: fixed, value: 8}}\n",
+         ":3:15: objects: '5??6' is not a whole number"},
+        {"format: \"allocreplay-spec/1\\0junk\"\n", ":1:9: NUL character (\\0) in a scalar"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct gen_spec spec;
@@ -232,6 +237,26 @@ static void test_errors(void)
         int ok = rc != 0 && !strncmp(err.msg, spec_path, strlen(spec_path)) &&
                  strstr(err.msg, cases[i].want);
         TAP_OK(ok, "spec error %zu: %s", i, rc ? err.msg : "(accepted)");
+        if (rc == 0)
+            gen_spec_free(&spec);
+    }
+    /* Nesting: 64 levels are parsed (and refused for what they hold), the 65th is refused as
+     * such: 100000 levels must not overflow the stack. */
+    static char text[100100];
+    size_t k = (size_t)snprintf(text, sizeof text, "format: allocreplay-spec/1\nphases: ");
+    for (int deep = 0; deep < 2; deep++) {
+        struct gen_spec spec;
+        struct trace_error err;
+        size_t n = deep ? 100000 : 63;
+        memset(text + k, '[', n);
+        if (!deep)
+            memset(text + k + n, ']', n);
+        snprintf(text + k + (deep ? n : 2 * n), 2, "\n");
+        write_spec(text);
+        int rc = gen_spec_load(spec_path, &spec, &err);
+        int nested = rc != 0 && strstr(err.msg, ":2:72: lists and mappings nested more than 64 deep");
+        TAP_OK(rc != 0 && nested == deep, "%s levels of nesting: %s", deep ? "100000" : "64",
+               rc ? err.msg : "(accepted)");
         if (rc == 0)
             gen_spec_free(&spec);
     }

@@ -155,7 +155,36 @@ int main(void)
     expect_error("traces: [t.yaml]\nbackends: [sgi]\nbackends: [slab]\n",
                  "3:1: key 'backends' is given twice", "duplicate key");
     expect_error("traces: [t.yaml\nbackends: [sgi]\n",
-                 "2:9: did not find expected ',' or ']'", "YAML syntax error");
+                 "2:9: did not find expected ',' or ']' while parsing a flow sequence",
+                 "YAML syntax error");
+    /* A quoted value is shown on the one line of the message: control characters become '?'. */
+    expect_error("traces: [t.yaml]\nbackends: [sgi]\ncharts: [throughput, \"pie\\nchart\\t\"]\n",
+                 "3:22: unknown chart 'pie?chart?' (known: throughput, latency, memory, fragmentation)",
+                 "multi-line value quoted on one line");
+    expect_error("traces: [t.yaml]\nbackends: [sgi]\nwarmup: \"1\\r\\n2\"\n",
+                 "3:9: 'warmup' must be a whole number, not '1??2'", "CR LF in a number");
+    expect_error("traces: [t.yaml]\nbackends: [sgi]\nnot\\nkey: 1\n",
+                 "3:1: unknown key 'not\\nkey' (known: name, traces, backends, optional_backends, "
+                 "repetitions, warmup, options, output, charts)", "plain key kept as written");
+    expect_error("traces: [t.yaml]\nbackends: [sgi]\n\"a\\x01b\": 1\n",
+                 "3:1: unknown key 'a?b' (known: name, traces, backends, optional_backends, "
+                 "repetitions, warmup, options, output, charts)", "control character in a key");
+    expect_error("traces: [t.yaml]\nbackends: [\"sgi\\0junk\"]\n",
+                 "2:12: NUL character (\\0) in a scalar", "NUL escape in a value");
+    /* Nesting: 64 levels are parsed (and refused for what they hold), the 65th is refused as
+     * such, before libyaml has read the rest: 100000 levels must not overflow the stack. */
+    {
+        static char text[100100], want[200];
+        size_t k = (size_t)snprintf(text, sizeof text, "traces: ");
+        memset(text + k, '[', 63);
+        memset(text + k + 63, ']', 63);
+        snprintf(text + k + 126, sizeof text - k - 126, "\nbackends: [sgi]\n");
+        expect_error(text, "1:10: 'traces' items must be non-empty strings", "64 levels parsed");
+        memset(text + k, '[', 100000);
+        snprintf(text + k + 100000, sizeof text - k - 100000, "\n");
+        snprintf(want, sizeof want, "1:%d: lists and mappings nested more than 64 deep", 8 + 64);
+        expect_error(text, want, "100000 nested lists: refused at the 64th");
+    }
     expect_error("- t.yaml\n",
                  "1:1: a campaign file is a mapping of keys (name, traces, backends, "
                  "optional_backends, repetitions, warmup, options, output, charts)",
