@@ -5,21 +5,8 @@
 # Usage: run_cli.sh ALLOCREPLAY
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 99
-n=0
-failed=0
-ok() { # ok STATUS DESCRIPTION
-    n=$((n + 1))
-    if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
-# col FILE BACKEND COLUMN: the values of COLUMN in FILE's rows for BACKEND, one a line.
-col() {
-    awk -F, -v b="$2" -v c="$3" '{sub(/\r$/, "")}
-                                 NR==1 {for (i=1;i<=NF;i++) if ($i==c) k=i; next}
-                                 $2==b {print $k}' "$1"
-}
+. "$(dirname "$0")/tap.sh"
+tap_workdir
 
 "$bin" backends >backends.out 2>&1
 grep -q '^  null ' backends.out && grep -q '^  malloc ' backends.out && grep -q 'plugin:PATH' backends.out &&
@@ -171,5 +158,4 @@ ok $? "a new run into a results directory of another run is refused, its files u
 [ $? -eq 2 ] && [ "$(cat err.out)" = "allocreplay: afile: not a directory" ]
 ok $? "-o naming a file: exit 2, 'not a directory' ($(cat err.out))"
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

@@ -8,20 +8,8 @@
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 plugin=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 99
-n=0
-failed=0
-ok() {
-    n=$((n + 1))
-    if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
-col() {
-    awk -F, -v b="$2" -v c="$3" '{sub(/\r$/, "")}
-                                 NR==1 {for (i=1;i<=NF;i++) if ($i==c) k=i; next}
-                                 $2==b {print $k}' "$1"
-}
+. "$(dirname "$0")/tap.sh"
+tap_workdir
 
 awk 'BEGIN {print "format: allocreplay-trace/1"; print "events:"
      for (i = 0; i < 50; i++) print "  - [alloc, " i ", " (16 + i) "]"
@@ -96,5 +84,4 @@ else
     ok 0 "# SKIP no $mi"
 fi
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

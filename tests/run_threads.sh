@@ -6,21 +6,8 @@
 # Usage: run_threads.sh ALLOCREPLAY
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 99
-n=0
-failed=0
-ok() { # ok STATUS DESCRIPTION
-    n=$((n + 1))
-    if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
-# col FILE BACKEND COLUMN: the values of COLUMN in FILE's rows for BACKEND, one a line.
-col() {
-    awk -F, -v b="$2" -v c="$3" '{sub(/\r$/, "")}
-                                 NR==1 {for (i=1;i<=NF;i++) if ($i==c) k=i; next}
-                                 $2==b {print $k}' "$1"
-}
+. "$(dirname "$0")/tap.sh"
+tap_workdir
 
 # Object i is allocated (or calloc'd, or aligned) on thread i % 4, grown on the next thread,
 # shrunk on the one after and freed on the fourth. With FIXED_THREAD >= 0 every event is on
@@ -84,5 +71,4 @@ ok $? "a trace on one thread number under --threads runs single-threaded (thread
     [ "$(col res-all/summary.csv malloc threads)" = 4 ]
 ok $? "with --threads the latency, memory and verify passes still run (single-threaded)"
 
-echo "1..$n"
-[ $failed -eq 0 ]
+tap_done
