@@ -10,6 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Version 2 appended calloc. New methods are only ever appended at the end of the table, and
  * tables are written with designated initialisers, so source written for an older version
  * still compiles (the new members are NULL). A compiled plugin of version 1 has a shorter table:
@@ -104,5 +108,9 @@ const char *allocator_ops_check(const struct allocator_ops *ops);
  * "plugin:x.so: cannot load: ./x.so: cannot open shared object file: ...") on failure. */
 const struct allocator_ops *allocator_resolve(const char *spec, struct allocator_options *opt,
                                               char *err, size_t err_len);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -13,6 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct run_options {
     int latency;           /* run the latency pass */
     int memory;            /* run the memory pass (default on) */
@@ -66,5 +70,9 @@ int runner_execute(const struct run_plan *plan, runner_progress_fn progress, voi
 
 /* Rebuilds summary.csv, latency.csv and timeline.csv of dir from dir/cells/. 0 or -1. */
 int results_assemble(const char *dir);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -11,6 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum trace_op {
     TRACE_ALLOC = 0,   /* alloc(id, size) */
     TRACE_CALLOC = 1,  /* calloc(id, size): zeroed memory of size bytes */
@@ -29,7 +33,11 @@ struct trace_event {
     uint64_t size;      /* requested bytes; 0 for free */
 };
 
+#ifdef __cplusplus
+static_assert(sizeof(struct trace_event) == 16, "trace_event is the 16-byte binary record");
+#else
 _Static_assert(sizeof(struct trace_event) == 16, "trace_event is the 16-byte binary record");
+#endif
 
 struct trace {
     char *name;                /* from the file or its base name; owned */
@@ -130,5 +138,9 @@ int trace_builder_push(struct trace_builder *b, const struct trace_event *ev); /
 int trace_builder_finish(struct trace_builder *b, const char *name, const char *description,
                          struct trace *out);
 void trace_builder_discard(struct trace_builder *b);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
