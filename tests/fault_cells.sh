@@ -10,6 +10,9 @@ set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 plugins=$(cd "$2" && pwd)
 mode=$3
+# Under AddressSanitizer a worker's SIGSEGV becomes ASan's report and then, with abort_on_error
+# (as scripts/test.sh sets it), an abort: make that so however the test is started.
+[ "$mode" = asan ] && export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}abort_on_error=1"
 work=$(mktemp -d)
 trap 'umount "$work/small" 2>/dev/null; rm -rf "$work"' EXIT
 cd "$work" || exit 99
