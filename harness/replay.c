@@ -169,6 +169,7 @@ static ALWAYS_INLINE int run_events(struct replay *r, uint64_t begin, uint64_t e
             TIMER_START();
             p = op_alloc(ctx, size);
             TIMER_STOP(TRACE_ALLOC);
+        new_block: /* alloc and calloc: the block is recorded, checked, touched alike */
             if (UNLIKELY(!p))
                 return fail_oom(r, (uint64_t)(ev - r->events), ev);
             s->p = p;
@@ -194,16 +195,9 @@ static ALWAYS_INLINE int run_events(struct replay *r, uint64_t begin, uint64_t e
                     memset(p, 0, size);
             }
             TIMER_STOP(TRACE_CALLOC);
-            if (UNLIKELY(!p))
-                return fail_oom(r, (uint64_t)(ev - r->events), ev);
-            s->p = p;
-            s->meta = size;
-            if (mode & M_VERIFY)
-                if (verify_new(r, (uint64_t)(ev - r->events), ev, p, min_align))
-                    return -1;
-            if (mode & M_TRACK)
-                track_new(r, (uint64_t)(ev - r->events) + 1, ev->id, p, size);
-            break;
+            /* The memory pass must touch a calloc block too: a backend's calloc may hand out
+             * fresh zero pages it never wrote, which RSS would not show. */
+            goto new_block;
         case TRACE_ALIGNED: {
             /* replay_init refused backends without aligned_alloc when an alignment exceeds
              * min_align; below that, plain alloc already satisfies the request. */

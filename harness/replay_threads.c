@@ -210,13 +210,7 @@ static int play(const struct replay *r, const struct trace_event *ev, int touch_
     switch (ev->op) {
     case TRACE_ALLOC:
         p = ops->alloc(ctx, size);
-        if (!p)
-            return -1;
-        s->p = p;
-        s->meta = size;
-        if (touch_on)
-            touch(p, 0, size);
-        return 0;
+        goto new_block;
     case TRACE_CALLOC:
         if (ops->calloc) {
             p = ops->calloc(ctx, size);
@@ -225,10 +219,13 @@ static int play(const struct replay *r, const struct trace_event *ev, int touch_
             if (p)
                 memset(p, 0, size);
         }
+    new_block: /* alloc and calloc: recorded and touched alike (calloc may hand out untouched pages) */
         if (!p)
             return -1;
         s->p = p;
         s->meta = size;
+        if (touch_on)
+            touch(p, 0, size);
         return 0;
     case TRACE_ALIGNED:
         p = ops->aligned_alloc ? ops->aligned_alloc(ctx, size, (size_t)1 << ev->align_log2)
