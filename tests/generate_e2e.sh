@@ -5,21 +5,9 @@
 #   generate_e2e.sh ALLOCREPLAY TRACES_DIR
 set -u
 ar=$1 traces=$2 specs=$2/specs
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0 failed=0
-check() { # check DESCRIPTION COMMAND...
-  n=$((n + 1))
-  # The output lands in $tmp/out once the command is done, for the next check to grep.
-  if "${@:2}" >"$tmp/out.new" 2>&1; then echo "ok $n - $1"; else
-    echo "not ok $n - $1"; sed 's/^/# /' "$tmp/out.new"; failed=$((failed + 1)); fi
-  mv "$tmp/out.new" "$tmp/out"
-}
-status_is() { # status_is WANT COMMAND...
-  local want=$1; shift
-  "$@"; local got=$?
-  [ "$got" -eq "$want" ] || { echo "exit status $got, want $want"; return 1; }
-}
+. "$(dirname "$0")/tap.sh"
+tap_scratch
+tmp=$work
 
 for spec in "$specs"/*.yaml; do
   base=$(basename "$spec" .yaml)
@@ -34,5 +22,4 @@ check "generate to YAML" "$ar" generate "$spec" -o "$tmp/g.yaml"
 printf 'format: allocreplay-spec/1\nphases:\n  - {objects: 3, size: {dist: fixed, value: 0}}\n' >"$tmp/bad.yaml"
 check "bad spec: status 2" status_is 2 "$ar" generate "$tmp/bad.yaml" -o "$tmp/bad.alrt"
 check "bad spec: file:line:column" grep -q "bad.yaml:3:45: value must be between 1 and" "$tmp/out"
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

@@ -3,21 +3,9 @@
 #   record_e2e.sh ALLOCREPLAY RECORD_PROG
 set -u
 ar=$1 prog=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0 failed=0
-check() { # check DESCRIPTION COMMAND...
-  n=$((n + 1))
-  # The output lands in $tmp/out once the command is done, for the next check to grep.
-  if "${@:2}" >"$tmp/out.new" 2>&1; then echo "ok $n - $1"; else
-    echo "not ok $n - $1"; sed 's/^/# /' "$tmp/out.new"; failed=$((failed + 1)); fi
-  mv "$tmp/out.new" "$tmp/out"
-}
-status_is() { # status_is WANT COMMAND...
-  local want=$1; shift
-  "$@"; local got=$?
-  [ "$got" -eq "$want" ] || { echo "exit status $got, want $want"; return 1; }
-}
+. "$(dirname "$0")/tap.sh"
+tap_scratch
+tmp=$work
 
 check "record a known program" "$ar" record -o "$tmp/exact.alrt" -- "$prog" exact
 check "summary line" grep -q "^$tmp/exact.alrt: [0-9]* events, [0-9]* objects, 1 threads, 0 frees of earlier memory dropped$" "$tmp/out"
@@ -35,5 +23,4 @@ check "missing -o: status 2" status_is 2 "$ar" record -- "$prog" exact
 check "--keep-raw keeps the logs" "$ar" record --keep-raw --raw-dir "$tmp" -o "$tmp/k.alrt" -- "$prog" exact
 check "raw log kept" sh -c "ls $tmp/allocreplay-record.*/*.arraw"
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

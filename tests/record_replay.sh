@@ -5,19 +5,9 @@
 #   record_replay.sh ALLOCREPLAY RECORD_PROG RECORDED_DIR
 set -u
 ar=$1 prog=$2 recorded=$3
-if "$ar" run --help 2>&1 | grep -q "not built yet"; then
-  echo "1..0 # SKIP allocreplay run is not built yet"
-  exit 0 # meson reads the TAP skip plan; a non-zero status would be an error
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0 failed=0
-check() {
-  n=$((n + 1))
-  if "${@:2}" >"$tmp/out.new" 2>&1; then echo "ok $n - $1"; else
-    echo "not ok $n - $1"; sed 's/^/# /' "$tmp/out.new" | tail -20; failed=$((failed + 1)); fi
-  mv "$tmp/out.new" "$tmp/out"
-}
+. "$(dirname "$0")/tap.sh"
+tap_scratch
+tmp=$work
 check "record a threaded program" "$ar" record -o "$tmp/threads.alrt" -- "$prog" threads
 check "record the exact sequence" "$ar" record -o "$tmp/exact.alrt" -- "$prog" exact
 # `allocreplay backends` prints a header line, then one backend name first on each line.
@@ -28,5 +18,4 @@ for b in $backends; do
     check "run --verify $(basename "$t") on $b" "$ar" run "$t" -b "$b" -n 1 --verify -o "$tmp/res-$b-$(basename "$t")"
   done
 done
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

@@ -1,20 +1,40 @@
 # TAP helpers for the end-to-end shell tests, sourced after `set -u`:
-#   tap_workdir          make a scratch directory, removed on exit, and cd into it
+#   tap_scratch          make a scratch directory $work, removed on exit
+#   tap_workdir          the same, and cd into it
 #   ok STATUS WHAT       one TAP line: "ok N - WHAT" when STATUS is 0, else "not ok N - WHAT"
+#   check WHAT CMD...    run CMD as one check; its output is left in $work/out for the next
+#   status_is WANT CMD...  run CMD; succeed when its exit status is WANT
 #   col FILE BACKEND COLUMN   the values of COLUMN (by header name) in FILE's rows for BACKEND
 #   tap_done             the plan line; the script's exit status (0 when every check passed)
 n=0
 failed=0
 
-tap_workdir() {
+tap_scratch() {
     work=$(mktemp -d)
     trap 'rm -rf "$work"' EXIT
+}
+
+tap_workdir() {
+    tap_scratch
     cd "$work" || exit 99
 }
 
 ok() {
     n=$((n + 1))
     if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
+}
+
+check() {
+    n=$((n + 1))
+    if "${@:2}" >"$work/out.new" 2>&1; then echo "ok $n - $1"; else
+        echo "not ok $n - $1"; sed 's/^/# /' "$work/out.new"; failed=$((failed + 1)); fi
+    mv "$work/out.new" "$work/out"
+}
+
+status_is() {
+    local want=$1; shift
+    "$@"; local got=$?
+    [ "$got" -eq "$want" ] || { echo "exit status $got, want $want"; return 1; }
 }
 
 col() {
