@@ -342,42 +342,51 @@ static void choose_timer(struct runner *R)
         R->timer = "tsc";
 }
 
-static int execute(struct runner *R, runner_progress_fn progress, void *user)
+/* Advances *idx past the next cell of this shard still to run (a resumed run skips the cells
+ * already done), setting its trace, backend, repetition and key. Returns 0 when none is left.
+ * The order is interleaved: repetition-major, then trace, then backend, so that slow drift of
+ * the machine (thermal, other tenants) spreads over every backend instead of hitting one. */
+static int next_cell(const struct runner *R, size_t *idx, size_t *ti, size_t *bi, unsigned *rep,
+                     char *key, size_t key_len)
 {
     const struct run_plan *plan = R->plan;
     const size_t nt = plan->n_traces, nb = plan->n_backends;
     const size_t total_cells = nt * nb * plan->repetitions;
+    while (*idx < total_cells) {
+        const size_t i = (*idx)++;
+        if (plan->shard_n && i % plan->shard_n != plan->shard_k - 1)
+            continue;
+        *ti = i / nb % nt;
+        *bi = i % nb;
+        *rep = (unsigned)(i / (nb * nt)) + 1;
+        results_cell_key(key, key_len, R->trace_names[*ti], plan->backends[*bi], *rep);
+        if (!(plan->resume && results_cell_done(plan->out_dir, key)))
+            return 1;
+    }
+    return 0;
+}
+
+static int execute(struct runner *R, runner_progress_fn progress, void *user)
+{
+    const struct run_plan *plan = R->plan;
+    const size_t nb = plan->n_backends;
     char key[512];
     int any_failed = 0;
+    size_t ti, bi;
+    unsigned rep;
 
     /* This shard's cells still to run, for the progress total. */
     size_t todo = 0;
-    for (size_t idx = 0; idx < total_cells; idx++) {
-        size_t ti = idx / nb % nt, bi = idx % nb;
-        unsigned rep = (unsigned)(idx / (nb * nt)) + 1;
-        if (plan->shard_n && idx % plan->shard_n != plan->shard_k - 1)
-            continue;
-        results_cell_key(key, sizeof key, R->trace_names[ti], plan->backends[bi], rep);
-        if (!(plan->resume && results_cell_done(plan->out_dir, key)))
-            todo++;
-    }
+    for (size_t idx = 0; next_cell(R, &idx, &ti, &bi, &rep, key, sizeof key);)
+        todo++;
 
-    unsigned char *warm = calloc(nt * nb + 1, 1);
+    unsigned char *warm = calloc(plan->n_traces * nb + 1, 1);
     if (!warm)
         return -1;
     size_t done = 0;
     if (progress)
         progress(user, &(struct cell_progress){.total = todo});
-    /* Interleaved: repetition-major, then trace, then backend, so that slow drift of the
-     * machine (thermal, other tenants) spreads over every backend instead of hitting one. */
-    for (size_t idx = 0; idx < total_cells; idx++) {
-        size_t ti = idx / nb % nt, bi = idx % nb;
-        unsigned rep = (unsigned)(idx / (nb * nt)) + 1;
-        if (plan->shard_n && idx % plan->shard_n != plan->shard_k - 1)
-            continue;
-        results_cell_key(key, sizeof key, R->trace_names[ti], plan->backends[bi], rep);
-        if (plan->resume && results_cell_done(plan->out_dir, key))
-            continue;
+    for (size_t idx = 0; next_cell(R, &idx, &ti, &bi, &rep, key, sizeof key);) {
         if (!warm[ti * nb + bi]) {
             warm[ti * nb + bi] = 1;
             if (warm_up(R, ti, bi))
