@@ -147,30 +147,13 @@ int trace__android_read(const char *path, const struct trace_load_options *opt, 
     }
     char *line = malloc(TRACE_IMPORT_MAX_LINE);
     int rc = 0;
-    ssize_t len;
-    while (rc == 0 && line && (len = trace__import_line(f, line)) != 0) {
-        im.line++;
-        if (len < 0) {
-            rc = malformed(&im, "line longer than 65535 bytes");
-            break;
-        }
-        /* The parser reads C strings: a NUL byte would end the line early and hide the rest. */
-        if (memchr(line, '\0', (size_t)len)) {
-            rc = malformed(&im, "NUL byte in the line");
-            break;
-        }
+    while (rc == 0 &&
+           (rc = trace__import_next_line(&im, f, line, "memory_replay", "memory_replay trace")) == 1) {
+        rc = 0;
         if (line[0] == '\n' || line[0] == '#')
             continue;
         rc = parse_line(&im, tids, line);
     }
-    if (rc == 0 && !line)
-        rc = trace__fail(err, "%s: out of memory", path);
-    if (rc == 0 && ferror(f))
-        rc = trace__fail(err, "%s: read error", path);
-    /* Even a program that allocated nothing leaves lines; an empty file is a failed recording
-     * or the wrong file, not a trace with no events. */
-    if (rc == 0 && im.line == 0)
-        rc = trace__fail(err, "%s: empty file (no memory_replay trace lines)", path);
     free(line);
     fclose(f);
     free(tids);

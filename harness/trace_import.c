@@ -211,19 +211,35 @@ int trace__import_realloc(struct trace__importer *im, uint64_t old_addr, uint64_
     return 0;
 }
 
-ssize_t trace__import_line(FILE *f, char *buf)
+int trace__import_next_line(struct trace__importer *im, FILE *f, char *buf, const char *format,
+                            const char *lines)
 {
+    if (!buf)
+        return trace__fail(im->err, "%s: out of memory", im->path);
     size_t n = 0;
     int c;
     while ((c = getc_unlocked(f)) != EOF) {
         if (n == TRACE_IMPORT_MAX_LINE - 1)
-            return -1;
+            return trace__fail(im->err, "%s:%llu: malformed %s line: line longer than %d bytes",
+                               im->path, (unsigned long long)im->line + 1, format,
+                               TRACE_IMPORT_MAX_LINE - 1);
         buf[n++] = (char)c;
         if (c == '\n')
             break;
     }
     buf[n] = '\0';
-    return (ssize_t)n;
+    if (n == 0) {
+        if (ferror(f))
+            return trace__fail(im->err, "%s: read error", im->path);
+        if (im->line == 0)
+            return trace__fail(im->err, "%s: empty file (no %s lines)", im->path, lines);
+        return 0;
+    }
+    im->line++;
+    if (memchr(buf, '\0', n))
+        return trace__fail(im->err, "%s:%llu: malformed %s line: NUL byte in the line", im->path,
+                           (unsigned long long)im->line, format);
+    return 1;
 }
 
 int trace__import_number(const char **s, int hex, uint64_t *out)

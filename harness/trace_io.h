@@ -136,13 +136,17 @@ int trace__import_realloc(struct trace__importer *im, uint64_t old_addr, uint64_
 /* Moves the events into out (name: the file's base name) and frees the importer. */
 int trace__import_finish(struct trace__importer *im, struct trace *out);
 void trace__import_abort(struct trace__importer *im);
-/* Reads one line ('\n' included, if any) into buf, which holds TRACE_IMPORT_MAX_LINE bytes, and
- * NUL-terminates it. Returns its length (NUL bytes in the line count), 0 at end of file or on a
- * read error (see ferror), or -1 when the line does not fit: real logs never have lines that
- * long, and reading on would take unbounded memory (a device or a binary file given as a text
- * trace). */
+/* Reads the next line of a text import ('\n' included, if any) into buf, which holds
+ * TRACE_IMPORT_MAX_LINE bytes (NULL: its allocation failed), NUL-terminated, and counts it in
+ * im->line. Returns 1 for a line, 0 at the end of the file, -1 with err set: a line that does not
+ * fit (real logs never have lines that long, and reading on would take unbounded memory: a
+ * device or a binary file given as a text trace) or holds a NUL byte (the parsers read C
+ * strings), as "FILE:LINE: malformed FORMAT line: ..."; a read error; or an empty file, refused
+ * as "FILE: empty file (no LINES lines)" since even a program that allocated nothing leaves
+ * lines. */
 #define TRACE_IMPORT_MAX_LINE 65536
-ssize_t trace__import_line(FILE *f, char *buf);
+int trace__import_next_line(struct trace__importer *im, FILE *f, char *buf, const char *format,
+                            const char *lines);
 
 /* Parses one unsigned hex number ("0x1f", "1f", "0") or, when hex is 0, decimal; advances *s
  * past it and any following blanks. Returns 0, or -1 if *s holds no number or it overflows. */

@@ -56,19 +56,9 @@ int trace__mtrace_read(const char *path, const struct trace_load_options *opt, s
     int rc = 0;
     uint64_t pending_old = 0; /* the "<" half of a realloc, waiting for its ">" */
     uint64_t pending_line = 0;
-    ssize_t len;
-    while (rc == 0 && line && (len = trace__import_line(f, line)) != 0) {
-        im.line++;
-        if (len < 0) {
-            rc = malformed(&im, "line longer than 65535 bytes");
-            break;
-        }
+    while (rc == 0 && (rc = trace__import_next_line(&im, f, line, "mtrace", "mtrace log")) == 1) {
+        rc = 0;
         const char *p = line;
-        /* The parser reads C strings: a NUL byte would end the line early and hide the rest. */
-        if (memchr(line, '\0', (size_t)len)) {
-            rc = malformed(&im, "NUL byte in the line");
-            break;
-        }
         if (at_end(p) || *p == '=')
             continue; /* "= Start", "= End" and blank lines */
         if (p[0] == '@' && p[1] == ' ') {
@@ -127,14 +117,6 @@ int trace__mtrace_read(const char *path, const struct trace_load_options *opt, s
             break;
         }
     }
-    if (rc == 0 && !line)
-        rc = trace__fail(err, "%s: out of memory", path);
-    if (rc == 0 && ferror(f))
-        rc = trace__fail(err, "%s: read error", path);
-    /* Even a program that allocated nothing leaves lines; an empty file is a failed recording
-     * or the wrong file, not a trace with no events. */
-    if (rc == 0 && im.line == 0)
-        rc = trace__fail(err, "%s: empty file (no mtrace log lines)", path);
     if (rc == 0 && pending_line) {
         im.line = pending_line;
         rc = malformed(&im, "realloc '<' line not followed by its '>' line");
