@@ -1,5 +1,5 @@
 /* allocreplay generate SPEC.yaml -o OUT [--seed N]: a synthetic trace from a spec
- * (docs/generator.md), written as .alrt or .yaml by OUT's extension. */
+ * (docs/generator.md), written as .alrt, .alrt.zst or .yaml by OUT's extension. */
 #include "cli.h"
 #include "gen/generate.h"
 #include "gen/generate_spec.h"
@@ -11,7 +11,7 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: allocreplay generate SPEC.yaml -o OUT.alrt|OUT.yaml [--seed N]\n"
+    fprintf(out, "usage: allocreplay generate SPEC.yaml -o OUT.alrt|OUT.alrt.zst|OUT.yaml [--seed N]\n"
                  "  --seed N   overrides the spec's seed (default: the spec's, else 0)\n");
 }
 
@@ -38,8 +38,9 @@ int cmd_generate(int argc, char **argv)
         return 2;
     }
     enum trace_format fmt = trace_format_from_path(out);
-    if (fmt != TRACE_FORMAT_BINARY && fmt != TRACE_FORMAT_YAML) {
-        fprintf(stderr, "allocreplay generate: %s: the output must end in .alrt or .yaml\n", out);
+    if (fmt != TRACE_FORMAT_BINARY && fmt != TRACE_FORMAT_BINARY_ZSTD && fmt != TRACE_FORMAT_YAML) {
+        fprintf(stderr, "allocreplay generate: %s: the output must end in .alrt, .alrt.zst or "
+                        ".yaml\n", out);
         return 2;
     }
     struct gen_spec spec;

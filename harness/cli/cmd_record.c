@@ -1,7 +1,7 @@
 /* allocreplay record -o OUT [--follow-forks] [--keep-raw] [--raw-dir DIR] -- CMD ARGS...
  *
  * Runs CMD with the recorder preloaded (recorder/recorder.c), waits for it, imports the raw
- * logs (record_import.c) and writes OUT (.alrt or .yaml) through trace_save.
+ * logs (record_import.c) and writes OUT (.alrt, .alrt.zst or .yaml) through trace_save.
  *
  * Exit status: 0 when CMD succeeded and the trace was written; 1 when CMD failed (non-zero
  * exit or a signal) -- the trace is still written if anything was recorded, since a crash
@@ -31,7 +31,7 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: allocreplay record -o OUT.alrt [--follow-forks] [--keep-raw] "
                  "[--raw-dir DIR] -- CMD [ARGS...]\n"
-                 "  -o OUT           the trace to write (.alrt binary, .yaml text)\n"
+                 "  -o OUT           the trace to write (.alrt binary, .alrt.zst compressed, .yaml text)\n"
                  "  --follow-forks   also record forked children and the programs they exec\n"
                  "  --keep-raw       keep the raw per-process logs (their directory is printed)\n"
                  "  --raw-dir DIR    where the raw logs go (default: /dev/shm, else $TMPDIR)\n");
@@ -162,9 +162,11 @@ int cmd_record(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (trace_format_from_path(out) != TRACE_FORMAT_BINARY &&
-        trace_format_from_path(out) != TRACE_FORMAT_YAML) {
-        fprintf(stderr, "allocreplay record: %s: the output must end in .alrt or .yaml\n", out);
+    enum trace_format out_format = trace_format_from_path(out);
+    if (out_format != TRACE_FORMAT_BINARY && out_format != TRACE_FORMAT_BINARY_ZSTD &&
+        out_format != TRACE_FORMAT_YAML) {
+        fprintf(stderr, "allocreplay record: %s: the output must end in .alrt, .alrt.zst or "
+                        ".yaml\n", out);
         return 2;
     }
     /* Refuse an unwritable destination now, not after a long recording. */

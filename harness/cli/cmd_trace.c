@@ -73,8 +73,9 @@ static void print_dropped(FILE *out, const char *path, const struct trace_load_r
 #define CONVERT_USAGE "convert IN OUT [--lenient]"
 #define CONVERT_HELP                                                                              \
     "usage: allocreplay " CONVERT_USAGE "\n"                                                     \
-    "Converts a trace; formats by extension. Reads .yaml/.yml, .alrt (binary), .mtrace (glibc\n" \
-    "mtrace() log) and .android.txt (Android memory_replay); writes .yaml/.yml and .alrt.\n"    \
+    "Converts a trace. Reads, recognised by content: YAML, .alrt (binary), .alrt.zst (compressed\n" \
+    "binary), glibc mtrace() logs, Android memory_replay text and a .zip of one of these two;\n" \
+    "writes by OUT's extension: .yaml/.yml, .alrt and .alrt.zst.\n"                              \
     "  --lenient   drop invalid events (and count them) instead of refusing the trace\n"         \
     "Exit status: 0 converted, 2 bad usage or bad input (one line on stderr).\n"
 
@@ -88,8 +89,9 @@ int cmd_convert(int argc, char **argv)
         return 0;
     }
     enum trace_format to = trace_format_from_path(a.pos[1]);
-    if (to != TRACE_FORMAT_YAML && to != TRACE_FORMAT_BINARY) {
-        fprintf(stderr, "allocreplay: %s: cannot write this format (writable: .yaml, .yml, .alrt)\n",
+    if (to != TRACE_FORMAT_YAML && to != TRACE_FORMAT_BINARY && to != TRACE_FORMAT_BINARY_ZSTD) {
+        fprintf(stderr, "allocreplay: %s: cannot write this format (writable: .yaml, .yml, .alrt, "
+                        ".alrt.zst)\n",
                 a.pos[1]);
         return 2;
     }

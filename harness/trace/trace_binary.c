@@ -339,8 +339,64 @@ int trace_writer_commit(struct trace_writer *w, struct trace_error *err)
     return rc;
 }
 
+/* The bytes of t's .alrt file before its records (header, strings, padding) exactly as
+ * trace_writer_commit writes them, for the compressed writer. */
+static int binary_prefix(const char *path, const struct trace *t, unsigned char **out,
+                         size_t *out_len, struct trace_error *err)
+{
+    size_t name_len = t->name ? strlen(t->name) : 0;
+    size_t desc_len = t->description ? strlen(t->description) : 0;
+    if (name_len > UINT32_MAX || desc_len > UINT32_MAX)
+        return trace__fail(err, "%s: name or description too long", path);
+    struct header h = {.version = VERSION, .header_size = HEADER_SIZE, .n_events = t->n_events,
+                       .n_ids = t->n_ids, .n_threads = t->n_threads,
+                       .name_len = (uint32_t)name_len, .description_len = (uint32_t)desc_len,
+                       .records_offset = records_offset_for(name_len + desc_len)};
+    for (uint64_t i = 0; i < t->n_events; i++) {
+        const struct trace_event *ev = &t->events[i];
+        if (ev->op >= TRACE_OP_COUNT)
+            return trace__fail(err, "%s: event %llu: unknown op %u", path,
+                               (unsigned long long)i, ev->op);
+        if (ev->id >= h.n_ids)
+            h.n_ids = ev->id + 1;
+        if (ev->thread >= h.n_threads)
+            h.n_threads = (uint32_t)ev->thread + 1;
+    }
+    if (h.n_threads == 0)
+        h.n_threads = 1;
+    struct trace_checksum c;
+    trace__checksum_init(&c);
+    trace__checksum_update(&c, t->events, (size_t)t->n_events * RECORD_SIZE);
+    h.records_checksum = trace__checksum_final(&c);
+    unsigned char *b = calloc(1, (size_t)h.records_offset);
+    if (!b)
+        return trace__fail(err, "%s: out of memory", path);
+    memcpy(b + HEADER_SIZE, t->name ? t->name : "", name_len);
+    memcpy(b + HEADER_SIZE + name_len, t->description ? t->description : "", desc_len);
+    header_encode(b, &h);
+    h.header_checksum = header_checksum(b, (char *)b + HEADER_SIZE, name_len,
+                                        (char *)b + HEADER_SIZE + name_len, desc_len);
+    header_encode(b, &h);
+    *out = b;
+    *out_len = (size_t)h.records_offset;
+    return 0;
+}
+
 int trace__binary_write(const char *path, const struct trace *t, struct trace_error *err)
 {
+    if (big_endian_host())
+        return trace__fail(err, "%s: binary traces are little-endian; this big-endian host cannot "
+                                "write them", path);
+    if (trace_format_from_path(path) == TRACE_FORMAT_BINARY_ZSTD) {
+        unsigned char *prefix = NULL;
+        size_t prefix_len = 0;
+        if (binary_prefix(path, t, &prefix, &prefix_len, err) != 0)
+            return -1;
+        int rc = trace__zst_write(path, prefix, prefix_len, t->events, t->n_events, NULL, 0,
+                                  TRACE_ZST_LEVEL, err);
+        free(prefix);
+        return rc;
+    }
     struct trace_writer *w = trace_writer_open(path, t->name, t->description, err);
     if (!w)
         return -1;
@@ -401,6 +457,19 @@ static int map_open(struct mapped *m, const char *path, struct trace_error *err)
         return trace__fail(err, "%s: cannot map: %s", path, strerror(e));
     }
     m->len = size;
+    if (trace__zst_sniff(m->map, size)) {
+        /* Compressed: the .alrt bytes are rebuilt in memory and checked like a mapped file. */
+        unsigned char *image;
+        size_t image_len;
+        if (trace__zst_decode(path, m->map, size, &image, &image_len, err) != 0)
+            return -1;
+        munmap(m->map, m->len);
+        m->map = image;
+        m->len = size = image_len;
+        if (size < sizeof magic)
+            return trace__fail(err, "%s: not an allocreplay binary trace (file too short for the "
+                                    "magic)", path);
+    }
     const unsigned char *b = m->map;
     if (memcmp(b, magic, sizeof magic) != 0)
         return trace__fail(err, "%s: not an allocreplay binary trace (bad magic)", path);

@@ -42,17 +42,20 @@ static int at_end(const char *p)
     return *p == '\0' || *p == '\n' || *p == '\r';
 }
 
-int trace__mtrace_read(const char *path, const struct trace_load_options *opt, struct trace *out,
+int trace__mtrace_read(const char *path, FILE *f, const char *f_why,
+                       const struct trace_load_options *opt, struct trace *out,
                        struct trace_load_report *report, struct trace_error *err)
 {
     struct trace__importer im;
-    FILE *f = fopen(path, "r");
-    if (!f)
+    FILE *given = f;
+    if (!f && !(f = fopen(path, "r")))
         return trace__fail(err, "%s: cannot open: %s", path, strerror(errno));
     if (trace__import_begin(&im, path, opt, report, err) != 0) {
-        fclose(f);
+        if (!given)
+            fclose(f);
         return -1;
     }
+    im.read_why = f_why;
     char *line = malloc(TRACE_IMPORT_MAX_LINE);
     int rc = 0;
     uint64_t pending_old = 0; /* the "<" half of a realloc, waiting for its ">" */
@@ -123,7 +126,8 @@ int trace__mtrace_read(const char *path, const struct trace_load_options *opt, s
         rc = malformed(&im, "realloc '<' line not followed by its '>' line");
     }
     free(line);
-    fclose(f);
+    if (!given)
+        fclose(f);
     if (rc != 0) {
         trace__import_abort(&im);
         return -1;
