@@ -3,7 +3,7 @@
 #ifndef ALLOCREPLAY_BACKENDS_H
 #define ALLOCREPLAY_BACKENDS_H
 
-#include "allocator.h"
+#include "allocators/registry.h"
 
 extern const struct allocator_ops allocator_sgi_ops;
 extern const struct allocator_ops allocator_sgi_locked_ops;

@@ -9,7 +9,7 @@
  * The cache rounds requests of up to 64 KiB to a power of two (at least 16 bytes), keeps up to
  * 256 freed blocks per size, and hands them back before asking malloc again: the simplest pool
  * that still shows what a cache buys and what its rounding wastes. Not thread-safe. */
-#include "allocator.h"
+#include "allocreplay/allocator.h"
 
 #include <malloc.h>
 #include <stdio.h>

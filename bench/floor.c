@@ -14,7 +14,7 @@
  * trace in loops until the timed loops add up to MS milliseconds (default 20, as
  * `allocreplay run --min-time`; 0 = one loop), freeing leftovers untimed between loops and
  * taking the calibrated cost of the clock reads off each loop, exactly as the worker's
- * throughput pass does (harness/replay.c). The first repetition of a process runs on a fresh
+ * throughput pass does (harness/replay/replay.c). The first repetition of a process runs on a fresh
  * heap, as a worker's throughput pass does; bench/floor_ratio.sh therefore starts one process
  * per repetition.
  *
@@ -23,7 +23,7 @@
  * their kind, which every replayer pays (on a random alloc/free mix, mostly the mispredicted
  * branch on the kind); bench/overhead.sh reports it next to the malloc floor.
  */
-#include "trace.h"
+#include "trace/trace.h"
 
 #include <errno.h>
 #include <stdio.h>

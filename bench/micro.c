@@ -16,12 +16,12 @@
  * The tables used while the clock runs (pointer arrays, orders, the replay's slots) come from
  * os_table_alloc (mmap'd, pre-touched), never from the backend under test or from malloc.
  */
-#include "allocator.h"
+#include "allocators/registry.h"
 #include "config.h"
 #include "gbench_shim.h"
-#include "os.h"
-#include "replay.h"
-#include "trace.h"
+#include "replay/os.h"
+#include "replay/replay.h"
+#include "trace/trace.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -184,7 +184,7 @@ static void bm_realloc_growth(struct gbench_state *st, void *user)
     ops->destroy(ctx);
 }
 
-/* One replay of a trace per iteration, through the harness's own engine (harness/replay.h) in
+/* One replay of a trace per iteration, through the harness's own engine (harness/replay/include/replay/replay.h) in
  * its throughput pass, so these numbers are the worker's. Each iteration starts from a fresh
  * backend context and fresh replay tables; the reported time is the engine's own measure of
  * its replay loop (manual time), so the set-up and tear-down around it never count. */

@@ -14,7 +14,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:-$here/../build}" && pwd)
-so=$build/harness/liballocreplay-record.so
+so=$build/recorder/liballocreplay-record.so
 runs=${RUNS:-10}
 [ -f "$so" ] || { echo "recorder_overhead: $so not built (ninja -C $build)" >&2; exit 2; }
 python=${PYTHON:-$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || command -v python3 )}

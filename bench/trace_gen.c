@@ -17,7 +17,7 @@
  *     filled, then destroyed). Always the same seed.
  *
  * Both are deterministic for given arguments. */
-#include "trace.h"
+#include "trace/trace.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* Times trace_load on one file (any format): what a worker pays before replaying.
  * Usage: trace_load_time TRACE   prints "events N wall W cpu C" (seconds;
  * cpu = user + system time of this process, less disturbed by other load on the machine) */
-#include "trace.h"
+#include "trace/trace.h"
 
 #include <stdio.h>
 #include <sys/resource.h>

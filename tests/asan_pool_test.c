@@ -1,7 +1,7 @@
 /* In the AddressSanitizer build, the custom pools (sgi, slab) must tell the sanitizer what they
  * hold: a freed block is poisoned, so a use after free inside the pool is reported as it would
  * be with malloc, and a block handed out again is addressable. Skipped without ASan. */
-#include "allocator.h"
+#include "allocators/registry.h"
 #include "config.h"
 #include "tap.h"
 

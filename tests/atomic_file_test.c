@@ -1,5 +1,5 @@
 /* harness/atomic_file: a committed file appears whole, an aborted or failed one never. */
-#include "atomic_file.h"
+#include "util/atomic_file.h"
 #include "tap.h"
 
 #include <dirent.h>

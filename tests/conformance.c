@@ -11,7 +11,7 @@
  * churn of alloc/free/realloc with every block's content checked at each free and realloc and
  * the live set checked for overlaps; stats that are consistent with the live bytes; and, for a
  * backend flagged ALLOCATOR_THREAD_SAFE, the same churn from four threads on one context. */
-#include "allocator.h"
+#include "allocators/registry.h"
 #include "tap.h"
 
 #include <pthread.h>

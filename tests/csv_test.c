@@ -1,5 +1,5 @@
 /* RFC 4180: fields with commas, quotes and line breaks survive a write and a read. */
-#include "csv.h"
+#include "util/csv.h"
 #include "tap.h"
 
 #include <stdint.h>

@@ -2,8 +2,8 @@
  * hash so a change in the arithmetic or the PRNG cannot pass unnoticed), the moments of the
  * size and lifetime distributions, and the lifetime disciplines and growth patterns. */
 #include "gen_random.h"
-#include "generate.h"
-#include "generate_spec.h"
+#include "gen/generate.h"
+#include "gen/generate_spec.h"
 #include "tap.h"
 
 #include <math.h>

@@ -1,8 +1,8 @@
 // The public C headers compile as C++ and link with C linkage, so a backend plugin or a tool
 // written in C++ can use them (a missing extern "C" guard would fail to link here).
-#include "allocator.h"
-#include "runner.h"
-#include "trace.h"
+#include "allocators/registry.h"
+#include "run/runner.h"
+#include "trace/trace.h"
 
 #include <cstdio>
 #include <cstring>

@@ -1,6 +1,6 @@
 /* The log-linear histogram: every value falls in the bucket whose range holds it, bucket widths
  * stay within 1/1024 of their values, and quantiles land where a sorted array says. */
-#include "histogram.h"
+#include "replay/histogram.h"
 #include "tap.h"
 
 #include <stdint.h>

@@ -2,7 +2,7 @@
  * future ops version, with PLUGIN_V1 a table laid out as version 1 of allocator.h (it ends at
  * flags: the loader must not read the members appended since), with neither no table under
  * the expected name at all. */
-#include "allocator.h"
+#include "allocreplay/allocator.h"
 
 #include <stdlib.h>
 

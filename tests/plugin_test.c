@@ -2,7 +2,7 @@
  * way a plugin can be wrong, each with a message naming the path and the reason) and
  * preload:PATH. Arguments: the sample plugin, a plugin of the wrong version, a shared object
  * without the table, a version-1 table. */
-#include "allocator.h"
+#include "allocators/registry.h"
 #include "tap.h"
 
 #include <libgen.h>

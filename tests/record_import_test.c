@@ -1,7 +1,7 @@
 /* record_import on hand-written raw logs: the address -> id rules, realloc in all its forms,
  * ordering by sequence number across interleaved thread chunks, and the counted anomalies. */
-#include "record_import.h"
-#include "recorder_log.h"
+#include "trace/record_import.h"
+#include "recorder/recorder_log.h"
 #include "tap.h"
 
 #include <dirent.h>

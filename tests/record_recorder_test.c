@@ -3,7 +3,7 @@
  *
  *   record_recorder_test RECORDER_SO RECORD_PROG
  */
-#include "record_import.h"
+#include "trace/record_import.h"
 #include "record_prog.h"
 #include "tap.h"
 

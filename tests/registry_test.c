@@ -2,7 +2,7 @@
  * are the arguments, from builtin_backend_names in allocators/meson.build), in that order, and
  * every table is well formed: so a backend added to registry.c without its tests, or the other
  * way round, fails here. */
-#include "allocator.h"
+#include "allocators/registry.h"
 #include "tap.h"
 
 #include <string.h>

@@ -2,7 +2,7 @@
  * the right arguments, the latency pass times every operation, the memory pass's peak live
  * bytes match an independent count, RSS of a 256 MiB block is seen, and the verify pass
  * catches a backend that loses realloc content or hands out overlapping blocks. */
-#include "replay.h"
+#include "replay/replay.h"
 #include "tap.h"
 
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* Unit tests of the threaded throughput pass (harness/replay_threads.c): the schedule (each
+/* Unit tests of the threaded throughput pass (harness/replay/replay_threads.c): the schedule (each
  * event's turn on its id and the grouping by thread) on a hand-built event list, and threaded
  * replays against a checking backend that would see any event run out of its per-object
  * order (a free before the alloc, a realloc of a freed block, a block freed twice). */

@@ -1,8 +1,8 @@
 /* The results directory: cell files written atomically and assembled into the top-level CSVs,
  * columns matched by name (a cell file from an older version with fewer columns still lines
  * up), rows in cell-key order, and file-name-safe cell keys. */
-#include "csv.h"
-#include "results.h"
+#include "util/csv.h"
+#include "run/results.h"
 #include "tap.h"
 
 #include <stdlib.h>

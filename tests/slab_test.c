@@ -2,7 +2,7 @@
  * full -> partial -> empty transitions, the empty slabs kept per class and the rest really
  * unmapped (checked with mincore, which fails with ENOMEM on an unmapped page), aligned_alloc
  * from the classes, and the stats the harness reads. */
-#include "allocator.h"
+#include "allocators/registry.h"
 #include "slab.h"
 #include "tap.h"
 

@@ -1,6 +1,6 @@
 /* aggregate.csv from a small summary.csv with hand-computed medians, extremes and MAD. */
-#include "aggregate.h"
-#include "csv_reader.h"
+#include "campaign/aggregate.h"
+#include "util/csv_reader.h"
 #include "tap.h"
 
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* The campaign file parser: a full file, defaults, and every kind of error with its exact
  * file:line:column message. */
-#include "campaign.h"
+#include "campaign/campaign.h"
 #include "tap.h"
 
 #include <stdio.h>

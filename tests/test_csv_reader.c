@@ -1,7 +1,7 @@
 /* The RFC 4180 reader: quoting, embedded separators and line breaks, CRLF, header lookup,
  * malformed input; and csv.h's writer round-trips through the reader. */
-#include "csv.h"
-#include "csv_reader.h"
+#include "util/csv.h"
+#include "util/csv_reader.h"
 #include "tap.h"
 
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* Order statistics and the Mann-Whitney U test against hand-computed answers. */
-#include "stats.h"
+#include "campaign/stats.h"
 #include "tap.h"
 
 #include <math.h>

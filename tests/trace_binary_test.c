@@ -1,6 +1,6 @@
 /* The binary format: loading in place, and every way a damaged file is refused (exact messages). */
 #include "tap.h"
-#include "trace.h"
+#include "trace/trace.h"
 #include "trace_io.h"
 
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* Importers on realistic excerpts (tests/traces/import/): the exact events produced. */
 #include "tap.h"
-#include "trace.h"
+#include "trace/trace.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * ASan/UBSan in CI). A refusal is one line naming the file; a trace that loads is valid (checked
  * again with trace_validate). Seeded: failures reproduce. */
 #include "tap.h"
-#include "trace.h"
+#include "trace/trace.h"
 
 #include <stdio.h>
 #include <stdlib.h>

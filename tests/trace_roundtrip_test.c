@@ -2,7 +2,7 @@
  * YAML -> binary keeps the records identical, on seeded random traces that use every op,
  * alignments, threads and awkward names. Plus the two YAML event forms mixed in one file. */
 #include "tap.h"
-#include "trace.h"
+#include "trace/trace.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,8 +1,8 @@
 /* trace_summary: the figures of `info`, computed by hand for a small trace, and the streaming
  * form over a binary file larger than one scan window giving the same figures. */
 #include "tap.h"
-#include "trace.h"
-#include "trace_summary.h"
+#include "trace/trace.h"
+#include "trace/trace_summary.h"
 
 #include <stdio.h>
 #include <stdlib.h>

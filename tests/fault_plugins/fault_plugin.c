@@ -10,7 +10,7 @@
  *            only --verify notices, when that block is freed or reallocated
  *   hang     never returns (the worker must be killed by --timeout)
  *   sigkill  kills its own process with SIGKILL, as the OOM killer would */
-#include "allocator.h"
+#include "allocreplay/allocator.h"
 
 #include <signal.h>
 #include <stdio.h>

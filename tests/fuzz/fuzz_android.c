@@ -1,4 +1,4 @@
-/* Fuzz target: the Android memory_replay importer (harness/trace_android.c, trace_import.c). */
+/* Fuzz target: the Android memory_replay importer (harness/trace/trace_android.c, trace_import.c). */
 #include "fuzz_common.h"
 #include "trace_io.h"
 

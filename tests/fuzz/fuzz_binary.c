@@ -1,9 +1,9 @@
-/* Fuzz target: the binary trace reader (harness/trace_binary.c), both ways it is read: loaded
+/* Fuzz target: the binary trace reader (harness/trace/trace_binary.c), both ways it is read: loaded
  * in place (trace_load, run) and streamed (info, validate). The two must agree on every input:
  * same verdict, and the streamed figures equal those of the loaded events. */
 #include "fuzz_common.h"
 #include "trace_io.h"
-#include "trace_summary.h"
+#include "trace/trace_summary.h"
 
 #include <string.h>
 

@@ -1,11 +1,11 @@
-/* Fuzz target: the campaign file parser (harness/campaign.c). Refused files must get one line
+/* Fuzz target: the campaign file parser (harness/campaign/campaign.c). Refused files must get one line
  * naming the file; accepted ones must hold what the contract requires (DESIGN.md 6.1).
  *
  * Campaign paths are relative to the campaign file, so the input is written as
  * campaigns/fuzz.yaml in the scratch directory, next to a traces/ directory holding two small
  * traces: the shipped campaigns' glob of ../traces/ then matches, as it does in the tree. */
 #include "fuzz_common.h"
-#include "campaign.h"
+#include "campaign/campaign.h"
 
 #include <stdio.h>
 #include <string.h>

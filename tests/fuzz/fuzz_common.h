@@ -12,7 +12,7 @@
 #ifndef ALLOCREPLAY_FUZZ_COMMON_H
 #define ALLOCREPLAY_FUZZ_COMMON_H
 
-#include "trace.h"
+#include "trace/trace.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,8 +1,8 @@
-/* Fuzz target: the generator's spec parser (harness/generate_spec.c) and, for specs small
- * enough to run quickly, the generator itself (harness/generate.c): a generated trace must be
+/* Fuzz target: the generator's spec parser (harness/gen/generate_spec.c) and, for specs small
+ * enough to run quickly, the generator itself (harness/gen/generate.c): a generated trace must be
  * valid (written as binary and read back strictly) and the same for the same seed. */
 #include "fuzz_common.h"
-#include "generate_spec.h"
+#include "gen/generate_spec.h"
 
 #include <string.h>
 

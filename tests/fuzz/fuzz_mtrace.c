@@ -1,4 +1,4 @@
-/* Fuzz target: the glibc mtrace() log importer (harness/trace_mtrace.c, trace_import.c). */
+/* Fuzz target: the glibc mtrace() log importer (harness/trace/trace_mtrace.c, trace_import.c). */
 #include "fuzz_common.h"
 #include "trace_io.h"
 

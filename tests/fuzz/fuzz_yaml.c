@@ -1,4 +1,4 @@
-/* Fuzz target: the YAML trace reader (harness/trace_yaml.c). */
+/* Fuzz target: the YAML trace reader (harness/trace/trace_yaml.c). */
 #include "fuzz_common.h"
 #include "trace_io.h"
 

@@ -3,7 +3,7 @@
  * allocation: "segv" dereferences NULL, "abort" aborts, "hang" spins forever, "corrupt" makes
  * realloc lose the block's content (only the verify pass can tell). Anything else: a correct
  * libc-based backend. */
-#include "allocator.h"
+#include "allocreplay/allocator.h"
 
 #include <signal.h>
 #include <stdlib.h>

@@ -1,0 +1,631 @@
+#include "campaign/campaign.h"
+#include "util/input.h"
+
+#include <errno.h>
+#include <glob.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+/* The campaign file is small, so the events are first built into a little tree of nodes that
+ * keep their positions; validation then walks the tree and can point at any node. */
+enum node_kind { NODE_SCALAR, NODE_SEQUENCE, NODE_MAPPING };
+
+struct node {
+    enum node_kind kind;
+    unsigned long line, column; /* 1-based */
+    char *value;                /* scalars */
+    int quoted;                 /* scalar written in quotes: never a number or a boolean */
+    struct node **child;        /* sequences: items; mappings: key, value, key, value, ... */
+    size_t n_child;
+};
+
+struct parser {
+    yaml_parser_t yaml;
+    FILE *f; /* the parser's input, read again to place a reader error */
+    const char *path;
+    char *err;
+    size_t err_len;
+};
+
+static int fail(struct parser *p, unsigned long line, unsigned long column, const char *fmt, ...)
+{
+    va_list ap;
+    int n = snprintf(p->err, p->err_len, "%s:%lu:%lu: ", p->path, line, column);
+    va_start(ap, fmt);
+    if (n >= 0 && (size_t)n < p->err_len)
+        vsnprintf(p->err + n, p->err_len - (size_t)n, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* Values quoted in messages may hold newlines or control characters: the message stays one line. */
+#define SHOWN(s) input_printable((char[64]){0}, 64, (s), 56)
+
+static int fail_at(struct parser *p, const struct node *n, const char *fmt, ...)
+{
+    va_list ap;
+    int k = snprintf(p->err, p->err_len, "%s:%lu:%lu: ", p->path, n->line, n->column);
+    va_start(ap, fmt);
+    if (k >= 0 && (size_t)k < p->err_len)
+        vsnprintf(p->err + k, p->err_len - (size_t)k, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static void node_free(struct node *n)
+{
+    if (!n)
+        return;
+    for (size_t i = 0; i < n->n_child; i++)
+        node_free(n->child[i]);
+    free(n->child);
+    free(n->value);
+    free(n);
+}
+
+static int next_event(struct parser *p, yaml_event_t *ev)
+{
+    if (yaml_parser_parse(&p->yaml, ev))
+        return 0;
+    return input_yaml_error(&p->yaml, p->f, p->path, p->err, p->err_len);
+}
+
+/* Builds the node that starts with EV (already read), DEPTH collections deep; consumes its
+ * events. */
+static struct node *build(struct parser *p, yaml_event_t *ev, unsigned depth)
+{
+    struct node *n = calloc(1, sizeof *n);
+    if (!n) {
+        fail(p, ev->start_mark.line + 1, ev->start_mark.column + 1, "out of memory");
+        return NULL;
+    }
+    n->line = ev->start_mark.line + 1;
+    n->column = ev->start_mark.column + 1;
+    switch (ev->type) {
+    case YAML_SCALAR_EVENT:
+        n->kind = NODE_SCALAR;
+        n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+        /* A "\0" escape would cut the C string short: "malloc\0junk" would pass for malloc. */
+        if (memchr(ev->data.scalar.value, '\0', ev->data.scalar.length)) {
+            fail_at(p, n, "NUL character (\\0) in a scalar");
+            goto fail;
+        }
+        n->value = strdup((const char *)ev->data.scalar.value);
+        if (!n->value)
+            goto oom;
+        return n;
+    case YAML_SEQUENCE_START_EVENT:
+    case YAML_MAPPING_START_EVENT: {
+        yaml_event_type_t end = ev->type == YAML_SEQUENCE_START_EVENT ? YAML_SEQUENCE_END_EVENT
+                                                                      : YAML_MAPPING_END_EVENT;
+        n->kind = ev->type == YAML_SEQUENCE_START_EVENT ? NODE_SEQUENCE : NODE_MAPPING;
+        if (depth >= INPUT_YAML_MAX_DEPTH) {
+            fail_at(p, n, "lists and mappings nested more than %d deep", INPUT_YAML_MAX_DEPTH);
+            goto fail;
+        }
+        for (;;) {
+            yaml_event_t child_ev;
+            struct node *c;
+            if (next_event(p, &child_ev))
+                goto fail;
+            if (child_ev.type == end) {
+                yaml_event_delete(&child_ev);
+                return n;
+            }
+            c = build(p, &child_ev, depth + 1);
+            yaml_event_delete(&child_ev);
+            if (!c)
+                goto fail;
+            struct node **grown = realloc(n->child, (n->n_child + 1) * sizeof *grown);
+            if (!grown) {
+                node_free(c);
+                goto oom;
+            }
+            n->child = grown;
+            n->child[n->n_child++] = c;
+        }
+    }
+    case YAML_ALIAS_EVENT:
+        fail_at(p, n, "YAML aliases are not supported in campaign files");
+        goto fail;
+    default:
+        fail_at(p, n, "unexpected YAML event");
+        goto fail;
+    }
+oom:
+    fail_at(p, n, "out of memory");
+fail:
+    node_free(n);
+    return NULL;
+}
+
+/* Reads the whole stream: exactly one document whose root is returned. */
+static struct node *parse_file(struct parser *p, FILE *f)
+{
+    yaml_event_t ev;
+    struct node *root = NULL;
+    p->f = f;
+    yaml_parser_set_input_file(&p->yaml, f);
+    for (;;) {
+        if (next_event(p, &ev))
+            goto fail;
+        if (ev.type == YAML_STREAM_END_EVENT) {
+            yaml_event_delete(&ev);
+            break;
+        }
+        if (ev.type == YAML_STREAM_START_EVENT || ev.type == YAML_DOCUMENT_END_EVENT) {
+            yaml_event_delete(&ev);
+            continue;
+        }
+        if (ev.type == YAML_DOCUMENT_START_EVENT) {
+            if (root) {
+                fail(p, ev.start_mark.line + 1, ev.start_mark.column + 1,
+                     "a campaign file holds one YAML document");
+                yaml_event_delete(&ev);
+                goto fail;
+            }
+            yaml_event_delete(&ev);
+            continue;
+        }
+        root = build(p, &ev, 0);
+        yaml_event_delete(&ev);
+        if (!root)
+            return NULL;
+    }
+    if (!root)
+        fail(p, 1, 1, "empty campaign file (it needs at least 'traces' and 'backends')");
+    return root;
+fail:
+    node_free(root);
+    return NULL;
+}
+
+/* ---- value checks ---- */
+
+static int want_scalar(struct parser *p, const struct node *n, const char *key, const char *what)
+{
+    if (n->kind == NODE_SCALAR)
+        return 0;
+    return fail_at(p, n, "'%s' must be %s, not a %s", key, what,
+                   n->kind == NODE_SEQUENCE ? "list" : "mapping");
+}
+
+static int get_bool(struct parser *p, const struct node *n, const char *key, int *out)
+{
+    if (want_scalar(p, n, key, "true or false"))
+        return -1;
+    if (!n->quoted && !strcmp(n->value, "true"))
+        *out = 1;
+    else if (!n->quoted && !strcmp(n->value, "false"))
+        *out = 0;
+    else
+        return fail_at(p, n, "'%s' must be true or false, not '%s'", key, SHOWN(n->value));
+    return 0;
+}
+
+/* An unsigned integer in [lo, hi]; with suffixes (K, M, G, T: powers of 1024) when allowed. */
+static int get_uint(struct parser *p, const struct node *n, const char *key, uint64_t lo,
+                    uint64_t hi, int suffixes, uint64_t *out)
+{
+    const char *what = suffixes ? "a byte count (e.g. 512M)" : "a whole number";
+    char *end;
+    if (want_scalar(p, n, key, what))
+        return -1;
+    const char *s = n->value;
+    if (n->quoted || *s < '0' || *s > '9')
+        return fail_at(p, n, "'%s' must be %s, not '%s'", key, what, SHOWN(s));
+    errno = 0;
+    uintmax_t v = strtoumax(s, &end, 10);
+    int shift = 0;
+    if (suffixes && *end && !end[1]) {
+        const char *units = "KMGT", *u = strchr(units, *end);
+        if (u) {
+            shift = 10 * (int)(u - units + 1);
+            end++;
+        }
+    }
+    if (*end)
+        return fail_at(p, n, "'%s' must be %s, not '%s'", key, what, SHOWN(s));
+    if (errno == ERANGE || (shift && v > (UINTMAX_MAX >> shift)))
+        v = UINTMAX_MAX;
+    else
+        v <<= shift;
+    if (v < lo || v > hi)
+        return fail_at(p, n, "'%s' must be between %" PRIu64 " and %" PRIu64 ", not %s", key, lo,
+                       hi, SHOWN(s));
+    *out = (uint64_t)v;
+    return 0;
+}
+
+static int get_string(struct parser *p, const struct node *n, const char *key, char **out)
+{
+    if (want_scalar(p, n, key, "a string"))
+        return -1;
+    if (!*n->value)
+        return fail_at(p, n, "'%s' must not be empty", key);
+    free(*out);
+    *out = strdup(n->value);
+    return *out ? 0 : fail_at(p, n, "out of memory");
+}
+
+/* Lists of strings: a single scalar is taken as a one-item list. */
+static int check_list(struct parser *p, const struct node *n, const char *key)
+{
+    if (n->kind == NODE_MAPPING)
+        return fail_at(p, n, "'%s' must be a list, not a mapping", key);
+    if (n->kind == NODE_SEQUENCE)
+        for (size_t i = 0; i < n->n_child; i++)
+            if (n->child[i]->kind != NODE_SCALAR || !*n->child[i]->value)
+                return fail_at(p, n->child[i], "'%s' items must be non-empty strings", key);
+    if (n->kind == NODE_SCALAR && !*n->value)
+        return fail_at(p, n, "'%s' must not be empty", key);
+    return 0;
+}
+
+static size_t list_len(const struct node *n)
+{
+    return n->kind == NODE_SCALAR ? 1 : n->n_child;
+}
+
+static const struct node *list_item(const struct node *n, size_t i)
+{
+    return n->kind == NODE_SCALAR ? n : n->child[i];
+}
+
+static int push_string(char ***arr, size_t *n, const char *s)
+{
+    char **grown = realloc(*arr, (*n + 1) * sizeof *grown);
+    if (!grown)
+        return -1;
+    *arr = grown;
+    if (!(grown[*n] = strdup(s)))
+        return -1;
+    (*n)++;
+    return 0;
+}
+
+static int contains(char *const *arr, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(arr[i], s))
+            return 1;
+    return 0;
+}
+
+/* DIR/REL, or REL itself when it is absolute or DIR is ".". Leading "../" of REL cancel
+ * trailing components of DIR ("campaigns" + "../traces/x" is "traces/x"), so the paths the
+ * results name stay short; this is lexical, as a user reads them. Caller frees. */
+static char *resolve(const char *dir, const char *rel)
+{
+    size_t n = strlen(dir) + strlen(rel) + 3;
+    char *s = malloc(n);
+    if (!s)
+        return NULL;
+    if (rel[0] == '/') {
+        snprintf(s, n, "%s", rel);
+        return s;
+    }
+    snprintf(s, n, "%s", dir);
+    while (!strncmp(rel, "../", 3) && strcmp(s, ".") && strcmp(s, "/")) {
+        char *slash = strrchr(s, '/');
+        const char *last = slash ? slash + 1 : s;
+        if (!strcmp(last, "..") || !strcmp(last, "."))
+            break;
+        if (slash == s)
+            s[1] = '\0'; /* "/x" -> "/" */
+        else if (slash)
+            *slash = '\0';
+        else
+            strcpy(s, ".");
+        rel += 3;
+    }
+    if (!strcmp(s, "."))
+        snprintf(s, n, "%s", rel);
+    else
+        snprintf(s + strlen(s), n - strlen(s), "%s%s", s[strlen(s) - 1] == '/' ? "" : "/", rel);
+    return s;
+}
+
+static int add_traces(struct parser *p, struct campaign *c, const char *dir, const struct node *n)
+{
+    if (check_list(p, n, "traces"))
+        return -1;
+    if (list_len(n) == 0)
+        return fail_at(p, n, "'traces' must name at least one trace file");
+    for (size_t i = 0; i < list_len(n); i++) {
+        const struct node *item = list_item(n, i);
+        char *pattern = resolve(dir, item->value);
+        glob_t g;
+        int rc;
+        if (!pattern)
+            return fail_at(p, item, "out of memory");
+        rc = glob(pattern, 0, NULL, &g);
+        free(pattern);
+        if (rc == GLOB_NOMATCH)
+            return fail_at(p, item, "'%s' matches no file (paths are relative to the campaign file)",
+                           SHOWN(item->value));
+        if (rc != 0)
+            return fail_at(p, item, "'%s': %s", SHOWN(item->value),
+                           rc == GLOB_NOSPACE ? "out of memory" : "cannot read the directory");
+        for (size_t k = 0; k < g.gl_pathc; k++)
+            if (!contains(c->traces, c->n_traces, g.gl_pathv[k]) &&
+                push_string(&c->traces, &c->n_traces, g.gl_pathv[k])) {
+                globfree(&g);
+                return fail_at(p, item, "out of memory");
+            }
+        globfree(&g);
+    }
+    return 0;
+}
+
+static int add_backends(struct parser *p, struct campaign *c, const struct node *n,
+                        const char *key, char ***arr, size_t *count)
+{
+    if (check_list(p, n, key))
+        return -1;
+    for (size_t i = 0; i < list_len(n); i++) {
+        const struct node *item = list_item(n, i);
+        if (contains(c->backends, c->n_backends, item->value) ||
+            contains(c->optional_backends, c->n_optional_backends, item->value))
+            return fail_at(p, item, "backend '%s' is listed twice", SHOWN(item->value));
+        if (push_string(arr, count, item->value))
+            return fail_at(p, item, "out of memory");
+        if (arr == &c->backends) {
+            struct campaign_where *w = realloc(c->backend_where, *count * sizeof *w);
+            if (!w)
+                return fail_at(p, item, "out of memory");
+            c->backend_where = w;
+            w[*count - 1] = (struct campaign_where){item->line, item->column};
+        }
+    }
+    return 0;
+}
+
+static const char *const chart_names[] = {"throughput", "latency", "memory", "fragmentation"};
+
+static int get_charts(struct parser *p, struct campaign *c, const struct node *n)
+{
+    if (check_list(p, n, "charts"))
+        return -1;
+    c->charts = 0;
+    for (size_t i = 0; i < list_len(n); i++) {
+        const struct node *item = list_item(n, i);
+        unsigned k;
+        for (k = 0; k < sizeof chart_names / sizeof chart_names[0]; k++)
+            if (!strcmp(item->value, chart_names[k]))
+                break;
+        if (k == sizeof chart_names / sizeof chart_names[0])
+            return fail_at(p, item,
+                           "unknown chart '%s' (known: throughput, latency, memory, fragmentation)",
+                           SHOWN(item->value));
+        c->charts |= 1u << k;
+    }
+    return 0;
+}
+
+static int get_options(struct parser *p, struct campaign *c, const struct node *n)
+{
+    if (n->kind != NODE_MAPPING)
+        return fail_at(p, n, "'options' must be a mapping, e.g. {latency: true, timeout: 120}");
+    for (size_t i = 0; i + 1 < n->n_child; i += 2) {
+        const struct node *k = n->child[i], *v = n->child[i + 1];
+        const char *key = k->value;
+        uint64_t u;
+        int rc;
+        if (k->kind != NODE_SCALAR)
+            return fail_at(p, k, "option names are plain words");
+        if (!strcmp(key, "latency"))
+            rc = get_bool(p, v, key, &c->opt.latency);
+        else if (!strcmp(key, "memory"))
+            rc = get_bool(p, v, key, &c->opt.memory);
+        else if (!strcmp(key, "verify"))
+            rc = get_bool(p, v, key, &c->opt.verify);
+        else if (!strcmp(key, "touch"))
+            rc = get_bool(p, v, key, &c->opt.touch);
+        else if (!strcmp(key, "lenient"))
+            rc = get_bool(p, v, key, &c->opt.lenient);
+        else if (!strcmp(key, "threads"))
+            rc = get_bool(p, v, key, &c->opt.threads);
+        else if (!strcmp(key, "rss_every")) {
+            rc = get_uint(p, v, key, 1, UINT64_MAX, 0, &u);
+            c->opt.rss_every = u;
+        } else if (!strcmp(key, "min_time_ms")) {
+            rc = get_uint(p, v, key, 0, 3600 * 1000, 0, &u);
+            c->opt.min_time_ms = u;
+        } else if (!strcmp(key, "timeout")) {
+            rc = get_uint(p, v, key, 0, 7 * 24 * 3600, 0, &u);
+            c->opt.timeout_s = (unsigned)u;
+        } else if (!strcmp(key, "memory_limit")) {
+            rc = get_uint(p, v, key, 0, UINT64_MAX, 1, &u);
+            c->opt.memory_limit = u;
+        } else
+            return fail_at(p, k,
+                           "unknown option '%s' (known: latency, memory, verify, touch, lenient, "
+                           "threads, rss_every, min_time_ms, timeout, memory_limit)",
+                           SHOWN(key));
+        if (rc)
+            return -1;
+        for (size_t j = 0; j < i; j += 2)
+            if (!strcmp(n->child[j]->value, key))
+                return fail_at(p, k, "option '%s' is given twice", SHOWN(key));
+    }
+    return 0;
+}
+
+static char *base_name_without_ext(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    char *s = strdup(b);
+    char *dot = s ? strrchr(s, '.') : NULL;
+    if (dot && dot != s)
+        *dot = '\0';
+    return s;
+}
+
+static char *dir_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return strdup(".");
+    if (slash == path)
+        return strdup("/");
+    return strndup(path, (size_t)(slash - path));
+}
+
+static const char *const top_keys =
+    "name, traces, backends, optional_backends, repetitions, warmup, options, output, charts";
+
+static int walk(struct parser *p, struct campaign *c, const char *dir, const struct node *root)
+{
+    const struct node *traces = NULL, *backends = NULL;
+    if (root->kind != NODE_MAPPING)
+        return fail_at(p, root, "a campaign file is a mapping of keys (%s)", top_keys);
+    for (size_t i = 0; i + 1 < root->n_child; i += 2) {
+        const struct node *k = root->child[i], *v = root->child[i + 1];
+        const char *key = k->value;
+        uint64_t u;
+        int rc = 0;
+        if (k->kind != NODE_SCALAR)
+            return fail_at(p, k, "keys are plain words (%s)", top_keys);
+        for (size_t j = 0; j < i; j += 2)
+            if (!strcmp(root->child[j]->value, key))
+                return fail_at(p, k, "key '%s' is given twice", SHOWN(key));
+        if (!strcmp(key, "name")) {
+            rc = get_string(p, v, key, &c->name);
+            if (!rc && (strchr(c->name, '/') || c->name[0] == '.'))
+                return fail_at(p, v, "'name' names a folder: no '/' and no leading '.'");
+        } else if (!strcmp(key, "traces"))
+            traces = v;
+        else if (!strcmp(key, "backends"))
+            backends = v;
+        else if (!strcmp(key, "optional_backends"))
+            rc = check_list(p, v, key); /* read after backends, so duplicates are seen */
+        else if (!strcmp(key, "repetitions")) {
+            rc = get_uint(p, v, key, 1, 10000, 0, &u);
+            c->repetitions = (unsigned)u;
+        } else if (!strcmp(key, "warmup")) {
+            rc = get_uint(p, v, key, 0, 1000, 0, &u);
+            c->warmup = (unsigned)u;
+        } else if (!strcmp(key, "options"))
+            rc = get_options(p, c, v);
+        else if (!strcmp(key, "output")) {
+            char *out = NULL;
+            rc = get_string(p, v, key, &out);
+            if (!rc) {
+                c->output_is_parent = out[strlen(out) - 1] == '/';
+                free(c->output);
+                c->output = resolve(dir, out);
+                free(out);
+                if (!c->output)
+                    return fail_at(p, v, "out of memory");
+            }
+        } else if (!strcmp(key, "charts"))
+            rc = get_charts(p, c, v);
+        else
+            return fail_at(p, k, "unknown key '%s' (known: %s)", SHOWN(key), top_keys);
+        if (rc)
+            return -1;
+    }
+    if (!traces)
+        return fail_at(p, root, "missing key 'traces' (the trace files to replay)");
+    if (!backends)
+        return fail_at(p, root, "missing key 'backends' (the allocators to compare)");
+    if (check_list(p, backends, "backends"))
+        return -1;
+    if (list_len(backends) == 0)
+        return fail_at(p, backends, "'backends' must name at least one backend");
+    if (add_backends(p, c, backends, "backends", &c->backends, &c->n_backends))
+        return -1;
+    for (size_t i = 0; i + 1 < root->n_child; i += 2)
+        if (!strcmp(root->child[i]->value, "optional_backends") &&
+            add_backends(p, c, root->child[i + 1], "optional_backends", &c->optional_backends,
+                         &c->n_optional_backends))
+            return -1;
+    return add_traces(p, c, dir, traces);
+}
+
+int campaign_load(struct campaign *c, const char *path, char *err, size_t err_len)
+{
+    struct parser p = {.path = path, .err = err, .err_len = err_len};
+    struct node *root = NULL;
+    char *dir = NULL;
+    FILE *f;
+    int rc = -1;
+
+    memset(c, 0, sizeof *c);
+    c->repetitions = 5;
+    c->opt.latency = 1;
+    c->opt.memory = 1;
+    c->opt.timeout_s = 300;
+    c->opt.min_time_ms = RUN_DEFAULT_MIN_TIME_MS;
+    c->charts = CHART_ALL;
+    if (input_check(path, "a campaign file", err, err_len) != 0)
+        return -1;
+    f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, err_len, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    if (!yaml_parser_initialize(&p.yaml)) {
+        snprintf(err, err_len, "%s: cannot initialise the YAML parser", path);
+        fclose(f);
+        return -1;
+    }
+    root = parse_file(&p, f);
+    dir = dir_name(path);
+    c->file = strdup(path);
+    if (!root)
+        goto out;
+    if (!dir || !c->file) {
+        snprintf(err, err_len, "%s: out of memory", path);
+        goto out;
+    }
+    if (walk(&p, c, dir, root))
+        goto out;
+    if (!c->name && !(c->name = base_name_without_ext(path)))
+        goto oom;
+    if (!c->output) {
+        /* Default: results/<name>/<timestamp>/ under the current directory. */
+        c->output = strdup("results/");
+        c->output_is_parent = 1;
+        if (!c->output)
+            goto oom;
+    }
+    rc = 0;
+    goto out;
+oom:
+    snprintf(err, err_len, "%s: out of memory", path);
+out:
+    node_free(root);
+    free(dir);
+    yaml_parser_delete(&p.yaml);
+    fclose(f);
+    if (rc)
+        campaign_free(c);
+    return rc;
+}
+
+static void free_list(char **arr, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(arr[i]);
+    free(arr);
+}
+
+void campaign_free(struct campaign *c)
+{
+    free(c->file);
+    free(c->name);
+    free_list(c->traces, c->n_traces);
+    free_list(c->backends, c->n_backends);
+    free(c->backend_where);
+    free_list(c->optional_backends, c->n_optional_backends);
+    free(c->output);
+    memset(c, 0, sizeof *c);
+}

@@ -1,0 +1,348 @@
+/* allocreplay campaign FILE.yaml [--resume [DIR]] [--shard K/N] [-o DIR]: runs a campaign
+ * file's matrix through the runner (harness/run/include/run/runner.h) with a progress display, then writes
+ * aggregate.csv, the charts and report.html. */
+#include "allocators/registry.h"
+#include "campaign/campaign.h"
+#include "cli.h"
+#include "config.h"
+#include "util/input.h"
+#include "campaign/postprocess.h"
+#include "run/progress.h"
+#include "run/runner.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+    "usage: allocreplay campaign FILE.yaml [--resume [DIR]] [--shard K/N] [-o DIR]\n";
+
+struct args {
+    const char *file;
+    const char *out;      /* -o: the results directory itself */
+    int resume;
+    const char *resume_dir;
+    unsigned shard_k, shard_n;
+};
+
+static int is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int parse_shard(const char *s, unsigned *k, unsigned *n)
+{
+    char *end;
+    unsigned long a = strtoul(s, &end, 10), b;
+    if (end == s || *end != '/')
+        return -1;
+    s = end + 1;
+    b = strtoul(s, &end, 10);
+    if (end == s || *end || a < 1 || b < 1 || a > b || b > 1000000)
+        return -1;
+    *k = (unsigned)a;
+    *n = (unsigned)b;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+    memset(a, 0, sizeof *a);
+    for (int i = 1; i < argc; i++) {
+        const char *s = argv[i];
+        if (!strcmp(s, "--resume")) {
+            a->resume = 1;
+            /* The optional DIR: the next argument when it is an existing directory (the
+             * campaign file never is). */
+            if (i + 1 < argc && argv[i + 1][0] != '-' && is_dir(argv[i + 1]))
+                a->resume_dir = argv[++i];
+        } else if (!strcmp(s, "--shard")) {
+            if (++i == argc || parse_shard(argv[i], &a->shard_k, &a->shard_n)) {
+                fprintf(stderr, "allocreplay campaign: --shard wants K/N with 1 <= K <= N, e.g. 2/8\n");
+                return -1;
+            }
+        } else if (!strcmp(s, "-o")) {
+            if (++i == argc) {
+                fprintf(stderr, "allocreplay campaign: -o needs a directory\n");
+                return -1;
+            }
+            a->out = argv[i];
+        } else if (s[0] == '-' || a->file) {
+            fputs(usage_text, stderr);
+            return -1;
+        } else {
+            a->file = s;
+        }
+    }
+    if (!a->file) {
+        fputs(usage_text, stderr);
+        return -1;
+    }
+    if (a->resume_dir && a->out) {
+        fprintf(stderr, "allocreplay campaign: give the directory to resume either after --resume or with -o, not both\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* Whether this build can run backend NAME: the third-party workers exist when meson found
+ * their library; plugin: and preload: need their file; built-ins are in the registry. */
+static int backend_built(const char *name)
+{
+    if (!strncmp(name, "plugin:", 7) || !strncmp(name, "preload:", 8))
+        return access(strchr(name, ':') + 1, R_OK) == 0;
+#ifdef HAVE_JEMALLOC
+    if (!strcmp(name, "jemalloc"))
+        return 1;
+#endif
+#ifdef HAVE_MIMALLOC
+    if (!strcmp(name, "mimalloc"))
+        return 1;
+#endif
+#ifdef HAVE_TCMALLOC
+    if (!strcmp(name, "tcmalloc"))
+        return 1;
+#endif
+    return allocator_find(name) != NULL;
+}
+
+/* A run directory name: YYYYmmdd-HHMMSS, 15 characters (a "-N" suffix when two runs start in
+ * the same second). */
+static int is_run_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 15)
+        return 0;
+    for (size_t i = 0; i < 15; i++)
+        if (i == 8 ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
+            return 0;
+    return n == 15 || s[15] == '-';
+}
+
+/* The newest run directory under PARENT (names sort by time), into out. */
+static int latest_run(const char *parent, char *out, size_t len)
+{
+    DIR *d = opendir(parent);
+    struct dirent *e;
+    char best[256] = "";
+    if (!d)
+        return -1;
+    while ((e = readdir(d)))
+        if (is_run_name(e->d_name) && strlen(e->d_name) < sizeof best) {
+            /* Same-second suffixes ("-2", "-10") compare by length first. */
+            size_t lb = strlen(best), le = strlen(e->d_name);
+            if (!*best || strncmp(e->d_name, best, 15) > 0 ||
+                (!strncmp(e->d_name, best, 15) && (le > lb || (le == lb && strcmp(e->d_name, best) > 0))))
+                snprintf(best, sizeof best, "%s", e->d_name);
+        }
+    closedir(d);
+    if (!*best)
+        return -1;
+    return snprintf(out, len, "%s/%s", parent, best) < (int)len ? 0 : -1;
+}
+
+/* A killed run can leave NAME.tmp.PID files (harness/util/include/util/atomic_file.h) behind. Before a resume,
+ * remove those whose writing process is gone; a live PID's file may belong to a run still
+ * going on in the same directory and is left alone. */
+static void remove_stale_temporaries(const char *dir)
+{
+    static const char *const subdirs[] = {"", "/cells", "/plots"};
+    for (size_t i = 0; i < sizeof subdirs / sizeof subdirs[0]; i++) {
+        char path[4200], file[4500];
+        struct dirent *e;
+        DIR *d;
+        snprintf(path, sizeof path, "%s%s", dir, subdirs[i]);
+        if (!(d = opendir(path)))
+            continue;
+        while ((e = readdir(d))) {
+            const char *t = strstr(e->d_name, ".tmp.");
+            char *end;
+            long pid;
+            if (!t)
+                continue;
+            pid = strtol(t + 5, &end, 10);
+            if (*end || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+                continue;
+            snprintf(file, sizeof file, "%s/%s", path, e->d_name);
+            unlink(file);
+        }
+        closedir(d);
+    }
+}
+
+/* Picks the results directory: -o DIR, the DIR given to --resume, the latest run to resume,
+ * or a new OUTPUT/<name>/<timestamp>. */
+static int choose_dir(const struct args *a, const struct campaign *c, char *out, size_t len)
+{
+    char parent[4096];
+    const char *base = c->output;
+    size_t bl = strlen(base);
+    if (a->out || a->resume_dir) {
+        snprintf(out, len, "%s", a->out ? a->out : a->resume_dir);
+        return 0;
+    }
+    if (!c->output_is_parent) {
+        snprintf(out, len, "%s", c->output);
+        return 0;
+    }
+    snprintf(parent, sizeof parent, "%.*s/%s", (int)(bl > 1 && base[bl - 1] == '/' ? bl - 1 : bl),
+             base, c->name);
+    if (a->resume) {
+        if (latest_run(parent, out, len)) {
+            fprintf(stderr, "allocreplay campaign: --resume: no earlier run of '%s' in %s/\n",
+                    c->name, parent);
+            return -1;
+        }
+        return 0;
+    }
+    time_t now = time(NULL);
+    struct tm tm;
+    char stamp[32];
+    localtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    for (unsigned k = 1;; k++) {
+        int n = k == 1 ? snprintf(out, len, "%s/%s", parent, stamp)
+                       : snprintf(out, len, "%s/%s-%u", parent, stamp, k);
+        if (n >= (int)len) {
+            fprintf(stderr, "allocreplay campaign: %s: path too long\n", parent);
+            return -1;
+        }
+        if (access(out, F_OK) != 0)
+            return 0;
+    }
+}
+
+/* The progress callback: announces the run on the runner's start call, once the traces, the
+ * backends and the results directory are checked, so a refused campaign prints only its one
+ * error line; then draws the progress. */
+struct announce {
+    struct progress prog;
+    const struct campaign *c;
+    size_t n_backends;
+    int resume;
+    const char *dir;
+};
+
+static void announce_progress(void *user, const struct cell_progress *cp)
+{
+    struct announce *an = user;
+    if (!cp->done) {
+        char name[128];
+        fprintf(stderr,
+                "allocreplay campaign: %s: %zu traces x %zu backends x %u repetitions%s -> %s\n",
+                input_printable(name, sizeof name, an->c->name, 120), an->c->n_traces,
+                an->n_backends, an->c->repetitions, an->resume ? " (resuming)" : "", an->dir);
+    }
+    progress_update(&an->prog, cp);
+}
+
+int cmd_campaign(int argc, char **argv)
+{
+    struct args a;
+    struct campaign c;
+    struct announce an;
+    char err[1024], dir[4096], shown[64];
+    const char **backends = NULL;
+    size_t nb = 0;
+    int rc;
+
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        printf("%s"
+               "  --resume [DIR]  finish an interrupted run: the latest run of this campaign, or DIR\n"
+               "  --shard K/N     run only cells K, K+N, K+2N, ... (merge the shards with allocreplay merge)\n"
+               "  -o DIR          the results directory itself (default: the campaign's output)\n"
+               "The campaign file format is in docs/campaigns.md.\n",
+               usage_text);
+        return 0;
+    }
+    if (parse_args(argc, argv, &a))
+        return 2;
+    if (campaign_load(&c, a.file, err, sizeof err)) {
+        fprintf(stderr, "allocreplay campaign: %s\n", err);
+        return 2;
+    }
+    backends = calloc(c.n_backends + c.n_optional_backends, sizeof *backends);
+    if (!backends) {
+        fprintf(stderr, "allocreplay campaign: out of memory\n");
+        campaign_free(&c);
+        return 2;
+    }
+    for (size_t i = 0; i < c.n_backends; i++) {
+        if (!backend_built(c.backends[i])) {
+            fprintf(stderr,
+                    "allocreplay campaign: %s:%lu:%lu: backend '%s' is not in this build "
+                    "(allocreplay backends lists them; optional_backends skips missing ones)\n",
+                    c.file, c.backend_where[i].line, c.backend_where[i].column,
+                    input_printable(shown, sizeof shown, c.backends[i], 56));
+            rc = 2;
+            goto out;
+        }
+        backends[nb++] = c.backends[i];
+    }
+    for (size_t i = 0; i < c.n_optional_backends; i++) {
+        if (backend_built(c.optional_backends[i]))
+            backends[nb++] = c.optional_backends[i];
+        else
+            fprintf(stderr, "allocreplay campaign: note: optional backend %s is not in this build: skipped\n",
+                    input_printable(shown, sizeof shown, c.optional_backends[i], 56));
+    }
+    if (choose_dir(&a, &c, dir, sizeof dir)) {
+        rc = 2;
+        goto out;
+    }
+    if (a.resume && !is_dir(dir)) {
+        fprintf(stderr, "allocreplay campaign: --resume: %s: no such results directory\n", dir);
+        rc = 2;
+        goto out;
+    }
+    if (a.resume)
+        remove_stale_temporaries(dir);
+
+    struct run_plan plan = {
+        .name = c.name,
+        .traces = (const char *const *)c.traces,
+        .n_traces = c.n_traces,
+        .backends = backends,
+        .n_backends = nb,
+        .repetitions = c.repetitions,
+        .warmup = c.warmup,
+        .opt = c.opt,
+        .out_dir = dir,
+        .shard_k = a.shard_k,
+        .shard_n = a.shard_n,
+        .resume = a.resume,
+        .campaign_file = c.file,
+    };
+    an = (struct announce){.c = &c, .n_backends = nb, .resume = a.resume, .dir = dir};
+    progress_init(&an.prog, stderr);
+    rc = runner_execute(&plan, announce_progress, &an);
+    progress_finish(&an.prog);
+    if (rc == 2)
+        goto out;
+
+    /* A shard holds part of the matrix: its charts wait for the merge. */
+    if (results_postprocess(dir, a.shard_n ? 0 : c.charts, err, sizeof err)) {
+        fprintf(stderr, "allocreplay campaign: %s\n", err);
+        rc = 2;
+    }
+    if (a.shard_n)
+        printf("shard %u/%u: %s\nafter the last shard: allocreplay merge -o OUT_DIR SHARD_DIR...\n",
+               a.shard_k, a.shard_n, dir);
+    else
+        printf("results: %s/summary.csv and aggregate.csv\n", dir);
+    if (!a.shard_n && c.charts && rc != 2)
+        printf("charts:  %s/plots/\nreport:  %s/report.html\n", dir, dir);
+    if (rc == 1)
+        printf("some cells failed: see the status column of %s/summary.csv\n", dir);
+out:
+    free(backends);
+    campaign_free(&c);
+    return rc;
+}

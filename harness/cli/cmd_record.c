@@ -1,0 +1,269 @@
+/* allocreplay record -o OUT [--follow-forks] [--keep-raw] [--raw-dir DIR] -- CMD ARGS...
+ *
+ * Runs CMD with the recorder preloaded (recorder/recorder.c), waits for it, imports the raw
+ * logs (record_import.c) and writes OUT (.alrt or .yaml) through trace_save.
+ *
+ * Exit status: 0 when CMD succeeded and the trace was written; 1 when CMD failed (non-zero
+ * exit or a signal) -- the trace is still written if anything was recorded, since a crash
+ * is often what one wants to study -- or when nothing could be recorded; 2 for bad usage,
+ * a CMD that cannot be started, or an output that cannot be written.
+ */
+#include "cli.h"
+#include "trace/record_import.h"
+#include "recorder/recorder_log.h"
+#include "trace/trace.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define RECORDER_SO "liballocreplay-record.so"
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: allocreplay record -o OUT.alrt [--follow-forks] [--keep-raw] "
+                 "[--raw-dir DIR] -- CMD [ARGS...]\n"
+                 "  -o OUT           the trace to write (.alrt binary, .yaml text)\n"
+                 "  --follow-forks   also record forked children and the programs they exec\n"
+                 "  --keep-raw       keep the raw per-process logs (their directory is printed)\n"
+                 "  --raw-dir DIR    where the raw logs go (default: /dev/shm, else $TMPDIR)\n");
+}
+
+/* The recorder: $ALLOCREPLAY_RECORDER, else ../recorder/ relative to this executable (the
+ * build tree: build/harness/allocreplay, build/recorder/), else ../libexec/allocreplay/
+ * (installed). */
+static int find_recorder(char *out, size_t len)
+{
+    const char *env = getenv("ALLOCREPLAY_RECORDER");
+    if (env && *env) {
+        snprintf(out, len, "%s", env);
+        return access(out, R_OK);
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return -1;
+    exe[n] = '\0';
+    const char *dir = dirname(exe);
+    snprintf(out, len, "%s/../recorder/" RECORDER_SO, dir);
+    if (access(out, R_OK) == 0)
+        return 0;
+    snprintf(out, len, "%s/../libexec/allocreplay/" RECORDER_SO, dir);
+    return access(out, R_OK);
+}
+
+static int make_raw_dir(const char *parent, char *out, size_t len)
+{
+    if (!parent) {
+        const char *tmp = getenv("TMPDIR");
+        parent = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : tmp && *tmp ? tmp : "/tmp";
+    }
+    snprintf(out, len, "%s/allocreplay-record.XXXXXX", parent);
+    return mkdtemp(out) ? 0 : -1;
+}
+
+static void remove_raw_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    char path[PATH_MAX];
+    while ((e = readdir(d)) != NULL)
+        if (strstr(e->d_name, RECORDER_LOG_SUFFIX)) {
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            unlink(path);
+        }
+    closedir(d);
+    rmdir(dir);
+}
+
+/* In the child: the environment the recorder reads, then exec. Reports exec's errno on the
+ * close-on-exec pipe, so the parent can tell "cannot run" from "ran and failed". */
+static void exec_recorded(char **cmd, const char *so, const char *raw, int follow, int err_fd)
+{
+    char pid[32], preload[PATH_MAX * 2];
+    snprintf(pid, sizeof pid, "%ld", (long)getpid());
+    const char *old = getenv("LD_PRELOAD");
+    if (old && *old)
+        snprintf(preload, sizeof preload, "%s:%s", so, old);
+    else
+        snprintf(preload, sizeof preload, "%s", so);
+    setenv(RECORDER_ENV_DIR, raw, 1);
+    setenv(RECORDER_ENV_PID, pid, 1);
+    setenv(RECORDER_ENV_FOLLOW, follow ? "1" : "0", 1);
+    setenv("LD_PRELOAD", preload, 1);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGQUIT, SIG_DFL);
+    execvp(cmd[0], cmd);
+    int e = errno;
+    ssize_t w = write(err_fd, &e, sizeof e);
+    (void)w;
+    _exit(127);
+}
+
+/* The trace's description: "recorded from: CMD ARGS..." on one line (a `python -c` program
+ * has newlines), shortened if long. */
+static void describe(char **cmd, char *out, size_t len)
+{
+    size_t used = (size_t)snprintf(out, len, "recorded from:");
+    for (char **a = cmd; *a && used < len; a++)
+        used += (size_t)snprintf(out + used, len - used, " %s", *a);
+    if (used >= len && len > 4)
+        memcpy(out + len - 4, "...", 4);
+    for (char *c = out; *c; c++)
+        if ((unsigned char)*c < ' ')
+            *c = ' ';
+}
+
+static char *trace_name(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    size_t n = strcspn(b, ".");
+    return strndup(b, n ? n : strlen(b));
+}
+
+int cmd_record(int argc, char **argv)
+{
+    const char *out = NULL, *raw_parent = NULL;
+    int follow = 0, keep_raw = 0, i;
+    for (i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--")) {
+            i++;
+            break;
+        } else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
+            out = argv[++i];
+        } else if (!strcmp(argv[i], "--raw-dir") && i + 1 < argc) {
+            raw_parent = argv[++i];
+        } else if (!strcmp(argv[i], "--follow-forks")) {
+            follow = 1;
+        } else if (!strcmp(argv[i], "--keep-raw")) {
+            keep_raw = 1;
+        } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            usage(stdout);
+            return 0;
+        } else if (argv[i][0] == '-') {
+            fprintf(stderr, "allocreplay record: unknown option '%s'\n", argv[i]);
+            return 2;
+        } else {
+            break; /* CMD without "--" */
+        }
+    }
+    if (!out || i >= argc) {
+        usage(stderr);
+        return 2;
+    }
+    if (trace_format_from_path(out) != TRACE_FORMAT_BINARY &&
+        trace_format_from_path(out) != TRACE_FORMAT_YAML) {
+        fprintf(stderr, "allocreplay record: %s: the output must end in .alrt or .yaml\n", out);
+        return 2;
+    }
+    /* Refuse an unwritable destination now, not after a long recording. */
+    char out_dir[PATH_MAX];
+    snprintf(out_dir, sizeof out_dir, "%s", out);
+    if (access(dirname(out_dir), W_OK) != 0) {
+        fprintf(stderr, "allocreplay record: %s: cannot write there: %s\n", out, strerror(errno));
+        return 2;
+    }
+    char **cmd = argv + i;
+    char so[PATH_MAX], raw[PATH_MAX];
+    if (find_recorder(so, sizeof so) != 0) {
+        fprintf(stderr, "allocreplay record: cannot find %s (set ALLOCREPLAY_RECORDER)\n",
+                RECORDER_SO);
+        return 2;
+    }
+    if (make_raw_dir(raw_parent, raw, sizeof raw) != 0) {
+        fprintf(stderr, "allocreplay record: cannot create a directory for the raw logs in %s: %s\n",
+                raw_parent ? raw_parent : "/dev/shm or $TMPDIR", strerror(errno));
+        return 2;
+    }
+
+    int pipefd[2];
+    if (pipe2(pipefd, O_CLOEXEC) != 0) {
+        fprintf(stderr, "allocreplay record: pipe: %s\n", strerror(errno));
+        remove_raw_dir(raw);
+        return 2;
+    }
+    /* Like system(): Ctrl-C goes to CMD; we stay to write what it recorded. */
+    struct sigaction ignore = {.sa_handler = SIG_IGN}, old_int, old_quit;
+    sigaction(SIGINT, &ignore, &old_int);
+    sigaction(SIGQUIT, &ignore, &old_quit);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(pipefd[0]);
+        exec_recorded(cmd, so, raw, follow, pipefd[1]);
+    }
+    close(pipefd[1]);
+    int exec_errno = 0, status = 0;
+    if (pid > 0 && read(pipefd[0], &exec_errno, sizeof exec_errno) != sizeof exec_errno)
+        exec_errno = 0;
+    close(pipefd[0]);
+    if (pid > 0)
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+            ;
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGQUIT, &old_quit, NULL);
+    if (pid < 0 || exec_errno) {
+        fprintf(stderr, "allocreplay record: cannot run '%s': %s\n", cmd[0],
+                strerror(pid < 0 ? errno : exec_errno));
+        remove_raw_dir(raw);
+        return 2;
+    }
+
+    char description[1024];
+    describe(cmd, description, sizeof description);
+    char *name = trace_name(out);
+    struct record_import_options opt = {follow, (uint32_t)pid, name, description};
+    struct record_import_report rep;
+    struct trace t;
+    struct trace_error err;
+    int rc = record_import_dir(raw, &opt, &t, &rep, &err);
+    free(name);
+    int cmd_failed = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+    if (cmd_failed) {
+        if (WIFSIGNALED(status))
+            fprintf(stderr, "allocreplay record: %s was killed by signal %d\n", cmd[0],
+                    WTERMSIG(status));
+        else
+            fprintf(stderr, "allocreplay record: %s exited with status %d\n", cmd[0],
+                    WEXITSTATUS(status));
+    }
+    int status_out = cmd_failed ? 1 : 0;
+    if (rc != 0) {
+        fprintf(stderr, "allocreplay record: %s\n", err.msg);
+        status_out = 1;
+    } else if (t.n_events == 0) {
+        fprintf(stderr, "allocreplay record: no allocation was recorded (a statically linked or "
+                        "setuid program ignores LD_PRELOAD)\n");
+        status_out = 1;
+    } else if (trace_save(out, &t, &err) != 0) {
+        fprintf(stderr, "allocreplay record: %s\n", err.msg);
+        status_out = 2;
+    } else {
+        printf("%s: %llu events, %u objects, %u threads, %llu frees of earlier memory dropped",
+               out, (unsigned long long)rep.events, rep.objects, rep.threads,
+               (unsigned long long)rep.dropped_frees);
+        if (rep.images > 1)
+            printf(", %u processes/images", rep.images);
+        if (rep.lost_records)
+            printf(", %llu records lost", (unsigned long long)rep.lost_records);
+        printf("\n");
+    }
+    if (rc == 0)
+        trace_release(&t);
+    if (keep_raw)
+        fprintf(stderr, "allocreplay record: raw logs kept in %s\n", raw);
+    else
+        remove_raw_dir(raw);
+    return status_out;
+}

@@ -1,0 +1,242 @@
+/* allocreplay convert / info / validate: the trace tools (DESIGN.md 7). */
+#include "cli.h"
+#include "trace/trace.h"
+#include "trace/trace_summary.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct args {
+    const char *pos[2];
+    int n_pos;
+    int lenient;
+    int help;
+};
+
+/* Returns 0, or prints one line and returns 2. */
+static int parse_args(int argc, char **argv, int want, const char *usage, struct args *a)
+{
+    memset(a, 0, sizeof *a);
+    int options = 1; /* "--" ends the options: a file may then be named "-x.yaml" */
+    for (int i = 1; i < argc; i++) {
+        const char *s = argv[i];
+        if (options && !strcmp(s, "--")) {
+            options = 0;
+        } else if (options && (!strcmp(s, "--help") || !strcmp(s, "-h"))) {
+            a->help = 1;
+        } else if (options && !strcmp(s, "--lenient")) {
+            a->lenient = 1;
+        } else if (options && s[0] == '-' && s[1]) {
+            fprintf(stderr, "allocreplay %s: unknown option '%s' (usage: allocreplay %s)\n",
+                    argv[0], s, usage);
+            return 2;
+        } else if (a->n_pos < want) {
+            a->pos[a->n_pos++] = s;
+        } else {
+            fprintf(stderr, "allocreplay %s: too many arguments (usage: allocreplay %s)\n",
+                    argv[0], usage);
+            return 2;
+        }
+    }
+    if (!a->help && a->n_pos != want) {
+        fprintf(stderr, "allocreplay %s: missing argument (usage: allocreplay %s)\n", argv[0],
+                usage);
+        return 2;
+    }
+    return 0;
+}
+
+static uint64_t total_dropped(const struct trace_load_report *r)
+{
+    uint64_t n = 0;
+    for (int p = 0; p < TRACE_PROBLEM_COUNT; p++)
+        n += r->dropped[p];
+    return n;
+}
+
+/* "dropped 3 events: 2 double free, 1 bad size" when anything was dropped or ignored. */
+static void print_dropped(FILE *out, const char *path, const struct trace_load_report *r)
+{
+    if (!total_dropped(r))
+        return;
+    fprintf(out, "%s: dropped %llu events:", path, (unsigned long long)total_dropped(r));
+    const char *sep = " ";
+    for (int p = 0; p < TRACE_PROBLEM_COUNT; p++)
+        if (r->dropped[p]) {
+            fprintf(out, "%s%llu %s", sep, (unsigned long long)r->dropped[p],
+                    trace_problem_name((enum trace_problem)p));
+            sep = ", ";
+        }
+    fprintf(out, "\n");
+}
+
+#define CONVERT_USAGE "convert IN OUT [--lenient]"
+#define CONVERT_HELP                                                                              \
+    "usage: allocreplay " CONVERT_USAGE "\n"                                                     \
+    "Converts a trace; formats by extension. Reads .yaml/.yml, .alrt (binary), .mtrace (glibc\n" \
+    "mtrace() log) and .android.txt (Android memory_replay); writes .yaml/.yml and .alrt.\n"    \
+    "  --lenient   drop invalid events (and count them) instead of refusing the trace\n"         \
+    "Exit status: 0 converted, 2 bad usage or bad input (one line on stderr).\n"
+
+int cmd_convert(int argc, char **argv)
+{
+    struct args a;
+    if (parse_args(argc, argv, 2, CONVERT_USAGE, &a) != 0)
+        return 2;
+    if (a.help) {
+        fputs(CONVERT_HELP, stdout);
+        return 0;
+    }
+    enum trace_format to = trace_format_from_path(a.pos[1]);
+    if (to != TRACE_FORMAT_YAML && to != TRACE_FORMAT_BINARY) {
+        fprintf(stderr, "allocreplay: %s: cannot write this format (writable: .yaml, .yml, .alrt)\n",
+                a.pos[1]);
+        return 2;
+    }
+    struct trace_load_options opt = {.lenient = a.lenient};
+    struct trace_load_report report;
+    struct trace_error err;
+    struct trace t;
+    if (trace_load(a.pos[0], &opt, &t, &report, &err) != 0) {
+        fprintf(stderr, "allocreplay: %s\n", err.msg);
+        return 2;
+    }
+    int rc = trace_save(a.pos[1], &t, &err);
+    if (rc != 0)
+        fprintf(stderr, "allocreplay: %s\n", err.msg);
+    else {
+        printf("%s: %llu events written to %s\n", a.pos[0], (unsigned long long)t.n_events,
+               a.pos[1]);
+        print_dropped(stdout, a.pos[0], &report);
+    }
+    trace_release(&t);
+    return rc ? 2 : 0;
+}
+
+/* 4096 -> "4 KiB"; sizes that are not a whole number of a unit stay in bytes. */
+static void format_size(char *buf, size_t len, uint64_t v)
+{
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    int u = 0;
+    while (u < 6 && v >= 1024 && v % 1024 == 0) {
+        v /= 1024;
+        u++;
+    }
+    snprintf(buf, len, "%llu %s", (unsigned long long)v, units[u]);
+}
+
+static void print_histogram(const struct trace_summary *s)
+{
+    int lo = -1, hi = -1;
+    uint64_t most = 0;
+    for (int k = 0; k < TRACE_SIZE_BUCKETS; k++)
+        if (s->size_hist[k]) {
+            if (lo < 0)
+                lo = k;
+            hi = k;
+            if (s->size_hist[k] > most)
+                most = s->size_hist[k];
+        }
+    if (lo < 0)
+        return;
+    printf("size histogram (requested sizes of alloc, calloc, aligned, realloc):\n");
+    for (int k = lo; k <= hi; k++) {
+        char from[24], to[24], range[56];
+        format_size(from, sizeof from, (uint64_t)1 << k);
+        if (k < 63)
+            format_size(to, sizeof to, (uint64_t)2 << k);
+        else
+            snprintf(to, sizeof to, "2^64 B");
+        snprintf(range, sizeof range, "[%s, %s)", from, to);
+        int bar = (int)(s->size_hist[k] * 40 / most);
+        printf("  %-22s %12llu  %.*s\n", range, (unsigned long long)s->size_hist[k], bar,
+               "########################################");
+    }
+}
+
+#define INFO_USAGE "info TRACE [--lenient]"
+#define INFO_HELP                                                                                 \
+    "usage: allocreplay " INFO_USAGE "\n"                                                        \
+    "Prints a trace's figures: events per op, objects, size histogram (power-of-two buckets),\n" \
+    "peak live bytes (peak of the sum of requested sizes of live objects), threads.\n"           \
+    "Binary traces are streamed: memory grows with the number of ids, not of events.\n"          \
+    "  --lenient   drop invalid events (and count them) instead of refusing the trace\n"         \
+    "Exit status: 0 ok, 2 bad usage or bad input (one line on stderr).\n"
+
+/* The common part of info and validate: parse the arguments, summarise the trace in one
+ * streaming pass (which validates it), print the figures, then the dropped-event counts. */
+static int summarize_command(int argc, char **argv, const char *usage, const char *help,
+                             void (*print)(const char *path, const struct trace *hdr,
+                                           const struct trace_summary *s))
+{
+    struct args a;
+    if (parse_args(argc, argv, 1, usage, &a) != 0)
+        return 2;
+    if (a.help) {
+        fputs(help, stdout);
+        return 0;
+    }
+    struct trace_load_options opt = {.lenient = a.lenient};
+    struct trace_load_report report;
+    struct trace_error err;
+    struct trace hdr;
+    struct trace_summary s;
+    if (trace_summarize_file(a.pos[0], &opt, &s, &hdr, &report, &err) != 0) {
+        fprintf(stderr, "allocreplay: %s\n", err.msg);
+        trace_release(&hdr);
+        return 2;
+    }
+    print(a.pos[0], &hdr, &s);
+    print_dropped(stdout, a.pos[0], &report);
+    trace_release(&hdr);
+    return 0;
+}
+
+static void print_info(const char *path, const struct trace *hdr, const struct trace_summary *s)
+{
+    printf("trace:        %s\n", hdr->name ? hdr->name : "");
+    if (hdr->description)
+        printf("description:  %s\n", hdr->description);
+    printf("file:         %s\n", path);
+    printf("events:       %llu\n", (unsigned long long)s->n_events);
+    for (int op = 0; op < TRACE_OP_COUNT; op++)
+        printf("  %-10s  %llu\n", trace_op_name((enum trace_op)op),
+               (unsigned long long)s->count[op]);
+    printf("objects:      %llu allocations on %llu distinct ids (id space %u)\n",
+           (unsigned long long)s->objects, (unsigned long long)s->distinct_ids, hdr->n_ids);
+    printf("threads:      %u (highest thread number %u)\n", s->threads, s->max_thread);
+    printf("peak live:    %llu bytes in %llu objects\n", (unsigned long long)s->peak_live_bytes,
+           (unsigned long long)s->peak_live_objects);
+    printf("final live:   %llu bytes in %llu objects (never freed)\n",
+           (unsigned long long)s->final_live_bytes, (unsigned long long)s->final_live_objects);
+    if (s->max_size)
+        printf("sizes:        %llu .. %llu bytes\n", (unsigned long long)s->min_size,
+               (unsigned long long)s->max_size);
+    print_histogram(s);
+}
+
+int cmd_info(int argc, char **argv)
+{
+    return summarize_command(argc, argv, INFO_USAGE, INFO_HELP, print_info);
+}
+
+#define VALIDATE_USAGE "validate TRACE [--lenient]"
+#define VALIDATE_HELP                                                                             \
+    "usage: allocreplay " VALIDATE_USAGE "\n"                                                    \
+    "Checks a trace: syntax, checksum (binary), use before alloc, double free, alloc of a live\n" \
+    "id, bad sizes and alignments. Reports the first problem with its file:line:column (YAML)\n" \
+    "or record index (binary).\n"                                                                \
+    "  --lenient   count the invalid events by kind instead of stopping at the first\n"          \
+    "Exit status: 0 valid, 2 bad usage or invalid trace (one line on stderr).\n"
+
+static void print_valid(const char *path, const struct trace *hdr, const struct trace_summary *s)
+{
+    (void)hdr;
+    printf("%s: ok: %llu events, %llu objects, %u threads\n", path,
+           (unsigned long long)s->n_events, (unsigned long long)s->objects, s->threads);
+}
+
+int cmd_validate(int argc, char **argv)
+{
+    return summarize_command(argc, argv, VALIDATE_USAGE, VALIDATE_HELP, print_valid);
+}

@@ -1,0 +1,408 @@
+/* allocreplay-worker: runs ONE pass of one trace against one backend and reports its figures
+ * to the driver (DESIGN.md 2). The same source builds every worker executable; they differ
+ * only in the backends linked in (allocreplay-worker-jemalloc, ...).
+ *
+ *   allocreplay-worker --list                      name<TAB>description of each backend
+ *   allocreplay-worker --check SPEC [--threads]    resolve SPEC (and, with --threads, refuse a
+ *                                                  backend that is not thread-safe); exit 0 or 2
+ *                                                  with one line
+ *   allocreplay-worker --trace PATH --backend SPEC --pass PASS --report-fd FD
+ *                      [--touch] [--rss-every N] [--lenient] [--timer tsc|clock] [--tsc-hz HZ]
+ *                      [--min-time MS] [--threads]
+ *
+ * Order of work: load the trace (a binary trace is mmap'd; any other is parsed and copied into
+ * an mmap'd table), create the backend, map every harness table, take the RSS baseline, replay,
+ * and only then format the report. Nothing between the baseline and the end of the replay
+ * allocates except the backend under test.
+ */
+#include "allocators/registry.h"
+#include "replay/os.h"
+#include "replay/replay.h"
+#include "replay_threads.h"
+#include "replay/results_schema.h"
+#include "trace/trace.h"
+#include "replay/worker_report.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct worker_args {
+    const char *trace, *backend;
+    enum replay_pass pass;
+    int have_pass;
+    int report_fd;
+    int touch, lenient;
+    int threads; /* throughput pass: one replay thread per trace thread number */
+    uint64_t rss_every;
+    uint64_t min_time_ms; /* throughput pass: loop over the trace for at least this long */
+    int timer_clock; /* --timer clock: force the clock_gettime fallback */
+    double tsc_hz;
+};
+
+static int usage_error(const char *msg, const char *arg)
+{
+    fprintf(stderr, "allocreplay-worker: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
+    return WORKER_EXIT_USAGE;
+}
+
+static int list_backends(void)
+{
+    size_t n;
+    const struct allocator_ops *const *all = allocator_registry(&n);
+    for (size_t i = 0; i < n; i++)
+        printf("%s\t%s\n", all[i]->name, all[i]->description ? all[i]->description : "");
+    return fflush(stdout) ? WORKER_EXIT_FAILED : WORKER_EXIT_OK;
+}
+
+/* 0 when ops may be called from several threads at once; otherwise -1 with one line in err
+ * that names the locked variant of the backend when the registry has one. */
+static int check_thread_safe(const struct allocator_ops *ops, char *err, size_t err_len)
+{
+    if (ops->flags & ALLOCATOR_THREAD_SAFE)
+        return 0;
+    char locked[128];
+    snprintf(locked, sizeof locked, "%s-locked", ops->name);
+    size_t n;
+    const struct allocator_ops *const *all = allocator_registry(&n);
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(all[i]->name, locked) && (all[i]->flags & ALLOCATOR_THREAD_SAFE)) {
+            snprintf(err, err_len, "backend %s is not thread-safe: use %s", ops->name, locked);
+            return -1;
+        }
+    snprintf(err, err_len, "backend %s is not thread-safe: --threads needs a thread-safe backend",
+             ops->name);
+    return -1;
+}
+
+static int check_backend(const char *spec, int threads)
+{
+    struct allocator_options opt = {0};
+    char err[512];
+    const struct allocator_ops *ops = allocator_resolve(spec, &opt, err, sizeof err);
+    if (!ops || (threads && check_thread_safe(ops, err, sizeof err))) {
+        fprintf(stderr, "%s\n", err);
+        return WORKER_EXIT_USAGE;
+    }
+    return WORKER_EXIT_OK;
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end || *s == '-')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, struct worker_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->report_fd = -1;
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        uint64_t n;
+        if (!strcmp(o, "--touch")) {
+            a->touch = 1;
+            continue;
+        }
+        if (!strcmp(o, "--lenient")) {
+            a->lenient = 1;
+            continue;
+        }
+        if (!strcmp(o, "--threads")) {
+            a->threads = 1;
+            continue;
+        }
+        if (!v)
+            return usage_error("missing value for", o);
+        i++;
+        if (!strcmp(o, "--trace"))
+            a->trace = v;
+        else if (!strcmp(o, "--backend"))
+            a->backend = v;
+        else if (!strcmp(o, "--pass")) {
+            if (replay_pass_parse(v, &a->pass))
+                return usage_error("unknown pass", v);
+            a->have_pass = 1;
+        } else if (!strcmp(o, "--report-fd")) {
+            if (parse_u64(v, &n) || n > 1024)
+                return usage_error("bad --report-fd", v);
+            a->report_fd = (int)n;
+        } else if (!strcmp(o, "--rss-every")) {
+            if (parse_u64(v, &n) || !n)
+                return usage_error("bad --rss-every", v);
+            a->rss_every = n;
+        } else if (!strcmp(o, "--min-time")) {
+            if (parse_u64(v, &n) || n > 3600 * 1000)
+                return usage_error("bad --min-time", v);
+            a->min_time_ms = n;
+        } else if (!strcmp(o, "--timer")) {
+            if (strcmp(v, "tsc") && strcmp(v, "clock"))
+                return usage_error("bad --timer", v);
+            a->timer_clock = !strcmp(v, "clock");
+        } else if (!strcmp(o, "--tsc-hz")) {
+            char *end;
+            a->tsc_hz = strtod(v, &end);
+            if (*end || a->tsc_hz <= 0)
+                return usage_error("bad --tsc-hz", v);
+        } else
+            return usage_error("unknown option", o);
+    }
+    if (!a->trace || !a->backend || !a->have_pass || a->report_fd < 0)
+        return usage_error("--trace, --backend, --pass and --report-fd are required", NULL);
+    return 0;
+}
+
+/* Figures formatted for the report: integers exactly, reals with nine significant digits. */
+static void put_u64(FILE *f, const char *col, uint64_t v)
+{
+    fprintf(f, "s %s %llu\n", col, (unsigned long long)v);
+}
+
+static void put_f64(FILE *f, const char *col, double v)
+{
+    fprintf(f, "s %s %.9g\n", col, v);
+}
+
+static void put_ratio_minus_one(FILE *f, const char *col, uint64_t num, uint64_t den)
+{
+    if (den && num != UINT64_MAX)
+        put_f64(f, col, (double)num / (double)den - 1.0);
+}
+
+static void report_throughput(FILE *f, const struct replay *r, uint32_t threads)
+{
+    /* wall_ns sums the timed loops; each loop replayed every event once. */
+    const double events = (double)r->n_events * (double)r->loops;
+    put_u64(f, "wall_ns", r->wall_ns);
+    put_u64(f, "loops", r->loops);
+    put_f64(f, "ns_per_event", events > 0 ? (double)r->wall_ns / events : 0);
+    put_f64(f, "events_per_sec", r->wall_ns ? events * 1e9 / (double)r->wall_ns : 0);
+    put_u64(f, "threads", threads);
+}
+
+static int report_latency(FILE *f, const struct replay *r)
+{
+    const double tpn = r->lat.ticks_per_ns;
+    struct histogram all;
+    if (histogram_init(&all))
+        return -1;
+    for (int op = 0; op < TRACE_OP_COUNT; op++) {
+        const struct histogram *h = &r->lat.hist[op];
+        histogram_merge(&all, h);
+        for (size_t i = 0; i < HISTOGRAM_BUCKETS; i++) {
+            if (!h->counts[i])
+                continue;
+            uint64_t lo, hi;
+            histogram_bucket_range(i, &lo, &hi);
+            fprintf(f, "l %s %.9g %.9g %llu\n", trace_op_name((enum trace_op)op), (double)lo / tpn,
+                    (double)hi / tpn, (unsigned long long)h->counts[i]);
+        }
+    }
+    static const struct {
+        const char *col;
+        double q;
+    } pct[] = {{"p50_ns", 0.5}, {"p90_ns", 0.9}, {"p99_ns", 0.99}, {"p999_ns", 0.999}};
+    for (size_t i = 0; i < sizeof pct / sizeof pct[0]; i++)
+        put_f64(f, pct[i].col, (double)histogram_quantile(&all, pct[i].q) / tpn);
+    put_f64(f, "max_ns", (double)all.max / tpn);
+    put_f64(f, "mean_ns", all.total ? (double)all.sum / (double)all.total / tpn : 0);
+    put_f64(f, "latency_sum_ns", (double)all.sum / tpn);
+    fprintf(f, "s timer %s\n", r->cfg.use_tsc ? "tsc" : "clock");
+    if (r->cfg.use_tsc)
+        put_f64(f, "tsc_hz", r->cfg.tsc_hz);
+    put_f64(f, "timer_overhead_ns", (double)r->lat.overhead_ticks / tpn);
+    put_f64(f, "timer_resolution_ns", (double)r->lat.resolution_ticks / tpn);
+    histogram_release(&all);
+    return 0;
+}
+
+static void report_memory(FILE *f, const struct replay *r)
+{
+    const struct replay_memory *m = &r->mem;
+    put_u64(f, "peak_live_bytes", m->peak_live);
+    put_u64(f, "peak_rss_bytes", m->peak_rss);
+    put_u64(f, "final_rss_bytes", m->final_rss);
+    put_u64(f, "rss_baseline_bytes", m->rss_baseline > 0 ? (uint64_t)m->rss_baseline : 0);
+    if (m->have_usable && m->usable_at_peak_live)
+        put_f64(f, "frag_internal",
+                (double)(m->usable_at_peak_live - m->peak_live) / (double)m->usable_at_peak_live);
+    if (m->have_footprint && m->peak_footprint != UINT64_MAX) {
+        put_u64(f, "peak_footprint_bytes", m->peak_footprint);
+        if (m->final_footprint != UINT64_MAX)
+            put_u64(f, "final_footprint_bytes", m->final_footprint);
+        put_ratio_minus_one(f, "frag_jw3", m->peak_footprint, m->live_at_peak_footprint);
+        put_ratio_minus_one(f, "frag_jw4", m->peak_footprint, m->peak_live);
+        if (m->heap_bytes != UINT64_MAX)
+            put_u64(f, "heap_bytes", m->heap_bytes);
+        if (m->mmap_bytes != UINT64_MAX)
+            put_u64(f, "mmap_bytes", m->mmap_bytes);
+    }
+    put_ratio_minus_one(f, "frag_jw3_rss", m->peak_rss, m->live_at_peak_rss);
+    put_ratio_minus_one(f, "frag_jw4_rss", m->peak_rss, m->peak_live);
+    if (m->have_smaps) {
+        put_u64(f, "smaps_rss_bytes", m->smaps.rss);
+        put_u64(f, "smaps_pss_bytes", m->smaps.pss);
+        put_u64(f, "smaps_anonymous_bytes", m->smaps.anonymous);
+        put_u64(f, "smaps_private_dirty_bytes", m->smaps.private_dirty);
+    }
+    for (size_t i = 0; i < m->n_samples; i++) {
+        const struct replay_sample *s = &m->samples[i];
+        if (s->footprint_bytes == UINT64_MAX)
+            fprintf(f, "t %llu %llu - %llu\n", (unsigned long long)s->event,
+                    (unsigned long long)s->live_bytes, (unsigned long long)s->rss_bytes);
+        else
+            fprintf(f, "t %llu %llu %llu %llu\n", (unsigned long long)s->event,
+                    (unsigned long long)s->live_bytes, (unsigned long long)s->footprint_bytes,
+                    (unsigned long long)s->rss_bytes);
+    }
+}
+
+/* Writes the failure line and ends the report. Returns WORKER_EXIT_FAILED. */
+static int report_fail(FILE *f, const char *reason)
+{
+    fprintf(f, "fail %s\nend\n", reason);
+    fflush(f);
+    return WORKER_EXIT_FAILED;
+}
+
+/* A parsed (non-mmap'd) trace moves into an mmap'd table and its heap copy is freed before
+ * the backend exists, so the measured malloc starts from a clean heap. Returns 0 or -1. */
+static int move_events_off_heap(struct trace *t, const struct trace_event **events, size_t *bytes)
+{
+    *bytes = 0;
+    *events = t->events;
+    if (!t->owned_events)
+        return 0; /* mmap'd in place */
+    *bytes = (size_t)t->n_events * sizeof(struct trace_event);
+    struct trace_event *copy = os_table_alloc(*bytes);
+    if (!copy)
+        return -1;
+    memcpy(copy, t->events, *bytes);
+    *events = copy;
+    uint64_t n_events = t->n_events;
+    uint32_t n_ids = t->n_ids;
+    trace_release(t);
+    t->n_events = n_events;
+    t->n_ids = n_ids;
+    return 0;
+}
+
+static int run_pass(const struct worker_args *a, FILE *rep)
+{
+    struct trace t;
+    struct trace_error terr;
+    struct trace_load_options lopt = {.lenient = a->lenient};
+    char err[512];
+
+    if (trace_load(a->trace, &lopt, &t, NULL, &terr))
+        return report_fail(rep, terr.msg);
+    const struct trace_event *events;
+    size_t copy_bytes;
+    if (move_events_off_heap(&t, &events, &copy_bytes)) {
+        trace_release(&t);
+        return report_fail(rep, "cannot map the event table");
+    }
+
+    /* The thread schedule is computed before the backend exists, like every harness table. A
+     * trace on one thread number keeps the single-threaded pass. */
+    struct replay_schedule sched = {0};
+    if (a->threads && a->pass == REPLAY_THROUGHPUT &&
+        replay_schedule_build(&sched, events, t.n_events, t.n_ids, err, sizeof err))
+        return report_fail(rep, err);
+    const int threaded = sched.n_threads > 1;
+    if (!threaded)
+        replay_schedule_release(&sched);
+
+    struct allocator_options opt = {0};
+    const struct allocator_ops *ops = allocator_resolve(a->backend, &opt, err, sizeof err);
+    if (!ops || (threaded && check_thread_safe(ops, err, sizeof err)))
+        return report_fail(rep, err);
+    void *ctx = ops->create(&opt, err, sizeof err);
+    if (!ctx)
+        return report_fail(rep, err[0] ? err : "backend create failed");
+
+    struct replay_config cfg = {
+        .pass = a->pass,
+        .touch = a->touch,
+        .rss_every = a->rss_every,
+        .use_tsc = a->pass == REPLAY_LATENCY && !a->timer_clock && os_tsc_usable(),
+        .tsc_hz = a->tsc_hz,
+        .min_time_ns = a->pass == REPLAY_THROUGHPUT ? a->min_time_ms * 1000000u : 0,
+    };
+    /* The latency pass must not migrate between its timer reads (pinned before the timer's
+     * overhead is calibrated in replay_init); a pinning failure (a restricted cpuset) only
+     * costs accuracy, so it is not fatal. */
+    if (a->pass == REPLAY_LATENCY)
+        (void)os_pin_to_current_cpu();
+    struct replay r;
+    if (replay_init(&r, events, t.n_events, t.n_ids, ops, ctx, &cfg, err, sizeof err)) {
+        ops->destroy(ctx);
+        return report_fail(rep, err);
+    }
+
+    int rc = threaded ? replay_threads_run(&r, &sched) : replay_run(&r);
+
+    put_u64(rep, "events", r.n_events);
+    if (rc) {
+        rc = report_fail(rep, r.reason);
+    } else {
+        switch (a->pass) {
+        case REPLAY_THROUGHPUT:
+            report_throughput(rep, &r, threaded ? sched.n_threads : 1);
+            break;
+        case REPLAY_LATENCY:
+            if (report_latency(rep, &r))
+                rc = report_fail(rep, "cannot map the merged histogram");
+            break;
+        case REPLAY_MEMORY:
+            report_memory(rep, &r);
+            break;
+        case REPLAY_VERIFY:
+            fprintf(rep, "s verified yes\n");
+            break;
+        }
+        if (!rc) {
+            fprintf(rep, "end\n");
+            rc = fflush(rep) ? WORKER_EXIT_FAILED : WORKER_EXIT_OK;
+        }
+    }
+    /* Only after a clean replay are the remaining blocks handed back: a backend that just
+     * failed verification may not survive more calls. */
+    if (rc == WORKER_EXIT_OK) {
+        replay_release(&r);
+        ops->destroy(ctx);
+    }
+    replay_schedule_release(&sched);
+    os_table_free((void *)(copy_bytes ? events : NULL), copy_bytes);
+    trace_release(&t);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 2 && !strcmp(argv[1], "--list"))
+        return list_backends();
+    if ((argc == 3 || (argc == 4 && !strcmp(argv[3], "--threads"))) && !strcmp(argv[1], "--check"))
+        return check_backend(argv[2], argc == 4);
+
+    struct worker_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc)
+        return rc;
+    os_disable_core_dumps();
+    FILE *rep = fdopen(a.report_fd, "w");
+    if (!rep)
+        return usage_error("cannot open the report fd", strerror(errno));
+    fprintf(rep, "%s\n", WORKER_REPORT_MAGIC);
+    rc = run_pass(&a, rep);
+    fclose(rep);
+    return rc;
+}

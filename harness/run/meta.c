@@ -1,0 +1,178 @@
+/* meta.yaml: what ran, where, built how (DESIGN.md 6), so that two results directories can be
+ * compared knowing whether the machine or the build changed. */
+#include "run/results.h"
+
+#include "util/atomic_file.h"
+#include "config.h"
+#include "git_revision.h"
+#include "replay/replay.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+/* A YAML double-quoted scalar. */
+static void put_str(FILE *f, const char *s)
+{
+    if (!s) {
+        fputs("null", f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fputc('\\', f);
+        if ((unsigned char)*s < 0x20)
+            fprintf(f, "\\x%02x", (unsigned char)*s);
+        else
+            fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void put_time(FILE *f, time_t t)
+{
+    if (!t) {
+        fputs("null", f);
+        return;
+    }
+    char buf[32];
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    fprintf(f, "\"%s\"", buf);
+}
+
+/* First line of a small file, or NULL. */
+static char *first_line(const char *path, char *buf, size_t len)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    char *got = fgets(buf, (int)len, f);
+    fclose(f);
+    if (got)
+        buf[strcspn(buf, "\n")] = 0;
+    return got;
+}
+
+static char *cpu_model(char *buf, size_t len)
+{
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f)
+        return NULL;
+    char line[512];
+    char *found = NULL;
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, "model name", 10)) {
+            const char *colon = strchr(line, ':');
+            if (colon) {
+                snprintf(buf, len, "%s", colon + 2);
+                buf[strcspn(buf, "\n")] = 0;
+                found = buf;
+            }
+            break;
+        }
+    fclose(f);
+    return found;
+}
+
+/* FNV-1a 64 of a file's bytes: enough to tell whether a campaign file changed. */
+static int file_hash(const char *path, uint64_t *out)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    uint64_t h = 14695981039346656037u;
+    int c;
+    while ((c = getc(f)) != EOF)
+        h = (h ^ (unsigned char)c) * 1099511628211u;
+    fclose(f);
+    *out = h;
+    return 0;
+}
+
+int results_write_meta(const char *dir, const struct run_plan *plan, const struct meta_info *mi,
+                       char *err, size_t err_len)
+{
+    char path[4096], buf[512];
+    snprintf(path, sizeof path, "%s/meta.yaml", dir);
+    struct atomic_file af;
+    if (atomic_file_open(&af, path, err, err_len))
+        return -1;
+    FILE *f = af.f;
+    struct utsname un;
+    int have_uname = uname(&un) == 0;
+
+    fprintf(f, "format: allocreplay-results/1\nallocreplay: ");
+    put_str(f, ALLOCREPLAY_VERSION);
+    fprintf(f, "\nname: ");
+    put_str(f, plan->name);
+    fprintf(f, "\nstarted: ");
+    put_time(f, mi->started);
+    fprintf(f, "\nfinished: ");
+    put_time(f, mi->finished);
+    fprintf(f, "\ncampaign_file: ");
+    put_str(f, plan->campaign_file);
+    uint64_t h;
+    if (plan->campaign_file && !file_hash(plan->campaign_file, &h))
+        fprintf(f, "\ncampaign_hash: \"fnv1a64:%016llx\"", (unsigned long long)h);
+    fprintf(f, "\nmachine:\n  cpu_model: ");
+    put_str(f, cpu_model(buf, sizeof buf));
+    fprintf(f, "\n  cores: %ld\n  kernel: ", sysconf(_SC_NPROCESSORS_ONLN));
+    if (have_uname) {
+        char k[sizeof un.sysname + sizeof un.release + sizeof un.machine + 4];
+        snprintf(k, sizeof k, "%s %s %s", un.sysname, un.release, un.machine);
+        put_str(f, k);
+    } else {
+        put_str(f, NULL);
+    }
+    fprintf(f, "\n  hostname: ");
+    put_str(f, have_uname ? un.nodename : NULL);
+    fprintf(f, "\n  governor: ");
+    put_str(f, first_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", buf, sizeof buf));
+    fprintf(f, "\nbuild:\n  compiler: ");
+    put_str(f, ALLOCREPLAY_CC);
+    fprintf(f, "\n  buildtype: ");
+    put_str(f, ALLOCREPLAY_BUILDTYPE);
+    fprintf(f, "\n  optimization: ");
+    put_str(f, ALLOCREPLAY_OPTIMIZATION);
+    fprintf(f, "\n  c_args: ");
+    put_str(f, ALLOCREPLAY_C_ARGS);
+    fprintf(f, "\n  sanitize: ");
+    put_str(f, ALLOCREPLAY_SANITIZE);
+    fprintf(f, "\n  git_revision: ");
+    put_str(f, ALLOCREPLAY_GIT_REVISION);
+    fprintf(f, "\ntimer:\n  kind: ");
+    put_str(f, mi->timer);
+    if (mi->tsc_hz > 0)
+        fprintf(f, "\n  tsc_hz: %.0f", mi->tsc_hz);
+    if (mi->resolution_ns > 0)
+        fprintf(f, "\n  resolution_ns: %.3f", mi->resolution_ns);
+    const struct run_options *o = &plan->opt;
+    fprintf(f, "\noptions:\n  repetitions: %u\n  warmup: %u\n  latency: %s\n  memory: %s\n"
+               "  verify: %s\n  touch: %s\n  rss_every: %llu\n  timeout: %u\n  memory_limit: %llu\n"
+               "  lenient: %s\n  min_time_ms: %llu\n  threads: %s\n",
+            plan->repetitions, plan->warmup, o->latency ? "true" : "false",
+            o->memory ? "true" : "false", o->verify ? "true" : "false", o->touch ? "true" : "false",
+            (unsigned long long)(o->rss_every ? o->rss_every : REPLAY_DEFAULT_RSS_EVERY), o->timeout_s, (unsigned long long)o->memory_limit,
+            o->lenient ? "true" : "false", (unsigned long long)o->min_time_ms,
+            o->threads ? "true" : "false");
+    if (plan->shard_n)
+        fprintf(f, "shard: \"%u/%u\"\n", plan->shard_k, plan->shard_n);
+    fprintf(f, "traces:\n");
+    for (size_t i = 0; i < plan->n_traces; i++) {
+        fprintf(f, "  - ");
+        put_str(f, plan->traces[i]);
+        fputc('\n', f);
+    }
+    fprintf(f, "backends:\n");
+    for (size_t i = 0; i < plan->n_backends; i++) {
+        fprintf(f, "  - ");
+        put_str(f, plan->backends[i]);
+        fputc('\n', f);
+    }
+    return atomic_file_commit(&af, err, err_len);
+}

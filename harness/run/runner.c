@@ -1,0 +1,492 @@
+/* Plans and runs the cells of a run or campaign (runner.h): one fresh worker per cell and pass,
+ * cells in interleaved order, each cell's files written as soon as it is done. */
+#include "run/runner.h"
+
+#include "replay/os.h"
+#include "replay/replay.h"
+#include "run/results.h"
+#include "run/spawn.h"
+#include "trace/trace.h"
+#include "replay/worker_report.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CHECK_TIMEOUT_S 30 /* for `worker --check SPEC` */
+
+/* Where and how each backend spec runs. */
+struct target {
+    const char *spec;    /* as the user wrote it; passed to the worker */
+    char *worker;        /* executable */
+    const char *preload; /* LD_PRELOAD, for preload:PATH */
+};
+
+struct runner {
+    const struct run_plan *plan;
+    struct target *targets;
+    char **trace_names; /* the trace column: the trace's own name */
+    const char *timer;  /* latency timer for every worker: "tsc" or "clock" */
+    double tsc_hz;
+    char status[512]; /* of the last cell, for the progress callback */
+    char err[1024];
+};
+
+static int mkdir_p(const char *path)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = 0;
+        if (mkdir(buf, 0777) && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(buf, 0777) && errno != EEXIST ? -1 : 0;
+}
+
+/* Chooses the worker executable of a spec: a third-party allocator has its own worker when
+ * this build has one; preload:PATH runs the plain worker under LD_PRELOAD; anything else
+ * runs in the plain worker, which resolves it. Then asks that worker to resolve the spec, so
+ * a misspelt backend or a broken plugin is a bad-input error before anything runs. */
+static int resolve_target(struct target *t, const char *spec, int threads, char *err,
+                          size_t err_len)
+{
+    memset(t, 0, sizeof *t);
+    t->spec = spec;
+    if (!strncmp(spec, "preload:", 8)) {
+        t->preload = spec + 8;
+        if (access(t->preload, R_OK)) {
+            snprintf(err, err_len, "backend %s: %s: %s", spec, t->preload, strerror(errno));
+            return -1;
+        }
+    } else if (!strchr(spec, ':')) {
+        char *own = spawn_worker_path(spec);
+        if (own && access(own, X_OK) == 0)
+            t->worker = own;
+        else
+            free(own);
+    }
+    if (!t->worker && !(t->worker = spawn_worker_path(NULL))) {
+        snprintf(err, err_len, "cannot locate the worker executable");
+        return -1;
+    }
+    /* With --threads the worker also refuses a backend that is not thread-safe, so such a
+     * plan fails here, before any cell runs. */
+    char *argv[] = {t->worker, "--check", (char *)spec, threads ? "--threads" : NULL, NULL};
+    struct spawn_request req = {.path = t->worker, .argv = argv, .preload = t->preload,
+                                .report_fd = 1, .timeout_s = CHECK_TIMEOUT_S};
+    struct spawn_result res;
+    if (spawn_run(&req, &res, err, err_len))
+        return -1;
+    int rc = 0;
+    if (!res.ok) {
+        char line[512];
+        snprintf(line, sizeof line, "%s", res.errors);
+        line[strcspn(line, "\n")] = 0;
+        if (res.exit_code == WORKER_EXIT_USAGE && line[0])
+            snprintf(err, err_len, "%s", line);
+        else
+            snprintf(err, err_len, "backend %s: worker %s: %s", spec, t->worker, res.status);
+        rc = -1;
+    }
+    spawn_result_free(&res);
+    return rc;
+}
+
+/* Loads each trace once in the driver: a bad trace is refused before any cell runs, and the
+ * trace's name becomes its label in the results. */
+static int check_traces(struct runner *R)
+{
+    const struct run_plan *plan = R->plan;
+    struct trace_load_options lopt = {.lenient = plan->opt.lenient};
+    for (size_t i = 0; i < plan->n_traces; i++) {
+        struct trace t;
+        struct trace_error terr;
+        struct trace_load_report rep = {{0}};
+        if (trace_load(plan->traces[i], &lopt, &t, &rep, &terr)) {
+            snprintf(R->err, sizeof R->err, "%s", terr.msg);
+            return -1;
+        }
+        /* --lenient must say what it dropped; the workers drop the same events again. */
+        char dropped[512];
+        size_t o = 0;
+        for (int p = 0; p < TRACE_PROBLEM_COUNT; p++)
+            if (rep.dropped[p] && o < sizeof dropped)
+                o += (size_t)snprintf(dropped + o, sizeof dropped - o, "%s%llu %s", o ? ", " : "",
+                                      (unsigned long long)rep.dropped[p],
+                                      trace_problem_name((enum trace_problem)p));
+        if (o)
+            fprintf(stderr, "allocreplay: %s: dropped %s\n", plan->traces[i], dropped);
+        R->trace_names[i] = strdup(t.name && *t.name ? t.name : plan->traces[i]);
+        trace_release(&t);
+        if (!R->trace_names[i]) {
+            snprintf(R->err, sizeof R->err, "out of memory");
+            return -1;
+        }
+    }
+    /* Two traces with one name would share cell files: label those by their paths. */
+    for (size_t i = 0; i < plan->n_traces; i++)
+        for (size_t j = i + 1; j < plan->n_traces; j++)
+            if (!strcmp(R->trace_names[i], R->trace_names[j])) {
+                char *a = strdup(plan->traces[i]), *b = strdup(plan->traces[j]);
+                if (!a || !b) {
+                    free(a);
+                    free(b);
+                    snprintf(R->err, sizeof R->err, "out of memory");
+                    return -1;
+                }
+                free(R->trace_names[i]);
+                free(R->trace_names[j]);
+                R->trace_names[i] = a;
+                R->trace_names[j] = b;
+            }
+    return 0;
+}
+
+/* Runs one pass of one cell in a fresh worker. Returns 0 (res filled) or -1 (cannot start). */
+static int run_worker(struct runner *R, size_t ti, const struct target *t, enum replay_pass pass,
+                      struct spawn_result *res)
+{
+    const struct run_options *o = &R->plan->opt;
+    char every[32], hz[64], min_time[32];
+    char *argv[24];
+    int n = 0;
+    argv[n++] = t->worker;
+    argv[n++] = "--trace";
+    argv[n++] = (char *)R->plan->traces[ti];
+    argv[n++] = "--backend";
+    argv[n++] = (char *)t->spec;
+    argv[n++] = "--pass";
+    argv[n++] = (char *)replay_pass_name(pass);
+    argv[n++] = "--report-fd";
+    argv[n++] = "3";
+    if (o->touch && (pass == REPLAY_THROUGHPUT || pass == REPLAY_LATENCY))
+        argv[n++] = "--touch";
+    if (o->lenient)
+        argv[n++] = "--lenient";
+    if (pass == REPLAY_THROUGHPUT && o->threads)
+        argv[n++] = "--threads";
+    if (pass == REPLAY_THROUGHPUT && o->min_time_ms) {
+        snprintf(min_time, sizeof min_time, "%llu", (unsigned long long)o->min_time_ms);
+        argv[n++] = "--min-time";
+        argv[n++] = min_time;
+    }
+    if (pass == REPLAY_MEMORY && o->rss_every) {
+        snprintf(every, sizeof every, "%llu", (unsigned long long)o->rss_every);
+        argv[n++] = "--rss-every";
+        argv[n++] = every;
+    }
+    if (pass == REPLAY_LATENCY) {
+        if (!strcmp(R->timer, "clock")) {
+            argv[n++] = "--timer";
+            argv[n++] = "clock";
+        } else {
+            snprintf(hz, sizeof hz, "%.0f", R->tsc_hz);
+            argv[n++] = "--tsc-hz";
+            argv[n++] = hz;
+        }
+    }
+    argv[n] = NULL;
+    struct spawn_request req = {.path = t->worker, .argv = argv, .preload = t->preload,
+                                .report_fd = 3, .timeout_s = o->timeout_s,
+                                .memory_limit = o->memory_limit};
+    return spawn_run(&req, res, R->err, sizeof R->err);
+}
+
+/* Copies the "s COLUMN VALUE" lines of a report into the cell's values. */
+static int take_values(struct cell_record *c, const char *report)
+{
+    for (const char *line = report; line && *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t n = nl ? (size_t)(nl - line) : strlen(line);
+        if (n > 2 && line[0] == 's' && line[1] == ' ') {
+            const char *name = line + 2, *sp = memchr(name, ' ', n - 2);
+            if (sp) {
+                char col[64];
+                size_t clen = (size_t)(sp - name);
+                if (clen < sizeof col) {
+                    memcpy(col, name, clen);
+                    col[clen] = 0;
+                    int i = summary_column_index(col);
+                    if (i >= 0) {
+                        free(c->value[i]);
+                        if (!(c->value[i] = strndup(sp + 1, (size_t)(line + n - sp - 1))))
+                            return -1;
+                    }
+                }
+            }
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    return 0;
+}
+
+static int set_value(struct cell_record *c, int col, const char *v)
+{
+    free(c->value[col]);
+    c->value[col] = strdup(v);
+    return c->value[col] ? 0 : -1;
+}
+
+/* Runs every pass of one cell and writes its files. Returns 1 if the cell failed, 0 if it
+ * succeeded, -1 on a driver error (cannot start workers, cannot write results). */
+static int run_cell(struct runner *R, size_t ti, size_t bi, unsigned rep, const char *key,
+                    const char **status)
+{
+    const struct run_plan *plan = R->plan;
+    struct cell_record c = {.trace = R->trace_names[ti], .backend = plan->backends[bi], .rep = rep};
+    struct spawn_result keep[2] = {{0}};
+    enum replay_pass passes[4];
+    int np = 0, failed = 0, rc = -1;
+    char buf[32];
+
+    if (plan->opt.verify)
+        passes[np++] = REPLAY_VERIFY;
+    passes[np++] = REPLAY_THROUGHPUT;
+    if (plan->opt.latency)
+        passes[np++] = REPLAY_LATENCY;
+    if (plan->opt.memory)
+        passes[np++] = REPLAY_MEMORY;
+
+    snprintf(buf, sizeof buf, "%u", rep);
+    if (set_value(&c, SUMMARY_COL_trace, c.trace) || set_value(&c, SUMMARY_COL_backend, c.backend) ||
+        set_value(&c, SUMMARY_COL_rep, buf))
+        goto out;
+    for (int i = 0; i < np && !failed; i++) {
+        struct spawn_result res;
+        if (run_worker(R, ti, &R->targets[bi], passes[i], &res))
+            goto out;
+        if (take_values(&c, res.report)) {
+            spawn_result_free(&res);
+            goto out;
+        }
+        if (!res.ok) {
+            failed = 1;
+            snprintf(R->status, sizeof R->status, "%s", res.status);
+            if (set_value(&c, SUMMARY_COL_status, res.status) ||
+                set_value(&c, SUMMARY_COL_failed_pass, replay_pass_name(passes[i]))) {
+                spawn_result_free(&res);
+                goto out;
+            }
+            spawn_result_free(&res);
+            break;
+        }
+        /* The latency and memory reports are kept for their histogram and timeline lines. */
+        if (passes[i] == REPLAY_LATENCY) {
+            keep[0] = res;
+            c.latency_report = res.report;
+        } else if (passes[i] == REPLAY_MEMORY) {
+            keep[1] = res;
+            c.memory_report = res.report;
+        } else {
+            spawn_result_free(&res);
+        }
+    }
+    if (!failed) {
+        snprintf(R->status, sizeof R->status, "ok");
+        if (set_value(&c, SUMMARY_COL_status, "ok"))
+            goto out;
+    }
+    if (results_write_cell(plan->out_dir, key, &c, R->err, sizeof R->err)) {
+        /* The cell's figures could not be written (a full disk, a file size limit): record it
+         * as failed, with the reason and without its long latency and timeline rows, so the
+         * campaign goes on. Only if even that fails is the run over. */
+        snprintf(R->status, sizeof R->status, "%.*s", (int)sizeof R->status - 1, R->err);
+        c.latency_report = c.memory_report = NULL;
+        if (set_value(&c, SUMMARY_COL_status, R->status) ||
+            results_write_cell(plan->out_dir, key, &c, R->err, sizeof R->err))
+            goto out;
+        R->err[0] = '\0';
+        failed = 1;
+    }
+    *status = R->status;
+    rc = failed;
+out:
+    if (rc < 0 && !R->err[0])
+        snprintf(R->err, sizeof R->err, "out of memory");
+    for (int i = 0; i < SUMMARY_N_COLUMNS; i++)
+        free(c.value[i]);
+    spawn_result_free(&keep[0]);
+    spawn_result_free(&keep[1]);
+    return rc;
+}
+
+/* Unrecorded throughput passes before the first measured cell of a (trace, backend). */
+static int warm_up(struct runner *R, size_t ti, size_t bi)
+{
+    for (unsigned w = 0; w < R->plan->warmup; w++) {
+        struct spawn_result res;
+        if (run_worker(R, ti, &R->targets[bi], REPLAY_THROUGHPUT, &res))
+            return -1;
+        spawn_result_free(&res);
+    }
+    return 0;
+}
+
+static void choose_timer(struct runner *R)
+{
+    R->timer = NULL;
+    if (!R->plan->opt.latency)
+        return;
+    R->timer = "clock";
+    if (os_tsc_usable() && (R->tsc_hz = os_tsc_calibrate(100)) > 0)
+        R->timer = "tsc";
+}
+
+/* Advances *idx past the next cell of this shard still to run (a resumed run skips the cells
+ * already done), setting its trace, backend, repetition and key. Returns 0 when none is left.
+ * The order is interleaved: repetition-major, then trace, then backend, so that slow drift of
+ * the machine (thermal, other tenants) spreads over every backend instead of hitting one. */
+static int next_cell(const struct runner *R, size_t *idx, size_t *ti, size_t *bi, unsigned *rep,
+                     char *key, size_t key_len)
+{
+    const struct run_plan *plan = R->plan;
+    const size_t nt = plan->n_traces, nb = plan->n_backends;
+    const size_t total_cells = nt * nb * plan->repetitions;
+    while (*idx < total_cells) {
+        const size_t i = (*idx)++;
+        if (plan->shard_n && i % plan->shard_n != plan->shard_k - 1)
+            continue;
+        *ti = i / nb % nt;
+        *bi = i % nb;
+        *rep = (unsigned)(i / (nb * nt)) + 1;
+        results_cell_key(key, key_len, R->trace_names[*ti], plan->backends[*bi], *rep);
+        if (!(plan->resume && results_cell_done(plan->out_dir, key)))
+            return 1;
+    }
+    return 0;
+}
+
+static int execute(struct runner *R, runner_progress_fn progress, void *user)
+{
+    const struct run_plan *plan = R->plan;
+    const size_t nb = plan->n_backends;
+    char key[512];
+    int any_failed = 0;
+    size_t ti, bi;
+    unsigned rep;
+
+    /* This shard's cells still to run, for the progress total. */
+    size_t todo = 0;
+    for (size_t idx = 0; next_cell(R, &idx, &ti, &bi, &rep, key, sizeof key);)
+        todo++;
+
+    unsigned char *warm = calloc(plan->n_traces * nb + 1, 1);
+    if (!warm)
+        return -1;
+    size_t done = 0;
+    if (progress)
+        progress(user, &(struct cell_progress){.total = todo});
+    for (size_t idx = 0; next_cell(R, &idx, &ti, &bi, &rep, key, sizeof key);) {
+        if (!warm[ti * nb + bi]) {
+            warm[ti * nb + bi] = 1;
+            if (warm_up(R, ti, bi))
+                goto fail;
+        }
+        const char *status = NULL;
+        int rc = run_cell(R, ti, bi, rep, key, &status);
+        if (rc < 0)
+            goto fail;
+        any_failed |= rc;
+        done++;
+        if (progress) {
+            struct cell_progress p = {.done = done, .total = todo, .trace = R->trace_names[ti],
+                                      .backend = plan->backends[bi], .rep = rep, .failed = rc,
+                                      .status = status};
+            progress(user, &p);
+        }
+    }
+    free(warm);
+    return any_failed;
+fail:
+    free(warm);
+    return -1;
+}
+
+int runner_execute(const struct run_plan *plan, runner_progress_fn progress, void *user)
+{
+    struct runner R = {.plan = plan};
+    int rc = 2;
+    struct meta_info mi = {.started = time(NULL)};
+
+    if (!plan->n_traces || !plan->n_backends || !plan->repetitions ||
+        (plan->shard_n && (plan->shard_k < 1 || plan->shard_k > plan->shard_n))) {
+        fprintf(stderr, "allocreplay: nothing to run (no trace, no backend, no repetition or a bad shard)\n");
+        return 2;
+    }
+    R.targets = calloc(plan->n_backends, sizeof *R.targets);
+    R.trace_names = calloc(plan->n_traces, sizeof *R.trace_names);
+    if (!R.targets || !R.trace_names) {
+        snprintf(R.err, sizeof R.err, "out of memory");
+        goto out;
+    }
+    if (check_traces(&R))
+        goto out;
+    for (size_t i = 0; i < plan->n_backends; i++)
+        if (resolve_target(&R.targets[i], plan->backends[i], plan->opt.threads, R.err,
+                           sizeof R.err))
+            goto out;
+    /* A new run into a directory holding another run's cells would silently mix the two. */
+    if (!plan->resume && results_has_cells(plan->out_dir)) {
+        snprintf(R.err, sizeof R.err,
+                 "%s: already holds results (finish that run with --resume, or choose another -o)",
+                 plan->out_dir);
+        goto out;
+    }
+    struct stat st;
+    if (mkdir_p(plan->out_dir) || stat(plan->out_dir, &st)) {
+        snprintf(R.err, sizeof R.err, "%s: cannot create: %s", plan->out_dir, strerror(errno));
+        goto out;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(R.err, sizeof R.err, "%s: not a directory", plan->out_dir);
+        goto out;
+    }
+    choose_timer(&R);
+    mi.timer = R.timer;
+    mi.tsc_hz = R.timer && !strcmp(R.timer, "tsc") ? R.tsc_hz : 0;
+    if (R.timer)
+        mi.resolution_ns = mi.tsc_hz > 0 ? (double)os_timer_resolution(1) * 1e9 / mi.tsc_hz
+                                         : (double)os_timer_resolution(0);
+    if (results_write_meta(plan->out_dir, plan, &mi, R.err, sizeof R.err))
+        goto out;
+
+    int result = execute(&R, progress, user);
+    if (result < 0) {
+        rc = 1;
+        goto out;
+    }
+    mi.finished = time(NULL);
+    if (results_write_meta(plan->out_dir, plan, &mi, R.err, sizeof R.err))
+        goto out_failed;
+    if (results_assemble(plan->out_dir)) {
+        snprintf(R.err, sizeof R.err, "%s: cannot assemble the results: %s", plan->out_dir,
+                 strerror(errno));
+        goto out_failed;
+    }
+    rc = result;
+    goto out;
+out_failed:
+    rc = 1;
+out:
+    if (rc && R.err[0])
+        fprintf(stderr, "allocreplay: %s\n", R.err);
+    if (R.targets)
+        for (size_t i = 0; i < plan->n_backends; i++)
+            free(R.targets[i].worker);
+    if (R.trace_names)
+        for (size_t i = 0; i < plan->n_traces; i++)
+            free(R.trace_names[i]);
+    free(R.targets);
+    free(R.trace_names);
+    return rc;
+}

@@ -1,0 +1,52 @@
+/* Turns the recorder's raw logs (recorder_log.h) into a trace: addresses become dense ids,
+ * per-thread chunks are merged by sequence number, recorder thread numbers become dense trace
+ * thread numbers.
+ *
+ * Rules (docs/recording.md):
+ * - An address freed and handed out again is a new object with a new id; realloc keeps the
+ *   id; realloc(NULL, n) was already logged as an allocation; realloc(p, 0) is a free.
+ * - A free or realloc of an address never seen (allocated before recording started, or by a
+ *   process image whose log was not imported) is dropped and counted; such a realloc
+ *   becomes an allocation of a new object.
+ * - A zero-byte request becomes a 1-byte object (traces have no zero sizes), counted.
+ * - An address handed out while the log still holds it live (its free was not logged, e.g.
+ *   it happened inside the C library without passing through free) gets a free inserted
+ *   just before, counted.
+ * - Images (processes, exec'd programs) are appended one after the other in the order they
+ *   started; when more than one is imported, the objects still live at the end of an image
+ *   are freed there (the kernel reclaims them at exit), counted.
+ */
+#ifndef ALLOCREPLAY_RECORD_IMPORT_H
+#define ALLOCREPLAY_RECORD_IMPORT_H
+
+#include "trace/trace.h"
+
+#include <stdint.h>
+
+struct record_import_options {
+    int follow_forks;   /* import every process's logs, not only top_pid's */
+    uint32_t top_pid;   /* the process `record` started; 0 = every file (as follow_forks) */
+    const char *name;   /* trace name; may be NULL */
+    const char *description;
+};
+
+struct record_import_report {
+    uint64_t events;           /* trace events written */
+    uint32_t objects;          /* ids */
+    uint32_t threads;
+    uint32_t images;           /* log files imported */
+    uint64_t dropped_frees;    /* frees/reallocs of addresses never seen */
+    uint64_t zero_sizes;       /* zero-byte requests recorded as 1 byte */
+    uint64_t implicit_frees;   /* frees inserted for addresses reused with no free logged */
+    uint64_t released_at_exit; /* frees inserted at the end of an image (several images) */
+    uint64_t clamped_aligns;   /* alignments above TRACE_MAX_ALIGN_LOG2, clamped */
+    uint64_t lost_records;     /* sequence numbers missing from the logs */
+};
+
+/* Imports every "*.arraw" file of dir. Returns 0, or -1 with err filled ("DIR/FILE: reason").
+ * A directory with no matching log gives a trace with no events (not an error). */
+int record_import_dir(const char *dir, const struct record_import_options *opt,
+                      struct trace *out, struct record_import_report *rep,
+                      struct trace_error *err);
+
+#endif

@@ -1,0 +1,630 @@
+/* The binary trace format (.alrt), documented byte by byte in docs/trace-format.md.
+ *
+ * The records are struct trace_event itself, so loading is mmap + one pass that verifies the
+ * checksum and validates the events together; the events are then used in place. */
+#include "trace_io.h"
+#include "util/atomic_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define HEADER_SIZE 64
+#define VERSION 1
+#define RECORD_SIZE 16
+#define MAX_THREADS 65536u /* thread numbers are 16-bit */
+static const unsigned char magic[8] = {0x89, 'A', 'L', 'R', 'T', '\r', '\n', 0x1a};
+
+/* Events are checksummed and validated in chunks that stay in L2, and the streaming scan gives
+ * back a window of the map once it is behind us. */
+#define CHUNK_EVENTS 4096u
+#define WINDOW_BYTES ((size_t)32 << 20)
+
+/* ---- checksum: see docs/trace-format.md, "Checksum" ---- */
+#define P1 0x9E3779B185EBCA87ull
+#define P2 0xC2B2AE3D27D4EB4Full
+#define P3 0x165667B19E3779F9ull
+
+static inline uint64_t rotl64(uint64_t x, int r)
+{
+    return (x << r) | (x >> (64 - r));
+}
+
+/* One unaligned little-endian load (a single mov on x86-64 and AArch64). */
+static inline uint64_t le64(const unsigned char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+
+static inline uint64_t round64(uint64_t lane, uint64_t word)
+{
+    return rotl64(lane + word * P2, 31) * P1;
+}
+
+void trace__checksum_init(struct trace_checksum *c)
+{
+    c->lane[0] = P1 + P2;
+    c->lane[1] = P2;
+    c->lane[2] = 0;
+    c->lane[3] = 0 - P1;
+    c->length = 0;
+}
+
+void trace__checksum_update(struct trace_checksum *c, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    uint64_t a = c->lane[0], b = c->lane[1], d = c->lane[2], e = c->lane[3];
+    c->length += len;
+    for (; len >= 32; p += 32, len -= 32) {
+        a = round64(a, le64(p));
+        b = round64(b, le64(p + 8));
+        d = round64(d, le64(p + 16));
+        e = round64(e, le64(p + 24));
+    }
+    if (len) { /* the final piece: zero-padded to a whole block */
+        unsigned char block[32] = {0};
+        memcpy(block, p, len);
+        a = round64(a, le64(block));
+        b = round64(b, le64(block + 8));
+        d = round64(d, le64(block + 16));
+        e = round64(e, le64(block + 24));
+    }
+    c->lane[0] = a, c->lane[1] = b, c->lane[2] = d, c->lane[3] = e;
+}
+
+uint64_t trace__checksum_final(const struct trace_checksum *c)
+{
+    uint64_t h = rotl64(c->lane[0], 1) + rotl64(c->lane[1], 7) + rotl64(c->lane[2], 12) +
+                 rotl64(c->lane[3], 18) + c->length;
+    h ^= h >> 33;
+    h *= P2;
+    h ^= h >> 29;
+    h *= P3;
+    h ^= h >> 32;
+    return h;
+}
+
+/* ---- header ---- */
+struct header {
+    uint16_t version, header_size;
+    uint32_t flags;
+    uint64_t n_events;
+    uint32_t n_ids, n_threads;
+    uint32_t name_len, description_len;
+    uint64_t records_offset;
+    uint64_t records_checksum, header_checksum;
+};
+
+static void put16(unsigned char *p, uint16_t v)
+{
+    p[0] = (unsigned char)v, p[1] = (unsigned char)(v >> 8);
+}
+static void put32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+static void put64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+static uint16_t get16(const unsigned char *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+static uint32_t get32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void header_encode(unsigned char *b, const struct header *h)
+{
+    memcpy(b, magic, 8);
+    put16(b + 8, h->version);
+    put16(b + 10, h->header_size);
+    put32(b + 12, h->flags);
+    put64(b + 16, h->n_events);
+    put32(b + 24, h->n_ids);
+    put32(b + 28, h->n_threads);
+    put32(b + 32, h->name_len);
+    put32(b + 36, h->description_len);
+    put64(b + 40, h->records_offset);
+    put64(b + 48, h->records_checksum);
+    put64(b + 56, h->header_checksum);
+}
+
+static void header_decode(const unsigned char *b, struct header *h)
+{
+    h->version = get16(b + 8);
+    h->header_size = get16(b + 10);
+    h->flags = get32(b + 12);
+    h->n_events = le64(b + 16);
+    h->n_ids = get32(b + 24);
+    h->n_threads = get32(b + 28);
+    h->name_len = get32(b + 32);
+    h->description_len = get32(b + 36);
+    h->records_offset = le64(b + 40);
+    h->records_checksum = le64(b + 48);
+    h->header_checksum = le64(b + 56);
+}
+
+/* The header checksum covers bytes 0..55 of the header, then the name and description. */
+static uint64_t header_checksum(const unsigned char *hdr, const char *name, size_t name_len,
+                                const char *desc, size_t desc_len)
+{
+    struct trace_checksum c;
+    unsigned char first[HEADER_SIZE];
+    memcpy(first, hdr, 56);
+    memset(first + 56, 0, 8);
+    /* Name and description are hashed as one piece following the 64-byte first block, so
+     * every update but the last is a multiple of 32 bytes. */
+    size_t n = name_len + desc_len;
+    char *strings = malloc(n ? n : 1);
+    if (!strings)
+        return 0; /* cannot match a real checksum except by chance; caller reports mismatch */
+    memcpy(strings, name, name_len);
+    memcpy(strings + name_len, desc, desc_len);
+    trace__checksum_init(&c);
+    trace__checksum_update(&c, first, HEADER_SIZE);
+    trace__checksum_update(&c, strings, n);
+    free(strings);
+    return trace__checksum_final(&c);
+}
+
+static uint64_t records_offset_for(uint64_t strings_len)
+{
+    return (HEADER_SIZE + strings_len + RECORD_SIZE - 1) & ~(uint64_t)(RECORD_SIZE - 1);
+}
+
+static int big_endian_host(void)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+/* ---- writing ---- */
+
+/* Events go to the file through a buffer of an even number of records, so that every checksum
+ * update but the last covers whole 32-byte blocks. */
+#define WRITER_EVENTS 4096u
+
+struct trace_writer {
+    struct atomic_file af;
+    const char *path; /* af.path */
+    struct header h;
+    char *strings; /* name then description, as in the file */
+    struct trace_checksum c;
+    uint32_t ids, threads; /* highest id and thread seen, + 1 */
+    size_t n_buf;
+    struct trace_event buf[WRITER_EVENTS];
+};
+
+struct trace_writer *trace_writer_open(const char *path, const char *name,
+                                       const char *description, struct trace_error *err)
+{
+    if (big_endian_host()) {
+        trace__fail(err, "%s: binary traces are little-endian; this big-endian host cannot write "
+                         "them", path);
+        return NULL;
+    }
+    if (trace_format_from_path(path) != TRACE_FORMAT_BINARY) {
+        trace__fail(err, "%s: a binary trace needs the .alrt extension", path);
+        return NULL;
+    }
+    size_t name_len = name ? strlen(name) : 0, desc_len = description ? strlen(description) : 0;
+    if (name_len > UINT32_MAX || desc_len > UINT32_MAX) {
+        trace__fail(err, "%s: name or description too long", path);
+        return NULL;
+    }
+    struct trace_writer *w = calloc(1, sizeof *w);
+    char *strings = malloc(name_len + desc_len + 1);
+    if (!w || !strings) {
+        free(w);
+        free(strings);
+        trace__fail(err, "%s: out of memory", path);
+        return NULL;
+    }
+    memcpy(strings, name ? name : "", name_len);
+    memcpy(strings + name_len, description ? description : "", desc_len);
+    w->strings = strings;
+    w->h.version = VERSION;
+    w->h.header_size = HEADER_SIZE;
+    w->h.name_len = (uint32_t)name_len;
+    w->h.description_len = (uint32_t)desc_len;
+    w->h.records_offset = records_offset_for(name_len + desc_len);
+    trace__checksum_init(&w->c);
+    if (atomic_file_open(&w->af, path, err->msg, sizeof err->msg) != 0) {
+        free(strings);
+        free(w);
+        return NULL;
+    }
+    w->path = w->af.path;
+    /* The header is written last, once the counts and checksums are known: zeros stand in. */
+    static const unsigned char zeros[HEADER_SIZE];
+    fwrite(zeros, 1, HEADER_SIZE, w->af.f);
+    fwrite(strings, 1, name_len + desc_len, w->af.f);
+    fwrite(zeros, 1, (size_t)(w->h.records_offset - HEADER_SIZE - name_len - desc_len), w->af.f);
+    return w;
+}
+
+static void put_records(struct trace_writer *w, const struct trace_event *ev, size_t n)
+{
+    trace__checksum_update(&w->c, ev, n * RECORD_SIZE);
+    fwrite(ev, RECORD_SIZE, n, w->af.f);
+}
+
+int trace_writer_append(struct trace_writer *w, const struct trace_event *ev, size_t n,
+                        struct trace_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (ev[i].op >= TRACE_OP_COUNT)
+            return trace__fail(err, "%s: event %llu: unknown op %u", w->path,
+                               (unsigned long long)(w->h.n_events + i), ev[i].op);
+        if (ev[i].id >= w->ids)
+            w->ids = ev[i].id + 1;
+        if (ev[i].thread >= w->threads)
+            w->threads = (uint32_t)ev[i].thread + 1;
+    }
+    w->h.n_events += n;
+    while (n) {
+        if (w->n_buf == 0 && n >= 2) { /* straight from the caller's array, an even count */
+            size_t k = n & ~(size_t)1;
+            put_records(w, ev, k);
+            ev += k, n -= k;
+            continue;
+        }
+        size_t k = WRITER_EVENTS - w->n_buf < n ? WRITER_EVENTS - w->n_buf : n;
+        memcpy(w->buf + w->n_buf, ev, k * sizeof *ev);
+        w->n_buf += k, ev += k, n -= k;
+        if (w->n_buf == WRITER_EVENTS) {
+            put_records(w, w->buf, w->n_buf);
+            w->n_buf = 0;
+        }
+    }
+    return 0;
+}
+
+static void writer_free(struct trace_writer *w)
+{
+    free(w->strings);
+    free(w);
+}
+
+void trace_writer_abort(struct trace_writer *w)
+{
+    if (!w)
+        return;
+    atomic_file_abort(&w->af);
+    writer_free(w);
+}
+
+int trace_writer_commit(struct trace_writer *w, struct trace_error *err)
+{
+    if (w->n_buf)
+        put_records(w, w->buf, w->n_buf);
+    struct header *h = &w->h;
+    if (w->ids > h->n_ids)
+        h->n_ids = w->ids;
+    if (w->threads > h->n_threads)
+        h->n_threads = w->threads;
+    if (h->n_threads == 0)
+        h->n_threads = 1;
+    h->records_checksum = trace__checksum_final(&w->c);
+    unsigned char hdr[HEADER_SIZE];
+    header_encode(hdr, h);
+    h->header_checksum = header_checksum(hdr, w->strings, h->name_len, w->strings + h->name_len,
+                                         h->description_len);
+    header_encode(hdr, h);
+    if (fseek(w->af.f, 0, SEEK_SET) != 0) {
+        trace__fail(err, "%s: cannot seek to write the header", w->path);
+        trace_writer_abort(w);
+        return -1;
+    }
+    fwrite(hdr, 1, HEADER_SIZE, w->af.f);
+    int rc = atomic_file_commit(&w->af, err->msg, sizeof err->msg);
+    writer_free(w);
+    return rc;
+}
+
+int trace__binary_write(const char *path, const struct trace *t, struct trace_error *err)
+{
+    struct trace_writer *w = trace_writer_open(path, t->name, t->description, err);
+    if (!w)
+        return -1;
+    /* The header's counts are at least the trace's own (ids may be declared but unused). */
+    w->h.n_ids = t->n_ids;
+    w->h.n_threads = t->n_threads;
+    if (trace_writer_append(w, t->events, (size_t)t->n_events, err) != 0) {
+        trace_writer_abort(w);
+        return -1;
+    }
+    return trace_writer_commit(w, err);
+}
+
+/* ---- reading ---- */
+struct mapped {
+    const char *path;
+    unsigned char *map;
+    size_t len;
+    struct header h;
+    const struct trace_event *records;
+};
+
+static void unmap(struct mapped *m)
+{
+    if (m->map)
+        munmap(m->map, m->len);
+    m->map = NULL;
+}
+
+/* Maps the file and checks everything but the records. */
+static int map_open(struct mapped *m, const char *path, struct trace_error *err)
+{
+    memset(m, 0, sizeof *m);
+    m->path = path;
+    if (big_endian_host())
+        return trace__fail(err, "%s: binary traces are little-endian; this big-endian host cannot "
+                                "read them in place", path);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return trace__fail(err, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return trace__fail(err, "%s: cannot stat: %s", path, strerror(e));
+    }
+    size_t size = (size_t)st.st_size;
+    if (size < sizeof magic) {
+        close(fd);
+        return trace__fail(err, "%s: not an allocreplay binary trace (file too short for the magic)",
+                           path);
+    }
+    m->map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    int e = errno;
+    close(fd);
+    if (m->map == MAP_FAILED) {
+        m->map = NULL;
+        return trace__fail(err, "%s: cannot map: %s", path, strerror(e));
+    }
+    m->len = size;
+    const unsigned char *b = m->map;
+    if (memcmp(b, magic, sizeof magic) != 0)
+        return trace__fail(err, "%s: not an allocreplay binary trace (bad magic)", path);
+    if (size < HEADER_SIZE)
+        return trace__fail(err, "%s: truncated header (%zu bytes, need %d)", path, size,
+                           HEADER_SIZE);
+    struct header *h = &m->h;
+    header_decode(b, h);
+    if (h->version != VERSION)
+        return trace__fail(err, "%s: unsupported binary trace version %u (this build reads "
+                                "version %d)", path, h->version, VERSION);
+    if (h->header_size != HEADER_SIZE)
+        return trace__fail(err, "%s: bad header size %u (version 1 has %d)", path,
+                           h->header_size, HEADER_SIZE);
+    if (h->flags != 0)
+        return trace__fail(err, "%s: unsupported header flags 0x%x", path, h->flags);
+    uint64_t strings = (uint64_t)h->name_len + h->description_len;
+    if (strings > size - HEADER_SIZE)
+        return trace__fail(err, "%s: truncated header strings (%llu bytes named, %zu present)",
+                           path, (unsigned long long)strings, size - HEADER_SIZE);
+    const char *name = (const char *)b + HEADER_SIZE;
+    if (header_checksum(b, name, h->name_len, name + h->name_len, h->description_len) !=
+        h->header_checksum)
+        return trace__fail(err, "%s: header checksum mismatch (corrupt header)", path);
+    if (h->records_offset != records_offset_for(strings))
+        return trace__fail(err, "%s: bad records offset %llu (expected %llu)", path,
+                           (unsigned long long)h->records_offset,
+                           (unsigned long long)records_offset_for(strings));
+    /* The padding is covered by no checksum, so it must be zero: a file differs from the one
+     * written only where a check can see it. */
+    for (uint64_t i = HEADER_SIZE + strings; i < h->records_offset && i < size; i++)
+        if (b[i])
+            return trace__fail(err, "%s: nonzero padding before the records (corrupt file)", path);
+    if (h->n_threads > MAX_THREADS)
+        return trace__fail(err, "%s: thread count %u in header exceeds %u", path, h->n_threads,
+                           MAX_THREADS);
+    uint64_t have = size > h->records_offset ? size - h->records_offset : 0;
+    if (h->n_events > have / RECORD_SIZE)
+        return trace__fail(err, "%s: truncated: header says %llu events, file holds %llu", path,
+                           (unsigned long long)h->n_events,
+                           (unsigned long long)(have / RECORD_SIZE));
+    if (have != h->n_events * RECORD_SIZE)
+        return trace__fail(err, "%s: %llu stray bytes after the last record", path,
+                           (unsigned long long)(have - h->n_events * RECORD_SIZE));
+    m->records = (const struct trace_event *)(b + h->records_offset);
+    return 0;
+}
+
+/* Fills the name and description from the header strings (the name defaults to the file's
+ * base name when the header has none). */
+static int take_strings(const struct mapped *m, struct trace *out, struct trace_error *err)
+{
+    const char *s = (const char *)m->map + HEADER_SIZE;
+    out->name = m->h.name_len ? strndup(s, m->h.name_len) : trace__default_name(m->path);
+    out->description = m->h.description_len ? strndup(s + m->h.name_len, m->h.description_len)
+                                            : NULL;
+    if (!out->name || (m->h.description_len && !out->description)) {
+        free(out->name);
+        free(out->description);
+        out->name = out->description = NULL;
+        return trace__fail(err, "%s: out of memory", m->path);
+    }
+    return 0;
+}
+
+struct walk {
+    const struct mapped *m;
+    int lenient;
+    int verify_checksum;
+    int release_behind; /* drop scanned windows of the map (streaming scan) */
+    trace_event_sink fn;
+    void *ctx;
+    struct trace_load_report *report;
+};
+
+/* Structural checks: a record that breaks them is corruption, never a droppable event. */
+static int check_record(const struct mapped *m, uint64_t i, const struct trace_event *ev,
+                        struct trace_error *err)
+{
+    if (ev->op >= TRACE_OP_COUNT)
+        return trace__fail(err, "%s: record %llu: unknown op %u", m->path, (unsigned long long)i,
+                           ev->op);
+    if (ev->id >= m->h.n_ids)
+        return trace__fail(err, "%s: record %llu: id %u outside the header's id count %u",
+                           m->path, (unsigned long long)i, ev->id, m->h.n_ids);
+    if (ev->thread >= m->h.n_threads)
+        return trace__fail(err, "%s: record %llu: thread %u outside the header's thread count %u",
+                           m->path, (unsigned long long)i, ev->thread, m->h.n_threads);
+    return 0;
+}
+
+/* One pass: checksum and validation chunk by chunk. After the first fatal problem only the
+ * checksum goes on, so that a corrupt file is reported as corrupt rather than by whatever
+ * nonsense its damaged records happen to contain. */
+static int walk(const struct walk *w, struct trace_error *err)
+{
+    const struct mapped *m = w->m;
+    const struct trace_event *rec = m->records;
+    uint64_t n = m->h.n_events;
+    struct trace_validator v;
+    if (trace__validator_init(&v, m->h.n_ids, 0) != 0)
+        return trace__fail(err, "%s: out of memory for %u ids", m->path, m->h.n_ids);
+    struct trace_checksum c;
+    trace__checksum_init(&c);
+    int failed = 0;
+    uintptr_t released = (uintptr_t)m->map;
+    uintptr_t page_mask = ~(uintptr_t)(sysconf(_SC_PAGESIZE) - 1);
+    for (uint64_t start = 0; start < n; start += CHUNK_EVENTS) {
+        uint64_t end = n - start < CHUNK_EVENTS ? n : start + CHUNK_EVENTS;
+        if (w->verify_checksum)
+            trace__checksum_update(&c, rec + start, (size_t)(end - start) * RECORD_SIZE);
+        for (uint64_t i = start; i < end && !failed; i++) {
+            const struct trace_event *ev = &rec[i];
+            if (check_record(m, i, ev, err) != 0) {
+                failed = 1;
+                break;
+            }
+            int p = trace__validate_event(&v, ev);
+            if (p < 0) {
+                if (w->fn)
+                    w->fn(w->ctx, ev);
+            } else if (w->lenient && p < TRACE_PROBLEM_COUNT) {
+                w->report->dropped[p]++;
+            } else {
+                char why[256];
+                trace__problem_message(why, sizeof why, p, ev);
+                trace__fail(err, "%s: record %llu: %s", m->path, (unsigned long long)i, why);
+                failed = 1;
+            }
+        }
+        if (failed && !w->verify_checksum)
+            break;
+        if (w->release_behind) {
+            uintptr_t done = (uintptr_t)(rec + end) & page_mask;
+            if (done - released >= WINDOW_BYTES) {
+                madvise((void *)released, done - released, MADV_DONTNEED);
+                released = done;
+            }
+        }
+    }
+    trace__validator_free(&v);
+    if (w->verify_checksum && trace__checksum_final(&c) != m->h.records_checksum)
+        return trace__fail(err, "%s: records checksum mismatch (file corrupt)", m->path);
+    return failed ? -1 : 0;
+}
+
+struct copy_sink {
+    struct trace_builder b;
+    int out_of_memory;
+};
+
+static void push_event(void *ctx, const struct trace_event *ev)
+{
+    struct copy_sink *s = ctx;
+    if (!s->out_of_memory && trace_builder_push(&s->b, ev) != 0)
+        s->out_of_memory = 1;
+}
+
+int trace__binary_load(const char *path, const struct trace_load_options *opt, struct trace *out,
+                       struct trace_load_report *report, struct trace_error *err)
+{
+    struct mapped m;
+    if (map_open(&m, path, err) != 0) {
+        unmap(&m);
+        return -1;
+    }
+    madvise(m.map, m.len, MADV_WILLNEED);
+    struct walk w = {.m = &m, .lenient = opt->lenient, .verify_checksum = 1, .report = report};
+    if (walk(&w, err) != 0 || take_strings(&m, out, err) != 0) {
+        unmap(&m);
+        return -1;
+    }
+    uint64_t dropped = 0;
+    for (int p = 0; p < TRACE_PROBLEM_COUNT; p++)
+        dropped += report->dropped[p];
+    if (dropped) {
+        /* Lenient and something was dropped: the map is read-only, so the kept events are
+         * copied out by a second walk that makes the same decisions. */
+        struct copy_sink s = {.out_of_memory = 0};
+        struct trace_load_report again = {{0}};
+        trace_builder_init(&s.b);
+        struct walk copy = {.m = &m, .lenient = 1, .fn = push_event, .ctx = &s, .report = &again};
+        walk(&copy, err);
+        unmap(&m);
+        if (s.out_of_memory) {
+            trace_builder_discard(&s.b);
+            trace_release(out);
+            return trace__fail(err, "%s: out of memory", path);
+        }
+        out->owned_events = s.b.events;
+        out->events = s.b.events;
+        out->n_events = s.b.n_events;
+        out->n_ids = m.h.n_ids;
+        out->n_threads = m.h.n_threads;
+        return 0;
+    }
+    out->map = m.map;
+    out->map_len = m.len;
+    out->events = m.records;
+    out->n_events = m.h.n_events;
+    out->n_ids = m.h.n_ids;
+    out->n_threads = m.h.n_threads;
+    return 0;
+}
+
+int trace__binary_scan(const char *path, const struct trace_load_options *opt,
+                       trace_event_sink fn, void *ctx, struct trace *hdr_out,
+                       struct trace_load_report *report, struct trace_error *err)
+{
+    struct mapped m;
+    memset(hdr_out, 0, sizeof *hdr_out);
+    if (map_open(&m, path, err) != 0) {
+        unmap(&m);
+        return -1;
+    }
+    madvise(m.map, m.len, MADV_SEQUENTIAL);
+    struct walk w = {.m = &m, .lenient = opt->lenient, .verify_checksum = 1, .release_behind = 1,
+                     .fn = fn, .ctx = ctx, .report = report};
+    int rc = walk(&w, err);
+    if (rc == 0)
+        rc = take_strings(&m, hdr_out, err);
+    hdr_out->n_events = m.h.n_events;
+    hdr_out->n_ids = m.h.n_ids;
+    hdr_out->n_threads = m.h.n_threads;
+    unmap(&m);
+    return rc;
+}

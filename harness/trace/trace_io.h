@@ -1,0 +1,160 @@
+/* Internal interface between trace_load.c (format dispatch) and the format files
+ * (trace_yaml.c, trace_binary.c, trace_mtrace.c, trace_android.c), plus the validator they all
+ * share (trace_validate.c). Not for use outside the trace library: other code goes through
+ * trace.h and trace_summary.h.
+ */
+#ifndef ALLOCREPLAY_TRACE_IO_H
+#define ALLOCREPLAY_TRACE_IO_H
+
+#include "trace/trace.h"
+
+#include <stdio.h>
+#include <sys/types.h>
+
+/* Fills err with one line (printf-style). Returns -1 so callers can `return trace__fail(...)`. */
+int trace__fail(struct trace_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* The base name of path without its directory and trace extension: the default trace name. */
+char *trace__default_name(const char *path);
+
+/* ---- validation (trace_validate.c) ----
+ * One byte of state per id; memory grows with the id count, never with the event count. The
+ * state array is anonymous mmap'd memory, so a header claiming many ids costs nothing until
+ * those ids are used. */
+struct trace_validator {
+    uint8_t *state; /* per id: never allocated, live or freed */
+    size_t state_len;
+    uint32_t n_ids; /* ids must be < n_ids; the array grows on demand when growable is set */
+    int growable;   /* readers that do not know the id count up front (YAML, importers) */
+};
+
+int trace__validator_init(struct trace_validator *v, uint32_t n_ids, int growable);
+void trace__validator_free(struct trace_validator *v);
+
+/* Makes room for id in a growable validator. Returns 0, or -1 (not growable, or ENOMEM). */
+int trace__validator_grow(struct trace_validator *v, uint32_t id);
+
+enum { TRACE__ID_NEVER = 0, TRACE__ID_LIVE = 1, TRACE__ID_FREED = 2 };
+
+/* Checks ev against the state of its id and, when it is valid, applies it. Returns -1 if ev is
+ * valid, or the problem (the state is then left unchanged, so a lenient reader can drop ev).
+ * Returns TRACE_PROBLEM_COUNT when the state cannot grow (out of memory). Readers check the op
+ * (< TRACE_OP_COUNT) first. A too-large alignment is checked here; "not a power of two" cannot
+ * be expressed in an event (align is a log2), so readers of textual alignments check that.
+ * Inline: it runs once per event in the binary loader's single pass. */
+static inline int trace__validate_event(struct trace_validator *v, const struct trace_event *ev)
+{
+    if (ev->id >= v->state_len && trace__validator_grow(v, ev->id) != 0)
+        return TRACE_PROBLEM_COUNT;
+    uint8_t *st = &v->state[ev->id];
+    if (ev->op <= TRACE_ALIGNED) { /* alloc, calloc, aligned */
+        if (ev->size == 0 || ev->size > TRACE_MAX_SIZE)
+            return TRACE_PROBLEM_BAD_SIZE;
+        if (ev->align_log2 > (ev->op == TRACE_ALIGNED ? TRACE_MAX_ALIGN_LOG2 : 0))
+            return TRACE_PROBLEM_BAD_ALIGN;
+        if (*st == TRACE__ID_LIVE)
+            return TRACE_PROBLEM_LIVE_REALLOC_ID;
+        *st = TRACE__ID_LIVE;
+    } else {
+        /* realloc: a size; free: none (the record's size is 0) */
+        if (ev->op == TRACE_REALLOC ? ev->size == 0 || ev->size > TRACE_MAX_SIZE : ev->size != 0)
+            return TRACE_PROBLEM_BAD_SIZE;
+        if (ev->align_log2)
+            return TRACE_PROBLEM_BAD_ALIGN;
+        if (*st != TRACE__ID_LIVE)
+            return *st == TRACE__ID_NEVER ? TRACE_PROBLEM_USE_BEFORE_ALLOC
+                                          : TRACE_PROBLEM_DOUBLE_FREE;
+        if (ev->op == TRACE_FREE)
+            *st = TRACE__ID_FREED;
+    }
+    if (ev->id >= v->n_ids)
+        v->n_ids = ev->id + 1;
+    return -1;
+}
+
+/* Writes the message for problem p found on ev, without location, e.g.
+ * "double free: free of id 3, already freed". */
+void trace__problem_message(char *buf, size_t len, int p, const struct trace_event *ev);
+
+/* The checksum of the binary format's records and header (docs/trace-format.md): four
+ * independent 64-bit multiply-rotate lanes over 8-byte little-endian words, so it runs at
+ * memory speed without CPU-specific instructions. Feed data in pieces whose sizes are
+ * multiples of 32 bytes, except the last. */
+struct trace_checksum {
+    uint64_t lane[4];
+    uint64_t length;
+};
+void trace__checksum_init(struct trace_checksum *c);
+void trace__checksum_update(struct trace_checksum *c, const void *data, size_t len);
+uint64_t trace__checksum_final(const struct trace_checksum *c);
+
+/* ---- the formats ---- */
+int trace__yaml_read(const char *path, const struct trace_load_options *opt, struct trace *out,
+                     struct trace_load_report *report, struct trace_error *err);
+int trace__yaml_write(const char *path, const struct trace *t, struct trace_error *err);
+
+int trace__binary_load(const char *path, const struct trace_load_options *opt, struct trace *out,
+                       struct trace_load_report *report, struct trace_error *err);
+int trace__binary_write(const char *path, const struct trace *t, struct trace_error *err);
+
+/* Streams a binary trace through fn (valid events only, in order), reading it in windows that
+ * are dropped from memory once scanned: memory stays bounded whatever the file size. The
+ * header's counts are returned in hdr_out (events, ids, threads; name and description set). */
+typedef void (*trace_event_sink)(void *ctx, const struct trace_event *ev);
+int trace__binary_scan(const char *path, const struct trace_load_options *opt,
+                       trace_event_sink fn, void *ctx, struct trace *hdr_out,
+                       struct trace_load_report *report, struct trace_error *err);
+
+/* ---- importers (trace_import.c): foreign traces name objects by address ----
+ * Addresses become dense ids through a map from live address to id: an address freed and
+ * reused later gets a new id, realloc keeps the id, a free of an address never seen (allocated
+ * before tracing began) is dropped and counted as TRACE_PROBLEM_UNKNOWN_FREE (never fatal). */
+struct trace__importer {
+    const char *path;
+    const struct trace_load_options *opt;
+    struct trace_load_report *report;
+    struct trace_error *err;
+    uint64_t line; /* of the input, for messages */
+    uint64_t *keys; /* open addressing, linear probing; 0 = empty (NULL is never live) */
+    uint32_t *ids;
+    size_t cap, count;
+    uint32_t next_id;
+    struct trace_builder b;
+    struct trace_validator v;
+};
+
+int trace__import_begin(struct trace__importer *im, const char *path,
+                        const struct trace_load_options *opt, struct trace_load_report *report,
+                        struct trace_error *err);
+/* align is the alignment in bytes (0 = plain allocation). All return 0 or -1 with err set. */
+int trace__import_alloc(struct trace__importer *im, enum trace_op op, uint64_t addr,
+                        uint64_t size, uint64_t align, uint16_t thread);
+int trace__import_free(struct trace__importer *im, uint64_t addr, uint16_t thread);
+int trace__import_realloc(struct trace__importer *im, uint64_t old_addr, uint64_t new_addr,
+                          uint64_t size, uint16_t thread);
+/* Moves the events into out (name: the file's base name) and frees the importer. */
+int trace__import_finish(struct trace__importer *im, struct trace *out);
+void trace__import_abort(struct trace__importer *im);
+/* Reads the next line of a text import ('\n' included, if any) into buf, which holds
+ * TRACE_IMPORT_MAX_LINE bytes (NULL: its allocation failed), NUL-terminated, and counts it in
+ * im->line. Returns 1 for a line, 0 at the end of the file, -1 with err set: a line that does not
+ * fit (real logs never have lines that long, and reading on would take unbounded memory: a
+ * device or a binary file given as a text trace) or holds a NUL byte (the parsers read C
+ * strings), as "FILE:LINE: malformed FORMAT line: ..."; a read error; or an empty file, refused
+ * as "FILE: empty file (no LINES lines)" since even a program that allocated nothing leaves
+ * lines. */
+#define TRACE_IMPORT_MAX_LINE 65536
+int trace__import_next_line(struct trace__importer *im, FILE *f, char *buf, const char *format,
+                            const char *lines);
+
+/* Parses one unsigned hex number ("0x1f", "1f", "0") or, when hex is 0, decimal; advances *s
+ * past it and any following blanks. Returns 0, or -1 if *s holds no number or it overflows. */
+int trace__import_number(const char **s, int hex, uint64_t *out);
+
+int trace__mtrace_read(const char *path, const struct trace_load_options *opt, struct trace *out,
+                       struct trace_load_report *report, struct trace_error *err);
+int trace__android_read(const char *path, const struct trace_load_options *opt, struct trace *out,
+                        struct trace_load_report *report, struct trace_error *err);
+
+#endif
