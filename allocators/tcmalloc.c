@@ -22,7 +22,7 @@ enum { OPT_RELEASE_RATE, OPT_THREAD_CACHE, OPT_AGGRESSIVE };
 static const struct allocator_option tcm_options[] = {
     [OPT_RELEASE_RATE] = {"release_rate", ALLOCATOR_OPTION_INT, 0, 100, NULL, 0, "1",
                           "how fast free pages go back to the OS (0: never; higher: sooner)"},
-    [OPT_THREAD_CACHE] = {"max_total_thread_cache_bytes", ALLOCATOR_OPTION_BYTES, 0,
+    [OPT_THREAD_CACHE] = {"max_total_thread_cache_bytes", ALLOCATOR_OPTION_BYTES, 512 << 10,
                           (long long)1 << 40, NULL, 0, "33554432",
                           "bytes all thread caches together may hold"},
     [OPT_AGGRESSIVE] = {"aggressive_decommit", ALLOCATOR_OPTION_BOOL, 0, 1, NULL, 0, "false",
