@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Faults (issue 8, item 4), through the real `allocreplay run`, as TAP: backends that crash,
+# Faults, through the real `allocreplay run`, as TAP: backends that crash,
 # abort, return NULL, corrupt a block, hang or get SIGKILLed (tests/fault_plugins/), a memory
 # limit below the trace's live set, and a results directory on a full disk or past a file size
 # limit. Each bad backend must become one failed cell whose status says why, the good cells

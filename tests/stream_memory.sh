@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The driver's memory stays bounded when it streams a large binary trace (issue 8, item 5):
+# The driver's memory stays bounded when it streams a large binary trace:
 # makes an N-event trace (16 bytes per event) with big_trace, runs `info` and `validate` on it
 # under /usr/bin/time and checks their peak RSS stays below LIMIT_MIB whatever N is: the
 # binary reader scans the mapping in windows it gives back behind itself. TAP.

@@ -1,5 +1,5 @@
 /* allocreplay-worker: runs ONE pass of one trace against one backend and reports its figures
- * to the driver (DESIGN.md 2). The same source builds every worker executable; they differ
+ * to the driver (docs/architecture.md). The same source builds every worker executable; they differ
  * only in the backends linked in (allocreplay-worker-jemalloc, ...).
  *
  *   allocreplay-worker --list                      name<TAB>description of each backend

@@ -1,4 +1,4 @@
-/* meta.yaml: what ran, where, built how (DESIGN.md 6), so that two results directories can be
+/* meta.yaml: what ran, where, built how (docs/campaigns.md), so that two results directories can be
  * compared knowing whether the machine or the build changed. */
 #include "run/results.h"
 

@@ -1,4 +1,5 @@
-/* Import of glibc mtrace() logs (DESIGN.md 3.3), as written by glibc's malloc debugging hooks:
+/* Import of glibc mtrace() logs (docs/trace-format.md), as written by glibc's malloc debugging
+ * hooks:
  *
  *   = Start
  *   @ ./prog:[0x11c0] + 0x5607ba93e4a0 0x64      malloc, calloc, memalign: address, size

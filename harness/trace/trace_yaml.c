@@ -1,4 +1,5 @@
-/* YAML traces (DESIGN.md 3.1), read with libyaml's event parser and written with its emitter.
+/* YAML traces (docs/trace-format.md), read with libyaml's event parser and written with its
+ * emitter.
  *
  * The reader walks parser events directly (no document tree), parses integers by hand and
  * validates each trace event as soon as it is complete, so an error can name the line and

@@ -1,5 +1,5 @@
-/* The results directory (DESIGN.md 6), below the runner: per-cell files under cells/, the
- * assembled CSVs (results_assemble in runner.h) and meta.yaml. Internal to the replay area. */
+/* The results directory (docs/architecture.md), below the runner: per-cell files under
+ * cells/, the assembled CSVs (results_assemble in runner.h) and meta.yaml. */
 #ifndef ALLOCREPLAY_RESULTS_H
 #define ALLOCREPLAY_RESULTS_H
 

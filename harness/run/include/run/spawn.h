@@ -1,7 +1,8 @@
-/* Driver side of the process model (DESIGN.md 2): start a worker executable with fork+exec,
- * collect its report from a pipe, enforce the time and memory limits, and say in a few words
- * what happened to it ("ok", "signal SIGSEGV", "aborted", "killed (timeout 10s)", "exit 3", or
- * the worker's own failure line such as "verify: event 1234 id 17: content mismatch ..."). */
+/* Driver side of the process model (docs/architecture.md): start a worker executable with
+ * fork+exec, collect its report from a pipe, enforce the time and memory limits, and say in a
+ * few words what happened to it ("ok", "signal SIGSEGV", "aborted", "killed (timeout 10s)",
+ * "exit 3", or the worker's own failure line such as "verify: event 1234 id 17: content
+ * mismatch ..."). */
 #ifndef ALLOCREPLAY_SPAWN_H
 #define ALLOCREPLAY_SPAWN_H
 

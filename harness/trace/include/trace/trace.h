@@ -117,8 +117,8 @@ int trace_writer_append(struct trace_writer *w, const struct trace_event *ev, si
 int trace_writer_commit(struct trace_writer *w, struct trace_error *err);
 void trace_writer_abort(struct trace_writer *w);
 
-/* Validates t's events as trace_load does (DESIGN.md 3), e.g. a generated or recorded trace
- * before it is saved. Returns 0, or -1 with err naming the first bad event:
+/* Validates t's events as trace_load does (docs/trace-format.md), e.g. a generated or
+ * recorded trace before it is saved. Returns 0, or -1 with err naming the first bad event:
  * "NAME: event N: double free: free of id 3, already freed" (N counted from 0). */
 int trace_validate(const struct trace *t, struct trace_error *err);
 
