@@ -63,6 +63,15 @@ static struct allocator_options libc_applied;
 
 static void *libc_create(const struct allocator_options *opt, char *err, size_t err_len)
 {
+#if defined(__SANITIZE_ADDRESS__) || defined(HAVE_ASAN)
+    /* A sanitizer's malloc is not glibc's: it would take none of these settings. */
+    for (size_t i = 0; i < sizeof libc_options / sizeof libc_options[0]; i++)
+        if (opt->set[i]) {
+            snprintf(err, err_len, "malloc: %s: a sanitizer's malloc takes no glibc settings",
+                     libc_options[i].key);
+            return NULL;
+        }
+#endif
     static const struct {
         int opt, param;
         const char *name;
@@ -73,16 +82,9 @@ static void *libc_create(const struct allocator_options *opt, char *err, size_t 
     for (size_t i = 0; i < sizeof mallopts / sizeof mallopts[0]; i++) {
         if (!opt->set[mallopts[i].opt])
             continue;
-        /* A sanitizer's mallopt refuses everything: its malloc is not glibc's. */
         if (mallopt(mallopts[i].param, (int)opt->value[mallopts[i].opt]) != 1) {
-            snprintf(err, err_len, "malloc: mallopt(%s, %lld) refused%s", mallopts[i].name,
-                     opt->value[mallopts[i].opt],
-#if defined(__SANITIZE_ADDRESS__) || defined(HAVE_ASAN)
-                     " (a sanitizer's malloc ignores glibc's settings)"
-#else
-                     ""
-#endif
-            );
+            snprintf(err, err_len, "malloc: mallopt(%s, %lld) refused", mallopts[i].name,
+                     opt->value[mallopts[i].opt]);
             return NULL;
         }
     }
