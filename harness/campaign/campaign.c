@@ -1,4 +1,5 @@
 #include "campaign/campaign.h"
+#include "trace/trace.h"
 #include "util/input.h"
 #include "util/yaml_tree.h"
 
@@ -313,17 +314,6 @@ static int get_options(struct parser *p, struct campaign *c, const struct yaml_t
     return 0;
 }
 
-static char *base_name_without_ext(const char *path)
-{
-    const char *b = strrchr(path, '/');
-    b = b ? b + 1 : path;
-    char *s = strdup(b);
-    char *dot = s ? strrchr(s, '.') : NULL;
-    if (dot && dot != s)
-        *dot = '\0';
-    return s;
-}
-
 static char *dir_name(const char *path)
 {
     const char *slash = strrchr(path, '/');
@@ -440,7 +430,7 @@ int campaign_load(struct campaign *c, const char *path, char *err, size_t err_le
     }
     if (walk(&p, c, dir, root))
         goto out;
-    if (!c->name && !(c->name = base_name_without_ext(path)))
+    if (!c->name && !(c->name = trace_name_from_path(path)))
         goto oom;
     if (!c->output) {
         /* Default: results/<name>/<timestamp>/ under the current directory. */

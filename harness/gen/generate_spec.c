@@ -384,14 +384,6 @@ static int parse_spec(struct ctx *c, const struct yaml_tree_node *root, struct g
     return 0;
 }
 
-static char *base_name(const char *path)
-{
-    const char *b = strrchr(path, '/');
-    b = b ? b + 1 : path;
-    size_t n = strcspn(b, ".");
-    return strndup(b, n ? n : strlen(b));
-}
-
 int gen_spec_load(const char *path, struct gen_spec *out, struct trace_error *err)
 {
     struct ctx c = {.path = path, .err = err};
@@ -407,7 +399,7 @@ int gen_spec_load(const char *path, struct gen_spec *out, struct trace_error *er
         yaml_tree_read(f, path, &spec_yaml_rules, err->msg, sizeof err->msg);
     fclose(f);
     int rc = root ? parse_spec(&c, root, out) : -1;
-    if (rc == 0 && !out->name && !(out->name = base_name(path)))
+    if (rc == 0 && !out->name && !(out->name = trace_name_from_path(path)))
         rc = fail_at(&c, 1, 1, "out of memory");
     yaml_tree_free(root);
     if (rc != 0)

@@ -15,9 +15,6 @@
 int trace__fail(struct trace_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* The base name of path without its directory and trace extension: the default trace name. */
-char *trace__default_name(const char *path);
-
 /* ---- validation (trace_validate.c) ----
  * One byte of state per id; memory grows with the id count, never with the event count. The
  * state array is anonymous mmap'd memory, so a header claiming many ids costs nothing until

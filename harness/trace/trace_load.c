@@ -38,7 +38,7 @@ enum trace_format trace_format_from_path(const char *path)
     return TRACE_FORMAT_UNKNOWN;
 }
 
-char *trace__default_name(const char *path)
+char *trace_name_from_path(const char *path)
 {
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
