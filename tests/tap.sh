@@ -43,10 +43,23 @@ status_is() {
     [ "$got" -eq "$want" ] || { echo "exit status $got, want $want"; return 1; }
 }
 
-col() {
-    awk -F, -v b="$2" -v c="$3" '{sub(/\r$/, "")}
-                                 NR==1 {for (i=1;i<=NF;i++) if ($i==c) k=i; next}
-                                 $2==b {print $k}' "$1"
+col() { # fields split as RFC 4180 says (a backend label may hold quoted commas)
+    awk -v b="$2" -v c="$3" '
+        function csv(line, f,    n, i, ch, q, cur) {
+            n = 0; cur = ""; q = 0
+            for (i = 1; i <= length(line); i++) {
+                ch = substr(line, i, 1)
+                if (q && ch == "\"" && substr(line, i + 1, 1) == "\"") { cur = cur ch; i++ }
+                else if (ch == "\"") q = !q
+                else if (ch == "," && !q) { f[++n] = cur; cur = "" }
+                else cur = cur ch
+            }
+            f[++n] = cur
+            return n
+        }
+        {sub(/\r$/, ""); n = csv($0, f)}
+        NR==1 {for (i = 1; i <= n; i++) if (f[i] == c) k = i; next}
+        f[2] == b {print f[k]}' "$1"
 }
 
 tap_done() {

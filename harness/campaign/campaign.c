@@ -110,14 +110,18 @@ static int get_string(struct parser *p, const struct yaml_tree_node *n, const ch
 }
 
 /* Lists of strings: a single scalar is taken as a one-item list. */
+/* A list of non-empty strings (or one string); backend lists may also hold sweeps (mappings). */
 static int check_list(struct parser *p, const struct yaml_tree_node *n, const char *key)
 {
+    int sweeps = !strcmp(key, "backends") || !strcmp(key, "optional_backends");
     if (n->kind == YAML_TREE_MAPPING)
         return fail_at(p, n, "'%s' must be a list, not a mapping", key);
     if (n->kind == YAML_TREE_SEQUENCE)
         for (size_t i = 0; i < n->n_child; i++)
-            if (n->child[i]->kind != YAML_TREE_SCALAR || !*n->child[i]->value)
-                return fail_at(p, n->child[i], "'%s' items must be non-empty strings", key);
+            if (!(sweeps && n->child[i]->kind == YAML_TREE_MAPPING) &&
+                (n->child[i]->kind != YAML_TREE_SCALAR || !*n->child[i]->value))
+                return fail_at(p, n->child[i], "'%s' items must be non-empty strings%s", key,
+                               sweeps ? " or sweeps (NAME: {key: [values]})" : "");
     if (n->kind == YAML_TREE_SCALAR && !*n->value)
         return fail_at(p, n, "'%s' must not be empty", key);
     return 0;
@@ -220,6 +224,98 @@ static int add_traces(struct parser *p, struct campaign *c, const char *dir,
     return 0;
 }
 
+/* Adds one backend spec of the list (refusing a duplicate) and remembers where it was written. */
+static int add_spec(struct parser *p, struct campaign *c, const struct yaml_tree_node *item,
+                    char ***arr, size_t *count, const char *spec)
+{
+    if (contains(c->backends, c->n_backends, spec) ||
+        contains(c->optional_backends, c->n_optional_backends, spec))
+        return fail_at(p, item, "backend '%s' is listed twice", SHOWN(spec));
+    if (push_string(arr, count, spec))
+        return fail_at(p, item, "out of memory");
+    if (arr == &c->backends) {
+        struct campaign_where *w = realloc(c->backend_where, *count * sizeof *w);
+        if (!w)
+            return fail_at(p, item, "out of memory");
+        c->backend_where = w;
+        w[*count - 1] = (struct campaign_where){item->line, item->column};
+    }
+    return 0;
+}
+
+/* key=value with no ':' before the '=': in a flow list ([jemalloc:narenas=2,tcache=false])
+ * YAML splits a spec at its commas, and such an item continues the spec before it. */
+static int is_continuation(const char *item)
+{
+    size_t eq = strcspn(item, "=");
+    return item[eq] == '=' && !memchr(item, ':', eq);
+}
+
+static int continue_spec(struct parser *p, const struct yaml_tree_node *item, char **prev)
+{
+    if (!*prev || !strchr(*prev, ':') || !strncmp(*prev, "plugin:", 7) ||
+        !strncmp(*prev, "preload:", 8))
+        return fail_at(p, item, "'%s' follows no backend spec (NAME:key=value)",
+                       SHOWN(item->value));
+    size_t a = strlen(*prev), b = strlen(item->value);
+    char *joined = realloc(*prev, a + b + 2);
+    if (!joined)
+        return fail_at(p, item, "out of memory");
+    joined[a] = ',';
+    memcpy(joined + a + 1, item->value, b + 1);
+    *prev = joined;
+    return 0;
+}
+
+#define SWEEP_MAX 256 /* backends one sweep may expand to */
+
+/* A sweep, `- NAME: {key: value or [value, ...], ...}`: one spec per combination of the
+ * values, keys in the order written, the last key varying fastest. */
+static int add_sweep(struct parser *p, struct campaign *c, const struct yaml_tree_node *item,
+                     char ***arr, size_t *count)
+{
+    const char *form = "a backend sweep is NAME: {key: value or [values], ...}";
+    if (item->n_child != 2 || item->child[0]->kind != YAML_TREE_SCALAR ||
+        item->child[1]->kind != YAML_TREE_MAPPING || !item->child[1]->n_child)
+        return fail_at(p, item, "%s", form);
+    const char *name = item->child[0]->value;
+    const struct yaml_tree_node *keys = item->child[1];
+    size_t nk = keys->n_child / 2, total = 1;
+    if (!*name || strchr(name, ':') || strchr(name, ','))
+        return fail_at(p, item->child[0], "%s (NAME is a backend name)", form);
+    for (size_t k = 0; k < nk; k++) {
+        const struct yaml_tree_node *key = keys->child[2 * k], *v = keys->child[2 * k + 1];
+        if (key->kind != YAML_TREE_SCALAR || !*key->value || strpbrk(key->value, "=,:"))
+            return fail_at(p, key, "%s", form);
+        if (check_list(p, v, key->value))
+            return -1;
+        if (list_len(v) == 0)
+            return fail_at(p, v, "'%s' sweeps no values", SHOWN(key->value));
+        for (size_t i = 0; i < list_len(v); i++)
+            if (strchr(list_item(v, i)->value, ','))
+                return fail_at(p, list_item(v, i), "a value may not hold ','");
+        total *= list_len(v);
+        if (total > SWEEP_MAX)
+            return fail_at(p, item, "the sweep expands to more than %d backends", SWEEP_MAX);
+    }
+    for (size_t combo = 0; combo < total; combo++) {
+        char spec[1024];
+        size_t used = (size_t)snprintf(spec, sizeof spec, "%s", name), rest = combo, div = total;
+        for (size_t k = 0; k < nk && used < sizeof spec; k++) {
+            const struct yaml_tree_node *v = keys->child[2 * k + 1];
+            div /= list_len(v);
+            used += (size_t)snprintf(spec + used, sizeof spec - used, "%c%s=%s", k ? ',' : ':',
+                                     keys->child[2 * k]->value, list_item(v, rest / div)->value);
+            rest %= div;
+        }
+        if (used >= sizeof spec)
+            return fail_at(p, item, "a backend spec of the sweep is too long");
+        if (add_spec(p, c, item, arr, count, spec))
+            return -1;
+    }
+    return 0;
+}
+
 static int add_backends(struct parser *p, struct campaign *c, const struct yaml_tree_node *n,
                         const char *key, char ***arr, size_t *count)
 {
@@ -227,18 +323,15 @@ static int add_backends(struct parser *p, struct campaign *c, const struct yaml_
         return -1;
     for (size_t i = 0; i < list_len(n); i++) {
         const struct yaml_tree_node *item = list_item(n, i);
-        if (contains(c->backends, c->n_backends, item->value) ||
-            contains(c->optional_backends, c->n_optional_backends, item->value))
-            return fail_at(p, item, "backend '%s' is listed twice", SHOWN(item->value));
-        if (push_string(arr, count, item->value))
-            return fail_at(p, item, "out of memory");
-        if (arr == &c->backends) {
-            struct campaign_where *w = realloc(c->backend_where, *count * sizeof *w);
-            if (!w)
-                return fail_at(p, item, "out of memory");
-            c->backend_where = w;
-            w[*count - 1] = (struct campaign_where){item->line, item->column};
-        }
+        int rc;
+        if (item->kind == YAML_TREE_MAPPING)
+            rc = add_sweep(p, c, item, arr, count);
+        else if (is_continuation(item->value))
+            rc = continue_spec(p, item, *count ? &(*arr)[*count - 1] : (char *[]){NULL});
+        else
+            rc = add_spec(p, c, item, arr, count, item->value);
+        if (rc)
+            return -1;
     }
     return 0;
 }

@@ -317,15 +317,15 @@ void spawn_result_free(struct spawn_result *res)
     res->report = res->errors = NULL;
 }
 
-char *spawn_list_backends(const char *worker, char *err, size_t err_len)
+char *spawn_worker_output(const char *worker, const char *arg, char *err, size_t err_len)
 {
-    char *argv[] = {(char *)worker, "--list", NULL};
+    char *argv[] = {(char *)worker, (char *)arg, NULL};
     struct spawn_request req = {.path = worker, .argv = argv, .report_fd = 1, .timeout_s = 30};
     struct spawn_result res;
     if (spawn_run(&req, &res, err, err_len))
         return NULL;
     if (!res.ok) {
-        snprintf(err, err_len, "%s --list: %s", worker, res.status);
+        snprintf(err, err_len, "%s %s: %s", worker, arg, res.status);
         spawn_result_free(&res);
         return NULL;
     }

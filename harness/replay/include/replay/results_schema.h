@@ -45,7 +45,8 @@
     X(verified, STR)                                                                           \
     X(failed_pass, STR)                                                                        \
     X(loops, U64)                                                                              \
-    X(threads, U64)
+    X(threads, U64)                                                                            \
+    X(config, STR)
 
 /* latency.csv and timeline.csv, long form. */
 #define LATENCY_COLUMNS(X) X(trace, STR) X(backend, STR) X(rep, U64) X(op, STR) X(lo_ns, F64) X(hi_ns, F64) X(count, U64)
