@@ -126,8 +126,10 @@ int aggregate_load(struct aggregate *a, const char *dir, char *err, size_t err_l
                                           csv_reader_field(&r, idx[AGG_COL_backend]));
         if (!g)
             goto oom;
-        if (strcmp(csv_reader_field(&r, idx[AGG_COL_status]), "ok")) {
-            g->n_failed++;
+        const char *status = csv_reader_field(&r, idx[AGG_COL_status]);
+        if (strcmp(status, "ok")) {
+            if (!g->n_failed++ && !(g->first_failure = strdup(status)))
+                goto oom;
             continue;
         }
         g->n_ok++;
@@ -224,6 +226,7 @@ void aggregate_free(struct aggregate *a)
     for (size_t i = 0; i < a->n_groups; i++) {
         free(a->group[i].trace);
         free(a->group[i].backend);
+        free(a->group[i].first_failure);
         for (int c = 0; c < AGG_N_COLUMNS; c++)
             free(a->group[i].samples[c].v);
     }

@@ -35,6 +35,7 @@ struct agg_stat {
 struct agg_group {
     char *trace, *backend;
     size_t n_ok, n_failed;
+    char *first_failure; /* the status of the first failed repetition, or NULL */
     struct agg_samples samples[AGG_N_COLUMNS]; /* only for aggregated columns */
     struct agg_stat stat[AGG_N_COLUMNS];
 };
