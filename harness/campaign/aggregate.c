@@ -32,14 +32,6 @@ const char *aggregate_column_name(int i)
     return columns[i].name;
 }
 
-int aggregate_column_index(const char *name)
-{
-    for (int i = 0; i < AGG_N_COLUMNS; i++)
-        if (!strcmp(columns[i].name, name))
-            return i;
-    return -1;
-}
-
 static struct agg_group *find_or_add(struct aggregate *a, const char *trace, const char *backend)
 {
     for (size_t i = 0; i < a->n_groups; i++)

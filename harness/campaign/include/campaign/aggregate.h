@@ -48,8 +48,6 @@ struct aggregate {
 /* Whether summary column I is aggregated, and its name. */
 int aggregate_is_metric(int i);
 const char *aggregate_column_name(int i);
-/* The index of a summary column by name, or -1. */
-int aggregate_column_index(const char *name);
 
 /* Reads DIR/summary.csv and computes every group's statistics. Returns 0 or -1 with err. */
 int aggregate_load(struct aggregate *a, const char *dir, char *err, size_t err_len);
