@@ -1,7 +1,10 @@
 # TAP helpers for the end-to-end shell tests, sourced after `set -u`:
 #   tap_scratch          make a scratch directory $work, removed on exit
 #   tap_workdir          the same, and cd into it
-#   ok STATUS WHAT       one TAP line: "ok N - WHAT" when STATUS is 0, else "not ok N - WHAT"
+#   ok STATUS WHAT [DIRECTIVE]  one TAP line: "ok N - WHAT" when STATUS is 0, else "not ok N -
+#                        WHAT"; DIRECTIVE ("TODO reason", "SKIP reason") follows a "#"; a failed
+#                        TODO check does not fail the script. A script may define tap_on_fail,
+#                        called after each "not ok" line to print its diagnostics.
 #   check WHAT CMD...    run CMD as one check; its output is left in $work/out for the next
 #   status_is WANT CMD...  run CMD; succeed when its exit status is WANT
 #   col FILE BACKEND COLUMN   the values of COLUMN (by header name) in FILE's rows for BACKEND
@@ -21,7 +24,10 @@ tap_workdir() {
 
 ok() {
     n=$((n + 1))
-    if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
+    if [ "$1" -eq 0 ]; then echo "ok $n - $2${3:+ # $3}"; return; fi
+    echo "not ok $n - $2${3:+ # $3}"
+    case "${3:-}" in TODO*) ;; *) failed=$((failed + 1)) ;; esac
+    if declare -F tap_on_fail >/dev/null; then tap_on_fail; fi
 }
 
 check() {

@@ -325,6 +325,29 @@ static int move_events_off_heap(struct trace *t, const struct trace_event **even
     return 0;
 }
 
+/* Reports the figures of a pass that replayed to the end, then "end". Returns the worker's
+ * exit status. */
+static int report_pass(FILE *rep, enum replay_pass pass, const struct replay *r, uint32_t n_threads)
+{
+    switch (pass) {
+    case REPLAY_THROUGHPUT:
+        report_throughput(rep, r, n_threads);
+        break;
+    case REPLAY_LATENCY:
+        if (report_latency(rep, r))
+            return report_fail(rep, "cannot map the merged histogram");
+        break;
+    case REPLAY_MEMORY:
+        report_memory(rep, r);
+        break;
+    case REPLAY_VERIFY:
+        fprintf(rep, "s verified yes\n");
+        break;
+    }
+    fprintf(rep, "end\n");
+    return fflush(rep) ? WORKER_EXIT_FAILED : WORKER_EXIT_OK;
+}
+
 static int run_pass(const struct worker_args *a, const struct worker_backend *wb, FILE *rep)
 {
     struct trace t;
@@ -385,29 +408,8 @@ static int run_pass(const struct worker_args *a, const struct worker_backend *wb
     put_u64(rep, "events", r.n_events);
     if (config[0])
         fprintf(rep, "s config %s\n", config);
-    if (rc) {
-        rc = report_fail(rep, r.reason);
-    } else {
-        switch (a->pass) {
-        case REPLAY_THROUGHPUT:
-            report_throughput(rep, &r, threaded ? sched.n_threads : 1);
-            break;
-        case REPLAY_LATENCY:
-            if (report_latency(rep, &r))
-                rc = report_fail(rep, "cannot map the merged histogram");
-            break;
-        case REPLAY_MEMORY:
-            report_memory(rep, &r);
-            break;
-        case REPLAY_VERIFY:
-            fprintf(rep, "s verified yes\n");
-            break;
-        }
-        if (!rc) {
-            fprintf(rep, "end\n");
-            rc = fflush(rep) ? WORKER_EXIT_FAILED : WORKER_EXIT_OK;
-        }
-    }
+    rc = rc ? report_fail(rep, r.reason)
+            : report_pass(rep, a->pass, &r, threaded ? sched.n_threads : 1);
     /* Only after a clean replay are the remaining blocks handed back: a backend that just
      * failed verification may not survive more calls. */
     if (rc == WORKER_EXIT_OK) {
