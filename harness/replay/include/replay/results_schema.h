@@ -45,7 +45,9 @@
     X(verified, STR)                                                                           \
     X(failed_pass, STR)                                                                        \
     X(loops, U64)                                                                              \
-    X(threads, U64)
+    X(threads, U64)                                                                            \
+    X(window, U64)                                                                             \
+    X(trace_peak_live_bytes, U64)
 
 /* latency.csv and timeline.csv, long form. */
 #define LATENCY_COLUMNS(X) X(trace, STR) X(backend, STR) X(rep, U64) X(op, STR) X(lo_ns, F64) X(hi_ns, F64) X(count, U64)
