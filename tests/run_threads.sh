@@ -45,6 +45,8 @@ ok $rc "run --threads on malloc and sgi-locked succeeds ($(head -c 200 err.txt))
 ok $? "both cells ok"
 [ "$(col res/summary.csv malloc threads)" = 4 ] && [ "$(col res/summary.csv sgi-locked threads)" = 4 ]
 ok $? "threads column is 4"
+head -1 res/summary.csv | tr -d '\r' | tr , '\n' | grep -qx threads
+ok $? "threads is a summary column"
 [ "$(col res/summary.csv malloc window)" = 16 ]
 ok $? "window column: the default window, 16"
 grep -q '^  threads: true' res/meta.yaml

@@ -1,6 +1,7 @@
 /* allocreplay run: replay traces against backends and write a results directory (issue 4). */
 #include "cli.h"
 #include "util/csv.h"
+#include "run/catalog.h"
 #include "run/results.h"
 #include "run/runner.h"
 #include "run/spawn.h"
@@ -106,48 +107,40 @@ static int strv_push(struct strv *s, char *x)
     return 0;
 }
 
-/* Splits a comma-separated list of backends into owned strings. */
-static int push_list(struct strv *s, const char *list)
+/* Splits a -b list of backend specs (catalog_split_specs) into owned strings. */
+static int push_backends(struct strv *s, const char *list)
 {
-    const char *p = list;
-    while (*p) {
-        size_t n = strcspn(p, ",");
-        if (n) {
-            char *x = strndup(p, n);
-            if (!x || strv_push(s, x)) {
-                free(x);
-                return -1;
-            }
-        }
-        p += n;
-        if (*p == ',')
-            p++;
-    }
-    return 0;
+    char **v = NULL, err[512];
+    size_t n = 0, i = 0;
+    int rc = catalog_split_specs(list, &v, &n, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "allocreplay run: %s\n", err);
+    for (; i < n && !rc; i++)
+        rc = strv_push(s, v[i]);
+    for (; i < n; i++)
+        free(v[i]);
+    free(v);
+    return rc;
 }
 
-/* The built-in backends, in the plain worker's order. */
+/* The built-in backends (the plain worker's), in its order. */
 static int default_backends(struct strv *s)
 {
     char err[512];
-    char *worker = spawn_worker_path(NULL);
-    char *list = worker ? spawn_list_backends(worker, err, sizeof err) : NULL;
-    free(worker);
-    if (!list) {
-        fprintf(stderr, "allocreplay run: cannot list the backends: %s\n", worker ? err : "no worker");
+    struct catalog cat;
+    if (catalog_load(&cat, err, sizeof err)) {
+        fprintf(stderr, "allocreplay run: cannot list the backends: %s\n", err);
         return -1;
     }
     int rc = 0;
-    for (char *line = list; *line && !rc;) {
-        char *nl = strchr(line, '\n');
-        size_t n = strcspn(line, "\t\n");
-        char *x = strndup(line, n);
-        rc = !x || strv_push(s, x) ? -1 : 0;
-        if (rc)
+    for (size_t i = 0; i < cat.n && !rc; i++) {
+        char *x = cat.v[i].builtin ? strdup(cat.v[i].name) : NULL;
+        if (cat.v[i].builtin && (!x || strv_push(s, x))) {
             free(x);
-        line = nl ? nl + 1 : line + strlen(line);
+            rc = -1;
+        }
     }
-    free(list);
+    catalog_free(&cat);
     return rc;
 }
 
@@ -385,10 +378,12 @@ int cmd_run(int argc, char **argv)
             }
             plan.opt.window_set = 1, i++;
         } else if (!strcmp(a, "-b") || !strcmp(a, "--backend")) {
-            if (!v || push_list(&backends, v)) {
+            if (!v) {
                 rc = bad_usage("%s needs a list of backends", a);
                 goto out;
             }
+            if (push_backends(&backends, v))
+                goto out;
             i++;
         } else if (!strcmp(a, "-n") || !strcmp(a, "--repetitions")) {
             if (parse_count(v, &n) || n < 1 || n > 100000) {

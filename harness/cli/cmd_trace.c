@@ -1,4 +1,4 @@
-/* allocreplay convert / info / validate: the trace tools (DESIGN.md 7). */
+/* allocreplay convert / info / validate: the trace tools (docs/trace-format.md). */
 #include "cli.h"
 #include "trace/trace.h"
 #include "trace/trace_summary.h"

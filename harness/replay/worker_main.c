@@ -1,11 +1,13 @@
 /* allocreplay-worker: runs ONE pass of one trace against one backend and reports its figures
- * to the driver (DESIGN.md 2). The same source builds every worker executable; they differ
+ * to the driver (docs/architecture.md). The same source builds every worker executable; they differ
  * only in the backends linked in (allocreplay-worker-jemalloc, ...).
  *
  *   allocreplay-worker --list                      name<TAB>description of each backend
+ *   allocreplay-worker --options                   the keys of each backend (worker_backend.h)
  *   allocreplay-worker --check SPEC [--threads]    resolve SPEC (and, with --threads, refuse a
- *                                                  backend that is not thread-safe); exit 0 or 2
- *                                                  with one line
+ *                                                  backend that is not thread-safe), create it
+ *                                                  and print canonical-spec<TAB>effective
+ *                                                  settings; exit 0, or 2 with one line
  *   allocreplay-worker --trace PATH --backend SPEC --pass PASS --report-fd FD
  *                      [--touch] [--rss-every N] [--lenient] [--timer tsc|clock] [--tsc-hz HZ]
  *                      [--min-time MS] [--threads [--window N]]
@@ -19,6 +21,7 @@
 #include "replay/os.h"
 #include "replay/replay.h"
 #include "replay_threads.h"
+#include "worker_backend.h"
 #include "replay/results_schema.h"
 #include "trace/trace.h"
 #include "replay/worker_report.h"
@@ -78,16 +81,27 @@ static int check_thread_safe(const struct allocator_ops *ops, char *err, size_t 
     return -1;
 }
 
-static int check_backend(const char *spec, int threads)
+/* The settings are read back from a created backend, in a process started the way a measured
+ * one is, so the driver can record them before any cell runs. */
+static int check_backend(const char *spec, int threads, char **argv)
 {
-    struct allocator_options opt = {0};
-    char err[512];
-    const struct allocator_ops *ops = allocator_resolve(spec, &opt, err, sizeof err);
-    if (!ops || (threads && check_thread_safe(ops, err, sizeof err))) {
+    struct worker_backend wb;
+    char err[512], config[1024];
+    if (worker_backend_setup(spec, argv, &wb, err, sizeof err) ||
+        (threads && check_thread_safe(wb.ops, err, sizeof err))) {
         fprintf(stderr, "%s\n", err);
         return WORKER_EXIT_USAGE;
     }
-    return WORKER_EXIT_OK;
+    err[0] = 0;
+    void *ctx = wb.ops->create(&wb.opt, err, sizeof err);
+    if (!ctx) {
+        fprintf(stderr, "%s\n", err[0] ? err : "backend create failed");
+        return WORKER_EXIT_USAGE;
+    }
+    worker_backend_config(&wb, ctx, config, sizeof config);
+    wb.ops->destroy(ctx);
+    printf("%s\t%s\n", wb.canonical, config);
+    return fflush(stdout) ? WORKER_EXIT_FAILED : WORKER_EXIT_OK;
 }
 
 static int parse_u64(const char *s, uint64_t *out)
@@ -309,7 +323,32 @@ static int move_events_off_heap(struct trace *t, const struct trace_event **even
     return 0;
 }
 
-static int run_pass(const struct worker_args *a, FILE *rep)
+/* Reports the figures of a pass that replayed to the end, then "end". Returns the worker's
+ * exit status. */
+static int report_pass(FILE *rep, enum replay_pass pass, const struct replay *r, uint32_t n_threads,
+                       uint32_t window, int threaded)
+{
+    report_threads(rep, n_threads, threaded, window);
+    switch (pass) {
+    case REPLAY_THROUGHPUT:
+        report_throughput(rep, r);
+        break;
+    case REPLAY_LATENCY:
+        if (report_latency(rep, r))
+            return report_fail(rep, "cannot map the merged histogram");
+        break;
+    case REPLAY_MEMORY:
+        report_memory(rep, r);
+        break;
+    case REPLAY_VERIFY:
+        fprintf(rep, "s verified yes\n");
+        break;
+    }
+    fprintf(rep, "end\n");
+    return fflush(rep) ? WORKER_EXIT_FAILED : WORKER_EXIT_OK;
+}
+
+static int run_pass(const struct worker_args *a, const struct worker_backend *wb, FILE *rep)
 {
     struct trace t;
     struct trace_error terr;
@@ -334,13 +373,15 @@ static int run_pass(const struct worker_args *a, FILE *rep)
     if (!threaded)
         replay_schedule_release(&sched);
 
-    struct allocator_options opt = {0};
-    const struct allocator_ops *ops = allocator_resolve(a->backend, &opt, err, sizeof err);
-    if (!ops || (threaded && check_thread_safe(ops, err, sizeof err)))
+    const struct allocator_ops *ops = wb->ops;
+    if (threaded && check_thread_safe(ops, err, sizeof err))
         return report_fail(rep, err);
-    void *ctx = ops->create(&opt, err, sizeof err);
+    err[0] = 0;
+    void *ctx = ops->create(&wb->opt, err, sizeof err);
     if (!ctx)
         return report_fail(rep, err[0] ? err : "backend create failed");
+    char config[1024];
+    worker_backend_config(wb, ctx, config, sizeof config);
 
     struct replay_config cfg = {
         .pass = a->pass,
@@ -363,33 +404,14 @@ static int run_pass(const struct worker_args *a, FILE *rep)
         return report_fail(rep, err);
     }
 
-    int rc = threaded ? replay_threads_run(&r, &sched, &opt) : replay_run(&r);
+    int rc = threaded ? replay_threads_run(&r, &sched, &wb->opt) : replay_run(&r);
 
     put_u64(rep, "events", r.n_events);
-    if (rc) {
-        rc = report_fail(rep, r.reason);
-    } else {
-        report_threads(rep, threaded ? sched.n_threads : 1, threaded, a->window);
-        switch (a->pass) {
-        case REPLAY_THROUGHPUT:
-            report_throughput(rep, &r);
-            break;
-        case REPLAY_LATENCY:
-            if (report_latency(rep, &r))
-                rc = report_fail(rep, "cannot map the merged histogram");
-            break;
-        case REPLAY_MEMORY:
-            report_memory(rep, &r);
-            break;
-        case REPLAY_VERIFY:
-            fprintf(rep, "s verified yes\n");
-            break;
-        }
-        if (!rc) {
-            fprintf(rep, "end\n");
-            rc = fflush(rep) ? WORKER_EXIT_FAILED : WORKER_EXIT_OK;
-        }
-    }
+    if (config[0])
+        fprintf(rep, "s config %s\n", config);
+    rc = rc ? report_fail(rep, r.reason)
+            : report_pass(rep, a->pass, &r, threaded ? sched.n_threads : 1, threaded ? a->window : 0,
+                          threaded);
     /* Only after a clean replay are the remaining blocks handed back: a backend that just
      * failed verification may not survive more calls. */
     if (rc == WORKER_EXIT_OK) {
@@ -406,19 +428,25 @@ int main(int argc, char **argv)
 {
     if (argc == 2 && !strcmp(argv[1], "--list"))
         return list_backends();
+    if (argc == 2 && !strcmp(argv[1], "--options"))
+        return worker_list_options();
     if ((argc == 3 || (argc == 4 && !strcmp(argv[3], "--threads"))) && !strcmp(argv[1], "--check"))
-        return check_backend(argv[2], argc == 4);
+        return check_backend(argv[2], argc == 4, argv);
 
     struct worker_args a;
     int rc = parse_args(argc, argv, &a);
     if (rc)
         return rc;
     os_disable_core_dumps();
+    /* Before anything is written: the setup may re-execute the worker. */
+    struct worker_backend wb;
+    char err[512];
+    int setup = worker_backend_setup(a.backend, argv, &wb, err, sizeof err);
     FILE *rep = fdopen(a.report_fd, "w");
     if (!rep)
         return usage_error("cannot open the report fd", strerror(errno));
     fprintf(rep, "%s\n", WORKER_REPORT_MAGIC);
-    rc = run_pass(&a, rep);
+    rc = setup ? report_fail(rep, err) : run_pass(&a, &wb, rep);
     fclose(rep);
     return rc;
 }

@@ -1,4 +1,4 @@
-/* meta.yaml: what ran, where, built how (DESIGN.md 6), so that two results directories can be
+/* meta.yaml: what ran, where, built how (docs/campaigns.md), so that two results directories can be
  * compared knowing whether the machine or the build changed. */
 #include "run/results.h"
 
@@ -173,8 +173,21 @@ int results_write_meta(const char *dir, const struct run_plan *plan, const struc
     fprintf(f, "backends:\n");
     for (size_t i = 0; i < plan->n_backends; i++) {
         fprintf(f, "  - ");
-        put_str(f, plan->backends[i]);
+        put_str(f, mi->labels ? mi->labels[i] : plan->backends[i]);
         fputc('\n', f);
+    }
+    /* What each backend ran with, as its allocator reported it after start-up. */
+    if (mi->configs) {
+        fprintf(f, "backend_configs:\n");
+        for (size_t i = 0; i < plan->n_backends; i++) {
+            fprintf(f, "  - backend: ");
+            put_str(f, mi->labels[i]);
+            fprintf(f, "\n    spec: ");
+            put_str(f, plan->backends[i]);
+            fprintf(f, "\n    config: ");
+            put_str(f, mi->configs[i]);
+            fputc('\n', f);
+        }
     }
     return atomic_file_commit(&af, err, err_len);
 }

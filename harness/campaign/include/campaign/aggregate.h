@@ -1,6 +1,6 @@
 /* Repetitions summarised per (trace, backend): aggregate.csv, the companion of summary.csv
- * (DESIGN.md 6). For every numeric column of summary.csv except rep, events and wall_ns (which
- * ns_per_event already normalises), over the cells whose status is "ok":
+ * (docs/campaigns.md). For every numeric column of summary.csv except rep, events and wall_ns
+ * (which ns_per_event already normalises), over the cells whose status is "ok":
  *   <metric>_median, <metric>_min, <metric>_max, and <metric>_mad_pct: the median absolute
  *   deviation from the median, as a percentage of the median (a robust relative spread that
  *   one noisy repetition cannot inflate; empty when the median is 0).

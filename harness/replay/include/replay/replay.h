@@ -1,4 +1,5 @@
-/* The replay engine: runs one pass of a trace's events against one backend (DESIGN.md 5).
+/* The replay engine: runs one pass of a trace's events against one backend
+ * (docs/architecture.md, docs/metrics.md).
  *
  * Per object id the engine keeps one 16-byte slot (pointer, requested size and alignment) in a
  * flat table indexed by id: one cache line touched per event, no hashing. All tables are

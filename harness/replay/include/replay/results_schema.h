@@ -1,4 +1,4 @@
-/* The columns of summary.csv (DESIGN.md 6), as one X-macro list so the header, the writer,
+/* The columns of summary.csv (docs/metrics.md), as one X-macro list so the header, the writer,
  * the reader and docs/metrics.md never drift apart. X(name, type) with type one of
  * STR (text), U64 (count), F64 (real). The first twenty are the contract; the replay appends more after them
  * (docs/metrics.md defines every one). */
@@ -46,6 +46,7 @@
     X(failed_pass, STR)                                                                        \
     X(loops, U64)                                                                              \
     X(threads, U64)                                                                            \
+    X(config, STR)                                                                             \
     X(window, U64)                                                                             \
     X(trace_peak_live_bytes, U64)
 

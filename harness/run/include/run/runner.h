@@ -1,5 +1,5 @@
 /* Plans and runs a matrix of cells (trace x backend x repetition), one worker process per
- * cell and pass, and writes the results directory (DESIGN.md sections 2, 5, 6).
+ * cell and pass, and writes the results directory (docs/architecture.md).
  *
  * `allocreplay run` and `allocreplay campaign` both build a run_plan and call
  * runner_execute(). Each finished cell is written on its own, atomically, under

@@ -35,7 +35,7 @@ int main(void)
     struct campaign c;
     char err[1024], path[200];
 
-    snprintf(dir, sizeof dir, "/tmp/test_campaign_file.XXXXXX");
+    snprintf(dir, sizeof dir, "/tmp/campaign_file_test.XXXXXX");
     if (!mkdtemp(dir))
         return 99;
     snprintf(file, sizeof file, "%s/c.yaml", dir);
