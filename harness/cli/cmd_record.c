@@ -124,14 +124,6 @@ static void describe(char **cmd, char *out, size_t len)
             *c = ' ';
 }
 
-static char *trace_name(const char *path)
-{
-    const char *b = strrchr(path, '/');
-    b = b ? b + 1 : path;
-    size_t n = strcspn(b, ".");
-    return strndup(b, n ? n : strlen(b));
-}
-
 int cmd_record(int argc, char **argv)
 {
     const char *out = NULL, *raw_parent = NULL;
@@ -224,7 +216,7 @@ int cmd_record(int argc, char **argv)
 
     char description[1024];
     describe(cmd, description, sizeof description);
-    char *name = trace_name(out);
+    char *name = trace_name_from_path(out);
     struct record_import_options opt = {follow, (uint32_t)pid, name, description};
     struct record_import_report rep;
     struct trace t;

@@ -3,12 +3,14 @@
  * only in the backends linked in (allocreplay-worker-jemalloc, ...).
  *
  *   allocreplay-worker --list                      name<TAB>description of each backend
+ *   allocreplay-worker --options                   the keys of each backend (worker_backend.h)
  *   allocreplay-worker --check SPEC [--threads]    resolve SPEC (and, with --threads, refuse a
- *                                                  backend that is not thread-safe); exit 0 or 2
- *                                                  with one line
+ *                                                  backend that is not thread-safe), create it
+ *                                                  and print canonical-spec<TAB>effective
+ *                                                  settings; exit 0, or 2 with one line
  *   allocreplay-worker --trace PATH --backend SPEC --pass PASS --report-fd FD
  *                      [--touch] [--rss-every N] [--lenient] [--timer tsc|clock] [--tsc-hz HZ]
- *                      [--min-time MS] [--threads]
+ *                      [--min-time MS] [--threads [--window N]]
  *
  * Order of work: load the trace (a binary trace is mmap'd; any other is parsed and copied into
  * an mmap'd table), create the backend, map every harness table, take the RSS baseline, replay,
@@ -19,6 +21,7 @@
 #include "replay/os.h"
 #include "replay/replay.h"
 #include "replay_threads.h"
+#include "worker_backend.h"
 #include "replay/results_schema.h"
 #include "trace/trace.h"
 #include "replay/worker_report.h"
@@ -35,7 +38,8 @@ struct worker_args {
     int have_pass;
     int report_fd;
     int touch, lenient;
-    int threads; /* throughput pass: one replay thread per trace thread number */
+    int threads;     /* every pass: one replay thread per trace thread number */
+    uint32_t window; /* with threads: the ordering window (0 = free-running, 1 = strict) */
     uint64_t rss_every;
     uint64_t min_time_ms; /* throughput pass: loop over the trace for at least this long */
     int timer_clock; /* --timer clock: force the clock_gettime fallback */
@@ -77,16 +81,27 @@ static int check_thread_safe(const struct allocator_ops *ops, char *err, size_t 
     return -1;
 }
 
-static int check_backend(const char *spec, int threads)
+/* The settings are read back from a created backend, in a process started the way a measured
+ * one is, so the driver can record them before any cell runs. */
+static int check_backend(const char *spec, int threads, char **argv)
 {
-    struct allocator_options opt = {0};
-    char err[512];
-    const struct allocator_ops *ops = allocator_resolve(spec, &opt, err, sizeof err);
-    if (!ops || (threads && check_thread_safe(ops, err, sizeof err))) {
+    struct worker_backend wb;
+    char err[512], config[1024];
+    if (worker_backend_setup(spec, argv, &wb, err, sizeof err) ||
+        (threads && check_thread_safe(wb.ops, err, sizeof err))) {
         fprintf(stderr, "%s\n", err);
         return WORKER_EXIT_USAGE;
     }
-    return WORKER_EXIT_OK;
+    err[0] = 0;
+    void *ctx = wb.ops->create(&wb.opt, err, sizeof err);
+    if (!ctx) {
+        fprintf(stderr, "%s\n", err[0] ? err : "backend create failed");
+        return WORKER_EXIT_USAGE;
+    }
+    worker_backend_config(&wb, ctx, config, sizeof config);
+    wb.ops->destroy(ctx);
+    printf("%s\t%s\n", wb.canonical, config);
+    return fflush(stdout) ? WORKER_EXIT_FAILED : WORKER_EXIT_OK;
 }
 
 static int parse_u64(const char *s, uint64_t *out)
@@ -104,6 +119,7 @@ static int parse_args(int argc, char **argv, struct worker_args *a)
 {
     memset(a, 0, sizeof *a);
     a->report_fd = -1;
+    a->window = REPLAY_DEFAULT_WINDOW;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -139,6 +155,9 @@ static int parse_args(int argc, char **argv, struct worker_args *a)
             if (parse_u64(v, &n) || !n)
                 return usage_error("bad --rss-every", v);
             a->rss_every = n;
+        } else if (!strcmp(o, "--window")) {
+            if (replay_window_parse(v, &a->window))
+                return usage_error("bad --window (strict, free or a count of events)", v);
         } else if (!strcmp(o, "--min-time")) {
             if (parse_u64(v, &n) || n > 3600 * 1000)
                 return usage_error("bad --min-time", v);
@@ -177,7 +196,14 @@ static void put_ratio_minus_one(FILE *f, const char *col, uint64_t num, uint64_t
         put_f64(f, col, (double)num / (double)den - 1.0);
 }
 
-static void report_throughput(FILE *f, const struct replay *r, uint32_t threads)
+static void report_threads(FILE *f, uint32_t threads, int threaded, uint32_t window)
+{
+    put_u64(f, "threads", threads);
+    if (threaded)
+        put_u64(f, "window", window);
+}
+
+static void report_throughput(FILE *f, const struct replay *r)
 {
     /* wall_ns sums the timed loops; each loop replayed every event once. */
     const double events = (double)r->n_events * (double)r->loops;
@@ -185,7 +211,6 @@ static void report_throughput(FILE *f, const struct replay *r, uint32_t threads)
     put_u64(f, "loops", r->loops);
     put_f64(f, "ns_per_event", events > 0 ? (double)r->wall_ns / events : 0);
     put_f64(f, "events_per_sec", r->wall_ns ? events * 1e9 / (double)r->wall_ns : 0);
-    put_u64(f, "threads", threads);
 }
 
 static int report_latency(FILE *f, const struct replay *r)
@@ -224,10 +249,27 @@ static int report_latency(FILE *f, const struct replay *r)
     return 0;
 }
 
+/* The allocator's own view, known figures only (an unknown one stays an empty cell). */
+static void report_view(FILE *f, const char *when, const struct replay_view *v)
+{
+    const struct {
+        const char *what;
+        uint64_t value;
+    } parts[] = {{"live", v->live}, {"free", v->free}, {"metadata", v->metadata},
+                 {"unused", v->unused}, {"retained", v->retained}};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        if (parts[i].value != UINT64_MAX)
+            fprintf(f, "s view_%s_%s_bytes %llu\n", when, parts[i].what,
+                    (unsigned long long)parts[i].value);
+}
+
 static void report_memory(FILE *f, const struct replay *r)
 {
     const struct replay_memory *m = &r->mem;
+    uint64_t trace_peak, trace_peak_event;
     put_u64(f, "peak_live_bytes", m->peak_live);
+    if (replay_peak_live(r->events, r->n_events, r->n_ids, &trace_peak, &trace_peak_event) == 0)
+        put_u64(f, "trace_peak_live_bytes", trace_peak);
     put_u64(f, "peak_rss_bytes", m->peak_rss);
     put_u64(f, "final_rss_bytes", m->final_rss);
     put_u64(f, "rss_baseline_bytes", m->rss_baseline > 0 ? (uint64_t)m->rss_baseline : 0);
@@ -245,6 +287,8 @@ static void report_memory(FILE *f, const struct replay *r)
         if (m->mmap_bytes != UINT64_MAX)
             put_u64(f, "mmap_bytes", m->mmap_bytes);
     }
+    report_view(f, "peak", &m->view_peak);
+    report_view(f, "final", &m->view_final);
     put_ratio_minus_one(f, "frag_jw3_rss", m->peak_rss, m->live_at_peak_rss);
     put_ratio_minus_one(f, "frag_jw4_rss", m->peak_rss, m->peak_live);
     if (m->have_smaps) {
@@ -295,7 +339,32 @@ static int move_events_off_heap(struct trace *t, const struct trace_event **even
     return 0;
 }
 
-static int run_pass(const struct worker_args *a, FILE *rep)
+/* Reports the figures of a pass that replayed to the end, then "end". Returns the worker's
+ * exit status. */
+static int report_pass(FILE *rep, enum replay_pass pass, const struct replay *r, uint32_t n_threads,
+                       uint32_t window, int threaded)
+{
+    report_threads(rep, n_threads, threaded, window);
+    switch (pass) {
+    case REPLAY_THROUGHPUT:
+        report_throughput(rep, r);
+        break;
+    case REPLAY_LATENCY:
+        if (report_latency(rep, r))
+            return report_fail(rep, "cannot map the merged histogram");
+        break;
+    case REPLAY_MEMORY:
+        report_memory(rep, r);
+        break;
+    case REPLAY_VERIFY:
+        fprintf(rep, "s verified yes\n");
+        break;
+    }
+    fprintf(rep, "end\n");
+    return fflush(rep) ? WORKER_EXIT_FAILED : WORKER_EXIT_OK;
+}
+
+static int run_pass(const struct worker_args *a, const struct worker_backend *wb, FILE *rep)
 {
     struct trace t;
     struct trace_error terr;
@@ -314,20 +383,21 @@ static int run_pass(const struct worker_args *a, FILE *rep)
     /* The thread schedule is computed before the backend exists, like every harness table. A
      * trace on one thread number keeps the single-threaded pass. */
     struct replay_schedule sched = {0};
-    if (a->threads && a->pass == REPLAY_THROUGHPUT &&
-        replay_schedule_build(&sched, events, t.n_events, t.n_ids, err, sizeof err))
+    if (a->threads && replay_schedule_build(&sched, events, t.n_events, t.n_ids, err, sizeof err))
         return report_fail(rep, err);
     const int threaded = sched.n_threads > 1;
     if (!threaded)
         replay_schedule_release(&sched);
 
-    struct allocator_options opt = {0};
-    const struct allocator_ops *ops = allocator_resolve(a->backend, &opt, err, sizeof err);
-    if (!ops || (threaded && check_thread_safe(ops, err, sizeof err)))
+    const struct allocator_ops *ops = wb->ops;
+    if (threaded && check_thread_safe(ops, err, sizeof err))
         return report_fail(rep, err);
-    void *ctx = ops->create(&opt, err, sizeof err);
+    err[0] = 0;
+    void *ctx = ops->create(&wb->opt, err, sizeof err);
     if (!ctx)
         return report_fail(rep, err[0] ? err : "backend create failed");
+    char config[1024];
+    worker_backend_config(wb, ctx, config, sizeof config);
 
     struct replay_config cfg = {
         .pass = a->pass,
@@ -336,11 +406,13 @@ static int run_pass(const struct worker_args *a, FILE *rep)
         .use_tsc = a->pass == REPLAY_LATENCY && !a->timer_clock && os_tsc_usable(),
         .tsc_hz = a->tsc_hz,
         .min_time_ns = a->pass == REPLAY_THROUGHPUT ? a->min_time_ms * 1000000u : 0,
+        .window = a->window,
     };
     /* The latency pass must not migrate between its timer reads (pinned before the timer's
      * overhead is calibrated in replay_init); a pinning failure (a restricted cpuset) only
-     * costs accuracy, so it is not fatal. */
-    if (a->pass == REPLAY_LATENCY)
+     * costs accuracy, so it is not fatal. A threaded pass is not pinned: its threads share
+     * the CPUs, and the TSC is invariant across them (os_tsc_usable). */
+    if (a->pass == REPLAY_LATENCY && !threaded)
         (void)os_pin_to_current_cpu();
     struct replay r;
     if (replay_init(&r, events, t.n_events, t.n_ids, ops, ctx, &cfg, err, sizeof err)) {
@@ -348,37 +420,19 @@ static int run_pass(const struct worker_args *a, FILE *rep)
         return report_fail(rep, err);
     }
 
-    int rc = threaded ? replay_threads_run(&r, &sched) : replay_run(&r);
+    int rc = threaded ? replay_threads_run(&r, &sched, &wb->opt) : replay_run(&r);
 
     put_u64(rep, "events", r.n_events);
-    if (rc) {
-        rc = report_fail(rep, r.reason);
-    } else {
-        switch (a->pass) {
-        case REPLAY_THROUGHPUT:
-            report_throughput(rep, &r, threaded ? sched.n_threads : 1);
-            break;
-        case REPLAY_LATENCY:
-            if (report_latency(rep, &r))
-                rc = report_fail(rep, "cannot map the merged histogram");
-            break;
-        case REPLAY_MEMORY:
-            report_memory(rep, &r);
-            break;
-        case REPLAY_VERIFY:
-            fprintf(rep, "s verified yes\n");
-            break;
-        }
-        if (!rc) {
-            fprintf(rep, "end\n");
-            rc = fflush(rep) ? WORKER_EXIT_FAILED : WORKER_EXIT_OK;
-        }
-    }
+    if (config[0])
+        fprintf(rep, "s config %s\n", config);
+    rc = rc ? report_fail(rep, r.reason)
+            : report_pass(rep, a->pass, &r, threaded ? sched.n_threads : 1, threaded ? a->window : 0,
+                          threaded);
     /* Only after a clean replay are the remaining blocks handed back: a backend that just
      * failed verification may not survive more calls. */
     if (rc == WORKER_EXIT_OK) {
         replay_release(&r);
-        ops->destroy(ctx);
+        ops->destroy(r.ctx); /* a threaded replay creates a new one for each process image */
     }
     replay_schedule_release(&sched);
     os_table_free((void *)(copy_bytes ? events : NULL), copy_bytes);
@@ -390,19 +444,25 @@ int main(int argc, char **argv)
 {
     if (argc == 2 && !strcmp(argv[1], "--list"))
         return list_backends();
+    if (argc == 2 && !strcmp(argv[1], "--options"))
+        return worker_list_options();
     if ((argc == 3 || (argc == 4 && !strcmp(argv[3], "--threads"))) && !strcmp(argv[1], "--check"))
-        return check_backend(argv[2], argc == 4);
+        return check_backend(argv[2], argc == 4, argv);
 
     struct worker_args a;
     int rc = parse_args(argc, argv, &a);
     if (rc)
         return rc;
     os_disable_core_dumps();
+    /* Before anything is written: the setup may re-execute the worker. */
+    struct worker_backend wb;
+    char err[512];
+    int setup = worker_backend_setup(a.backend, argv, &wb, err, sizeof err);
     FILE *rep = fdopen(a.report_fd, "w");
     if (!rep)
         return usage_error("cannot open the report fd", strerror(errno));
     fprintf(rep, "%s\n", WORKER_REPORT_MAGIC);
-    rc = run_pass(&a, rep);
+    rc = setup ? report_fail(rep, err) : run_pass(&a, &wb, rep);
     fclose(rep);
     return rc;
 }

@@ -40,8 +40,8 @@ int spawn_run(const struct spawn_request *req, struct spawn_result *res, char *e
 
 void spawn_result_free(struct spawn_result *res);
 
-/* Runs `WORKER --list` and returns its output, "name<TAB>description" lines (malloc'd), or
- * NULL with err set. */
-char *spawn_list_backends(const char *worker, char *err, size_t err_len);
+/* Runs `WORKER ARG` (--list: "name<TAB>description" lines; --options: the keys of each
+ * backend) and returns its output (malloc'd), or NULL with err set. */
+char *spawn_worker_output(const char *worker, const char *arg, char *err, size_t err_len);
 
 #endif

@@ -79,6 +79,13 @@ const char *trace_format_name(enum trace_format f); /* "YAML", "binary (.alrt)",
  * it holds. Returns 0, or -1 with err filled. */
 int trace_format_detect(const char *path, enum trace_format *out, struct trace_error *err);
 
+/* The one rule that names a trace after its file (the default of a trace without a name, of
+ * `record -o`, of a generated trace, of a campaign): the base name without its directory and
+ * without one trace extension of the list above, compound ones included ("my.prog.alrt" and
+ * "my.prog.android.txt" are "my.prog"; "a.b" stays "a.b"; ".alrt" stays ".alrt"). Returns a
+ * malloc'd string, or NULL when out of memory. */
+char *trace_name_from_path(const char *path);
+
 /* What validation found wrong; in lenient mode these events are dropped and counted. */
 enum trace_problem {
     TRACE_PROBLEM_USE_BEFORE_ALLOC = 0, /* realloc or free of an id never allocated */
