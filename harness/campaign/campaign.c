@@ -2,6 +2,7 @@
 #include "trace/trace.h"
 #include "util/input.h"
 #include "util/yaml_tree.h"
+#include "run/runner.h"
 
 #include <errno.h>
 #include <glob.h>
@@ -381,7 +382,12 @@ static int get_options(struct parser *p, struct campaign *c, const struct yaml_t
             rc = get_bool(p, v, key, &c->opt.lenient);
         else if (!strcmp(key, "threads"))
             rc = get_bool(p, v, key, &c->opt.threads);
-        else if (!strcmp(key, "rss_every")) {
+        else if (!strcmp(key, "window")) {
+            if (v->kind != YAML_TREE_SCALAR || run_window_parse(v->value, &c->opt.window))
+                return fail_at(p, v, "option 'window' must be strict, free or a count of events >= 1");
+            c->opt.window_set = 1;
+            rc = 0;
+        } else if (!strcmp(key, "rss_every")) {
             rc = get_uint(p, v, key, 1, UINT64_MAX, 0, &u);
             c->opt.rss_every = u;
         } else if (!strcmp(key, "min_time_ms")) {
@@ -396,7 +402,7 @@ static int get_options(struct parser *p, struct campaign *c, const struct yaml_t
         } else
             return fail_at(p, k,
                            "unknown option '%s' (known: latency, memory, verify, touch, lenient, "
-                           "threads, rss_every, min_time_ms, timeout, memory_limit)",
+                           "threads, window, rss_every, min_time_ms, timeout, memory_limit)",
                            SHOWN(key));
         if (rc)
             return -1;

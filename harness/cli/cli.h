@@ -16,4 +16,10 @@ int cmd_record(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_backends(int argc, char **argv);
 
+#include <stddef.h>
+
+/* A label for a table column of width characters: as is when it fits, else its start and end
+ * around "..." (a backend spec's name and its last setting both stay visible). Returns buf. */
+const char *cli_fit(char *buf, size_t len, const char *label, size_t width);
+
 #endif

@@ -17,7 +17,7 @@
 static const char usage_text[] =
     "usage: allocreplay run TRACE... [-b BACKEND,...] [-n REPS] [--warmup N] [--latency]\n"
     "         [--no-memory] [--verify] [--touch] [--min-time MS] [--rss-every N] [--timeout S]\n"
-    "         [--memory-limit BYTES] [--lenient] [--threads] [-o DIR] [--format table|csv]\n"
+    "         [--memory-limit BYTES] [--lenient] [--threads [--window W]] [-o DIR] [--format table|csv]\n"
     "\n"
     "  -b BACKEND,...     backends (default: every built-in one; `allocreplay backends` lists them)\n"
     "  -n REPS            repetitions per trace and backend (default 1)\n"
@@ -32,8 +32,11 @@ static const char usage_text[] =
     "  --timeout S        kill a worker after S seconds (default none)\n"
     "  --memory-limit B   address-space limit per worker, e.g. 2G (default none)\n"
     "  --lenient          drop bad trace events instead of refusing the trace\n"
-    "  --threads          throughput pass: replay each trace thread on its own thread\n"
-    "                     (thread-safe backends only; the other passes stay on one thread)\n"
+    "  --threads          every pass: replay each trace thread on its own thread, alive\n"
+    "                     from its first event to its last (thread-safe backends only)\n"
+    "  --window W         with --threads: an event waits for the one W places before it\n"
+    "                     in the recorded order; strict (= 1), free (per-object order\n"
+    "                     only) or a count (default 16)\n"
     "  -o DIR             results directory (default results/run/YYYYmmdd-HHMMSS)\n"
     "  --format F         stdout: a summary table (default) or summary.csv\n";
 
@@ -286,7 +289,12 @@ static int print_table(const char *dir, const char *const *backends, size_t n_ba
     order_n = n_backends;
     if (ng)
         qsort(g, ng, sizeof *g, compare_groups);
-    printf("%-20s %-12s %5s %10s %10s %10s %10s %11s %11s %8s  %s\n", "trace", "backend", "ok",
+    /* The backend column is as wide as its longest label, up to 40 (cli_fit shortens the rest). */
+    int bw = 12;
+    for (size_t k = 0; k < ng; k++)
+        if ((int)strlen(g[k].backend) > bw)
+            bw = (int)strlen(g[k].backend) > 40 ? 40 : (int)strlen(g[k].backend);
+    printf("%-20s %-*s %5s %10s %10s %10s %10s %11s %11s %8s  %s\n", "trace", bw, "backend", "ok",
            "ns/event", "Mevents/s", "p50 ns", "p99 ns", "peak live", "peak RSS", "JW#4", "status");
     for (size_t k = 0; k < ng; k++) {
         struct group *x = &g[k];
@@ -302,8 +310,10 @@ static int print_table(const char *dir, const char *const *backends, size_t n_ba
         format_bytes(live, sizeof live, m[3]);
         format_bytes(rss, sizeof rss, m[4]);
         format_num(jw, sizeof jw, m[5], "%.3f");
-        printf("%-20s %-12s %5s %10s %10s %10s %10s %11s %11s %8s  %s\n", x->trace, x->backend,
-               okf, nspe, mev, p50, p99, live, rss, jw, x->first_failure ? x->first_failure : "ok");
+        char label[64];
+        printf("%-20s %-*s %5s %10s %10s %10s %10s %11s %11s %8s  %s\n", x->trace, bw,
+               cli_fit(label, sizeof label, x->backend, (size_t)bw), okf, nspe, mev, p50, p99,
+               live, rss, jw, x->first_failure ? x->first_failure : "ok");
     }
     printf("(medians over ok repetitions; all figures in %s/summary.csv)\n", dir);
     rc = 0;
@@ -367,6 +377,13 @@ int cmd_run(int argc, char **argv)
             plan.opt.lenient = 1;
         } else if (!strcmp(a, "--threads")) {
             plan.opt.threads = 1;
+        } else if (!strcmp(a, "--window")) {
+            if (!v || run_window_parse(v, &plan.opt.window)) {
+                rc = bad_usage("bad --window '%s' (strict, free or a count of events >= 1)",
+                               v ? v : "");
+                goto out;
+            }
+            plan.opt.window_set = 1, i++;
         } else if (!strcmp(a, "-b") || !strcmp(a, "--backend")) {
             if (!v) {
                 rc = bad_usage("%s needs a list of backends", a);

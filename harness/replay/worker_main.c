@@ -10,7 +10,7 @@
  *                                                  settings; exit 0, or 2 with one line
  *   allocreplay-worker --trace PATH --backend SPEC --pass PASS --report-fd FD
  *                      [--touch] [--rss-every N] [--lenient] [--timer tsc|clock] [--tsc-hz HZ]
- *                      [--min-time MS] [--threads]
+ *                      [--min-time MS] [--threads [--window N]]
  *
  * Order of work: load the trace (a binary trace is mmap'd; any other is parsed and copied into
  * an mmap'd table), create the backend, map every harness table, take the RSS baseline, replay,
@@ -38,7 +38,8 @@ struct worker_args {
     int have_pass;
     int report_fd;
     int touch, lenient;
-    int threads; /* throughput pass: one replay thread per trace thread number */
+    int threads;     /* every pass: one replay thread per trace thread number */
+    uint32_t window; /* with threads: the ordering window (0 = free-running, 1 = strict) */
     uint64_t rss_every;
     uint64_t min_time_ms; /* throughput pass: loop over the trace for at least this long */
     int timer_clock; /* --timer clock: force the clock_gettime fallback */
@@ -118,6 +119,7 @@ static int parse_args(int argc, char **argv, struct worker_args *a)
 {
     memset(a, 0, sizeof *a);
     a->report_fd = -1;
+    a->window = REPLAY_DEFAULT_WINDOW;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -153,6 +155,9 @@ static int parse_args(int argc, char **argv, struct worker_args *a)
             if (parse_u64(v, &n) || !n)
                 return usage_error("bad --rss-every", v);
             a->rss_every = n;
+        } else if (!strcmp(o, "--window")) {
+            if (replay_window_parse(v, &a->window))
+                return usage_error("bad --window (strict, free or a count of events)", v);
         } else if (!strcmp(o, "--min-time")) {
             if (parse_u64(v, &n) || n > 3600 * 1000)
                 return usage_error("bad --min-time", v);
@@ -191,7 +196,14 @@ static void put_ratio_minus_one(FILE *f, const char *col, uint64_t num, uint64_t
         put_f64(f, col, (double)num / (double)den - 1.0);
 }
 
-static void report_throughput(FILE *f, const struct replay *r, uint32_t threads)
+static void report_threads(FILE *f, uint32_t threads, int threaded, uint32_t window)
+{
+    put_u64(f, "threads", threads);
+    if (threaded)
+        put_u64(f, "window", window);
+}
+
+static void report_throughput(FILE *f, const struct replay *r)
 {
     /* wall_ns sums the timed loops; each loop replayed every event once. */
     const double events = (double)r->n_events * (double)r->loops;
@@ -199,7 +211,6 @@ static void report_throughput(FILE *f, const struct replay *r, uint32_t threads)
     put_u64(f, "loops", r->loops);
     put_f64(f, "ns_per_event", events > 0 ? (double)r->wall_ns / events : 0);
     put_f64(f, "events_per_sec", r->wall_ns ? events * 1e9 / (double)r->wall_ns : 0);
-    put_u64(f, "threads", threads);
 }
 
 static int report_latency(FILE *f, const struct replay *r)
@@ -238,10 +249,27 @@ static int report_latency(FILE *f, const struct replay *r)
     return 0;
 }
 
+/* The allocator's own view, known figures only (an unknown one stays an empty cell). */
+static void report_view(FILE *f, const char *when, const struct replay_view *v)
+{
+    const struct {
+        const char *what;
+        uint64_t value;
+    } parts[] = {{"live", v->live}, {"free", v->free}, {"metadata", v->metadata},
+                 {"unused", v->unused}, {"retained", v->retained}};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        if (parts[i].value != UINT64_MAX)
+            fprintf(f, "s view_%s_%s_bytes %llu\n", when, parts[i].what,
+                    (unsigned long long)parts[i].value);
+}
+
 static void report_memory(FILE *f, const struct replay *r)
 {
     const struct replay_memory *m = &r->mem;
+    uint64_t trace_peak, trace_peak_event;
     put_u64(f, "peak_live_bytes", m->peak_live);
+    if (replay_peak_live(r->events, r->n_events, r->n_ids, &trace_peak, &trace_peak_event) == 0)
+        put_u64(f, "trace_peak_live_bytes", trace_peak);
     put_u64(f, "peak_rss_bytes", m->peak_rss);
     put_u64(f, "final_rss_bytes", m->final_rss);
     put_u64(f, "rss_baseline_bytes", m->rss_baseline > 0 ? (uint64_t)m->rss_baseline : 0);
@@ -259,6 +287,8 @@ static void report_memory(FILE *f, const struct replay *r)
         if (m->mmap_bytes != UINT64_MAX)
             put_u64(f, "mmap_bytes", m->mmap_bytes);
     }
+    report_view(f, "peak", &m->view_peak);
+    report_view(f, "final", &m->view_final);
     put_ratio_minus_one(f, "frag_jw3_rss", m->peak_rss, m->live_at_peak_rss);
     put_ratio_minus_one(f, "frag_jw4_rss", m->peak_rss, m->peak_live);
     if (m->have_smaps) {
@@ -311,11 +341,13 @@ static int move_events_off_heap(struct trace *t, const struct trace_event **even
 
 /* Reports the figures of a pass that replayed to the end, then "end". Returns the worker's
  * exit status. */
-static int report_pass(FILE *rep, enum replay_pass pass, const struct replay *r, uint32_t n_threads)
+static int report_pass(FILE *rep, enum replay_pass pass, const struct replay *r, uint32_t n_threads,
+                       uint32_t window, int threaded)
 {
+    report_threads(rep, n_threads, threaded, window);
     switch (pass) {
     case REPLAY_THROUGHPUT:
-        report_throughput(rep, r, n_threads);
+        report_throughput(rep, r);
         break;
     case REPLAY_LATENCY:
         if (report_latency(rep, r))
@@ -351,8 +383,7 @@ static int run_pass(const struct worker_args *a, const struct worker_backend *wb
     /* The thread schedule is computed before the backend exists, like every harness table. A
      * trace on one thread number keeps the single-threaded pass. */
     struct replay_schedule sched = {0};
-    if (a->threads && a->pass == REPLAY_THROUGHPUT &&
-        replay_schedule_build(&sched, events, t.n_events, t.n_ids, err, sizeof err))
+    if (a->threads && replay_schedule_build(&sched, events, t.n_events, t.n_ids, err, sizeof err))
         return report_fail(rep, err);
     const int threaded = sched.n_threads > 1;
     if (!threaded)
@@ -375,11 +406,13 @@ static int run_pass(const struct worker_args *a, const struct worker_backend *wb
         .use_tsc = a->pass == REPLAY_LATENCY && !a->timer_clock && os_tsc_usable(),
         .tsc_hz = a->tsc_hz,
         .min_time_ns = a->pass == REPLAY_THROUGHPUT ? a->min_time_ms * 1000000u : 0,
+        .window = a->window,
     };
     /* The latency pass must not migrate between its timer reads (pinned before the timer's
      * overhead is calibrated in replay_init); a pinning failure (a restricted cpuset) only
-     * costs accuracy, so it is not fatal. */
-    if (a->pass == REPLAY_LATENCY)
+     * costs accuracy, so it is not fatal. A threaded pass is not pinned: its threads share
+     * the CPUs, and the TSC is invariant across them (os_tsc_usable). */
+    if (a->pass == REPLAY_LATENCY && !threaded)
         (void)os_pin_to_current_cpu();
     struct replay r;
     if (replay_init(&r, events, t.n_events, t.n_ids, ops, ctx, &cfg, err, sizeof err)) {
@@ -387,13 +420,14 @@ static int run_pass(const struct worker_args *a, const struct worker_backend *wb
         return report_fail(rep, err);
     }
 
-    int rc = threaded ? replay_threads_run(&r, &sched) : replay_run(&r);
+    int rc = threaded ? replay_threads_run(&r, &sched, &wb->opt) : replay_run(&r);
 
     put_u64(rep, "events", r.n_events);
     if (config[0])
         fprintf(rep, "s config %s\n", config);
     rc = rc ? report_fail(rep, r.reason)
-            : report_pass(rep, a->pass, &r, threaded ? sched.n_threads : 1);
+            : report_pass(rep, a->pass, &r, threaded ? sched.n_threads : 1, threaded ? a->window : 0,
+                          threaded);
     /* Only after a clean replay are the remaining blocks handed back: a backend that just
      * failed verification may not survive more calls. */
     if (rc == WORKER_EXIT_OK) {

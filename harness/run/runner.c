@@ -19,6 +19,11 @@
 
 #define CHECK_TIMEOUT_S 30 /* for `worker --check SPEC` */
 
+int run_window_parse(const char *s, uint32_t *window)
+{
+    return replay_window_parse(s, window);
+}
+
 /* Where and how each backend spec runs. */
 struct target {
     const char *spec;    /* as the user wrote it; passed to the worker */
@@ -107,8 +112,14 @@ static int resolve_target(struct target *t, const struct catalog *cat, const cha
         return -1;
     int rc = 0;
     if (!res.ok) {
+        /* The worker's reason is its last line: the dynamic linker may have warned before it
+         * (an LD_PRELOAD it could not load). */
         char line[512];
-        snprintf(line, sizeof line, "%s", res.errors);
+        const char *last = res.errors ? res.errors : "";
+        for (const char *q = last; *q; q++)
+            if (q[0] == '\n' && q[1])
+                last = q + 1;
+        snprintf(line, sizeof line, "%s", last);
         line[strcspn(line, "\n")] = 0;
         if (res.exit_code == WORKER_EXIT_USAGE && line[0])
             snprintf(err, err_len, "%s", line);
@@ -192,7 +203,7 @@ static int run_worker(struct runner *R, size_t ti, const struct target *t, enum 
                       struct spawn_result *res)
 {
     const struct run_options *o = &R->plan->opt;
-    char every[32], hz[64], min_time[32];
+    char every[32], hz[64], min_time[32], window[16];
     char *argv[24];
     int n = 0;
     argv[n++] = t->worker;
@@ -208,8 +219,17 @@ static int run_worker(struct runner *R, size_t ti, const struct target *t, enum 
         argv[n++] = "--touch";
     if (o->lenient)
         argv[n++] = "--lenient";
-    if (pass == REPLAY_THROUGHPUT && o->threads)
+    if (o->threads) {
         argv[n++] = "--threads";
+        if (o->window_set) {
+            if (o->window)
+                snprintf(window, sizeof window, "%u", o->window);
+            else
+                snprintf(window, sizeof window, "free");
+            argv[n++] = "--window";
+            argv[n++] = window;
+        }
+    }
     if (pass == REPLAY_THROUGHPUT && o->min_time_ms) {
         snprintf(min_time, sizeof min_time, "%llu", (unsigned long long)o->min_time_ms);
         argv[n++] = "--min-time";
