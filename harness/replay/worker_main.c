@@ -432,7 +432,7 @@ static int run_pass(const struct worker_args *a, const struct worker_backend *wb
      * failed verification may not survive more calls. */
     if (rc == WORKER_EXIT_OK) {
         replay_release(&r);
-        ops->destroy(ctx);
+        ops->destroy(r.ctx); /* a threaded replay creates a new one for each process image */
     }
     replay_schedule_release(&sched);
     os_table_free((void *)(copy_bytes ? events : NULL), copy_bytes);
