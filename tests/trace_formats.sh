@@ -37,6 +37,11 @@ for f in "$root"/traces/*.yaml; do
         cmp -s "$work/$b.1.yaml" "$work/$b.2.yaml"
     ok $? "$b: YAML -> .alrt.zst -> YAML stable"
 done
+# A trace with times (a time section after the records) keeps them through compression.
+a=$root/tests/traces/import/timestamps.android.txt
+"$bin" convert "$a" "$work/timed.alrt" >/dev/null && "$bin" convert "$a" "$work/timed.alrt.zst" >/dev/null &&
+    "$bin" convert "$work/timed.alrt.zst" "$work/timed2.alrt" >/dev/null && cmp -s "$work/timed.alrt" "$work/timed2.alrt"
+ok $? "a timed trace: .alrt.zst decompresses to the same .alrt, time section included"
 f=$root/traces/recorded/python-json.alrt
 "$bin" info "$f" | tail -n +4 >"$work/plain.info"
 "$bin" info "$work/python-json.alrt.zst" | tail -n +4 >"$work/zst.info"
