@@ -379,7 +379,9 @@ int trace__zst_decode(const char *path, const unsigned char *src, size_t len,
     /* Every count is bounded by what the compressed bytes can hold before anything is
      * allocated (zstd expands at most about 32000x; a record costs at least one bit). */
     uint64_t limit = (uint64_t)len << 16;
-    if (block_events == 0 || block_events > (1u << 24) || prefix > limit || suffix > limit ||
+    /* The prefix ends at the .alrt records offset, a multiple of 16: the records are aligned. */
+    if (block_events == 0 || block_events > (1u << 24) || prefix > limit || prefix % 16 ||
+        suffix > limit ||
         n > limit || n_blocks != (n + block_events - 1) / block_events)
         return trace__fail(err, "%s: corrupt compressed trace header", path);
     uint64_t total = prefix + n * sizeof(struct trace_event) + suffix;

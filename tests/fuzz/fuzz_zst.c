@@ -25,7 +25,8 @@ static void check_lossless(const uint8_t *data, size_t size)
     if (!rec)
         fuzz_fail("out of memory");
     memcpy(rec, data, n * sizeof *rec);
-    const unsigned char prefix[5] = {1, 2, 3, 4, 5};
+    /* A real prefix ends at the records offset, a multiple of 16. */
+    const unsigned char prefix[16] = {1, 2, 3, 4, 5};
     const unsigned char *suffix = data + n * sizeof *rec;
     size_t suffix_len = size - n * sizeof *rec;
     const char *path = fuzz_scratch_path("r.alrt.zst");
