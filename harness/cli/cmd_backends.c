@@ -31,24 +31,25 @@ static int print_worker(const char *path, const char *exe_name)
     return 0;
 }
 
+const struct opt_command backends_command = {
+    .prog = "allocreplay backends",
+    .positional = "",
+    .summary = "Lists every backend of this build and the plugin:PATH and preload:PATH forms.",
+};
+
 int cmd_backends(int argc, char **argv)
 {
-    if (argc > 1) {
-        if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-            printf("usage: allocreplay backends\n  lists every backend of this build and the "
-                   "plugin:PATH and preload:PATH forms\n");
-            return 0;
-        }
-        fprintf(stderr, "allocreplay backends: unexpected argument '%s'\n", argv[1]);
-        return 2;
-    }
+    struct opt_parsed p;
+    int rc = cli_parse(&backends_command, argc, argv, NULL, &p);
+    if (rc >= 0)
+        return rc;
     char *plain = spawn_worker_path(NULL);
     if (!plain) {
         fprintf(stderr, "allocreplay backends: cannot locate the worker executable\n");
         return 1;
     }
     printf("  %-14s %-30s %s\n", "NAME", "WORKER", "DESCRIPTION");
-    int rc = print_worker(plain, "allocreplay-worker") ? 1 : 0;
+    rc = print_worker(plain, "allocreplay-worker") ? 1 : 0;
 
     /* The third-party workers sit next to the plain one: allocreplay-worker-NAME. */
     char *dir = strdup(plain);
