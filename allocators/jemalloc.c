@@ -2,20 +2,95 @@
  * allocreplay-worker-jemalloc (linking jemalloc replaces malloc for the whole process, and it
  * cannot be dlopen'ed: it uses initial-exec TLS).
  *
- * Decay is pinned to 0 through the malloc_conf symbol, which jemalloc reads at its
- * initialization, before the first allocation: every arena, including those created later for
- * new threads, then purges unused dirty pages at once instead of on a 10 s timer, so footprint
- * and RSS reflect the program's pattern rather than when the timer last fired. Setting
- * arena.N.dirty_decay_ms at create would miss the arenas created afterwards and the allocations
- * the worker made before create. MALLOC_CONF in the environment still overrides it, for users
- * who want to study decay. */
+ * A bare `jemalloc` is the library as shipped (decay 10 s, ...). Settings go into MALLOC_CONF,
+ * which jemalloc reads at its initialization, before the first allocation (the worker
+ * re-executes itself with it set: see environ); setting arena.N.* at create would miss the
+ * arenas created afterwards and the allocations made before create. config reads every
+ * setting back with mallctl("opt.*"). */
 #include "backends.h"
 
 #include <jemalloc/jemalloc.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
-const char *malloc_conf = "dirty_decay_ms:0,muzzy_decay_ms:0";
+/* The keys of jemalloc:key=value, named as MALLOC_CONF names them; OPT_* index this table. */
+enum { OPT_NARENAS, OPT_DIRTY, OPT_MUZZY, OPT_TCACHE, OPT_BACKGROUND, OPT_PERCPU };
+static const struct allocator_option je_options[] = {
+    [OPT_NARENAS] = {"narenas", ALLOCATOR_OPTION_INT, 1, 4095, NULL, 0, "4 x CPUs",
+                     "arenas threads are spread over (round-robin)"},
+    [OPT_DIRTY] = {"dirty_decay_ms", ALLOCATOR_OPTION_INT, -1, 86400000, NULL, 0, "10000",
+                   "time unused dirty pages take to be purged (0: at once, -1: never)"},
+    [OPT_MUZZY] = {"muzzy_decay_ms", ALLOCATOR_OPTION_INT, -1, 86400000, NULL, 0, "0",
+                   "time muzzy (lazily purged) pages take to be purged for good"},
+    [OPT_TCACHE] = {"tcache", ALLOCATOR_OPTION_BOOL, 0, 1, NULL, 0, "true",
+                    "per-thread caches of small blocks"},
+    [OPT_BACKGROUND] = {"background_thread", ALLOCATOR_OPTION_BOOL, 0, 1, NULL, 0, "false",
+                        "purge from background threads instead of inside malloc/free calls"},
+    [OPT_PERCPU] = {"percpu_arena", ALLOCATOR_OPTION_CHOICE, 0, 0, "disabled|percpu|phycpu", 0,
+                    "disabled", "one arena per CPU (percpu) or per physical core (phycpu)"},
+};
+
+static int je_environ(const struct allocator_options *opt, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < sizeof je_options / sizeof je_options[0] && used < len; i++) {
+        if (!opt->set[i])
+            continue;
+        char v[64];
+        allocator_option_format(&je_options[i], opt->value[i], v, sizeof v);
+        used += (size_t)snprintf(buf + used, len - used, "%s%s:%s", used ? "," : "MALLOC_CONF=",
+                                 je_options[i].key, v);
+    }
+    if (used && used < len)
+        used += (size_t)snprintf(buf + used, len - used, "\n");
+    return used < len ? 0 : -1;
+}
+
+/* Appends ",key=value" (no comma first) to buf; used is the length so far. */
+static size_t put(char *buf, size_t len, size_t used, const char *key, const char *value)
+{
+    if (used >= len)
+        return used;
+    return used + (size_t)snprintf(buf + used, len - used, "%s%s=%s", used ? "," : "", key, value);
+}
+
+/* Reads mallctl name into v (size bytes). Returns 0 or jemalloc's error. */
+static int ctl(const char *name, void *v, size_t size)
+{
+    return mallctl(name, v, &size, NULL, 0);
+}
+
+static void je_config(void *ctx, char *buf, size_t len)
+{
+    unsigned narenas;
+    ssize_t dirty, muzzy;
+    bool tcache, background;
+    const char *percpu;
+    size_t used = 0;
+    char v[32];
+    buf[0] = 0;
+    if (!ctl("opt.narenas", &narenas, sizeof narenas)) {
+        snprintf(v, sizeof v, "%u", narenas);
+        used = put(buf, len, used, "narenas", v);
+    }
+    if (!ctl("opt.dirty_decay_ms", &dirty, sizeof dirty)) {
+        snprintf(v, sizeof v, "%zd", dirty);
+        used = put(buf, len, used, "dirty_decay_ms", v);
+    }
+    if (!ctl("opt.muzzy_decay_ms", &muzzy, sizeof muzzy)) {
+        snprintf(v, sizeof v, "%zd", muzzy);
+        used = put(buf, len, used, "muzzy_decay_ms", v);
+    }
+    if (!ctl("opt.tcache", &tcache, sizeof tcache))
+        used = put(buf, len, used, "tcache", tcache ? "true" : "false");
+    if (!ctl("opt.background_thread", &background, sizeof background))
+        used = put(buf, len, used, "background_thread", background ? "true" : "false");
+    if (!ctl("opt.percpu_arena", &percpu, sizeof percpu))
+        put(buf, len, used, "percpu_arena", percpu);
+}
 
 /* The context is never dereferenced: jemalloc's state is process-wide. */
 static char je_ctx;
@@ -73,7 +148,7 @@ static size_t je_stat(const char *name)
 }
 
 /* jemalloc's statistics are a snapshot refreshed by writing "epoch". footprint: stats.mapped
- * (bytes in extents mapped by the allocator, with decay 0 nearly all resident); in use:
+ * (bytes in extents mapped by the allocator, including dirty pages awaiting decay); in use:
  * stats.allocated; free: stats.active - stats.allocated (free space inside active pages). */
 static void je_stats(void *ctx, struct allocator_stats *out)
 {
@@ -101,7 +176,7 @@ static void je_stats(void *ctx, struct allocator_stats *out)
 const struct allocator_ops allocator_jemalloc_ops = {
     .version = ALLOCATOR_OPS_VERSION,
     .name = "jemalloc",
-    .description = "jemalloc (mallocx/sdallocx/rallocx), decay pinned to 0; its own worker",
+    .description = "jemalloc (mallocx/sdallocx/rallocx) with its own defaults; its own worker",
     .min_align = 8,
     .create = je_create,
     .destroy = je_destroy,
@@ -113,4 +188,8 @@ const struct allocator_ops allocator_jemalloc_ops = {
     .stats = je_stats,
     .flags = ALLOCATOR_THREAD_SAFE | ALLOCATOR_ALIGN_NATURAL,
     .calloc = je_calloc,
+    .options = je_options,
+    .n_options = sizeof je_options / sizeof je_options[0],
+    .environ = je_environ,
+    .config = je_config,
 };

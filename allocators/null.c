@@ -1,12 +1,18 @@
-/* null: a bump allocator over one large reservation; free only counts. A run on it costs the
- * harness's own work per event plus a few instructions, which is the floor every other backend
- * is measured against. Memory is reused only when no block is live: the bump pointer then goes
- * back to the start. That is what keeps the throughput pass's loops (--min-time: the harness
- * frees every leftover between two loops) from bumping through the reservation, which a fast
- * trace of large untouched blocks would do in milliseconds. Otherwise a trace whose total
- * allocated bytes exceed the reservation fails cleanly (alloc returns NULL). */
+/* null: the least an allocator can do while reusing memory, so that a run on it costs the
+ * harness's own work per event and hardly anything else (no page faults on reused blocks, no
+ * locks): the floor every other backend is measured against, single-threaded or threaded.
+ *
+ * Blocks come in size classes (multiples of 16 bytes up to 1 KiB, powers of two above) and
+ * are carved with a bump pointer from per-thread chunks of one large reservation. A freed
+ * block goes onto the freeing thread's list for its class and serves that thread's next
+ * request of the class. Lists stay short: past LIST_MAX blocks, BATCH of them move to a shared
+ * list per class (a lock-free stack: pushed with compare-and-swap, taken whole with exchange,
+ * so no ABA), which a thread whose own list is empty takes before it bumps; a thread that
+ * exits hands its lists over the same way. Memory is never given back to the system. */
 #include "backends.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,23 +20,126 @@
 #include <sys/mman.h>
 
 #define NULL_ALIGN 16
+#define SMALL_MAX 1024u                    /* classes of 16, 32, ... 1024 bytes */
+#define N_SMALL (SMALL_MAX / NULL_ALIGN)
+#define LARGE_MIN_LOG2 11                  /* then 2 KiB, 4 KiB, ... */
+#define N_CLASSES (N_SMALL + 41 - LARGE_MIN_LOG2)
+#define MAX_BLOCK_ALIGN ((size_t)1 << 20)  /* large blocks: aligned to their size up to 1 MiB */
+#define CHUNK ((size_t)4 << 20)            /* a thread's bump chunk */
+#define LIST_MAX 512u
+#define BATCH 256u
 /* Address space only: MAP_NORESERVE and untouched pages cost no memory. Halved until the
  * kernel agrees (a strict overcommit policy or a ulimit -v may refuse the first sizes). */
 #define NULL_RESERVE_MAX ((size_t)64 << 30)
 #define NULL_RESERVE_MIN ((size_t)256 << 20)
 
+struct node {
+    struct node *next;
+};
+
 struct null_ctx {
-    uintptr_t cur, end;
-    size_t live;    /* blocks allocated and not freed */
-    uintptr_t high; /* the highest cur before a rewind: the footprint */
     char *base;
     size_t reserved;
+    _Atomic uintptr_t cur; /* the reservation's bump pointer (whole chunks, large blocks) */
+    uintptr_t end;
+    uint64_t generation;   /* tells a thread its cached state belongs to an earlier context */
+    _Atomic(struct node *) shared[N_CLASSES];
+    pthread_key_t key;     /* its destructor hands an exiting thread's lists over */
 };
+
+/* A thread's state; reset when it meets a context of another generation. */
+struct null_thread {
+    struct null_ctx *ctx;
+    uint64_t generation;
+    uintptr_t cur, end; /* this thread's chunk */
+    struct node *list[N_CLASSES];
+    uint32_t n[N_CLASSES];
+};
+
+/* initial-exec: the allocators library is built position-independent, and the default TLS
+ * model there would call __tls_get_addr on every access. */
+static _Thread_local struct null_thread tl __attribute__((tls_model("initial-exec")));
+static _Atomic uint64_t generations;
+
+static unsigned class_of(size_t size, size_t align)
+{
+    if (align <= NULL_ALIGN && size <= SMALL_MAX)
+        return size ? (unsigned)((size - 1) / NULL_ALIGN) : 0;
+    size_t n = size > align ? size : align;
+    unsigned k = n <= ((size_t)1 << LARGE_MIN_LOG2) ? LARGE_MIN_LOG2
+                                                     : 64 - (unsigned)__builtin_clzll(n - 1);
+    return N_SMALL + k - LARGE_MIN_LOG2;
+}
+
+static size_t class_bytes(unsigned c)
+{
+    return c < N_SMALL ? (size_t)(c + 1) * NULL_ALIGN : (size_t)1 << (c - N_SMALL + LARGE_MIN_LOG2);
+}
+
+static size_t class_align(unsigned c)
+{
+    size_t b = class_bytes(c);
+    return c < N_SMALL ? NULL_ALIGN : b < MAX_BLOCK_ALIGN ? b : MAX_BLOCK_ALIGN;
+}
+
+/* bytes at align from the reservation; 0 when it is exhausted. */
+static uintptr_t reserve(struct null_ctx *c, size_t bytes, size_t align)
+{
+    uintptr_t cur = atomic_load_explicit(&c->cur, memory_order_relaxed);
+    for (;;) {
+        uintptr_t p = (cur + align - 1) & ~(uintptr_t)(align - 1);
+        if (p < cur || p > c->end || bytes > c->end - p)
+            return 0;
+        if (atomic_compare_exchange_weak_explicit(&c->cur, &cur, p + bytes, memory_order_relaxed,
+                                                  memory_order_relaxed))
+            return p;
+    }
+}
+
+static void push_chain(struct null_ctx *c, unsigned cls, struct node *head, struct node *tail)
+{
+    struct node *top = atomic_load_explicit(&c->shared[cls], memory_order_relaxed);
+    do
+        tail->next = top;
+    while (!atomic_compare_exchange_weak_explicit(&c->shared[cls], &top, head, memory_order_release,
+                                                  memory_order_relaxed));
+}
+
+static void hand_over(void *arg)
+{
+    struct null_thread *t = arg;
+    if (t->generation != t->ctx->generation)
+        return;
+    for (unsigned cls = 0; cls < N_CLASSES; cls++) {
+        struct node *head = t->list[cls];
+        if (!head)
+            continue;
+        struct node *tail = head;
+        while (tail->next)
+            tail = tail->next;
+        push_chain(t->ctx, cls, head, tail);
+        t->list[cls] = NULL;
+        t->n[cls] = 0;
+    }
+}
+
+static struct null_thread *thread_state(struct null_ctx *c)
+{
+    struct null_thread *t = &tl;
+    if (__builtin_expect(t->ctx == c && t->generation == c->generation, 1))
+        return t;
+    memset(t, 0, sizeof *t);
+    t->ctx = c;
+    t->generation = c->generation;
+    pthread_setspecific(c->key, t);
+    return t;
+}
 
 static void *null_create(const struct allocator_options *opt, char *err, size_t err_len)
 {
     struct null_ctx *c = calloc(1, sizeof *c);
-    if (!c) {
+    if (!c || pthread_key_create(&c->key, hand_over)) {
+        free(c);
         snprintf(err, err_len, "null: out of memory");
         return NULL;
     }
@@ -40,11 +149,13 @@ static void *null_create(const struct allocator_options *opt, char *err, size_t 
         if (p != MAP_FAILED) {
             c->base = p;
             c->reserved = n;
-            c->cur = c->high = (uintptr_t)p;
+            atomic_init(&c->cur, (uintptr_t)p);
             c->end = (uintptr_t)p + n;
+            c->generation = atomic_fetch_add(&generations, 1) + 1;
             return c;
         }
     }
+    pthread_key_delete(c->key);
     free(c);
     snprintf(err, err_len, "null: cannot reserve %zu MiB of address space", NULL_RESERVE_MIN >> 20);
     return NULL;
@@ -53,51 +164,87 @@ static void *null_create(const struct allocator_options *opt, char *err, size_t 
 static void null_destroy(void *ctx)
 {
     struct null_ctx *c = ctx;
+    pthread_key_delete(c->key);
     munmap(c->base, c->reserved);
     free(c);
 }
 
-/* cur and end stay 16-aligned, so a request of at most end - cur bytes, rounded up to 16, still
- * fits. A zero-byte request takes 16 bytes, so live pointers stay distinct. */
+/* A new block of class cls: the thread's list, else the shared list, else the bump. */
+static void *take(struct null_ctx *c, unsigned cls)
+{
+    struct null_thread *t = thread_state(c);
+    struct node *b = t->list[cls];
+    if (__builtin_expect(b != NULL, 1)) {
+        t->list[cls] = b->next;
+        t->n[cls]--;
+        return b;
+    }
+    if (atomic_load_explicit(&c->shared[cls], memory_order_relaxed)) {
+        b = atomic_exchange_explicit(&c->shared[cls], NULL, memory_order_acquire);
+        if (b) {
+            uint32_t n = 0;
+            for (struct node *x = b->next; x; x = x->next)
+                n++;
+            t->list[cls] = b->next;
+            t->n[cls] = n;
+            return b;
+        }
+    }
+    const size_t bytes = class_bytes(cls), align = class_align(cls);
+    if (bytes > CHUNK / 4)
+        return (void *)reserve(c, bytes, align);
+    uintptr_t p = (t->cur + align - 1) & ~(uintptr_t)(align - 1);
+    if (!t->cur || p > t->end || bytes > t->end - p) {
+        t->cur = reserve(c, CHUNK, MAX_BLOCK_ALIGN);
+        if (!t->cur)
+            return NULL;
+        t->end = t->cur + CHUNK;
+        p = t->cur;
+    }
+    t->cur = p + bytes;
+    return (void *)p;
+}
+
+static void give(struct null_ctx *c, void *p, unsigned cls)
+{
+    struct null_thread *t = thread_state(c);
+    struct node *b = p;
+    b->next = t->list[cls];
+    t->list[cls] = b;
+    if (__builtin_expect(++t->n[cls] <= LIST_MAX, 1))
+        return;
+    struct node *tail = b;
+    for (unsigned i = 1; i < BATCH; i++)
+        tail = tail->next;
+    t->list[cls] = tail->next;
+    t->n[cls] -= BATCH;
+    push_chain(c, cls, b, tail);
+}
+
 static void *null_alloc(void *ctx, size_t size)
 {
-    struct null_ctx *c = ctx;
-    uintptr_t p = c->cur;
-    size += size == 0;
-    if (size > c->end - p)
-        return NULL;
-    c->cur = p + ((size + NULL_ALIGN - 1) & ~(size_t)(NULL_ALIGN - 1));
-    c->live++;
-    return (void *)p;
+    return take(ctx, class_of(size, 0));
 }
 
 static void *null_aligned_alloc(void *ctx, size_t size, size_t align)
 {
-    struct null_ctx *c = ctx;
-    uintptr_t p = (c->cur + align - 1) & ~(uintptr_t)(align - 1);
-    if (p < c->cur || p > c->end)
-        return NULL;
-    c->cur = p;
-    return null_alloc(ctx, size);
+    return take(ctx, class_of(size, align));
 }
 
 static void null_free(void *ctx, void *p, size_t size, size_t align)
 {
-    struct null_ctx *c = ctx;
-    if (--c->live == 0) {
-        if (c->cur > c->high)
-            c->high = c->cur;
-        c->cur = (uintptr_t)c->base;
-    }
+    give(ctx, p, class_of(size, align));
 }
 
 static void *null_realloc(void *ctx, void *p, size_t old_size, size_t new_size)
 {
-    struct null_ctx *c = ctx;
-    void *q = null_alloc(ctx, new_size);
+    const unsigned from = class_of(old_size, 0), to = class_of(new_size, 0);
+    if (from == to)
+        return p;
+    void *q = take(ctx, to);
     if (q) {
         memcpy(q, p, old_size < new_size ? old_size : new_size);
-        c->live--; /* the old block is gone, without a rewind: q is live */
+        give(ctx, p, from);
     }
     return q;
 }
@@ -107,14 +254,14 @@ static size_t null_usable_size(void *ctx, void *p, size_t size)
     return size;
 }
 
-/* footprint: the highest extent bumped so far (an upper bound of what is touched). */
+/* footprint: what the bump pointer has handed out (whole chunks included). */
 static void null_stats(void *ctx, struct allocator_stats *out)
 {
     struct null_ctx *c = ctx;
-    size_t used = (size_t)((c->cur > c->high ? c->cur : c->high) - (uintptr_t)c->base);
+    size_t used = (size_t)(atomic_load_explicit(&c->cur, memory_order_relaxed) - (uintptr_t)c->base);
     out->footprint_bytes = used;
-    out->in_use_bytes = ALLOCATOR_UNKNOWN; /* blocks are counted, their bytes are not: that would cost */
-    out->free_bytes = 0;
+    out->in_use_bytes = ALLOCATOR_UNKNOWN; /* counting bytes in use would cost on every call */
+    out->free_bytes = ALLOCATOR_UNKNOWN;
     out->heap_bytes = 0;
     out->mmap_bytes = used;
     out->n_extra = 1;
@@ -125,8 +272,9 @@ static void null_stats(void *ctx, struct allocator_stats *out)
 const struct allocator_ops allocator_null_ops = {
     .version = ALLOCATOR_OPS_VERSION,
     .name = "null",
-    .description = "bump allocator, free only counts (rewinds when none is live): the harness's own cost per event",
+    .description = "size classes, per-thread free lists and bump chunks: the harness's own cost per event",
     .min_align = NULL_ALIGN,
+    .flags = ALLOCATOR_THREAD_SAFE,
     .create = null_create,
     .destroy = null_destroy,
     .alloc = null_alloc,

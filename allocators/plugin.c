@@ -56,7 +56,9 @@ const struct allocator_ops *allocator_plugin_load(const char *path, char *err, s
             dlclose(handle);
             return NULL;
         }
-        memcpy(&full->ops, ops, offsetof(struct allocator_ops, calloc));
+        size_t have = ops->version == 1 ? offsetof(struct allocator_ops, calloc)
+                                        : offsetof(struct allocator_ops, options);
+        memcpy(&full->ops, ops, have);
         full->ops.version = ALLOCATOR_OPS_VERSION;
         full->next = upgraded;
         upgraded = full;

@@ -32,13 +32,14 @@ union obj {
 };
 
 struct sgi_pool {
-    union obj *free_list[SGI_NFREELISTS];
+    union obj *free_list[SGI_LISTS_MAX];
     char *start_free;
     char *end_free;
     size_t heap_size;
 
     struct sgi_sys sys;
-    size_t nfree[SGI_NFREELISTS]; /* blocks on each free list */
+    size_t nfree[SGI_LISTS_MAX];  /* blocks on each free list */
+    struct sgi_params par;        /* __ALIGN, __MAX_BYTES, the refill count */
     size_t large_bytes;           /* requested bytes of live blocks served by the system */
     char **chunks;                /* every chunk malloc'd, for destroy only */
     size_t nchunks, chunks_cap;   /* chunks_cap: entries the mapping holds */
@@ -72,14 +73,14 @@ static void *sys_memalign(struct sgi_pool *pool, size_t align, size_t n)
     return posix_memalign(&p, align < sizeof(void *) ? sizeof(void *) : align, n) ? NULL : p;
 }
 
-static size_t round_up(size_t bytes)
+static size_t round_up(const struct sgi_pool *pool, size_t bytes)
 {
-    return (bytes + (size_t)SGI_ALIGN - 1) & ~((size_t)SGI_ALIGN - 1);
+    return (bytes + pool->par.align - 1) & ~(pool->par.align - 1);
 }
 
-static size_t freelist_index(size_t bytes)
+static size_t freelist_index(const struct sgi_pool *pool, size_t bytes)
 {
-    return (bytes + (size_t)SGI_ALIGN - 1) / (size_t)SGI_ALIGN - 1;
+    return (bytes + pool->par.align - 1) / pool->par.align - 1;
 }
 
 /* Remembers a chunk for destroy. Returns 0 if the list cannot grow (the chunk is then freed
@@ -131,10 +132,10 @@ static char *chunk_alloc(struct sgi_pool *pool, size_t size, int *nobjs)
         pool_unpoison(result, total_bytes);
         return result;
     } else {
-        size_t bytes_to_get = 2 * total_bytes + round_up(pool->heap_size >> 4);
+        size_t bytes_to_get = 2 * total_bytes + round_up(pool, pool->heap_size >> 4);
         /* Try to make use of the left-over piece. */
         if (bytes_left > 0) {
-            size_t i = freelist_index(bytes_left);
+            size_t i = freelist_index(pool, bytes_left);
             union obj *leftover = (union obj *)pool->start_free;
             pool_unpoison(leftover, bytes_left);
             leftover->free_list_link = pool->free_list[i];
@@ -146,8 +147,8 @@ static char *chunk_alloc(struct sgi_pool *pool, size_t size, int *nobjs)
         if (!pool->start_free) {
             /* Try to make do with what we have: a free block of at least size bytes becomes
              * the pool. Smaller lists are not tried, as in the original. */
-            for (size_t i = size; i <= (size_t)SGI_MAX_BYTES; i += (size_t)SGI_ALIGN) {
-                size_t k = freelist_index(i);
+            for (size_t i = size; i <= pool->par.max_bytes; i += pool->par.align) {
+                size_t k = freelist_index(pool, i);
                 union obj *p = pool->free_list[k];
                 if (p) {
                     pool_unpoison(p, i);
@@ -176,7 +177,7 @@ static char *chunk_alloc(struct sgi_pool *pool, size_t size, int *nobjs)
 /* Returns an object of size n (n already rounded) and puts the rest of the refill on its list. */
 static void *refill(struct sgi_pool *pool, size_t n)
 {
-    int nobjs = 20;
+    int nobjs = pool->par.refill;
     char *chunk = chunk_alloc(pool, n, &nobjs);
     union obj *result, *current_obj, *next_obj;
     size_t k;
@@ -185,7 +186,7 @@ static void *refill(struct sgi_pool *pool, size_t n)
         return NULL;
     if (nobjs == 1)
         return chunk;
-    k = freelist_index(n);
+    k = freelist_index(pool, n);
 
     /* Build free list in chunk. */
     result = (union obj *)chunk;
@@ -207,17 +208,17 @@ static void *refill(struct sgi_pool *pool, size_t n)
 
 void *sgi_pool_allocate(struct sgi_pool *pool, size_t n)
 {
-    if (n > (size_t)SGI_MAX_BYTES) {
+    if (n > pool->par.max_bytes) {
         void *p = sys_malloc(pool, n);
         if (p)
             pool->large_bytes += n;
         return p;
     }
-    size_t k = freelist_index(n);
+    size_t k = freelist_index(pool, n);
     union obj *result = pool->free_list[k];
     if (!result)
-        return refill(pool, round_up(n));
-    pool_unpoison(result, round_up(n));
+        return refill(pool, round_up(pool, n));
+    pool_unpoison(result, round_up(pool, n));
     pool->free_list[k] = result->free_list_link;
     pool->nfree[k]--;
     return result;
@@ -225,17 +226,17 @@ void *sgi_pool_allocate(struct sgi_pool *pool, size_t n)
 
 void sgi_pool_deallocate(struct sgi_pool *pool, void *p, size_t n)
 {
-    if (n > (size_t)SGI_MAX_BYTES) {
+    if (n > pool->par.max_bytes) {
         sys_free(pool, p);
         pool->large_bytes -= n;
         return;
     }
-    size_t k = freelist_index(n);
+    size_t k = freelist_index(pool, n);
     union obj *q = p;
     q->free_list_link = pool->free_list[k];
     pool->free_list[k] = q;
     pool->nfree[k]++;
-    pool_poison(q, round_up(n));
+    pool_poison(q, round_up(pool, n));
 }
 
 void *sgi_pool_reallocate(struct sgi_pool *pool, void *p, size_t old_sz, size_t new_sz)
@@ -243,13 +244,13 @@ void *sgi_pool_reallocate(struct sgi_pool *pool, void *p, size_t old_sz, size_t 
     void *result;
     size_t copy_sz;
 
-    if (old_sz > (size_t)SGI_MAX_BYTES && new_sz > (size_t)SGI_MAX_BYTES) {
+    if (old_sz > pool->par.max_bytes && new_sz > pool->par.max_bytes) {
         result = sys_realloc(pool, p, new_sz);
         if (result)
             pool->large_bytes += new_sz - old_sz; /* modular: also right when shrinking */
         return result;
     }
-    if (round_up(old_sz) == round_up(new_sz))
+    if (round_up(pool, old_sz) == round_up(pool, new_sz))
         return p;
     result = sgi_pool_allocate(pool, new_sz);
     if (!result)
@@ -260,12 +261,19 @@ void *sgi_pool_reallocate(struct sgi_pool *pool, void *p, size_t old_sz, size_t 
     return result;
 }
 
-struct sgi_pool *sgi_pool_create(const struct sgi_sys *sys)
+struct sgi_pool *sgi_pool_create(const struct sgi_sys *sys, const struct sgi_params *params)
 {
+    static const struct sgi_params original = {SGI_ALIGN, SGI_MAX_BYTES, SGI_REFILL};
+    const struct sgi_params *par = params ? params : &original;
+    if (par->align < SGI_ALIGN || par->align > SGI_ALIGN_MAX || (par->align & (par->align - 1)) ||
+        par->max_bytes < par->align || par->max_bytes > SGI_MAX_BYTES_MAX ||
+        par->max_bytes % par->align || par->refill < 1)
+        return NULL;
     struct sgi_pool *pool = calloc(1, sizeof *pool);
     size_t page = 4096;
     if (!pool)
         return NULL;
+    pool->par = *par;
     if (sys)
         pool->sys = *sys;
     pool->chunks = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -288,6 +296,11 @@ void sgi_pool_destroy(struct sgi_pool *pool)
     free(pool);
 }
 
+const struct sgi_params *sgi_pool_params(const struct sgi_pool *pool)
+{
+    return &pool->par;
+}
+
 size_t sgi_pool_heap_size(const struct sgi_pool *pool)
 {
     return pool->heap_size;
@@ -305,7 +318,7 @@ size_t sgi_pool_free_count(const struct sgi_pool *pool, unsigned index)
 
 size_t sgi_pool_list_length(struct sgi_pool *pool, unsigned index)
 {
-    size_t n = 0, size = ((size_t)index + 1) * SGI_ALIGN;
+    size_t n = 0, size = ((size_t)index + 1) * pool->par.align;
     for (union obj *p = pool->free_list[index]; p;) {
         union obj *next;
         pool_unpoison(p, size);
@@ -319,12 +332,45 @@ size_t sgi_pool_list_length(struct sgi_pool *pool, unsigned index)
 
 /* ---- the backends ---- */
 
+/* The keys of sgi:key=value (allocator.h); OPT_* index this table. Bare `sgi` is the
+ * original: 8 / 128 / 20. */
+enum { OPT_ALIGN, OPT_MAX_BYTES, OPT_REFILL };
+static const struct allocator_option sgi_options[] = {
+    [OPT_ALIGN] = {"align", ALLOCATOR_OPTION_INT, SGI_ALIGN, SGI_ALIGN_MAX, NULL, 1, "8",
+                   "__ALIGN: block sizes round up to it, free lists step by it (8 or 16)"},
+    [OPT_MAX_BYTES] = {"max_bytes", ALLOCATOR_OPTION_INT, SGI_ALIGN, SGI_MAX_BYTES_MAX, NULL, 0,
+                       "128",
+                       "__MAX_BYTES: the largest pooled size (a multiple of align); larger "
+                       "requests go to malloc"},
+    [OPT_REFILL] = {"refill", ALLOCATOR_OPTION_INT, 1, 4096, NULL, 0, "20",
+                    "objects _S_refill asks _S_chunk_alloc for when a free list is empty"},
+};
+
 static void *sgi_create(const struct allocator_options *opt, char *err, size_t err_len)
 {
-    struct sgi_pool *pool = sgi_pool_create(NULL);
+    struct sgi_params par = {SGI_ALIGN, SGI_MAX_BYTES, SGI_REFILL};
+    if (opt->set[OPT_ALIGN])
+        par.align = (size_t)opt->value[OPT_ALIGN];
+    if (opt->set[OPT_MAX_BYTES])
+        par.max_bytes = (size_t)opt->value[OPT_MAX_BYTES];
+    if (opt->set[OPT_REFILL])
+        par.refill = (int)opt->value[OPT_REFILL];
+    if (par.max_bytes % par.align) {
+        snprintf(err, err_len, "sgi: max_bytes %zu is not a multiple of align %zu", par.max_bytes,
+                 par.align);
+        return NULL;
+    }
+    struct sgi_pool *pool = sgi_pool_create(NULL, &par);
     if (!pool)
         snprintf(err, err_len, "sgi: cannot map the pool's chunk list");
     return pool;
+}
+
+static void sgi_config(void *ctx, char *buf, size_t len)
+{
+    const struct sgi_params *par = sgi_pool_params(ctx);
+    snprintf(buf, len, "align=%zu,max_bytes=%zu,refill=%d", par->align, par->max_bytes,
+             par->refill);
 }
 
 static void sgi_destroy(void *ctx)
@@ -348,7 +394,7 @@ static void *sgi_alloc(void *ctx, size_t size)
 static void sgi_free(void *ctx, void *p, size_t size, size_t align)
 {
     struct sgi_pool *pool = ctx;
-    if (align > SGI_ALIGN) {
+    if (align > pool->par.align) {
         sys_free(pool, p);
         pool->large_bytes -= size;
         return;
@@ -365,7 +411,7 @@ static void *sgi_aligned_alloc(void *ctx, size_t size, size_t align)
 {
     struct sgi_pool *pool = ctx;
     void *p;
-    if (align <= SGI_ALIGN)
+    if (align <= pool->par.align)
         return sgi_pool_allocate(pool, nonzero(size));
     p = sys_memalign(pool, align, size);
     if (p)
@@ -383,7 +429,8 @@ static void *sgi_realloc(void *ctx, void *p, size_t old_size, size_t new_size)
  * posix_memalign the rounded size is a lower bound (malloc rounds at least as far). */
 static size_t sgi_usable_size(void *ctx, void *p, size_t size)
 {
-    return size > SGI_MAX_BYTES ? malloc_usable_size(p) : round_up(nonzero(size));
+    const struct sgi_pool *pool = ctx;
+    return size > pool->par.max_bytes ? malloc_usable_size(p) : round_up(pool, nonzero(size));
 }
 
 /* footprint: every chunk the pool took (heap_size; never given back) plus the requested bytes
@@ -393,8 +440,8 @@ static void sgi_stats(void *ctx, struct allocator_stats *out)
 {
     struct sgi_pool *pool = ctx;
     size_t on_lists = 0;
-    for (unsigned k = 0; k < SGI_NFREELISTS; k++)
-        on_lists += pool->nfree[k] * ((size_t)k + 1) * SGI_ALIGN;
+    for (size_t k = 0; k < pool->par.max_bytes / pool->par.align; k++)
+        on_lists += pool->nfree[k] * (k + 1) * pool->par.align;
     size_t held_free = on_lists + sgi_pool_leftover(pool);
     out->footprint_bytes = pool->heap_size + pool->large_bytes;
     out->free_bytes = held_free;
@@ -420,6 +467,9 @@ const struct allocator_ops allocator_sgi_ops = {
     .realloc = sgi_realloc,
     .usable_size = sgi_usable_size,
     .stats = sgi_stats,
+    .options = sgi_options,
+    .n_options = sizeof sgi_options / sizeof sgi_options[0],
+    .config = sgi_config,
 };
 
 /* sgi-locked: one mutex around each operation, as the original's _Lock does when built with
@@ -477,4 +527,7 @@ const struct allocator_ops allocator_sgi_locked_ops = {
     .usable_size = sgi_usable_size,
     .stats = sgi_locked_stats,
     .flags = ALLOCATOR_THREAD_SAFE,
+    .options = sgi_options,
+    .n_options = sizeof sgi_options / sizeof sgi_options[0],
+    .config = sgi_config,
 };

@@ -1,5 +1,5 @@
 /* slab: a slab allocator on sgi's 16 size classes, for comparing a pool that never gives memory
- * back with one that does. Each slab is SLAB_SIZE bytes from mmap, aligned to its size, with a
+ * back with one that does. Each slab is slab_size bytes from mmap, aligned to its size, with a
  * header at its start; free finds the slab by masking the pointer. Per class, slabs sit on one
  * of three lists: partial (some blocks free: allocation takes from the first), full, empty. At
  * most empty_keep empty slabs are kept per class; the next one to empty is munmap'ed, so RSS
@@ -40,6 +40,7 @@ struct slab_class {
 struct slab_ctx {
     struct slab_class cls[SLAB_CLASSES];
     size_t empty_keep;
+    size_t slab_size;   /* a power of two, at least a page */
     size_t slabs;       /* mapped, all classes */
     size_t small_bytes; /* class sizes of live blocks */
     size_t large_bytes; /* requested sizes of live blocks from malloc */
@@ -78,24 +79,24 @@ static void list_move(struct slab_class *c, struct slab *s, unsigned list)
 }
 
 /* mmap has no alignment argument: map twice the size and trim both ends. */
-static struct slab *slab_map(void)
+static struct slab *slab_map(size_t size)
 {
-    char *raw = mmap(NULL, 2 * SLAB_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    char *raw = mmap(NULL, 2 * size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (raw == MAP_FAILED)
         return NULL;
-    char *aligned = (char *)(((uintptr_t)raw + SLAB_SIZE - 1) & ~(uintptr_t)(SLAB_SIZE - 1));
+    char *aligned = (char *)(((uintptr_t)raw + size - 1) & ~(uintptr_t)(size - 1));
     if (aligned > raw)
         munmap(raw, (size_t)(aligned - raw));
-    if (aligned + SLAB_SIZE < raw + 2 * SLAB_SIZE)
-        munmap(aligned + SLAB_SIZE, (size_t)(raw + 2 * SLAB_SIZE - (aligned + SLAB_SIZE)));
+    if (aligned + size < raw + 2 * size)
+        munmap(aligned + size, (size_t)(raw + 2 * size - (aligned + size)));
     return (struct slab *)aligned;
 }
 
-static void slab_unmap(struct slab *s)
+static void slab_unmap(struct slab *s, size_t size)
 {
-    pool_unpoison(s, SLAB_SIZE); /* the shadow outlives the mapping; the next user of the range
-                                    must not inherit our poison */
-    munmap(s, SLAB_SIZE);
+    pool_unpoison(s, size); /* the shadow outlives the mapping; the next user of the range
+                               must not inherit our poison */
+    munmap(s, size);
 }
 
 /* Gives class c a slab to allocate from: a held empty one, else a new one. */
@@ -105,12 +106,12 @@ static struct slab *slab_get(struct slab_ctx *ctx, struct slab_class *c, unsigne
     if (s) {
         list_move(c, s, LIST_PARTIAL);
     } else {
-        s = slab_map();
+        s = slab_map(ctx->slab_size);
         if (!s)
             return NULL;
         s->cls = k;
         s->capacity = (unsigned)c->capacity;
-        pool_poison((char *)s + SLAB_HEADER_BYTES, SLAB_SIZE - SLAB_HEADER_BYTES);
+        pool_poison((char *)s + SLAB_HEADER_BYTES, ctx->slab_size - SLAB_HEADER_BYTES);
         list_push(c, s, LIST_PARTIAL);
         c->slabs++;
         ctx->slabs++;
@@ -146,7 +147,7 @@ static void *slab_small_alloc(struct slab_ctx *ctx, unsigned k)
 
 static void slab_small_free(struct slab_ctx *ctx, void *p)
 {
-    struct slab *s = (struct slab *)((uintptr_t)p & ~(uintptr_t)(SLAB_SIZE - 1));
+    struct slab *s = (struct slab *)((uintptr_t)p & ~(uintptr_t)(ctx->slab_size - 1));
     struct slab_class *c = &ctx->cls[s->cls];
     *(void **)p = s->free;
     s->free = p;
@@ -159,7 +160,7 @@ static void slab_small_free(struct slab_ctx *ctx, void *p)
             list_move(c, s, LIST_EMPTY);
         } else {
             list_remove(c, s);
-            slab_unmap(s);
+            slab_unmap(s, ctx->slab_size);
             c->slabs--;
             ctx->slabs--;
         }
@@ -184,6 +185,15 @@ static size_t placed_size(size_t size, size_t align)
     return align <= 8 ? size : (size + align - 1) & ~(align - 1);
 }
 
+/* The keys of slab:key=value (allocator.h); OPT_* index this table. */
+enum { OPT_SLAB_SIZE, OPT_EMPTY_KEEP };
+static const struct allocator_option slab_options[] = {
+    [OPT_SLAB_SIZE] = {"slab_size", ALLOCATOR_OPTION_BYTES, 4096, 16 << 20, NULL, 1, "65536",
+                       "bytes per slab, a power of two (slabs are aligned to their size)"},
+    [OPT_EMPTY_KEEP] = {"empty_keep", ALLOCATOR_OPTION_INT, 0, 1 << 20, NULL, 0, "1",
+                        "empty slabs kept per size class; the next one to empty is munmap'ed"},
+};
+
 static void *slab_create(const struct allocator_options *opt, char *err, size_t err_len)
 {
     struct slab_ctx *ctx = calloc(1, sizeof *ctx);
@@ -191,10 +201,12 @@ static void *slab_create(const struct allocator_options *opt, char *err, size_t 
         snprintf(err, err_len, "slab: out of memory");
         return NULL;
     }
-    ctx->empty_keep = opt && opt->slab_empty_keep ? opt->slab_empty_keep : SLAB_EMPTY_KEEP_DEFAULT;
+    ctx->slab_size = opt->set[OPT_SLAB_SIZE] ? (size_t)opt->value[OPT_SLAB_SIZE] : SLAB_SIZE;
+    ctx->empty_keep =
+        opt->set[OPT_EMPTY_KEEP] ? (size_t)opt->value[OPT_EMPTY_KEEP] : SLAB_EMPTY_KEEP_DEFAULT;
     for (unsigned k = 0; k < SLAB_CLASSES; k++) {
         ctx->cls[k].size = ((size_t)k + 1) * 8;
-        ctx->cls[k].capacity = (SLAB_SIZE - SLAB_HEADER_BYTES) / ctx->cls[k].size;
+        ctx->cls[k].capacity = (ctx->slab_size - SLAB_HEADER_BYTES) / ctx->cls[k].size;
     }
     return ctx;
 }
@@ -207,7 +219,7 @@ static void slab_destroy(void *vctx)
         for (unsigned l = 0; l < LIST_COUNT; l++)
             for (struct slab *s = ctx->cls[k].lists[l].head, *next; s; s = next) {
                 next = s->next;
-                slab_unmap(s);
+                slab_unmap(s, ctx->slab_size);
             }
     free(ctx);
 }
@@ -288,11 +300,11 @@ static void slab_stats(void *vctx, struct allocator_stats *out)
         capacity_bytes += c->slabs * c->capacity * c->size;
         empty += c->lists[LIST_EMPTY].count;
     }
-    out->footprint_bytes = ctx->slabs * SLAB_SIZE + ctx->large_bytes;
+    out->footprint_bytes = ctx->slabs * ctx->slab_size + ctx->large_bytes;
     out->in_use_bytes = ctx->small_bytes + ctx->large_bytes;
     out->free_bytes = capacity_bytes - ctx->small_bytes;
     out->heap_bytes = ALLOCATOR_UNKNOWN;
-    out->mmap_bytes = ctx->slabs * SLAB_SIZE;
+    out->mmap_bytes = ctx->slabs * ctx->slab_size;
     out->n_extra = 2;
     out->extra[0].name = "slabs_in_use";
     out->extra[0].value = ctx->slabs - empty;
@@ -300,11 +312,18 @@ static void slab_stats(void *vctx, struct allocator_stats *out)
     out->extra[1].value = empty;
 }
 
+/* Everything create was told, as the context holds it. */
+static void slab_config(void *vctx, char *buf, size_t len)
+{
+    const struct slab_ctx *ctx = vctx;
+    snprintf(buf, len, "slab_size=%zu,empty_keep=%zu", ctx->slab_size, ctx->empty_keep);
+}
+
 const struct allocator_ops allocator_slab_ops = {
     .version = ALLOCATOR_OPS_VERSION,
     .name = "slab",
     .description = "slab allocator on sgi's 16 classes: 64 KiB size-aligned mmap'd slabs, "
-                   "empty slabs beyond a few per class munmap'ed; larger sizes to malloc",
+                   "empty slabs beyond one per class munmap'ed; larger sizes to malloc",
     .min_align = 8,
     .create = slab_create,
     .destroy = slab_destroy,
@@ -314,4 +333,7 @@ const struct allocator_ops allocator_slab_ops = {
     .realloc = slab_realloc,
     .usable_size = slab_usable_size,
     .stats = slab_stats,
+    .options = slab_options,
+    .n_options = sizeof slab_options / sizeof slab_options[0],
+    .config = slab_config,
 };

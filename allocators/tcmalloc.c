@@ -1,17 +1,72 @@
 /* tcmalloc (gperftools), through its tc_* entry points and MallocExtension's numeric
- * properties. Linked only into allocreplay-worker-tcmalloc (it replaces malloc when linked). */
+ * properties. Linked only into allocreplay-worker-tcmalloc (it replaces malloc when linked).
+ *
+ * Settings: the thread-cache limit and aggressive decommit are numeric properties, set at
+ * create and read back with MallocExtension; the release rate has no C entry point, so it goes
+ * into TCMALLOC_RELEASE_RATE for the worker's exec (tcmalloc reads it at start-up) and is read
+ * back from the flag tcmalloc keeps it in. */
 #include "backends.h"
 
 #include <gperftools/malloc_extension_c.h>
 #include <gperftools/nallocx.h>
 #include <gperftools/tcmalloc.h>
+#include <stdio.h>
 #include <string.h>
+
+/* FLAGS_tcmalloc_release_rate, the double TCMALLOC_RELEASE_RATE sets: exported by libtcmalloc
+ * under its C++ name; MallocExtension::GetMemoryReleaseRate returns it, but only from C++. */
+extern double tcm_release_rate_flag __asm__(
+    "_ZN62FLAG__namespace_do_not_use_directly_use_DECLARE_double_instead27FLAGS_tcmalloc_release_rateE");
+
+enum { OPT_RELEASE_RATE, OPT_THREAD_CACHE, OPT_AGGRESSIVE };
+static const struct allocator_option tcm_options[] = {
+    [OPT_RELEASE_RATE] = {"release_rate", ALLOCATOR_OPTION_INT, 0, 100, NULL, 0, "1",
+                          "how fast free pages go back to the OS (0: never; higher: sooner)"},
+    [OPT_THREAD_CACHE] = {"max_total_thread_cache_bytes", ALLOCATOR_OPTION_BYTES, 512 << 10,
+                          (long long)1 << 40, NULL, 0, "33554432",
+                          "bytes all thread caches together may hold"},
+    [OPT_AGGRESSIVE] = {"aggressive_decommit", ALLOCATOR_OPTION_BOOL, 0, 1, NULL, 0, "false",
+                        "release free spans to the OS as soon as they form"},
+};
+static const char *const tcm_property_of[] = {
+    [OPT_THREAD_CACHE] = "tcmalloc.max_total_thread_cache_bytes",
+    [OPT_AGGRESSIVE] = "tcmalloc.aggressive_memory_decommit",
+};
+
+static int tcm_environ(const struct allocator_options *opt, char *buf, size_t len)
+{
+    buf[0] = 0;
+    if (!opt->set[OPT_RELEASE_RATE])
+        return 0;
+    int n = snprintf(buf, len, "TCMALLOC_RELEASE_RATE=%lld\n", opt->value[OPT_RELEASE_RATE]);
+    return n >= 0 && (size_t)n < len ? 0 : -1;
+}
+
+static void tcm_config(void *ctx, char *buf, size_t len)
+{
+    size_t used = (size_t)snprintf(buf, len, "release_rate=%g", tcm_release_rate_flag);
+    for (size_t i = OPT_THREAD_CACHE; i <= OPT_AGGRESSIVE && used < len; i++) {
+        size_t v;
+        char text[64];
+        if (!MallocExtension_GetNumericProperty(tcm_property_of[i], &v))
+            continue;
+        allocator_option_format(&tcm_options[i], (long long)v, text, sizeof text);
+        used += (size_t)snprintf(buf + used, len - used, ",%s=%s", tcm_options[i].key, text);
+    }
+}
 
 /* The context is never dereferenced: tcmalloc's state is process-wide. */
 static char tc_ctx;
 
 static void *tcm_create(const struct allocator_options *opt, char *err, size_t err_len)
 {
+    for (size_t i = OPT_THREAD_CACHE; i <= OPT_AGGRESSIVE; i++)
+        if (opt->set[i] &&
+            !MallocExtension_SetNumericProperty(tcm_property_of[i], (size_t)opt->value[i])) {
+            snprintf(err, err_len, "tcmalloc: property %s refused %lld", tcm_property_of[i],
+                     opt->value[i]);
+            return NULL;
+        }
     return &tc_ctx;
 }
 
@@ -113,4 +168,8 @@ const struct allocator_ops allocator_tcmalloc_ops = {
     .stats = tcm_stats,
     .flags = ALLOCATOR_THREAD_SAFE | ALLOCATOR_ALIGN_NATURAL,
     .calloc = tcm_calloc,
+    .options = tcm_options,
+    .n_options = sizeof tcm_options / sizeof tcm_options[0],
+    .environ = tcm_environ,
+    .config = tcm_config,
 };

@@ -1,5 +1,5 @@
 /* allocreplay-floor: the least code that can replay a trace, as the reference the harness's
- * throughput pass is held to (issue 7: within 10% of this on every shipped trace).
+ * throughput pass is held to (within 10% of this on every shipped trace: bench/floor_ratio.sh).
  *
  * Everything a replay needs is prepared before the clock starts: the events are copied into
  * one packed array of 16-byte records and the flat pointer table is allocated, both with mmap

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The floor ratio (issue 7): allocreplay's throughput pass on the malloc backend against the
+# The floor ratio: allocreplay's throughput pass on the malloc backend against the
 # floor (bench/floor.c, the least code that replays a trace), per trace, as the ratio of the
 # medians of ns/event over REPS repetitions taken in one interleaved session. Every repetition
 # of either side is a fresh process on a fresh heap (as a worker's pass is), and the two sides

@@ -1,4 +1,5 @@
-/* A small C API over Google Benchmark (C++), so the micro-benchmarks stay in C (DESIGN.md 9).
+/* A small C API over Google Benchmark (C++), so the micro-benchmarks stay in C
+ * (docs/performance.md).
  *
  * A benchmark is a C function run with an opaque state; the shim forwards to
  * benchmark::State. Usage, mirroring `for (auto _ : state)`:

@@ -1,5 +1,5 @@
 /* allocreplay-micro: Google Benchmark micro-benchmarks of every backend of this build, in C
- * through bench/gbench_shim.h (DESIGN.md 9).
+ * through bench/gbench_shim.h (docs/performance.md).
  *
  *   pair/BACKEND/SIZE              one alloc + free of SIZE bytes (8..128 step 8, 256, 1024,
  *                                  4096, 65536); time per pair

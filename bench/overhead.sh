@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Harness overhead per event (issue 4, DESIGN.md 5). On one binary trace of EVENTS events:
+# Harness overhead per event (docs/performance.md). On one binary trace of EVENTS events:
 #  - the floor: the least loop calling malloc/free directly (bench/floor.c, allocreplay-floor),
 #  - the dispatch floor: the same loop calling nothing (reading events, branching on their kind;
 #    allocreplay-floor --dispatch),

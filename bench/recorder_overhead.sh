@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Slowdown of real programs run under the allocation recorder (liballocreplay-record.so)
-# against the same programs unrecorded. The bound is 1.5x.
+# against the same programs unrecorded. The bound is 1.5x (docs/recording.md).
 #
 #   bench/recorder_overhead.sh [BUILD_DIR]      RUNS=N (default 10), RAW_PARENT=DIR (raw logs;
 #                                               default /dev/shm, what `allocreplay record` uses)

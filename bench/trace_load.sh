@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Trace loading speed (issue 2, point 8): YAML parse vs libyaml's bare event loop, and binary load
+# Trace loading speed: YAML parse vs libyaml's bare event loop, and binary load
 # vs YAML parse, on a generated trace of N events (default 10 million).
 #
 #   bench/trace_load.sh [N]     env: BUILD_DIR (default build), WORK (default /tmp/allocreplay-bench),

@@ -18,18 +18,10 @@ root=$2
 gen=$(cd "$(dirname "$3")" && pwd)/$(basename "$3")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-n=0
-failed=0
-
-ok() { # ok STATUS DESCRIPTION [DIRECTIVE]
-    n=$((n + 1))
-    if [ "$1" -eq 0 ]; then echo "ok $n - $2${3:+ # $3}"
-    else
-        echo "not ok $n - $2${3:+ # $3}"
-        case "${3:-}" in TODO*) ;; *) failed=$((failed + 1)) ;; esac
-        [ -s "$work/err" ] && head -3 "$work/err" | sed 's/^/# stderr: /'
-        echo "# status: $(cat "$work/status" 2>/dev/null)"
-    fi
+. "$(dirname "$0")/tap.sh"
+tap_on_fail() {
+    [ -s "$work/err" ] && head -3 "$work/err" | sed 's/^/# stderr: /'
+    echo "# status: $(cat "$work/status" 2>/dev/null)"
 }
 
 run() { # run CMD...: stdout, stderr and status into $work/out, err, status
@@ -93,8 +85,7 @@ for f in $(ls | grep -v '\.\(err\|c\|md\)$'); do
 done
 [ "$count" -ge 40 ]
 ok $? "the committed corpus holds at least 40 inputs ($count)"
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done
 exit
 fi
 cd "$work" || exit 99
@@ -258,5 +249,4 @@ if "$bin" generate --help >/dev/null 2>&1; then
     ok $? "generate with 100000 nested sequences: exit 2, one line (status $(cat "$work/status"))"
 fi
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Faults (issue 8, item 4), through the real `allocreplay run`, as TAP: backends that crash,
+# Faults, through the real `allocreplay run`, as TAP: backends that crash,
 # abort, return NULL, corrupt a block, hang or get SIGKILLed (tests/fault_plugins/), a memory
 # limit below the trace's live set, and a results directory on a full disk or past a file size
 # limit. Each bad backend must become one failed cell whose status says why, the good cells
@@ -7,6 +7,7 @@
 # complete).
 # Usage: fault_cells.sh ALLOCREPLAY PLUGIN_DIR plain|asan
 set -u
+. "$(dirname "$0")/tap.sh"
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 plugins=$(cd "$2" && pwd)
 mode=$3
@@ -17,16 +18,7 @@ work=$(mktemp -d)
 trap 'umount "$work/small" 2>/dev/null; rm -rf "$work"' EXIT
 cd "$work" || exit 99
 "$bin" run --help >/dev/null 2>&1 || { echo "1..0 # SKIP allocreplay run is not built yet"; exit 0; }
-n=0 failed=0
-ok() { # ok STATUS DESCRIPTION [DIRECTIVE]
-    n=$((n + 1))
-    if [ "$1" -eq 0 ]; then echo "ok $n - $2${3:+ # $3}"
-    else
-        echo "not ok $n - $2${3:+ # $3}"
-        case "${3:-}" in TODO*) ;; *) failed=$((failed + 1)) ;; esac
-        sed 's/^/# stderr: /' err | head -5
-    fi
-}
+tap_on_fail() { sed 's/^/# stderr: /' err | head -5; }
 
 # status_of CSV BACKEND: the status column of that backend's row in summary.csv.
 status_of() {
@@ -122,5 +114,4 @@ s=$(awk -F, 'NR > 1 && $1 == "many" { print $4 }' fsize/summary.csv 2>/dev/null)
     awk -F, 'NR > 1 && $1 == "fault" { exit $4 != "ok" }' fsize/summary.csv
 ok $? "results past a file size limit (ulimit -f 64): exit $status, a failed cell ($s), nothing half-written"
 
-echo "1..$n"
-[ $failed -eq 0 ]
+tap_done

@@ -13,6 +13,8 @@ check "recorded trace validates" "$ar" validate "$tmp/exact.alrt"
 check "record to YAML" "$ar" record -o "$tmp/exact.yaml" -- "$prog" exact
 check "YAML has the marker allocation" grep -q "387793" "$tmp/exact.yaml"
 check "YAML names the command" grep -q "recorded from: $prog exact" "$tmp/exact.yaml"
+check "record -o my.prog.yaml" "$ar" record -o "$tmp/my.prog.yaml" -- "$prog" exact
+check "...names the trace as loading it would: my.prog" grep -q "^name: my.prog$" "$tmp/my.prog.yaml"
 check "follow forks records two processes" "$ar" record --follow-forks -o "$tmp/fork.alrt" -- "$prog" fork
 check "summary counts both" grep -q "2 processes/images" "$tmp/out"
 check "a failing command: status 1, trace written" status_is 1 "$ar" record -o "$tmp/fail.alrt" -- "$prog" fail

@@ -52,7 +52,7 @@ done
 ok $? "no temporary file left behind"
 head -1 res/summary.csv | tr -d '\r' | cut -d, -f1-20 | grep -qx \
     'trace,backend,rep,status,events,wall_ns,ns_per_event,events_per_sec,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,peak_live_bytes,peak_footprint_bytes,peak_rss_bytes,final_rss_bytes,frag_internal,frag_jw3,frag_jw4'
-ok $? "summary.csv starts with the twenty columns of DESIGN.md 6"
+ok $? "summary.csv starts with the twenty contract columns of docs/metrics.md"
 head -1 res/latency.csv | tr -d '\r' | grep -qx 'trace,backend,rep,op,lo_ns,hi_ns,count'
 ok $? "latency.csv columns"
 head -1 res/timeline.csv | tr -d '\r' | grep -qx 'trace,backend,rep,event,live_bytes,footprint_bytes,rss_bytes'

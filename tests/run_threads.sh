@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end test of `allocreplay run --threads` (TAP), on the real CLI and workers: a trace on
-# four threads that hand objects to each other replays threaded on thread-safe backends, a
-# backend that is not thread-safe is refused before any worker runs, and a trace on one thread
-# keeps the single-threaded pass.
+# four threads that hand objects to each other replays threaded in every pass on thread-safe
+# backends, a backend that is not thread-safe is refused before any worker runs, a trace on
+# one thread keeps the single-threaded pass, strict order reproduces the trace's peak live
+# bytes, and glibc's per-thread arenas show in the threaded memory pass.
 # Usage: run_threads.sh ALLOCREPLAY
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -44,8 +45,10 @@ ok $rc "run --threads on malloc and sgi-locked succeeds ($(head -c 200 err.txt))
 ok $? "both cells ok"
 [ "$(col res/summary.csv malloc threads)" = 4 ] && [ "$(col res/summary.csv sgi-locked threads)" = 4 ]
 ok $? "threads column is 4"
-[ "$(head -1 res/summary.csv | awk -F, '{print $NF}' | tr -d '\r')" = threads ]
-ok $? "threads is the last summary column"
+head -1 res/summary.csv | tr -d '\r' | tr , '\n' | grep -qx threads
+ok $? "threads is a summary column"
+[ "$(col res/summary.csv malloc window)" = 16 ]
+ok $? "window column: the default window, 16"
 grep -q '^  threads: true' res/meta.yaml
 ok $? "meta.yaml records the option"
 
@@ -68,7 +71,48 @@ ok $? "a trace on one thread number under --threads runs single-threaded (thread
 "$bin" run four.yaml -b malloc --threads --latency --verify -o res-all --format csv >/dev/null 2>err.txt &&
     [ "$(col res-all/summary.csv malloc status)" = ok ] &&
     [ "$(col res-all/summary.csv malloc verified)" = yes ] &&
-    [ "$(col res-all/summary.csv malloc threads)" = 4 ]
-ok $? "with --threads the latency, memory and verify passes still run (single-threaded)"
+    [ "$(col res-all/summary.csv malloc threads)" = 4 ] &&
+    [ -n "$(col res-all/summary.csv malloc p99_ns)" ] &&
+    [ -n "$(col res-all/summary.csv malloc peak_rss_bytes)" ]
+ok $? "with --threads the latency, memory and verify passes run threaded ($(head -c 200 err.txt))"
+
+"$bin" run four.yaml -b malloc --threads --window strict --min-time 0 -o res-strict --format csv \
+    >/dev/null 2>err.txt &&
+    [ "$(col res-strict/summary.csv malloc window)" = 1 ] &&
+    [ "$(col res-strict/summary.csv malloc peak_live_bytes)" = \
+      "$(col res-strict/summary.csv malloc trace_peak_live_bytes)" ]
+ok $? "--window strict: window 1, peak live as replayed equals the trace's ($(head -c 200 err.txt))"
+
+"$bin" run four.yaml -b malloc --threads --window free --min-time 0 -o res-free --format csv \
+    >/dev/null 2>err.txt && [ "$(col res-free/summary.csv malloc window)" = 0 ]
+ok $? "--window free: window 0 (free-running)"
+
+"$bin" run four.yaml -b malloc --threads --window 0 -o res-bad >/dev/null 2>err.txt
+rc=$?
+[ $rc -eq 2 ] && grep -q "bad --window '0'" err.txt && [ ! -e res-bad ]
+ok $? "--window 0 refused (exit $rc: $(head -c 200 err.txt))"
+
+# Four threads take turns: each allocates 4 MiB of 256-byte objects, keeps one in 64 and
+# frees the rest; every thread holds one object from the start to the end, so all four are
+# alive throughout. glibc gives each thread its own arena, so the memory a turn freed does
+# not serve the next thread's turn: threaded RSS is well above the single-threaded replay's.
+awk 'BEGIN {
+    print "format: allocreplay-trace/1"; print "name: turns"; print "events:"
+    for (t = 0; t < 4; t++) printf "  - {op: alloc, id: %d, size: 64, thread: %d}\n", t, t
+    id = 4
+    for (t = 0; t < 4; t++) {
+        first = id
+        for (i = 0; i < 16384; i++) printf "  - {op: alloc, id: %d, size: 256, thread: %d}\n", id++, t
+        for (i = 0; i < 16384; i++) if (i % 64 != 32) printf "  - {op: free, id: %d, thread: %d}\n", first + i, t
+    }
+    for (t = 0; t < 4; t++) printf "  - {op: free, id: %d, thread: %d}\n", t, t
+}' >turns.yaml
+"$bin" run turns.yaml -b malloc --threads --min-time 0 -o res-turns-t --format csv >/dev/null 2>err.txt &&
+    "$bin" run turns.yaml -b malloc --min-time 0 -o res-turns-1 --format csv >/dev/null 2>>err.txt
+rc=$?
+threaded=$(col res-turns-t/summary.csv malloc peak_rss_bytes)
+single=$(col res-turns-1/summary.csv malloc peak_rss_bytes)
+[ $rc -eq 0 ] && [ "${threaded:-0}" -gt $((2 * ${single:-1})) ]
+ok $? "glibc arenas: threaded peak RSS $threaded > 2 x single-threaded $single ($(head -c 200 err.txt))"
 
 tap_done

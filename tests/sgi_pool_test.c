@@ -102,7 +102,7 @@ int main(void)
     struct recorder rec = {0};
     struct sgi_sys sys = {.malloc = rec_malloc, .free = rec_free, .realloc = rec_realloc,
                           .user = &rec};
-    struct sgi_pool *pool = sgi_pool_create(&sys);
+    struct sgi_pool *pool = sgi_pool_create(&sys, NULL);
     size_t lists[SGI_NFREELISTS] = {0};
     char *a, *b, *p8, *q, *p24, *p128, *big, *p64, *p112, *held[15], *r;
 

@@ -37,13 +37,13 @@ static uintptr_t slab_of(void *p)
 int main(void)
 {
     char err[256];
-    struct allocator_options opt = {.slab_empty_keep = 1};
+    struct allocator_options opt;
     struct allocator_stats st;
     /* 8-byte class: (65536 - 128) / 8 = 8176 blocks per slab. */
     enum { CAP8 = (SLAB_SIZE - SLAB_HEADER_BYTES) / 8, N = 2 * CAP8 + 1 };
     static char *blocks[N];
 
-    ops = allocator_find("slab");
+    ops = allocator_resolve("slab:empty_keep=1", &opt, err, sizeof err);
     if (!ops)
         TAP_SKIP_ALL("no slab backend");
     void *ctx = ops->create(&opt, err, sizeof err);
@@ -113,7 +113,7 @@ int main(void)
     ops->destroy(ctx);
 
     /* keep = 3: all three emptied slabs of a class stay. */
-    opt.slab_empty_keep = 3;
+    ops = allocator_resolve("slab:empty_keep=3", &opt, err, sizeof err);
     ctx = ops->create(&opt, err, sizeof err);
     for (int i = 0; i < N; i++)
         blocks[i] = ops->alloc(ctx, 8);

@@ -1,20 +1,16 @@
 #!/usr/bin/env bash
-# The driver's memory stays bounded when it streams a large binary trace (issue 8, item 5):
+# The driver's memory stays bounded when it streams a large binary trace:
 # makes an N-event trace (16 bytes per event) with big_trace, runs `info` and `validate` on it
 # under /usr/bin/time and checks their peak RSS stays below LIMIT_MIB whatever N is: the
 # binary reader scans the mapping in windows it gives back behind itself. TAP.
-# The suite runs N = 10 million (160 MB); `meson test --benchmark stream-100m` runs 100 million
+# The suite runs N = 10 million (160 MB); `meson test --benchmark stream_memory-100m` runs 100 million
 # (1.6 GB) and prints the figures. Usage: stream_memory.sh ALLOCREPLAY BIG_TRACE N LIMIT_MIB
 set -u
+. "$(dirname "$0")/tap.sh"
 bin=$1 gen=$2 events=$3 limit_mib=$4
 [ -x /usr/bin/time ] || { echo "1..0 # SKIP /usr/bin/time is not installed"; exit 0; }
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/stream.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-n=0 failed=0
-ok() {
-    n=$((n + 1))
-    if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
 "$gen" "$events" "$work/big.alrt" || { echo "1..0 # SKIP cannot write $events events in $work"; exit 0; }
 size=$(stat -c %s "$work/big.alrt")
 echo "# trace: $events events, $((size >> 20)) MiB"
@@ -28,5 +24,4 @@ for cmd in info validate; do
     [ "$rss_kib" -lt $((limit_mib << 10)) ]
     ok $? "$cmd: max RSS $((rss_kib >> 10)) MiB < $limit_mib MiB (file: $((size >> 20)) MiB)"
 done
-echo "1..$n"
-[ $failed -eq 0 ]
+tap_done

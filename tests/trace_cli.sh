@@ -7,13 +7,7 @@ bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 root=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-n=0
-failed=0
-
-ok() { # ok COND_STATUS DESCRIPTION
-    n=$((n + 1))
-    if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
+. "$(dirname "$0")/tap.sh"
 
 # run CMD...: stdout, stderr and exit status into $work/out, err, status.
 run() {
@@ -105,5 +99,4 @@ grep -qx "peak live:    473 bytes in 13 objects" "$work/info" &&
     grep -qx "objects:      16 allocations on 16 distinct ids (id space 16)" "$work/info"
 ok $? "info hash-rehash: events, ops, objects, peak live"
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

@@ -32,14 +32,6 @@ const char *aggregate_column_name(int i)
     return columns[i].name;
 }
 
-int aggregate_column_index(const char *name)
-{
-    for (int i = 0; i < AGG_N_COLUMNS; i++)
-        if (!strcmp(columns[i].name, name))
-            return i;
-    return -1;
-}
-
 static struct agg_group *find_or_add(struct aggregate *a, const char *trace, const char *backend)
 {
     for (size_t i = 0; i < a->n_groups; i++)
@@ -126,8 +118,10 @@ int aggregate_load(struct aggregate *a, const char *dir, char *err, size_t err_l
                                           csv_reader_field(&r, idx[AGG_COL_backend]));
         if (!g)
             goto oom;
-        if (strcmp(csv_reader_field(&r, idx[AGG_COL_status]), "ok")) {
-            g->n_failed++;
+        const char *status = csv_reader_field(&r, idx[AGG_COL_status]);
+        if (strcmp(status, "ok")) {
+            if (!g->n_failed++ && !(g->first_failure = strdup(status)))
+                goto oom;
             continue;
         }
         g->n_ok++;
@@ -224,6 +218,7 @@ void aggregate_free(struct aggregate *a)
     for (size_t i = 0; i < a->n_groups; i++) {
         free(a->group[i].trace);
         free(a->group[i].backend);
+        free(a->group[i].first_failure);
         for (int c = 0; c < AGG_N_COLUMNS; c++)
             free(a->group[i].samples[c].v);
     }

@@ -1,5 +1,8 @@
 #include "campaign/campaign.h"
+#include "trace/trace.h"
 #include "util/input.h"
+#include "util/yaml_tree.h"
+#include "run/runner.h"
 
 #include <errno.h>
 #include <glob.h>
@@ -9,44 +12,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
 
-/* The campaign file is small, so the events are first built into a little tree of nodes that
- * keep their positions; validation then walks the tree and can point at any node. */
-enum node_kind { NODE_SCALAR, NODE_SEQUENCE, NODE_MAPPING };
-
-struct node {
-    enum node_kind kind;
-    unsigned long line, column; /* 1-based */
-    char *value;                /* scalars */
-    int quoted;                 /* scalar written in quotes: never a number or a boolean */
-    struct node **child;        /* sequences: items; mappings: key, value, key, value, ... */
-    size_t n_child;
+/* The campaign file is small, so it is read into a tree of nodes that keep their positions
+ * (util/yaml_tree.h); validation then walks the tree and can point at any node. */
+static const struct yaml_tree_rules campaign_yaml_rules = {
+    .aliases = "YAML aliases are not supported in campaign files",
+    .empty = "empty campaign file (it needs at least 'traces' and 'backends')",
+    .one_document = "a campaign file holds one YAML document",
 };
 
 struct parser {
-    yaml_parser_t yaml;
-    FILE *f; /* the parser's input, read again to place a reader error */
     const char *path;
     char *err;
     size_t err_len;
 };
 
-static int fail(struct parser *p, unsigned long line, unsigned long column, const char *fmt, ...)
-{
-    va_list ap;
-    int n = snprintf(p->err, p->err_len, "%s:%lu:%lu: ", p->path, line, column);
-    va_start(ap, fmt);
-    if (n >= 0 && (size_t)n < p->err_len)
-        vsnprintf(p->err + n, p->err_len - (size_t)n, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 /* Values quoted in messages may hold newlines or control characters: the message stays one line. */
 #define SHOWN(s) input_printable((char[64]){0}, 64, (s), 56)
 
-static int fail_at(struct parser *p, const struct node *n, const char *fmt, ...)
+static int fail_at(struct parser *p, const struct yaml_tree_node *n, const char *fmt, ...)
 {
     va_list ap;
     int k = snprintf(p->err, p->err_len, "%s:%lu:%lu: ", p->path, n->line, n->column);
@@ -57,145 +41,18 @@ static int fail_at(struct parser *p, const struct node *n, const char *fmt, ...)
     return -1;
 }
 
-static void node_free(struct node *n)
-{
-    if (!n)
-        return;
-    for (size_t i = 0; i < n->n_child; i++)
-        node_free(n->child[i]);
-    free(n->child);
-    free(n->value);
-    free(n);
-}
-
-static int next_event(struct parser *p, yaml_event_t *ev)
-{
-    if (yaml_parser_parse(&p->yaml, ev))
-        return 0;
-    return input_yaml_error(&p->yaml, p->f, p->path, p->err, p->err_len);
-}
-
-/* Builds the node that starts with EV (already read), DEPTH collections deep; consumes its
- * events. */
-static struct node *build(struct parser *p, yaml_event_t *ev, unsigned depth)
-{
-    struct node *n = calloc(1, sizeof *n);
-    if (!n) {
-        fail(p, ev->start_mark.line + 1, ev->start_mark.column + 1, "out of memory");
-        return NULL;
-    }
-    n->line = ev->start_mark.line + 1;
-    n->column = ev->start_mark.column + 1;
-    switch (ev->type) {
-    case YAML_SCALAR_EVENT:
-        n->kind = NODE_SCALAR;
-        n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
-        /* A "\0" escape would cut the C string short: "malloc\0junk" would pass for malloc. */
-        if (memchr(ev->data.scalar.value, '\0', ev->data.scalar.length)) {
-            fail_at(p, n, "NUL character (\\0) in a scalar");
-            goto fail;
-        }
-        n->value = strdup((const char *)ev->data.scalar.value);
-        if (!n->value)
-            goto oom;
-        return n;
-    case YAML_SEQUENCE_START_EVENT:
-    case YAML_MAPPING_START_EVENT: {
-        yaml_event_type_t end = ev->type == YAML_SEQUENCE_START_EVENT ? YAML_SEQUENCE_END_EVENT
-                                                                      : YAML_MAPPING_END_EVENT;
-        n->kind = ev->type == YAML_SEQUENCE_START_EVENT ? NODE_SEQUENCE : NODE_MAPPING;
-        if (depth >= INPUT_YAML_MAX_DEPTH) {
-            fail_at(p, n, "lists and mappings nested more than %d deep", INPUT_YAML_MAX_DEPTH);
-            goto fail;
-        }
-        for (;;) {
-            yaml_event_t child_ev;
-            struct node *c;
-            if (next_event(p, &child_ev))
-                goto fail;
-            if (child_ev.type == end) {
-                yaml_event_delete(&child_ev);
-                return n;
-            }
-            c = build(p, &child_ev, depth + 1);
-            yaml_event_delete(&child_ev);
-            if (!c)
-                goto fail;
-            struct node **grown = realloc(n->child, (n->n_child + 1) * sizeof *grown);
-            if (!grown) {
-                node_free(c);
-                goto oom;
-            }
-            n->child = grown;
-            n->child[n->n_child++] = c;
-        }
-    }
-    case YAML_ALIAS_EVENT:
-        fail_at(p, n, "YAML aliases are not supported in campaign files");
-        goto fail;
-    default:
-        fail_at(p, n, "unexpected YAML event");
-        goto fail;
-    }
-oom:
-    fail_at(p, n, "out of memory");
-fail:
-    node_free(n);
-    return NULL;
-}
-
-/* Reads the whole stream: exactly one document whose root is returned. */
-static struct node *parse_file(struct parser *p, FILE *f)
-{
-    yaml_event_t ev;
-    struct node *root = NULL;
-    p->f = f;
-    yaml_parser_set_input_file(&p->yaml, f);
-    for (;;) {
-        if (next_event(p, &ev))
-            goto fail;
-        if (ev.type == YAML_STREAM_END_EVENT) {
-            yaml_event_delete(&ev);
-            break;
-        }
-        if (ev.type == YAML_STREAM_START_EVENT || ev.type == YAML_DOCUMENT_END_EVENT) {
-            yaml_event_delete(&ev);
-            continue;
-        }
-        if (ev.type == YAML_DOCUMENT_START_EVENT) {
-            if (root) {
-                fail(p, ev.start_mark.line + 1, ev.start_mark.column + 1,
-                     "a campaign file holds one YAML document");
-                yaml_event_delete(&ev);
-                goto fail;
-            }
-            yaml_event_delete(&ev);
-            continue;
-        }
-        root = build(p, &ev, 0);
-        yaml_event_delete(&ev);
-        if (!root)
-            return NULL;
-    }
-    if (!root)
-        fail(p, 1, 1, "empty campaign file (it needs at least 'traces' and 'backends')");
-    return root;
-fail:
-    node_free(root);
-    return NULL;
-}
-
 /* ---- value checks ---- */
 
-static int want_scalar(struct parser *p, const struct node *n, const char *key, const char *what)
+static int want_scalar(struct parser *p, const struct yaml_tree_node *n, const char *key,
+                       const char *what)
 {
-    if (n->kind == NODE_SCALAR)
+    if (n->kind == YAML_TREE_SCALAR)
         return 0;
     return fail_at(p, n, "'%s' must be %s, not a %s", key, what,
-                   n->kind == NODE_SEQUENCE ? "list" : "mapping");
+                   n->kind == YAML_TREE_SEQUENCE ? "list" : "mapping");
 }
 
-static int get_bool(struct parser *p, const struct node *n, const char *key, int *out)
+static int get_bool(struct parser *p, const struct yaml_tree_node *n, const char *key, int *out)
 {
     if (want_scalar(p, n, key, "true or false"))
         return -1;
@@ -209,7 +66,7 @@ static int get_bool(struct parser *p, const struct node *n, const char *key, int
 }
 
 /* An unsigned integer in [lo, hi]; with suffixes (K, M, G, T: powers of 1024) when allowed. */
-static int get_uint(struct parser *p, const struct node *n, const char *key, uint64_t lo,
+static int get_uint(struct parser *p, const struct yaml_tree_node *n, const char *key, uint64_t lo,
                     uint64_t hi, int suffixes, uint64_t *out)
 {
     const char *what = suffixes ? "a byte count (e.g. 512M)" : "a whole number";
@@ -242,7 +99,7 @@ static int get_uint(struct parser *p, const struct node *n, const char *key, uin
     return 0;
 }
 
-static int get_string(struct parser *p, const struct node *n, const char *key, char **out)
+static int get_string(struct parser *p, const struct yaml_tree_node *n, const char *key, char **out)
 {
     if (want_scalar(p, n, key, "a string"))
         return -1;
@@ -254,27 +111,31 @@ static int get_string(struct parser *p, const struct node *n, const char *key, c
 }
 
 /* Lists of strings: a single scalar is taken as a one-item list. */
-static int check_list(struct parser *p, const struct node *n, const char *key)
+/* A list of non-empty strings (or one string); backend lists may also hold sweeps (mappings). */
+static int check_list(struct parser *p, const struct yaml_tree_node *n, const char *key)
 {
-    if (n->kind == NODE_MAPPING)
+    int sweeps = !strcmp(key, "backends") || !strcmp(key, "optional_backends");
+    if (n->kind == YAML_TREE_MAPPING)
         return fail_at(p, n, "'%s' must be a list, not a mapping", key);
-    if (n->kind == NODE_SEQUENCE)
+    if (n->kind == YAML_TREE_SEQUENCE)
         for (size_t i = 0; i < n->n_child; i++)
-            if (n->child[i]->kind != NODE_SCALAR || !*n->child[i]->value)
-                return fail_at(p, n->child[i], "'%s' items must be non-empty strings", key);
-    if (n->kind == NODE_SCALAR && !*n->value)
+            if (!(sweeps && n->child[i]->kind == YAML_TREE_MAPPING) &&
+                (n->child[i]->kind != YAML_TREE_SCALAR || !*n->child[i]->value))
+                return fail_at(p, n->child[i], "'%s' items must be non-empty strings%s", key,
+                               sweeps ? " or sweeps (NAME: {key: [values]})" : "");
+    if (n->kind == YAML_TREE_SCALAR && !*n->value)
         return fail_at(p, n, "'%s' must not be empty", key);
     return 0;
 }
 
-static size_t list_len(const struct node *n)
+static size_t list_len(const struct yaml_tree_node *n)
 {
-    return n->kind == NODE_SCALAR ? 1 : n->n_child;
+    return n->kind == YAML_TREE_SCALAR ? 1 : n->n_child;
 }
 
-static const struct node *list_item(const struct node *n, size_t i)
+static const struct yaml_tree_node *list_item(const struct yaml_tree_node *n, size_t i)
 {
-    return n->kind == NODE_SCALAR ? n : n->child[i];
+    return n->kind == YAML_TREE_SCALAR ? n : n->child[i];
 }
 
 static int push_string(char ***arr, size_t *n, const char *s)
@@ -331,14 +192,15 @@ static char *resolve(const char *dir, const char *rel)
     return s;
 }
 
-static int add_traces(struct parser *p, struct campaign *c, const char *dir, const struct node *n)
+static int add_traces(struct parser *p, struct campaign *c, const char *dir,
+                      const struct yaml_tree_node *n)
 {
     if (check_list(p, n, "traces"))
         return -1;
     if (list_len(n) == 0)
         return fail_at(p, n, "'traces' must name at least one trace file");
     for (size_t i = 0; i < list_len(n); i++) {
-        const struct node *item = list_item(n, i);
+        const struct yaml_tree_node *item = list_item(n, i);
         char *pattern = resolve(dir, item->value);
         glob_t g;
         int rc;
@@ -363,38 +225,127 @@ static int add_traces(struct parser *p, struct campaign *c, const char *dir, con
     return 0;
 }
 
-static int add_backends(struct parser *p, struct campaign *c, const struct node *n,
+/* Adds one backend spec of the list (refusing a duplicate) and remembers where it was written. */
+static int add_spec(struct parser *p, struct campaign *c, const struct yaml_tree_node *item,
+                    char ***arr, size_t *count, const char *spec)
+{
+    if (contains(c->backends, c->n_backends, spec) ||
+        contains(c->optional_backends, c->n_optional_backends, spec))
+        return fail_at(p, item, "backend '%s' is listed twice", SHOWN(spec));
+    if (push_string(arr, count, spec))
+        return fail_at(p, item, "out of memory");
+    if (arr == &c->backends) {
+        struct campaign_where *w = realloc(c->backend_where, *count * sizeof *w);
+        if (!w)
+            return fail_at(p, item, "out of memory");
+        c->backend_where = w;
+        w[*count - 1] = (struct campaign_where){item->line, item->column};
+    }
+    return 0;
+}
+
+/* key=value with no ':' before the '=': in a flow list ([jemalloc:narenas=2,tcache=false])
+ * YAML splits a spec at its commas, and such an item continues the spec before it. */
+static int is_continuation(const char *item)
+{
+    size_t eq = strcspn(item, "=");
+    return item[eq] == '=' && !memchr(item, ':', eq);
+}
+
+static int continue_spec(struct parser *p, const struct yaml_tree_node *item, char **prev)
+{
+    if (!*prev || !strchr(*prev, ':') || !strncmp(*prev, "plugin:", 7) ||
+        !strncmp(*prev, "preload:", 8))
+        return fail_at(p, item, "'%s' follows no backend spec (NAME:key=value)",
+                       SHOWN(item->value));
+    size_t a = strlen(*prev), b = strlen(item->value);
+    char *joined = realloc(*prev, a + b + 2);
+    if (!joined)
+        return fail_at(p, item, "out of memory");
+    joined[a] = ',';
+    memcpy(joined + a + 1, item->value, b + 1);
+    *prev = joined;
+    return 0;
+}
+
+#define SWEEP_MAX 256 /* backends one sweep may expand to */
+
+/* A sweep, `- NAME: {key: value or [value, ...], ...}`: one spec per combination of the
+ * values, keys in the order written, the last key varying fastest. */
+static int add_sweep(struct parser *p, struct campaign *c, const struct yaml_tree_node *item,
+                     char ***arr, size_t *count)
+{
+    const char *form = "a backend sweep is NAME: {key: value or [values], ...}";
+    if (item->n_child != 2 || item->child[0]->kind != YAML_TREE_SCALAR ||
+        item->child[1]->kind != YAML_TREE_MAPPING || !item->child[1]->n_child)
+        return fail_at(p, item, "%s", form);
+    const char *name = item->child[0]->value;
+    const struct yaml_tree_node *keys = item->child[1];
+    size_t nk = keys->n_child / 2, total = 1;
+    if (!*name || strchr(name, ':') || strchr(name, ','))
+        return fail_at(p, item->child[0], "%s (NAME is a backend name)", form);
+    for (size_t k = 0; k < nk; k++) {
+        const struct yaml_tree_node *key = keys->child[2 * k], *v = keys->child[2 * k + 1];
+        if (key->kind != YAML_TREE_SCALAR || !*key->value || strpbrk(key->value, "=,:"))
+            return fail_at(p, key, "%s", form);
+        if (check_list(p, v, key->value))
+            return -1;
+        if (list_len(v) == 0)
+            return fail_at(p, v, "'%s' sweeps no values", SHOWN(key->value));
+        for (size_t i = 0; i < list_len(v); i++)
+            if (strchr(list_item(v, i)->value, ','))
+                return fail_at(p, list_item(v, i), "a value may not hold ','");
+        total *= list_len(v);
+        if (total > SWEEP_MAX)
+            return fail_at(p, item, "the sweep expands to more than %d backends", SWEEP_MAX);
+    }
+    for (size_t combo = 0; combo < total; combo++) {
+        char spec[1024];
+        size_t used = (size_t)snprintf(spec, sizeof spec, "%s", name), rest = combo, div = total;
+        for (size_t k = 0; k < nk && used < sizeof spec; k++) {
+            const struct yaml_tree_node *v = keys->child[2 * k + 1];
+            div /= list_len(v);
+            used += (size_t)snprintf(spec + used, sizeof spec - used, "%c%s=%s", k ? ',' : ':',
+                                     keys->child[2 * k]->value, list_item(v, rest / div)->value);
+            rest %= div;
+        }
+        if (used >= sizeof spec)
+            return fail_at(p, item, "a backend spec of the sweep is too long");
+        if (add_spec(p, c, item, arr, count, spec))
+            return -1;
+    }
+    return 0;
+}
+
+static int add_backends(struct parser *p, struct campaign *c, const struct yaml_tree_node *n,
                         const char *key, char ***arr, size_t *count)
 {
     if (check_list(p, n, key))
         return -1;
     for (size_t i = 0; i < list_len(n); i++) {
-        const struct node *item = list_item(n, i);
-        if (contains(c->backends, c->n_backends, item->value) ||
-            contains(c->optional_backends, c->n_optional_backends, item->value))
-            return fail_at(p, item, "backend '%s' is listed twice", SHOWN(item->value));
-        if (push_string(arr, count, item->value))
-            return fail_at(p, item, "out of memory");
-        if (arr == &c->backends) {
-            struct campaign_where *w = realloc(c->backend_where, *count * sizeof *w);
-            if (!w)
-                return fail_at(p, item, "out of memory");
-            c->backend_where = w;
-            w[*count - 1] = (struct campaign_where){item->line, item->column};
-        }
+        const struct yaml_tree_node *item = list_item(n, i);
+        int rc;
+        if (item->kind == YAML_TREE_MAPPING)
+            rc = add_sweep(p, c, item, arr, count);
+        else if (is_continuation(item->value))
+            rc = continue_spec(p, item, *count ? &(*arr)[*count - 1] : (char *[]){NULL});
+        else
+            rc = add_spec(p, c, item, arr, count, item->value);
+        if (rc)
+            return -1;
     }
     return 0;
 }
 
 static const char *const chart_names[] = {"throughput", "latency", "memory", "fragmentation"};
 
-static int get_charts(struct parser *p, struct campaign *c, const struct node *n)
+static int get_charts(struct parser *p, struct campaign *c, const struct yaml_tree_node *n)
 {
     if (check_list(p, n, "charts"))
         return -1;
     c->charts = 0;
     for (size_t i = 0; i < list_len(n); i++) {
-        const struct node *item = list_item(n, i);
+        const struct yaml_tree_node *item = list_item(n, i);
         unsigned k;
         for (k = 0; k < sizeof chart_names / sizeof chart_names[0]; k++)
             if (!strcmp(item->value, chart_names[k]))
@@ -408,16 +359,16 @@ static int get_charts(struct parser *p, struct campaign *c, const struct node *n
     return 0;
 }
 
-static int get_options(struct parser *p, struct campaign *c, const struct node *n)
+static int get_options(struct parser *p, struct campaign *c, const struct yaml_tree_node *n)
 {
-    if (n->kind != NODE_MAPPING)
+    if (n->kind != YAML_TREE_MAPPING)
         return fail_at(p, n, "'options' must be a mapping, e.g. {latency: true, timeout: 120}");
     for (size_t i = 0; i + 1 < n->n_child; i += 2) {
-        const struct node *k = n->child[i], *v = n->child[i + 1];
+        const struct yaml_tree_node *k = n->child[i], *v = n->child[i + 1];
         const char *key = k->value;
         uint64_t u;
         int rc;
-        if (k->kind != NODE_SCALAR)
+        if (k->kind != YAML_TREE_SCALAR)
             return fail_at(p, k, "option names are plain words");
         if (!strcmp(key, "latency"))
             rc = get_bool(p, v, key, &c->opt.latency);
@@ -431,7 +382,12 @@ static int get_options(struct parser *p, struct campaign *c, const struct node *
             rc = get_bool(p, v, key, &c->opt.lenient);
         else if (!strcmp(key, "threads"))
             rc = get_bool(p, v, key, &c->opt.threads);
-        else if (!strcmp(key, "rss_every")) {
+        else if (!strcmp(key, "window")) {
+            if (v->kind != YAML_TREE_SCALAR || run_window_parse(v->value, &c->opt.window))
+                return fail_at(p, v, "option 'window' must be strict, free or a count of events >= 1");
+            c->opt.window_set = 1;
+            rc = 0;
+        } else if (!strcmp(key, "rss_every")) {
             rc = get_uint(p, v, key, 1, UINT64_MAX, 0, &u);
             c->opt.rss_every = u;
         } else if (!strcmp(key, "min_time_ms")) {
@@ -446,7 +402,7 @@ static int get_options(struct parser *p, struct campaign *c, const struct node *
         } else
             return fail_at(p, k,
                            "unknown option '%s' (known: latency, memory, verify, touch, lenient, "
-                           "threads, rss_every, min_time_ms, timeout, memory_limit)",
+                           "threads, window, rss_every, min_time_ms, timeout, memory_limit)",
                            SHOWN(key));
         if (rc)
             return -1;
@@ -455,17 +411,6 @@ static int get_options(struct parser *p, struct campaign *c, const struct node *
                 return fail_at(p, k, "option '%s' is given twice", SHOWN(key));
     }
     return 0;
-}
-
-static char *base_name_without_ext(const char *path)
-{
-    const char *b = strrchr(path, '/');
-    b = b ? b + 1 : path;
-    char *s = strdup(b);
-    char *dot = s ? strrchr(s, '.') : NULL;
-    if (dot && dot != s)
-        *dot = '\0';
-    return s;
 }
 
 static char *dir_name(const char *path)
@@ -481,17 +426,18 @@ static char *dir_name(const char *path)
 static const char *const top_keys =
     "name, traces, backends, optional_backends, repetitions, warmup, options, output, charts";
 
-static int walk(struct parser *p, struct campaign *c, const char *dir, const struct node *root)
+static int walk(struct parser *p, struct campaign *c, const char *dir,
+                const struct yaml_tree_node *root)
 {
-    const struct node *traces = NULL, *backends = NULL;
-    if (root->kind != NODE_MAPPING)
+    const struct yaml_tree_node *traces = NULL, *backends = NULL;
+    if (root->kind != YAML_TREE_MAPPING)
         return fail_at(p, root, "a campaign file is a mapping of keys (%s)", top_keys);
     for (size_t i = 0; i + 1 < root->n_child; i += 2) {
-        const struct node *k = root->child[i], *v = root->child[i + 1];
+        const struct yaml_tree_node *k = root->child[i], *v = root->child[i + 1];
         const char *key = k->value;
         uint64_t u;
         int rc = 0;
-        if (k->kind != NODE_SCALAR)
+        if (k->kind != YAML_TREE_SCALAR)
             return fail_at(p, k, "keys are plain words (%s)", top_keys);
         for (size_t j = 0; j < i; j += 2)
             if (!strcmp(root->child[j]->value, key))
@@ -553,7 +499,7 @@ static int walk(struct parser *p, struct campaign *c, const char *dir, const str
 int campaign_load(struct campaign *c, const char *path, char *err, size_t err_len)
 {
     struct parser p = {.path = path, .err = err, .err_len = err_len};
-    struct node *root = NULL;
+    struct yaml_tree_node *root = NULL;
     char *dir = NULL;
     FILE *f;
     int rc = -1;
@@ -572,12 +518,7 @@ int campaign_load(struct campaign *c, const char *path, char *err, size_t err_le
         snprintf(err, err_len, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
-    if (!yaml_parser_initialize(&p.yaml)) {
-        snprintf(err, err_len, "%s: cannot initialise the YAML parser", path);
-        fclose(f);
-        return -1;
-    }
-    root = parse_file(&p, f);
+    root = yaml_tree_read(f, path, &campaign_yaml_rules, err, err_len);
     dir = dir_name(path);
     c->file = strdup(path);
     if (!root)
@@ -588,7 +529,7 @@ int campaign_load(struct campaign *c, const char *path, char *err, size_t err_le
     }
     if (walk(&p, c, dir, root))
         goto out;
-    if (!c->name && !(c->name = base_name_without_ext(path)))
+    if (!c->name && !(c->name = trace_name_from_path(path)))
         goto oom;
     if (!c->output) {
         /* Default: results/<name>/<timestamp>/ under the current directory. */
@@ -602,9 +543,8 @@ int campaign_load(struct campaign *c, const char *path, char *err, size_t err_le
 oom:
     snprintf(err, err_len, "%s: out of memory", path);
 out:
-    node_free(root);
+    yaml_tree_free(root);
     free(dir);
-    yaml_parser_delete(&p.yaml);
     fclose(f);
     if (rc)
         campaign_free(c);

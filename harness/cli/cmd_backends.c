@@ -1,81 +1,93 @@
-/* allocreplay backends: what this build can replay against. Each worker executable is asked
- * (`--list`), so the answer is what the workers really link, not what the driver believes. */
+/* allocreplay backends [--options]: what this build can replay against, from the build's
+ * catalog (every worker is asked with --list, so the answer is what the workers really link),
+ * and with --options every key a backend spec may set. */
 #include "cli.h"
+#include "run/catalog.h"
 #include "run/spawn.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Prints the backends one worker executable lists. Returns 0 or -1. */
-static int print_worker(const char *path, const char *exe_name)
-{
-    char err[512];
-    char *list = spawn_list_backends(path, err, sizeof err);
-    if (!list) {
-        fprintf(stderr, "allocreplay backends: %s\n", err);
-        return -1;
-    }
-    for (char *line = list; *line;) {
-        char *nl = strchr(line, '\n');
-        if (nl)
-            *nl = 0;
-        char *tab = strchr(line, '\t');
-        if (tab)
-            *tab = 0;
-        printf("  %-14s %-30s %s\n", line, exe_name, tab ? tab + 1 : "");
-        line = nl ? nl + 1 : line + strlen(line);
-    }
-    free(list);
-    return 0;
-}
+struct args {
+    int options;
+};
+
+static const struct opt_row rows[] = {
+    {"options", 0, OPT_FLAG, OPT_AT(struct args, options),
+     .help = "every key of NAME:key=value,... with its type, default and meaning"},
+};
 
 const struct opt_command backends_command = {
     .prog = "allocreplay backends",
     .positional = "",
     .summary = "Lists every backend of this build and the plugin:PATH and preload:PATH forms.",
+    OPT_ROWS(rows),
 };
 
-int cmd_backends(int argc, char **argv)
+static void print_list(const struct catalog *cat)
 {
-    struct opt_parsed p;
-    int rc = cli_parse(&backends_command, argc, argv, NULL, &p);
-    if (rc >= 0)
-        return rc;
-    char *plain = spawn_worker_path(NULL);
-    if (!plain) {
-        fprintf(stderr, "allocreplay backends: cannot locate the worker executable\n");
-        return 1;
-    }
     printf("  %-14s %-30s %s\n", "NAME", "WORKER", "DESCRIPTION");
-    rc = print_worker(plain, "allocreplay-worker") ? 1 : 0;
-
-    /* The third-party workers sit next to the plain one: allocreplay-worker-NAME. */
-    char *dir = strdup(plain);
-    char *slash = dir ? strrchr(dir, '/') : NULL;
-    if (slash) {
-        *slash = 0;
-        struct dirent **names;
-        int n = scandir(dir, &names, NULL, alphasort);
-        for (int i = 0; i < n; i++) {
-            const char *name = names[i]->d_name;
-            if (!strncmp(name, "allocreplay-worker-", 19) && !strchr(name, '.')) {
-                char path[4096];
-                snprintf(path, sizeof path, "%s/%s", dir, name);
-                if (print_worker(path, name))
-                    rc = 1;
-            }
-            free(names[i]);
-        }
-        if (n > 0)
-            free(names);
+    for (size_t i = 0; i < cat->n; i++) {
+        const char *exe = strrchr(cat->v[i].worker, '/');
+        printf("  %-14s %-30s %s\n", cat->v[i].name, exe ? exe + 1 : cat->v[i].worker,
+               cat->v[i].description);
     }
-    free(dir);
-    free(plain);
     printf("  %-14s %-30s %s\n", "plugin:PATH", "allocreplay-worker",
            "a shared object exporting `const struct allocator_ops allocreplay_backend`");
     printf("  %-14s %-30s %s\n", "preload:PATH", "allocreplay-worker",
            "the malloc backend, in a worker started with LD_PRELOAD=PATH");
+}
+
+/* Asks each worker once (a worker offering several backends lists all their keys). */
+static int print_options(const struct catalog *cat)
+{
+    printf("%-12s %-28s %-36s %-16s %s\n", "BACKEND", "KEY", "TYPE", "DEFAULT", "MEANING");
+    for (size_t i = 0; i < cat->n; i++) {
+        if (i && !strcmp(cat->v[i].worker, cat->v[i - 1].worker))
+            continue;
+        char err[512];
+        char *out = spawn_worker_output(cat->v[i].worker, "--options", err, sizeof err);
+        if (!out) {
+            fprintf(stderr, "allocreplay backends: %s\n", err);
+            return 1;
+        }
+        for (char *line = out; *line;) {
+            char *nl = strchr(line, '\n'), *f[5] = {line};
+            if (nl)
+                *nl = 0;
+            for (int k = 1; k < 5; k++)
+                if ((f[k] = f[k - 1] ? strchr(f[k - 1], '\t') : NULL))
+                    *f[k]++ = 0;
+            if (f[4])
+                printf("%-12s %-28s %-36s %-16s %s\n", f[0], f[1], f[2], f[3], f[4]);
+            line = nl ? nl + 1 : line + strlen(line);
+        }
+        free(out);
+    }
+    printf("(a bare NAME means the allocator's own defaults; plugin:PATH and preload:PATH take "
+           "no keys)\n");
+    return 0;
+}
+
+int cmd_backends(int argc, char **argv)
+{
+    struct args a = {0};
+    struct opt_parsed p;
+    int rc = cli_parse(&backends_command, argc, argv, &a, &p);
+    if (rc >= 0)
+        return rc;
+    struct catalog cat;
+    char err[512];
+    if (catalog_load(&cat, err, sizeof err)) {
+        fprintf(stderr, "allocreplay backends: %s\n", err);
+        return 1;
+    }
+    rc = 0;
+    if (a.options)
+        rc = print_options(&cat);
+    else
+        print_list(&cat);
+    catalog_free(&cat);
     return rc;
 }

@@ -1,12 +1,12 @@
 /* allocreplay campaign FILE.yaml [--resume [DIR]] [--shard K/N] [-o DIR]: runs a campaign
  * file's matrix through the runner (harness/run/include/run/runner.h) with a progress display, then writes
  * aggregate.csv, the charts and report.html. */
-#include "allocators/registry.h"
 #include "campaign/campaign.h"
 #include "cli.h"
 #include "config.h"
 #include "util/input.h"
 #include "campaign/postprocess.h"
+#include "run/catalog.h"
 #include "run/progress.h"
 #include "run/runner.h"
 
@@ -72,25 +72,13 @@ const struct opt_command campaign_command = {
     OPT_ROWS(rows),
 };
 
-/* Whether this build can run backend NAME: the third-party workers exist when meson found
- * their library; plugin: and preload: need their file; built-ins are in the registry. */
-static int backend_built(const char *name)
+/* Whether this build can run backend spec NAME[:settings]: a backend of the build's catalog
+ * (every worker's); plugin: and preload: need their file. */
+static int backend_built(const struct catalog *cat, const char *name)
 {
     if (!strncmp(name, "plugin:", 7) || !strncmp(name, "preload:", 8))
         return access(strchr(name, ':') + 1, R_OK) == 0;
-#ifdef HAVE_JEMALLOC
-    if (!strcmp(name, "jemalloc"))
-        return 1;
-#endif
-#ifdef HAVE_MIMALLOC
-    if (!strcmp(name, "mimalloc"))
-        return 1;
-#endif
-#ifdef HAVE_TCMALLOC
-    if (!strcmp(name, "tcmalloc"))
-        return 1;
-#endif
-    return allocator_find(name) != NULL;
+    return catalog_find(cat, name) != NULL;
 }
 
 /* A run directory name: YYYYmmdd-HHMMSS, 15 characters (a "-N" suffix when two runs start in
@@ -229,6 +217,7 @@ int cmd_campaign(int argc, char **argv)
     struct opt_parsed p;
     struct campaign c;
     struct announce an;
+    struct catalog cat = {0};
     char err[1024], dir[4096], shown[64];
     const char **backends = NULL;
     size_t nb = 0;
@@ -243,26 +232,34 @@ int cmd_campaign(int argc, char **argv)
         fprintf(stderr, "allocreplay campaign: %s\n", err);
         return 2;
     }
+    if (catalog_load(&cat, err, sizeof err)) {
+        fprintf(stderr, "allocreplay campaign: %s\n", err);
+        campaign_free(&c);
+        return 1;
+    }
     backends = calloc(c.n_backends + c.n_optional_backends, sizeof *backends);
     if (!backends) {
         fprintf(stderr, "allocreplay campaign: out of memory\n");
-        campaign_free(&c);
-        return 2;
+        rc = 2;
+        goto out;
     }
     for (size_t i = 0; i < c.n_backends; i++) {
-        if (!backend_built(c.backends[i])) {
-            fprintf(stderr,
-                    "allocreplay campaign: %s:%lu:%lu: backend '%s' is not in this build "
-                    "(allocreplay backends lists them; optional_backends skips missing ones)\n",
-                    c.file, c.backend_where[i].line, c.backend_where[i].column,
-                    input_printable(shown, sizeof shown, c.backends[i], 56));
+        if (!backend_built(&cat, c.backends[i])) {
+            if (strncmp(c.backends[i], "plugin:", 7) && strncmp(c.backends[i], "preload:", 8))
+                catalog_unknown(&cat, c.backends[i], err, sizeof err);
+            else
+                snprintf(err, sizeof err, "backend '%s': no such file",
+                         input_printable(shown, sizeof shown, c.backends[i], 56));
+            fprintf(stderr, "allocreplay campaign: %s:%lu:%lu: %s (optional_backends skips "
+                            "missing ones)\n",
+                    c.file, c.backend_where[i].line, c.backend_where[i].column, err);
             rc = 2;
             goto out;
         }
         backends[nb++] = c.backends[i];
     }
     for (size_t i = 0; i < c.n_optional_backends; i++) {
-        if (backend_built(c.optional_backends[i]))
+        if (backend_built(&cat, c.optional_backends[i]))
             backends[nb++] = c.optional_backends[i];
         else
             fprintf(stderr, "allocreplay campaign: note: optional backend %s is not in this build: skipped\n",
@@ -318,6 +315,7 @@ int cmd_campaign(int argc, char **argv)
         printf("some cells failed: see the status column of %s/summary.csv\n", dir);
 out:
     free(backends);
+    catalog_free(&cat);
     campaign_free(&c);
     return rc;
 }

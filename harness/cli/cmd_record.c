@@ -142,14 +142,6 @@ static void describe(char **cmd, char *out, size_t len)
             *c = ' ';
 }
 
-static char *trace_name(const char *path)
-{
-    const char *b = strrchr(path, '/');
-    b = b ? b + 1 : path;
-    size_t n = strcspn(b, ".");
-    return strndup(b, n ? n : strlen(b));
-}
-
 /* Refuses, before a long recording, an output of the wrong kind or in an unwritable place.
  * 0 or 2 (after one line on stderr). */
 static int check_output(const char *out)
@@ -222,7 +214,7 @@ static int import_and_write(const struct args *a, char **cmd, const char *raw, p
 {
     char description[1024];
     describe(cmd, description, sizeof description);
-    char *name = trace_name(a->out);
+    char *name = trace_name_from_path(a->out);
     struct record_import_options opt = {a->follow, (uint32_t)pid, name, description};
     struct record_import_report rep;
     struct trace t;

@@ -1,6 +1,7 @@
 /* allocreplay run: replay traces against backends and write a results directory (issue 4). */
 #include "cli.h"
 #include "util/csv.h"
+#include "run/catalog.h"
 #include "run/results.h"
 #include "run/runner.h"
 #include "run/spawn.h"
@@ -25,9 +26,39 @@ struct run_args {
 
 static const char *const formats[] = {"table", "csv", NULL};
 
+/* -b: a list of backend specs (catalog_split_specs), appended to an opt_list. */
+static int parse_backends(const char *v, void *dest, char *why, size_t why_len)
+{
+    struct opt_list *l = dest;
+    char **specs = NULL;
+    size_t n = 0, i = 0;
+    int rc = catalog_split_specs(v, &specs, &n, why, why_len);
+    for (; i < n && !rc; i++)
+        if ((rc = opt_list_push(l, specs[i], strlen(specs[i]))))
+            snprintf(why, why_len, "out of memory");
+    for (i = 0; i < n; i++)
+        free(specs[i]);
+    free(specs);
+    return rc;
+}
+
+/* --window W into run_options (window and window_set). */
+static int parse_window(const char *v, void *dest, char *why, size_t why_len)
+{
+    struct run_options *o = dest;
+    if (run_window_parse(v, &o->window)) {
+        snprintf(why, why_len, "strict, free or a count of events >= 1");
+        return -1;
+    }
+    o->window_set = 1;
+    return 0;
+}
+
 static const struct opt_row rows[] = {
-    {"backend", 'b', OPT_LIST, OPT_AT(struct run_args, backends), .metavar = "BACKEND,...",
-     .help = "backends (default: every built-in one; `allocreplay backends` lists them)"},
+    {"backend", 'b', OPT_CUSTOM, OPT_AT(struct run_args, backends), .parse = parse_backends,
+     .metavar = "BACKEND,...",
+     .help = "backend specs, NAME or NAME:key=value,... (default: every built-in one;\n"
+             "`allocreplay backends` lists them, `allocreplay backends --options` their keys)"},
     {"repetitions", 'n', OPT_U64, OPT_AT(struct run_args, plan.repetitions), .min = 1,
      .max = 100000, .def = "1", .metavar = "REPS", .what = "repetition count",
      .help = "repetitions per trace and backend"},
@@ -55,8 +86,13 @@ static const struct opt_row rows[] = {
     {"lenient", 0, OPT_FLAG, OPT_AT(struct run_args, plan.opt.lenient),
      .help = "drop bad trace events instead of refusing the trace"},
     {"threads", 0, OPT_FLAG, OPT_AT(struct run_args, plan.opt.threads),
-     .help = "throughput pass: replay each trace thread on its own thread\n"
-             "(thread-safe backends only; the other passes stay on one thread)"},
+     .help = "every pass: replay each trace thread on its own thread, alive\n"
+             "from its first event to its last (thread-safe backends only)"},
+    {"window", 0, OPT_CUSTOM, OPT_AT(struct run_args, plan.opt), .parse = parse_window,
+     .metavar = "W",
+     .help = "with --threads: an event waits for the one W places before it\n"
+             "in the recorded order; strict (= 1), free (per-object order\n"
+             "only) or a count (default 16)"},
     {"output", 'o', OPT_STRING, OPT_AT(struct run_args, plan.out_dir), .metavar = "DIR",
      .help = "results directory (default results/run/YYYYmmdd-HHMMSS)"},
     {"format", 0, OPT_ENUM, OPT_AT(struct run_args, format), .choices = formats, .def = "table",
@@ -72,24 +108,21 @@ const struct opt_command run_command = {
     OPT_ROWS(rows),
 };
 
-/* The built-in backends, in the plain worker's order. */
+/* The built-in backends (the plain worker's), in its order. */
 static int default_backends(struct opt_list *s)
 {
     char err[512];
-    char *worker = spawn_worker_path(NULL);
-    char *list = worker ? spawn_list_backends(worker, err, sizeof err) : NULL;
-    free(worker);
-    if (!list) {
-        fprintf(stderr, "allocreplay run: cannot list the backends: %s\n", worker ? err : "no worker");
+    struct catalog cat;
+    if (catalog_load(&cat, err, sizeof err)) {
+        fprintf(stderr, "allocreplay run: cannot list the backends: %s\n", err);
         return -1;
     }
     int rc = 0;
-    for (char *line = list; *line && !rc;) {
-        char *nl = strchr(line, '\n');
-        rc = opt_list_push(s, line, strcspn(line, "\t\n"));
-        line = nl ? nl + 1 : line + strlen(line);
+    for (size_t i = 0; i < cat.n && !rc; i++) {
+        if (cat.v[i].builtin)
+            rc = opt_list_push(s, cat.v[i].name, strlen(cat.v[i].name));
     }
-    free(list);
+    catalog_free(&cat);
     return rc;
 }
 

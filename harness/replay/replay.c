@@ -1,10 +1,11 @@
 /* The replay loop and its four passes (replay.h). */
 #include "replay/replay.h"
 
-#include "verify.h"
+#include "replay_loop.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const pass_names[] = {"throughput", "latency", "memory", "verify"};
@@ -12,6 +13,21 @@ static const char *const pass_names[] = {"throughput", "latency", "memory", "ver
 const char *replay_pass_name(enum replay_pass p)
 {
     return (unsigned)p < 4 ? pass_names[p] : "?";
+}
+
+int replay_window_parse(const char *s, uint32_t *out)
+{
+    if (!strcmp(s, "strict") || !strcmp(s, "free")) {
+        *out = s[0] == 's';
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end || *s == '-' || v < 1 || v > UINT32_MAX)
+        return -1;
+    *out = (uint32_t)v;
+    return 0;
 }
 
 int replay_pass_parse(const char *name, enum replay_pass *out)
@@ -24,300 +40,25 @@ int replay_pass_parse(const char *name, enum replay_pass *out)
     return -1;
 }
 
-/* Loop specialisation flags: always passed as constants, so each combination compiles to its
- * own loop with the disabled parts gone. */
-#define M_TIMED 1u  /* bracket each operation with the timer */
-#define M_CLOCK 2u  /* the timer is clock_gettime, not the TSC */
-#define M_TOUCH 4u  /* write new and grown blocks once per page and at the last byte */
-#define M_TRACK 8u  /* keep live and usable byte counts */
-#define M_VERIFY 16u
-
-#define PAGE_STEP 4096u /* the smallest page size: touching every 4 KiB reaches every page */
-
-#define ALWAYS_INLINE inline __attribute__((always_inline))
-#define NOINLINE __attribute__((noinline))
-#define UNLIKELY(x) __builtin_expect(!!(x), 0)
-
-static ALWAYS_INLINE uint64_t tick_begin(const unsigned mode)
-{
-    return (mode & M_CLOCK) ? os_clock_ns() : os_tsc_begin();
-}
-
-static ALWAYS_INLINE uint64_t tick_end(const unsigned mode)
-{
-    return (mode & M_CLOCK) ? os_clock_ns() : os_tsc_end();
-}
-
-static ALWAYS_INLINE void touch(void *p, uint64_t from, uint64_t to)
-{
-    volatile unsigned char *b = p;
-    for (uint64_t off = from; off < to; off += PAGE_STEP)
-        b[off] = 1;
-    if (to > from)
-        b[to - 1] = 1;
-}
-
-static ALWAYS_INLINE uint64_t min_u64(uint64_t a, uint64_t b)
-{
-    return a < b ? a : b;
-}
-
-static NOINLINE int fail_oom(struct replay *r, uint64_t i, const struct trace_event *ev)
-{
-    r->fail_event = i;
-    r->fail_id = ev->id;
-    snprintf(r->reason, sizeof r->reason, "out of memory: event %llu id %u: %s of %llu bytes returned NULL",
-             (unsigned long long)i, ev->id, trace_op_name((enum trace_op)ev->op),
-             (unsigned long long)ev->size);
-    return -1;
-}
-
-static NOINLINE int fail_verify(struct replay *r, uint64_t i, uint32_t id, const char *what,
-                                int64_t offset)
-{
-    r->fail_event = i;
-    r->fail_id = id;
-    if (offset >= 0)
-        snprintf(r->reason, sizeof r->reason, "verify: event %llu id %u: %s at offset %lld",
-                 (unsigned long long)i, id, what, (long long)offset);
-    else
-        snprintf(r->reason, sizeof r->reason, "verify: event %llu id %u: %s",
-                 (unsigned long long)i, id, what);
-    return -1;
-}
-
-/* Verify-pass checks of a fresh block: its alignment, calloc's zeroes; then the fill. */
-static NOINLINE int verify_new(struct replay *r, uint64_t i, const struct trace_event *ev, void *p,
-                               size_t align)
-{
-    if ((uintptr_t)p & (align - 1))
-        return fail_verify(r, i, ev->id, "misaligned block", -1);
-    if (ev->op == TRACE_CALLOC) {
-        int64_t bad = verify_check_zero(p, ev->size);
-        if (bad >= 0)
-            return fail_verify(r, i, ev->id, "calloc block not zeroed", bad);
-    }
-    verify_fill(p, ev->id, 0, ev->size);
-    return 0;
-}
-
-static ALWAYS_INLINE void track_new(struct replay *r, uint64_t done, uint32_t id, void *p,
-                                    uint64_t size)
-{
-    uint64_t u = r->ops->usable_size ? r->ops->usable_size(r->ctx, p, size) : size;
-    r->usable[id] = u;
-    r->mem.usable_sum += u;
-    r->mem.live += size;
-    if (r->mem.live > r->mem.peak_live) {
-        r->mem.peak_live = r->mem.live;
-        r->mem.peak_live_event = done;
-        r->mem.usable_at_peak_live = r->mem.usable_sum;
-    }
-}
-
-static ALWAYS_INLINE void track_gone(struct replay *r, uint32_t id, uint64_t size)
-{
-    r->mem.live -= size;
-    r->mem.usable_sum -= r->usable[id];
-}
-
-/* Replays events [begin, end). The ops are loaded into locals once; the switch is the only
- * per-event branch of the throughput pass besides the NULL check. */
-static ALWAYS_INLINE int run_events(struct replay *r, uint64_t begin, uint64_t end,
-                                    const unsigned mode)
-{
-    const struct trace_event *ev = r->events + begin;
-    const struct trace_event *const stop = r->events + end;
-    struct replay_slot *const slots = r->slots;
-    void *const ctx = r->ctx;
-    void *(*const op_alloc)(void *, size_t) = r->ops->alloc;
-    void (*const op_free)(void *, void *, size_t, size_t) = r->ops->free;
-    void *(*const op_aligned)(void *, size_t, size_t) = r->ops->aligned_alloc;
-    void *(*const op_realloc)(void *, void *, size_t, size_t) = r->ops->realloc;
-    void *(*const op_calloc)(void *, size_t) = r->ops->calloc;
-    const size_t min_align = r->ops->min_align ? r->ops->min_align : 1;
-    struct histogram *const hist = r->lat.hist;
-    const uint64_t overhead = r->lat.overhead_ticks;
-    uint64_t t0 = 0;
-
-#define TIMER_START()                                                                          \
-    do {                                                                                       \
-        if (mode & M_TIMED)                                                                    \
-            t0 = tick_begin(mode);                                                             \
-    } while (0)
-#define TIMER_STOP(op)                                                                         \
-    do {                                                                                       \
-        if (mode & M_TIMED) {                                                                  \
-            uint64_t d_ = tick_end(mode) - t0;                                                 \
-            histogram_record(&hist[op], d_ > overhead ? d_ - overhead : 0);                    \
-        }                                                                                      \
-    } while (0)
-
-    for (; ev < stop; ev++) {
-        struct replay_slot *const s = &slots[ev->id];
-        const uint64_t size = ev->size;
-        void *p;
-        /* free and alloc, most events, are tested first as plain two-way branches, like a bare
-         * replay loop's; the jump table of the switch serves the rarer kinds. */
-        if (ev->op == TRACE_FREE)
-            goto op_free_;
-        if (ev->op == TRACE_ALLOC)
-            goto op_alloc_;
-        switch (ev->op) {
-        case TRACE_ALLOC:
-        op_alloc_:
-            TIMER_START();
-            p = op_alloc(ctx, size);
-            TIMER_STOP(TRACE_ALLOC);
-        new_block: /* alloc and calloc: the block is recorded, checked, touched alike */
-            if (UNLIKELY(!p))
-                return fail_oom(r, (uint64_t)(ev - r->events), ev);
-            s->p = p;
-            s->meta = size;
-            if (mode & M_VERIFY)
-                if (verify_new(r, (uint64_t)(ev - r->events), ev, p, min_align))
-                    return -1;
-            if (mode & M_TOUCH)
-                touch(p, 0, size);
-            if (mode & M_TRACK)
-                track_new(r, (uint64_t)(ev - r->events) + 1, ev->id, p, size);
-            break;
-        case TRACE_CALLOC:
-            /* The backend's calloc when it has one (it may know fresh memory is zero);
-             * otherwise the harness zeroes, and the zeroing is part of the operation's cost,
-             * as it is for a program calling calloc. */
-            TIMER_START();
-            if (op_calloc) {
-                p = op_calloc(ctx, size);
-            } else {
-                p = op_alloc(ctx, size);
-                if (p)
-                    memset(p, 0, size);
-            }
-            TIMER_STOP(TRACE_CALLOC);
-            /* The memory pass must touch a calloc block too: a backend's calloc may hand out
-             * fresh zero pages it never wrote, which RSS would not show. */
-            goto new_block;
-        case TRACE_ALIGNED: {
-            /* replay_init refused backends without aligned_alloc when an alignment exceeds
-             * min_align; below that, plain alloc already satisfies the request. */
-            const size_t align = (size_t)1 << ev->align_log2;
-            TIMER_START();
-            p = op_aligned ? op_aligned(ctx, size, align) : op_alloc(ctx, size);
-            TIMER_STOP(TRACE_ALIGNED);
-            if (UNLIKELY(!p))
-                return fail_oom(r, (uint64_t)(ev - r->events), ev);
-            s->p = p;
-            s->meta = size | (op_aligned ? (uint64_t)ev->align_log2 << 56 : 0);
-            if (mode & M_VERIFY)
-                if (verify_new(r, (uint64_t)(ev - r->events), ev, p, align > min_align ? align : min_align))
-                    return -1;
-            if (mode & M_TOUCH)
-                touch(p, 0, size);
-            if (mode & M_TRACK)
-                track_new(r, (uint64_t)(ev - r->events) + 1, ev->id, p, size);
-            break;
-        }
-        case TRACE_REALLOC: {
-            void *const old = s->p;
-            const uint64_t old_size = REPLAY_SIZE(s->meta);
-            const unsigned al = REPLAY_ALIGN_LOG2(s->meta);
-            if (mode & M_VERIFY) {
-                int64_t bad = verify_check(old, ev->id, 0, old_size);
-                if (bad >= 0)
-                    return fail_verify(r, (uint64_t)(ev - r->events), ev->id,
-                                       "content mismatch before realloc", bad);
-            }
-            if (mode & M_TRACK)
-                track_gone(r, ev->id, old_size);
-            /* The bytes a move keeps, min(old_size, size), is computed where it is used: the
-             * plain pass with the backend's realloc never needs it, and computing it up front
-             * costs a spill per realloc in that hottest loop. */
-            TIMER_START();
-            if (al) {
-                /* Backends never see realloc of an aligned block (allocator.h): the harness
-                 * moves it, keeping its alignment. */
-                p = op_aligned(ctx, size, (size_t)1 << al);
-                if (p) {
-                    memcpy(p, old, min_u64(old_size, size));
-                    op_free(ctx, old, old_size, (size_t)1 << al);
-                }
-            } else if (op_realloc) {
-                p = op_realloc(ctx, old, old_size, size);
-            } else {
-                p = op_alloc(ctx, size);
-                if (p) {
-                    memcpy(p, old, min_u64(old_size, size));
-                    op_free(ctx, old, old_size, 0);
-                }
-            }
-            TIMER_STOP(TRACE_REALLOC);
-            if (UNLIKELY(!p))
-                return fail_oom(r, (uint64_t)(ev - r->events), ev);
-            s->p = p;
-            s->meta = size | (uint64_t)al << 56;
-            if (mode & M_VERIFY) {
-                size_t want = al ? (size_t)1 << al : min_align;
-                if ((uintptr_t)p & (want - 1))
-                    return fail_verify(r, (uint64_t)(ev - r->events), ev->id, "misaligned block", -1);
-                int64_t bad = verify_check(p, ev->id, 0, min_u64(old_size, size));
-                if (bad >= 0)
-                    return fail_verify(r, (uint64_t)(ev - r->events), ev->id,
-                                       "realloc lost content", bad);
-                verify_fill(p, ev->id, min_u64(old_size, size), size);
-            }
-            if (mode & M_TOUCH)
-                touch(p, min_u64(old_size, size), size);
-            if (mode & M_TRACK)
-                track_new(r, (uint64_t)(ev - r->events) + 1, ev->id, p, size);
-            break;
-        }
-        case TRACE_FREE:
-        op_free_: {
-            const uint64_t meta = s->meta;
-            const unsigned al = REPLAY_ALIGN_LOG2(meta);
-            if (mode & M_VERIFY) {
-                int64_t bad = verify_check(s->p, ev->id, 0, REPLAY_SIZE(meta));
-                if (bad >= 0)
-                    return fail_verify(r, (uint64_t)(ev - r->events), ev->id, "content mismatch",
-                                       bad);
-            }
-            if (mode & M_TRACK)
-                track_gone(r, ev->id, REPLAY_SIZE(meta));
-            TIMER_START();
-            op_free(ctx, s->p, REPLAY_SIZE(meta), al ? (size_t)1 << al : 0);
-            TIMER_STOP(TRACE_FREE);
-            s->p = NULL;
-            break;
-        }
-        default:
-            __builtin_unreachable(); /* trace_load validated every op */
-        }
-    }
-#undef TIMER_START
-#undef TIMER_STOP
-    return 0;
-}
-
 /* The specialised loops. noinline keeps each one a separate function to read in a profile or
  * in the generated code. */
-static NOINLINE int loop_plain(struct replay *r) { return run_events(r, 0, r->n_events, 0); }
-static NOINLINE int loop_touch(struct replay *r) { return run_events(r, 0, r->n_events, M_TOUCH); }
-static NOINLINE int loop_tsc(struct replay *r) { return run_events(r, 0, r->n_events, M_TIMED); }
+static NOINLINE int loop_plain(struct replay *r) { return run_events(r, NULL, 0, r->n_events, 0); }
+static NOINLINE int loop_touch(struct replay *r) { return run_events(r, NULL, 0, r->n_events, M_TOUCH); }
+static NOINLINE int loop_tsc(struct replay *r) { return run_events(r, NULL, 0, r->n_events, M_TIMED); }
 static NOINLINE int loop_tsc_touch(struct replay *r)
 {
-    return run_events(r, 0, r->n_events, M_TIMED | M_TOUCH);
+    return run_events(r, NULL, 0, r->n_events, M_TIMED | M_TOUCH);
 }
-static NOINLINE int loop_clock(struct replay *r) { return run_events(r, 0, r->n_events, M_TIMED | M_CLOCK); }
+static NOINLINE int loop_clock(struct replay *r) { return run_events(r, NULL, 0, r->n_events, M_TIMED | M_CLOCK); }
 static NOINLINE int loop_clock_touch(struct replay *r)
 {
-    return run_events(r, 0, r->n_events, M_TIMED | M_CLOCK | M_TOUCH);
+    return run_events(r, NULL, 0, r->n_events, M_TIMED | M_CLOCK | M_TOUCH);
 }
 static NOINLINE int loop_memory(struct replay *r, uint64_t begin, uint64_t end)
 {
-    return run_events(r, begin, end, M_TOUCH | M_TRACK);
+    return run_events(r, NULL, begin, end, M_TOUCH | M_TRACK);
 }
-static NOINLINE int loop_verify(struct replay *r) { return run_events(r, 0, r->n_events, M_VERIFY); }
+static NOINLINE int loop_verify(struct replay *r) { return run_events(r, NULL, 0, r->n_events, M_VERIFY); }
 
 /* The cost of an empty timed region: the minimum over many back-to-back pairs, the figure
  * that is present in every measurement whatever else happens. */
@@ -340,7 +81,7 @@ static uint64_t calibrate_overhead(int use_tsc)
     return best;
 }
 
-static void sample(struct replay *r, uint64_t done)
+void replay__sample(struct replay *r, uint64_t done, uint64_t live)
 {
     struct replay_memory *m = &r->mem;
     uint64_t fp = UINT64_MAX;
@@ -354,9 +95,9 @@ static void sample(struct replay *r, uint64_t done)
          * live bytes: a backend that reserved its footprint up front is not charged for the
          * empty start. */
         if (fp != UINT64_MAX && (fp > m->peak_footprint || m->n_samples == 0 ||
-                                 (fp == m->peak_footprint && m->live > m->live_at_peak_footprint))) {
+                                 (fp == m->peak_footprint && live > m->live_at_peak_footprint))) {
             m->peak_footprint = fp;
-            m->live_at_peak_footprint = m->live;
+            m->live_at_peak_footprint = live;
             m->heap_bytes = st.heap_bytes == ALLOCATOR_UNKNOWN ? UINT64_MAX : st.heap_bytes;
             m->mmap_bytes = st.mmap_bytes == ALLOCATOR_UNKNOWN ? UINT64_MAX : st.mmap_bytes;
         }
@@ -364,20 +105,20 @@ static void sample(struct replay *r, uint64_t done)
     }
     int64_t rss = os_rss_anon();
     uint64_t rel = rss > m->rss_baseline ? (uint64_t)(rss - m->rss_baseline) : 0;
-    if (rel > m->peak_rss || m->n_samples == 0 || (rel == m->peak_rss && m->live > m->live_at_peak_rss)) {
+    if (rel > m->peak_rss || m->n_samples == 0 || (rel == m->peak_rss && live > m->live_at_peak_rss)) {
         m->peak_rss = rel;
-        m->live_at_peak_rss = m->live;
+        m->live_at_peak_rss = live;
     }
     m->final_rss = rel;
     if (m->n_samples < m->cap_samples)
-        m->samples[m->n_samples++] = (struct replay_sample){done, m->live, fp, rel};
+        m->samples[m->n_samples++] = (struct replay_sample){done, live, fp, rel};
 }
 
 static int run_memory(struct replay *r, uint64_t peak_event)
 {
     const uint64_t every = r->cfg.rss_every;
     r->mem.rss_baseline = os_rss_anon();
-    sample(r, 0);
+    replay__sample(r, 0, 0);
     for (uint64_t i = 0; i < r->n_events;) {
         uint64_t next = (i / every + 1) * every;
         if (next > r->n_events)
@@ -389,7 +130,7 @@ static int run_memory(struct replay *r, uint64_t peak_event)
         if (loop_memory(r, i, next))
             return -1;
         i = next;
-        sample(r, i);
+        replay__sample(r, i, r->mem.live);
     }
     r->mem.have_smaps = os_smaps_rollup(&r->mem.smaps) == 0;
     return 0;

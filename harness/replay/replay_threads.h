@@ -1,59 +1,37 @@
-/* The threaded throughput pass (`allocreplay run --threads`, docs/metrics.md).
+/* Threaded passes (`allocreplay run --threads`, docs/metrics.md "Threads"): every pass
+ * (throughput, latency, memory, verify) replayed with each trace thread on its own pthread,
+ * alive from its first event to its last, events ordered by the schedule (schedule.h): each
+ * object's events in order, and with a window W each event after the one W places before it
+ * in the recorded order.
  *
- * A trace recorded from a multi-threaded program numbers the thread of each event. This pass
- * gives every thread number that has events its own pthread; each replays only its own events,
- * in trace order, through the same backend operations as the single-threaded pass, while the
- * threads otherwise run concurrently as the recorded program did.
+ * - throughput: wall time from the start of the first thread to the join of the last,
+ *   thread starts and exits included (the program started and ended those threads too); in
+ *   loops until cfg.min_time_ns, as the single-threaded pass;
+ * - latency: each pthread records into its own histograms, merged when it ends;
+ * - memory: live bytes counted as the events actually complete (so the peak is the replay's,
+ *   exactly the trace's under strict order); live bytes, footprint and RSS sampled by the
+ *   thread that completes every rss_every-th event (and the trace's event of peak live);
+ * - verify: as single-threaded, per block.
  *
- * Order per object is kept across threads: before the timed region, each event gets the
- * number of earlier events on its id (its turn); during the replay, a per-id counter of
- * completed events is bumped (release) after each event, and a thread waits (acquire) until
- * the counter of its next event's id reaches that event's turn. So an object allocated on one
- * thread and freed on another is never freed first, and its reallocs stay in order; events
- * on different ids never wait for each other.
- *
- * Only thread-safe backends (ALLOCATOR_THREAD_SAFE) may run this pass. The single-threaded
- * loops of replay.c are untouched by it.
- */
+ * Only thread-safe backends (ALLOCATOR_THREAD_SAFE) may run these passes. A thread waiting
+ * for its turn spins briefly, then sleeps on a futex: it never holds a CPU another replay
+ * thread needs. The single-threaded loops of replay.c are unchanged by all this. */
 #ifndef ALLOCREPLAY_REPLAY_THREADS_H
 #define ALLOCREPLAY_REPLAY_THREADS_H
 
 #include "replay/replay.h"
-#include "trace/trace.h"
+#include "schedule.h"
 
-#include <stddef.h>
-#include <stdint.h>
+/* The default window, chosen by measurement (docs/performance.md, "Threaded replay"). */
+#define REPLAY_DEFAULT_WINDOW 16u
 
-/* More thread numbers with events than this is refused: each becomes a pthread. */
-#define REPLAY_MAX_THREADS 256
-
-/* The schedule of a threaded replay, computed from the events alone. Every table is mmap'd
- * and pre-touched (os_table_alloc), never taken from the backend being measured. */
-struct replay_schedule {
-    uint32_t n_threads;  /* thread numbers that have events (the pthreads to start) */
-    uint16_t *thread_of; /* n_threads entries: the trace thread number of each pthread */
-    uint64_t *first;     /* n_threads + 1 offsets into order and turn */
-    uint64_t *order;     /* n_events event indices, grouped by thread, trace order within one */
-    uint32_t *turn;      /* parallel to order: events on the same id before that event */
-    uint32_t n_ids;
-    uint64_t n_events;
-};
-
-/* Computes the schedule of n_events events on ids below n_ids. Returns 0, or -1 with one line
- * in err (more than REPLAY_MAX_THREADS thread numbers, an id with 2^32 events or more, or no
- * memory for the tables). A trace whose events all have one thread number gets n_threads 1;
- * the caller then replays it with the single-threaded pass. */
-int replay_schedule_build(struct replay_schedule *s, const struct trace_event *events,
-                          uint64_t n_events, uint32_t n_ids, char *err, size_t err_len);
-
-void replay_schedule_release(struct replay_schedule *s);
-
-/* Runs the throughput pass of r (prepared by replay_init for REPLAY_THROUGHPUT) on
- * s->n_threads pthreads, in loops until r->cfg.min_time_ns is reached as replay_run does.
- * Each loop is timed from the release of the start barrier (the earliest thread's first clock
- * read) to the last thread's end; r->wall_ns sums the loops, r->loops counts them. Returns 0,
- * -1 with r->fail_event, fail_id and reason set (the backend returned NULL), or -1 with
- * r->reason set when a thread cannot be started. */
-int replay_threads_run(struct replay *r, const struct replay_schedule *s);
+/* Runs r's pass (prepared by replay_init) on the pthreads of schedule s, built from the same
+ * events. At the start of each image after the first (schedule.h) the backend context is
+ * destroyed and created again with opt, so an image starts on as fresh a heap as the backend
+ * allows (opt NULL: the context is kept). Returns 0; or -1 with r->fail_event, fail_id and
+ * reason set (the backend returned NULL, verify found a mismatch), or with r->reason set
+ * (a thread cannot be started, the backend cannot be created again). */
+int replay_threads_run(struct replay *r, const struct replay_schedule *s,
+                       const struct allocator_options *opt);
 
 #endif

@@ -1,14 +1,16 @@
 /* allocreplay-worker: runs ONE pass of one trace against one backend and reports its figures
- * to the driver (DESIGN.md 2). The same source builds every worker executable; they differ
+ * to the driver (docs/architecture.md). The same source builds every worker executable; they differ
  * only in the backends linked in (allocreplay-worker-jemalloc, ...).
  *
  *   allocreplay-worker --list                      name<TAB>description of each backend
+ *   allocreplay-worker --options                   the keys of each backend (worker_backend.h)
  *   allocreplay-worker --check SPEC [--threads]    resolve SPEC (and, with --threads, refuse a
- *                                                  backend that is not thread-safe); exit 0 or 2
- *                                                  with one line
+ *                                                  backend that is not thread-safe), create it
+ *                                                  and print canonical-spec<TAB>effective
+ *                                                  settings; exit 0, or 2 with one line
  *   allocreplay-worker --trace PATH --backend SPEC --pass PASS --report-fd FD
  *                      [--touch] [--rss-every N] [--lenient] [--timer tsc|clock] [--tsc-hz HZ]
- *                      [--min-time MS] [--threads]
+ *                      [--min-time MS] [--threads [--window N]]
  *
  * Order of work: load the trace (a binary trace is mmap'd; any other is parsed and copied into
  * an mmap'd table), create the backend, map every harness table, take the RSS baseline, replay,
@@ -19,6 +21,7 @@
 #include "replay/os.h"
 #include "replay/replay.h"
 #include "replay_threads.h"
+#include "worker_backend.h"
 #include "replay/results_schema.h"
 #include "trace/trace.h"
 #include "replay/worker_report.h"
@@ -31,13 +34,14 @@
 #include <unistd.h>
 
 struct worker_args {
-    int list;           /* --list */
+    int list, options;  /* --list, --options */
     const char *check;  /* --check SPEC */
     const char *trace, *backend;
     enum replay_pass pass;
     int report_fd;
     int touch, lenient;
-    int threads; /* throughput pass: one replay thread per trace thread number */
+    int threads;     /* every pass: one replay thread per trace thread number */
+    uint32_t window; /* with threads: the ordering window (0 = free-running, 1 = strict) */
     uint64_t rss_every;
     uint64_t min_time_ms; /* throughput pass: loop over the trace for at least this long */
     int timer_clock; /* --timer clock (index 1 of timers[]): force the clock_gettime fallback */
@@ -73,16 +77,27 @@ static int check_thread_safe(const struct allocator_ops *ops, char *err, size_t 
     return -1;
 }
 
-static int check_backend(const char *spec, int threads)
+/* The settings are read back from a created backend, in a process started the way a measured
+ * one is, so the driver can record them before any cell runs. */
+static int check_backend(const char *spec, int threads, char **argv)
 {
-    struct allocator_options opt = {0};
-    char err[512];
-    const struct allocator_ops *ops = allocator_resolve(spec, &opt, err, sizeof err);
-    if (!ops || (threads && check_thread_safe(ops, err, sizeof err))) {
+    struct worker_backend wb;
+    char err[512], config[1024];
+    if (worker_backend_setup(spec, argv, &wb, err, sizeof err) ||
+        (threads && check_thread_safe(wb.ops, err, sizeof err))) {
         fprintf(stderr, "%s\n", err);
         return WORKER_EXIT_USAGE;
     }
-    return WORKER_EXIT_OK;
+    err[0] = 0;
+    void *ctx = wb.ops->create(&wb.opt, err, sizeof err);
+    if (!ctx) {
+        fprintf(stderr, "%s\n", err[0] ? err : "backend create failed");
+        return WORKER_EXIT_USAGE;
+    }
+    worker_backend_config(&wb, ctx, config, sizeof config);
+    wb.ops->destroy(ctx);
+    printf("%s\t%s\n", wb.canonical, config);
+    return fflush(stdout) ? WORKER_EXIT_FAILED : WORKER_EXIT_OK;
 }
 
 static int parse_pass(const char *v, void *dest, char *why, size_t why_len)
@@ -94,13 +109,25 @@ static int parse_pass(const char *v, void *dest, char *why, size_t why_len)
     return 0;
 }
 
+static int parse_window(const char *v, void *dest, char *why, size_t why_len)
+{
+    if (replay_window_parse(v, dest)) {
+        snprintf(why, why_len, "strict, free or a count of events");
+        return -1;
+    }
+    return 0;
+}
+
 static const char *const timers[] = {"tsc", "clock", NULL};
 
 static const struct opt_row rows[] = {
     {"list", 0, OPT_FLAG, OPT_AT(struct worker_args, list),
      .help = "print name<TAB>description of each backend, and exit"},
+    {"options", 0, OPT_FLAG, OPT_AT(struct worker_args, options),
+     .help = "print the keys of each backend (worker_backend.h), and exit"},
     {"check", 0, OPT_STRING, OPT_AT(struct worker_args, check), .metavar = "SPEC",
-     .help = "resolve SPEC (with --threads, refuse a backend that is not thread-safe);\n"
+     .help = "resolve SPEC (with --threads, refuse a backend that is not thread-safe),\n"
+             "create it and print canonical-spec<TAB>effective settings;\n"
              "exit 0, or 2 with one line"},
     {"trace", 0, OPT_STRING, OPT_AT(struct worker_args, trace), .metavar = "PATH",
      .help = "the trace to replay"},
@@ -123,14 +150,18 @@ static const struct opt_row rows[] = {
     {"min-time", 0, OPT_U64, OPT_AT(struct worker_args, min_time_ms), .max = 3600 * 1000,
      .metavar = "MS", .help = "throughput pass: loop over the trace for at least MS ms"},
     {"threads", 0, OPT_FLAG, OPT_AT(struct worker_args, threads),
-     .help = "throughput pass: one replay thread per trace thread number"},
+     .help = "every pass: one replay thread per trace thread number"},
+    {"window", 0, OPT_CUSTOM, OPT_AT(struct worker_args, window), .parse = parse_window,
+     .metavar = "W", .help = "with --threads: the ordering window (strict, free or a count of\n"
+                              "events; default 16)"},
 };
 
 static const struct opt_command worker_command = {
     .prog = "allocreplay-worker",
     .positional = "",
     .summary = "Runs one pass of one trace against one backend and reports to the driver.",
-    .about = "--trace, --backend, --pass and --report-fd are required, unless --list or --check.\n",
+    .about = "--trace, --backend, --pass and --report-fd are required, unless --list, --options\\n"
+             "or --check.\\n",
     .rows = rows,
     .n_rows = sizeof rows / sizeof rows[0],
 };
@@ -158,7 +189,14 @@ static void put_ratio_minus_one(FILE *f, const char *col, uint64_t num, uint64_t
         put_f64(f, col, (double)num / (double)den - 1.0);
 }
 
-static void report_throughput(FILE *f, const struct replay *r, uint32_t threads)
+static void report_threads(FILE *f, uint32_t threads, int threaded, uint32_t window)
+{
+    put_u64(f, "threads", threads);
+    if (threaded)
+        put_u64(f, "window", window);
+}
+
+static void report_throughput(FILE *f, const struct replay *r)
 {
     /* wall_ns sums the timed loops; each loop replayed every event once. */
     const double events = (double)r->n_events * (double)r->loops;
@@ -166,7 +204,6 @@ static void report_throughput(FILE *f, const struct replay *r, uint32_t threads)
     put_u64(f, "loops", r->loops);
     put_f64(f, "ns_per_event", events > 0 ? (double)r->wall_ns / events : 0);
     put_f64(f, "events_per_sec", r->wall_ns ? events * 1e9 / (double)r->wall_ns : 0);
-    put_u64(f, "threads", threads);
 }
 
 static int report_latency(FILE *f, const struct replay *r)
@@ -208,7 +245,10 @@ static int report_latency(FILE *f, const struct replay *r)
 static void report_memory(FILE *f, const struct replay *r)
 {
     const struct replay_memory *m = &r->mem;
+    uint64_t trace_peak, trace_peak_event;
     put_u64(f, "peak_live_bytes", m->peak_live);
+    if (replay_peak_live(r->events, r->n_events, r->n_ids, &trace_peak, &trace_peak_event) == 0)
+        put_u64(f, "trace_peak_live_bytes", trace_peak);
     put_u64(f, "peak_rss_bytes", m->peak_rss);
     put_u64(f, "final_rss_bytes", m->final_rss);
     put_u64(f, "rss_baseline_bytes", m->rss_baseline > 0 ? (uint64_t)m->rss_baseline : 0);
@@ -276,7 +316,32 @@ static int move_events_off_heap(struct trace *t, const struct trace_event **even
     return 0;
 }
 
-static int run_pass(const struct worker_args *a, FILE *rep)
+/* Reports the figures of a pass that replayed to the end, then "end". Returns the worker's
+ * exit status. */
+static int report_pass(FILE *rep, enum replay_pass pass, const struct replay *r, uint32_t n_threads,
+                       uint32_t window, int threaded)
+{
+    report_threads(rep, n_threads, threaded, window);
+    switch (pass) {
+    case REPLAY_THROUGHPUT:
+        report_throughput(rep, r);
+        break;
+    case REPLAY_LATENCY:
+        if (report_latency(rep, r))
+            return report_fail(rep, "cannot map the merged histogram");
+        break;
+    case REPLAY_MEMORY:
+        report_memory(rep, r);
+        break;
+    case REPLAY_VERIFY:
+        fprintf(rep, "s verified yes\n");
+        break;
+    }
+    fprintf(rep, "end\n");
+    return fflush(rep) ? WORKER_EXIT_FAILED : WORKER_EXIT_OK;
+}
+
+static int run_pass(const struct worker_args *a, const struct worker_backend *wb, FILE *rep)
 {
     struct trace t;
     struct trace_error terr;
@@ -295,20 +360,21 @@ static int run_pass(const struct worker_args *a, FILE *rep)
     /* The thread schedule is computed before the backend exists, like every harness table. A
      * trace on one thread number keeps the single-threaded pass. */
     struct replay_schedule sched = {0};
-    if (a->threads && a->pass == REPLAY_THROUGHPUT &&
-        replay_schedule_build(&sched, events, t.n_events, t.n_ids, err, sizeof err))
+    if (a->threads && replay_schedule_build(&sched, events, t.n_events, t.n_ids, err, sizeof err))
         return report_fail(rep, err);
     const int threaded = sched.n_threads > 1;
     if (!threaded)
         replay_schedule_release(&sched);
 
-    struct allocator_options opt = {0};
-    const struct allocator_ops *ops = allocator_resolve(a->backend, &opt, err, sizeof err);
-    if (!ops || (threaded && check_thread_safe(ops, err, sizeof err)))
+    const struct allocator_ops *ops = wb->ops;
+    if (threaded && check_thread_safe(ops, err, sizeof err))
         return report_fail(rep, err);
-    void *ctx = ops->create(&opt, err, sizeof err);
+    err[0] = 0;
+    void *ctx = ops->create(&wb->opt, err, sizeof err);
     if (!ctx)
         return report_fail(rep, err[0] ? err : "backend create failed");
+    char config[1024];
+    worker_backend_config(wb, ctx, config, sizeof config);
 
     struct replay_config cfg = {
         .pass = a->pass,
@@ -317,11 +383,13 @@ static int run_pass(const struct worker_args *a, FILE *rep)
         .use_tsc = a->pass == REPLAY_LATENCY && !a->timer_clock && os_tsc_usable(),
         .tsc_hz = a->tsc_hz,
         .min_time_ns = a->pass == REPLAY_THROUGHPUT ? a->min_time_ms * 1000000u : 0,
+        .window = a->window,
     };
     /* The latency pass must not migrate between its timer reads (pinned before the timer's
      * overhead is calibrated in replay_init); a pinning failure (a restricted cpuset) only
-     * costs accuracy, so it is not fatal. */
-    if (a->pass == REPLAY_LATENCY)
+     * costs accuracy, so it is not fatal. A threaded pass is not pinned: its threads share
+     * the CPUs, and the TSC is invariant across them (os_tsc_usable). */
+    if (a->pass == REPLAY_LATENCY && !threaded)
         (void)os_pin_to_current_cpu();
     struct replay r;
     if (replay_init(&r, events, t.n_events, t.n_ids, ops, ctx, &cfg, err, sizeof err)) {
@@ -329,32 +397,14 @@ static int run_pass(const struct worker_args *a, FILE *rep)
         return report_fail(rep, err);
     }
 
-    int rc = threaded ? replay_threads_run(&r, &sched) : replay_run(&r);
+    int rc = threaded ? replay_threads_run(&r, &sched, &wb->opt) : replay_run(&r);
 
     put_u64(rep, "events", r.n_events);
-    if (rc) {
-        rc = report_fail(rep, r.reason);
-    } else {
-        switch (a->pass) {
-        case REPLAY_THROUGHPUT:
-            report_throughput(rep, &r, threaded ? sched.n_threads : 1);
-            break;
-        case REPLAY_LATENCY:
-            if (report_latency(rep, &r))
-                rc = report_fail(rep, "cannot map the merged histogram");
-            break;
-        case REPLAY_MEMORY:
-            report_memory(rep, &r);
-            break;
-        case REPLAY_VERIFY:
-            fprintf(rep, "s verified yes\n");
-            break;
-        }
-        if (!rc) {
-            fprintf(rep, "end\n");
-            rc = fflush(rep) ? WORKER_EXIT_FAILED : WORKER_EXIT_OK;
-        }
-    }
+    if (config[0])
+        fprintf(rep, "s config %s\n", config);
+    rc = rc ? report_fail(rep, r.reason)
+            : report_pass(rep, a->pass, &r, threaded ? sched.n_threads : 1, threaded ? a->window : 0,
+                          threaded);
     /* Only after a clean replay are the remaining blocks handed back: a backend that just
      * failed verification may not survive more calls. */
     if (rc == WORKER_EXIT_OK) {
@@ -369,7 +419,7 @@ static int run_pass(const struct worker_args *a, FILE *rep)
 
 int main(int argc, char **argv)
 {
-    struct worker_args a = {0};
+    struct worker_args a = {.window = REPLAY_DEFAULT_WINDOW}; /* rows without a default */
     struct opt_parsed p;
     char err[512];
     if (opt_parse(&worker_command, argc, argv, &a, &p, err, sizeof err))
@@ -380,19 +430,24 @@ int main(int argc, char **argv)
     }
     if (a.list)
         return list_backends();
+    if (a.options)
+        return worker_list_options();
     if (a.check)
-        return check_backend(a.check, a.threads);
+        return check_backend(a.check, a.threads, argv);
     if (!a.trace || !a.backend || !opt_given(&worker_command, &p, "pass") ||
         !opt_given(&worker_command, &p, "report-fd"))
         return usage_error("--trace, --backend, --pass and --report-fd are required");
     os_disable_core_dumps();
+    /* Before anything is written: the setup may re-execute the worker. */
+    struct worker_backend wb;
+    int setup = worker_backend_setup(a.backend, argv, &wb, err, sizeof err);
     FILE *rep = fdopen(a.report_fd, "w");
     if (!rep) {
         snprintf(err, sizeof err, "cannot open the report fd: %s", strerror(errno));
         return usage_error(err);
     }
     fprintf(rep, "%s\n", WORKER_REPORT_MAGIC);
-    int rc = run_pass(&a, rep);
+    int rc = setup ? report_fail(rep, err) : run_pass(&a, &wb, rep);
     fclose(rep);
     return rc;
 }

@@ -1,4 +1,4 @@
-/* meta.yaml: what ran, where, built how (DESIGN.md 6), so that two results directories can be
+/* meta.yaml: what ran, where, built how (docs/campaigns.md), so that two results directories can be
  * compared knowing whether the machine or the build changed. */
 #include "run/results.h"
 
@@ -160,6 +160,8 @@ int results_write_meta(const char *dir, const struct run_plan *plan, const struc
             (unsigned long long)(o->rss_every ? o->rss_every : REPLAY_DEFAULT_RSS_EVERY), o->timeout_s, (unsigned long long)o->memory_limit,
             o->lenient ? "true" : "false", (unsigned long long)o->min_time_ms,
             o->threads ? "true" : "false");
+    if (o->threads && o->window_set)
+        fprintf(f, "  window: %u\n", o->window);
     if (plan->shard_n)
         fprintf(f, "shard: \"%u/%u\"\n", plan->shard_k, plan->shard_n);
     fprintf(f, "traces:\n");
@@ -171,8 +173,21 @@ int results_write_meta(const char *dir, const struct run_plan *plan, const struc
     fprintf(f, "backends:\n");
     for (size_t i = 0; i < plan->n_backends; i++) {
         fprintf(f, "  - ");
-        put_str(f, plan->backends[i]);
+        put_str(f, mi->labels ? mi->labels[i] : plan->backends[i]);
         fputc('\n', f);
+    }
+    /* What each backend ran with, as its allocator reported it after start-up. */
+    if (mi->configs) {
+        fprintf(f, "backend_configs:\n");
+        for (size_t i = 0; i < plan->n_backends; i++) {
+            fprintf(f, "  - backend: ");
+            put_str(f, mi->labels[i]);
+            fprintf(f, "\n    spec: ");
+            put_str(f, plan->backends[i]);
+            fprintf(f, "\n    config: ");
+            put_str(f, mi->configs[i]);
+            fputc('\n', f);
+        }
     }
     return atomic_file_commit(&af, err, err_len);
 }

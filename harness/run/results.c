@@ -3,6 +3,7 @@
 
 #include "util/atomic_file.h"
 #include "util/csv.h"
+#include "util/csv_reader.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -232,8 +233,32 @@ fail:
     return -1;
 }
 
-/* Concatenates the cell files of one kind under the schema's header, matching columns by name
- * so that cell files written by an older or newer version still line up. */
+/* Appends the rows of one cell file to af under the schema's columns, matched by name so that
+ * cell files written by an older or newer version still line up. An empty file (no header) adds
+ * nothing. 0 or -1. */
+static int append_cell_file(struct atomic_file *af, const char *file, const char *const *columns,
+                            size_t n_columns, int *map, const char **row)
+{
+    char err[512];
+    struct stat st;
+    if (stat(file, &st) == 0 && st.st_size == 0)
+        return 0;
+    struct csv_reader r;
+    if (csv_reader_open(&r, file, err, sizeof err))
+        return -1;
+    for (size_t c = 0; c < n_columns; c++)
+        map[c] = csv_reader_column(&r, columns[c]);
+    int got;
+    while ((got = csv_reader_next(&r, err, sizeof err)) == 1) {
+        for (size_t c = 0; c < n_columns; c++)
+            row[c] = csv_reader_field(&r, map[c]);
+        csv_write_row(af->f, row, n_columns);
+    }
+    csv_reader_close(&r);
+    return got;
+}
+
+/* Concatenates the cell files of one kind under the schema's header. */
 static int assemble_kind(const char *dir, const char *kind, const char *const *columns,
                          size_t n_columns)
 {
@@ -248,40 +273,19 @@ static int assemble_kind(const char *dir, const char *kind, const char *const *c
     int rc = -1;
     int *map = malloc(n_columns * sizeof *map);
     const char **row = malloc(n_columns * sizeof *row);
-    struct csv_row header = {0}, r = {0};
     if (!map || !row || atomic_file_open(&af, path, err, sizeof err))
         goto out;
     csv_write_row(af.f, columns, n_columns);
     for (ssize_t i = 0; i < n; i++) {
         char file[4096 + 256];
         snprintf(file, sizeof file, "%s/%s", cells, names[i]);
-        char *text = csv_slurp(file, NULL);
-        if (!text) {
+        if (append_cell_file(&af, file, columns, n_columns, map, row)) {
             atomic_file_abort(&af);
             goto out;
         }
-        const char *cur = text;
-        if (csv_parse_row(&cur, &header) == 1) {
-            for (size_t c = 0; c < n_columns; c++)
-                map[c] = csv_column(&header, columns[c]);
-            int got;
-            while ((got = csv_parse_row(&cur, &r)) == 1) {
-                for (size_t c = 0; c < n_columns; c++)
-                    row[c] = map[c] >= 0 && (size_t)map[c] < r.n ? r.field[map[c]] : NULL;
-                csv_write_row(af.f, row, n_columns);
-            }
-            if (got < 0) {
-                free(text);
-                atomic_file_abort(&af);
-                goto out;
-            }
-        }
-        free(text);
     }
     rc = atomic_file_commit(&af, err, sizeof err);
 out:
-    csv_row_free(&header);
-    csv_row_free(&r);
     free(map);
     free(row);
     for (ssize_t i = 0; i < n; i++)

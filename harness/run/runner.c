@@ -4,6 +4,7 @@
 
 #include "replay/os.h"
 #include "replay/replay.h"
+#include "run/catalog.h"
 #include "run/results.h"
 #include "run/spawn.h"
 #include "trace/trace.h"
@@ -18,11 +19,18 @@
 
 #define CHECK_TIMEOUT_S 30 /* for `worker --check SPEC` */
 
+int run_window_parse(const char *s, uint32_t *window)
+{
+    return replay_window_parse(s, window);
+}
+
 /* Where and how each backend spec runs. */
 struct target {
     const char *spec;    /* as the user wrote it; passed to the worker */
     char *worker;        /* executable */
     const char *preload; /* LD_PRELOAD, for preload:PATH */
+    char *label;         /* the spec's canonical form: the backend column */
+    char *config;        /* the effective settings the worker read back */
 };
 
 struct runner {
@@ -53,12 +61,23 @@ static int mkdir_p(const char *path)
     return mkdir(buf, 0777) && errno != EEXIST ? -1 : 0;
 }
 
-/* Chooses the worker executable of a spec: a third-party allocator has its own worker when
- * this build has one; preload:PATH runs the plain worker under LD_PRELOAD; anything else
- * runs in the plain worker, which resolves it. Then asks that worker to resolve the spec, so
- * a misspelt backend or a broken plugin is a bad-input error before anything runs. */
-static int resolve_target(struct target *t, const char *spec, int threads, char *err,
-                          size_t err_len)
+/* Takes "canonical<TAB>config" from a worker's --check output. Returns 0 or -1. */
+static int take_check_output(struct target *t, const char *out)
+{
+    size_t n = strcspn(out, "\t\n");
+    const char *config = out[n] == '\t' ? out + n + 1 : "";
+    t->label = strndup(out, n);
+    t->config = strndup(config, strcspn(config, "\n"));
+    return t->label && t->config && n ? 0 : -1;
+}
+
+/* Chooses the worker executable of a spec from the build's catalog: the worker that offers
+ * the named backend; plugin:PATH and preload:PATH (under LD_PRELOAD) run in the plain worker.
+ * Then asks that worker to resolve and create the spec, so a misspelt backend, a bad setting
+ * or a broken plugin is a bad-input error before anything runs; its answer is the spec's
+ * canonical label and the settings it read back. */
+static int resolve_target(struct target *t, const struct catalog *cat, const char *spec,
+                          int threads, char *err, size_t err_len)
 {
     memset(t, 0, sizeof *t);
     t->spec = spec;
@@ -68,12 +87,16 @@ static int resolve_target(struct target *t, const char *spec, int threads, char 
             snprintf(err, err_len, "backend %s: %s: %s", spec, t->preload, strerror(errno));
             return -1;
         }
-    } else if (!strchr(spec, ':')) {
-        char *own = spawn_worker_path(spec);
-        if (own && access(own, X_OK) == 0)
-            t->worker = own;
-        else
-            free(own);
+    } else if (strncmp(spec, "plugin:", 7)) {
+        const struct catalog_backend *b = catalog_find(cat, spec);
+        if (!b) {
+            catalog_unknown(cat, spec, err, err_len);
+            return -1;
+        }
+        if (!(t->worker = strdup(b->worker))) {
+            snprintf(err, err_len, "out of memory");
+            return -1;
+        }
     }
     if (!t->worker && !(t->worker = spawn_worker_path(NULL))) {
         snprintf(err, err_len, "cannot locate the worker executable");
@@ -97,9 +120,26 @@ static int resolve_target(struct target *t, const char *spec, int threads, char 
         else
             snprintf(err, err_len, "backend %s: worker %s: %s", spec, t->worker, res.status);
         rc = -1;
+    } else if (take_check_output(t, res.report ? res.report : "")) {
+        snprintf(err, err_len, "backend %s: worker %s: no canonical spec in its answer", spec,
+                 t->worker);
+        rc = -1;
     }
     spawn_result_free(&res);
     return rc;
+}
+
+/* Two specs that are one configuration (keys in another order) would share cell files. */
+static int check_labels(const struct runner *R, char *err, size_t err_len)
+{
+    for (size_t i = 0; i < R->plan->n_backends; i++)
+        for (size_t j = i + 1; j < R->plan->n_backends; j++)
+            if (!strcmp(R->targets[i].label, R->targets[j].label)) {
+                snprintf(err, err_len, "backends '%s' and '%s' are the same configuration (%s)",
+                         R->targets[i].spec, R->targets[j].spec, R->targets[i].label);
+                return -1;
+            }
+    return 0;
 }
 
 /* Loads each trace once in the driver: a bad trace is refused before any cell runs, and the
@@ -157,14 +197,14 @@ static int run_worker(struct runner *R, size_t ti, const struct target *t, enum 
                       struct spawn_result *res)
 {
     const struct run_options *o = &R->plan->opt;
-    char every[32], hz[64], min_time[32];
+    char every[32], hz[64], min_time[32], window[16];
     char *argv[24];
     int n = 0;
     argv[n++] = t->worker;
     argv[n++] = "--trace";
     argv[n++] = (char *)R->plan->traces[ti];
     argv[n++] = "--backend";
-    argv[n++] = (char *)t->spec;
+    argv[n++] = t->label;
     argv[n++] = "--pass";
     argv[n++] = (char *)replay_pass_name(pass);
     argv[n++] = "--report-fd";
@@ -173,8 +213,17 @@ static int run_worker(struct runner *R, size_t ti, const struct target *t, enum 
         argv[n++] = "--touch";
     if (o->lenient)
         argv[n++] = "--lenient";
-    if (pass == REPLAY_THROUGHPUT && o->threads)
+    if (o->threads) {
         argv[n++] = "--threads";
+        if (o->window_set) {
+            if (o->window)
+                snprintf(window, sizeof window, "%u", o->window);
+            else
+                snprintf(window, sizeof window, "free");
+            argv[n++] = "--window";
+            argv[n++] = window;
+        }
+    }
     if (pass == REPLAY_THROUGHPUT && o->min_time_ms) {
         snprintf(min_time, sizeof min_time, "%llu", (unsigned long long)o->min_time_ms);
         argv[n++] = "--min-time";
@@ -243,7 +292,7 @@ static int run_cell(struct runner *R, size_t ti, size_t bi, unsigned rep, const 
                     const char **status)
 {
     const struct run_plan *plan = R->plan;
-    struct cell_record c = {.trace = R->trace_names[ti], .backend = plan->backends[bi], .rep = rep};
+    struct cell_record c = {.trace = R->trace_names[ti], .backend = R->targets[bi].label, .rep = rep};
     struct spawn_result keep[2] = {{0}};
     enum replay_pass passes[4];
     int np = 0, failed = 0, rc = -1;
@@ -359,7 +408,7 @@ static int next_cell(const struct runner *R, size_t *idx, size_t *ti, size_t *bi
         *ti = i / nb % nt;
         *bi = i % nb;
         *rep = (unsigned)(i / (nb * nt)) + 1;
-        results_cell_key(key, key_len, R->trace_names[*ti], plan->backends[*bi], *rep);
+        results_cell_key(key, key_len, R->trace_names[*ti], R->targets[*bi].label, *rep);
         if (!(plan->resume && results_cell_done(plan->out_dir, key)))
             return 1;
     }
@@ -400,7 +449,7 @@ static int execute(struct runner *R, runner_progress_fn progress, void *user)
         done++;
         if (progress) {
             struct cell_progress p = {.done = done, .total = todo, .trace = R->trace_names[ti],
-                                      .backend = plan->backends[bi], .rep = rep, .failed = rc,
+                                      .backend = R->targets[bi].label, .rep = rep, .failed = rc,
                                       .status = status};
             progress(user, &p);
         }
@@ -417,6 +466,8 @@ int runner_execute(const struct run_plan *plan, runner_progress_fn progress, voi
     struct runner R = {.plan = plan};
     int rc = 2;
     struct meta_info mi = {.started = time(NULL)};
+    struct catalog cat = {0};
+    const char **labels = NULL, **configs = NULL; /* per backend, for meta.yaml */
 
     if (!plan->n_traces || !plan->n_backends || !plan->repetitions ||
         (plan->shard_n && (plan->shard_k < 1 || plan->shard_k > plan->shard_n))) {
@@ -431,10 +482,26 @@ int runner_execute(const struct run_plan *plan, runner_progress_fn progress, voi
     }
     if (check_traces(&R))
         goto out;
+    if (catalog_load(&cat, R.err, sizeof R.err))
+        goto out;
     for (size_t i = 0; i < plan->n_backends; i++)
-        if (resolve_target(&R.targets[i], plan->backends[i], plan->opt.threads, R.err,
+        if (resolve_target(&R.targets[i], &cat, plan->backends[i], plan->opt.threads, R.err,
                            sizeof R.err))
             goto out;
+    if (check_labels(&R, R.err, sizeof R.err))
+        goto out;
+    labels = calloc(plan->n_backends, sizeof *labels);
+    configs = calloc(plan->n_backends, sizeof *configs);
+    mi.labels = labels;
+    mi.configs = configs;
+    if (!labels || !configs) {
+        snprintf(R.err, sizeof R.err, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < plan->n_backends; i++) {
+        labels[i] = R.targets[i].label;
+        configs[i] = R.targets[i].config;
+    }
     /* A new run into a directory holding another run's cells would silently mix the two. */
     if (!plan->resume && results_has_cells(plan->out_dir)) {
         snprintf(R.err, sizeof R.err,
@@ -481,8 +548,14 @@ out:
     if (rc && R.err[0])
         fprintf(stderr, "allocreplay: %s\n", R.err);
     if (R.targets)
-        for (size_t i = 0; i < plan->n_backends; i++)
+        for (size_t i = 0; i < plan->n_backends; i++) {
             free(R.targets[i].worker);
+            free(R.targets[i].label);
+            free(R.targets[i].config);
+        }
+    free(labels);
+    free(configs);
+    catalog_free(&cat);
     if (R.trace_names)
         for (size_t i = 0; i < plan->n_traces; i++)
             free(R.trace_names[i]);

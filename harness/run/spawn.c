@@ -186,6 +186,87 @@ static void close_fd(int *fd)
     *fd = -1;
 }
 
+/* The child between fork and exec: only async-signal-safe calls. Never returns. */
+static _Noreturn void exec_child(const struct spawn_request *req, char **env, int report_w, int errors_w)
+{
+    int devnull = open("/dev/null", O_RDWR);
+    if (devnull >= 0) {
+        dup2(devnull, 0);
+        if (req->report_fd != 1)
+            dup2(devnull, 1);
+    }
+    /* stderr first: the report pipe may be about to take the number errors_w has. A pipe end
+     * already at its target number keeps O_CLOEXEC through dup2, so clear it. */
+    dup2(errors_w, 2);
+    if (report_w == req->report_fd)
+        fcntl(report_w, F_SETFD, 0);
+    else
+        dup2(report_w, req->report_fd);
+    if (req->memory_limit)
+        os_limit_address_space(req->memory_limit); /* one setrlimit: safe after fork */
+    execve(req->path, req->argv, env);
+    static const char msg[] = "cannot execute the worker\n";
+    ssize_t ignored = write(2, msg, sizeof msg - 1);
+    (void)ignored;
+    _exit(127);
+}
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* Reads the child's report and stderr pipes into out and errs until both are closed; past
+ * the request's timeout, kills the child (which closes its pipes) and sets res->timed_out.
+ * Closes both fds. */
+static void collect(const struct spawn_request *req, pid_t pid, int fds[2], struct buffer *out,
+                    struct buffer *errs, struct spawn_result *res)
+{
+    const int64_t deadline_ms =
+        req->timeout_s ? monotonic_ms() + (int64_t)req->timeout_s * 1000 : -1;
+    while (fds[0] >= 0 || fds[1] >= 0) {
+        struct pollfd pfd[2] = {{fds[0], POLLIN, 0}, {fds[1], POLLIN, 0}};
+        int wait_ms = -1;
+        if (deadline_ms >= 0 && !res->timed_out) {
+            int64_t left = deadline_ms - monotonic_ms();
+            if (left <= 0) {
+                /* Killing closes its pipes, which ends this loop. */
+                kill(pid, SIGKILL);
+                res->timed_out = 1;
+                continue;
+            }
+            wait_ms = left > 1000000 ? 1000000 : (int)left;
+        }
+        int n = poll(pfd, 2, wait_ms);
+        if (n < 0 && errno != EINTR)
+            break;
+        if (n <= 0)
+            continue;
+        for (int i = 0; i < 2; i++) {
+            if (fds[i] < 0 || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            if (buffer_read(i == 0 ? out : errs, fds[i]) <= 0)
+                close_fd(&fds[i]);
+        }
+    }
+    close_fd(&fds[0]);
+    close_fd(&fds[1]);
+}
+
+/* Waits for the child and records how it ended. */
+static void reap(pid_t pid, struct spawn_result *res)
+{
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFEXITED(st))
+        res->exit_code = WEXITSTATUS(st);
+    else if (WIFSIGNALED(st))
+        res->signal = WTERMSIG(st);
+}
+
 int spawn_run(const struct spawn_request *req, struct spawn_result *res, char *err, size_t err_len)
 {
     memset(res, 0, sizeof *res);
@@ -202,74 +283,15 @@ int spawn_run(const struct spawn_request *req, struct spawn_result *res, char *e
         snprintf(err, err_len, "cannot start a worker: fork: %s", strerror(errno));
         goto fail;
     }
-    if (pid == 0) {
-        /* Child: only async-signal-safe calls until exec. */
-        int devnull = open("/dev/null", O_RDWR);
-        if (devnull >= 0) {
-            dup2(devnull, 0);
-            if (req->report_fd != 1)
-                dup2(devnull, 1);
-        }
-        /* stderr first: the report pipe may be about to take the number errp[1] has. A pipe
-         * end already at its target number keeps O_CLOEXEC through dup2, so clear it. */
-        dup2(errp[1], 2);
-        if (rep[1] == req->report_fd)
-            fcntl(rep[1], F_SETFD, 0);
-        else
-            dup2(rep[1], req->report_fd);
-        if (req->memory_limit)
-            os_limit_address_space(req->memory_limit); /* one setrlimit: safe after fork */
-        execve(req->path, req->argv, env);
-        static const char msg[] = "cannot execute the worker\n";
-        ssize_t ignored = write(2, msg, sizeof msg - 1);
-        (void)ignored;
-        _exit(127);
-    }
+    if (pid == 0)
+        exec_child(req, env, rep[1], errp[1]);
     close_fd(&rep[1]);
     close_fd(&errp[1]);
 
     struct buffer out = {0}, errs = {0};
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    const int64_t deadline_ms = req->timeout_s ? (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 +
-                                                     (int64_t)req->timeout_s * 1000
-                                               : -1;
-    while (rep[0] >= 0 || errp[0] >= 0) {
-        struct pollfd pfd[2] = {{rep[0], POLLIN, 0}, {errp[0], POLLIN, 0}};
-        int wait_ms = -1;
-        if (deadline_ms >= 0 && !res->timed_out) {
-            clock_gettime(CLOCK_MONOTONIC, &now);
-            int64_t left = deadline_ms - ((int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000);
-            if (left <= 0) {
-                /* Killing closes its pipes, which ends this loop. */
-                kill(pid, SIGKILL);
-                res->timed_out = 1;
-                continue;
-            }
-            wait_ms = left > 1000000 ? 1000000 : (int)left;
-        }
-        int n = poll(pfd, 2, wait_ms);
-        if (n < 0 && errno != EINTR)
-            break;
-        if (n <= 0)
-            continue;
-        for (int i = 0; i < 2; i++) {
-            int *fd = i == 0 ? &rep[0] : &errp[0];
-            if (*fd < 0 || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
-            if (buffer_read(i == 0 ? &out : &errs, *fd) <= 0)
-                close_fd(fd);
-        }
-    }
-    close_fd(&rep[0]);
-    close_fd(&errp[0]);
-    int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
-    if (WIFEXITED(st))
-        res->exit_code = WEXITSTATUS(st);
-    else if (WIFSIGNALED(st))
-        res->signal = WTERMSIG(st);
+    int fds[2] = {rep[0], errp[0]};
+    collect(req, pid, fds, &out, &errs, res);
+    reap(pid, res);
     res->report = out.data ? out.data : calloc(1, 1);
     res->report_len = out.len;
     res->errors = errs.data ? errs.data : calloc(1, 1);
@@ -295,15 +317,15 @@ void spawn_result_free(struct spawn_result *res)
     res->report = res->errors = NULL;
 }
 
-char *spawn_list_backends(const char *worker, char *err, size_t err_len)
+char *spawn_worker_output(const char *worker, const char *arg, char *err, size_t err_len)
 {
-    char *argv[] = {(char *)worker, "--list", NULL};
+    char *argv[] = {(char *)worker, (char *)arg, NULL};
     struct spawn_request req = {.path = worker, .argv = argv, .report_fd = 1, .timeout_s = 30};
     struct spawn_result res;
     if (spawn_run(&req, &res, err, err_len))
         return NULL;
     if (!res.ok) {
-        snprintf(err, err_len, "%s --list: %s", worker, res.status);
+        snprintf(err, err_len, "%s %s: %s", worker, arg, res.status);
         spawn_result_free(&res);
         return NULL;
     }

@@ -435,11 +435,13 @@ static int decode_log(struct importer *im, const char *path, const unsigned char
     return 0;
 }
 
-/* Imports one image: records ordered by seq through a direct-placement index (seq numbers
- * of an image are dense, so this is a linear-time sort). */
-static int import_file(struct importer *im, const char *path, int release_at_end,
-                       struct trace_error *err)
+/* Maps the log at path and decodes its records into *recs (malloc'd, *n of them; none for a
+ * file holding only a header). 0 or -1 with err. */
+static int read_log(struct importer *im, const char *path, struct recorder_log_record **recs,
+                    size_t *n, struct trace_error *err)
 {
+    *recs = NULL;
+    *n = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0) {
@@ -459,16 +461,17 @@ static int import_file(struct importer *im, const char *path, int release_at_end
         set_err(err, "%s: %s", path, strerror(errno));
         return -1;
     }
-    struct recorder_log_record *recs;
-    size_t n;
-    int decoded = decode_log(im, path, (const unsigned char *)map + hdr, len - hdr, &recs, &n, err);
+    int rc = decode_log(im, path, (const unsigned char *)map + hdr, len - hdr, recs, n, err);
     munmap(map, len);
-    if (decoded != 0)
-        return -1;
-    if (n == 0) {
-        free(recs);
-        return 0;
-    }
+    return rc;
+}
+
+/* Orders the records by seq through a direct-placement index (seq numbers of an image are
+ * dense, so this is a linear-time sort): *order (calloc'd, *span entries) holds record index
+ * + 1 per seq number from the lowest, 0 where a record is missing. 0 or -1 with err. */
+static int order_by_seq(const char *path, const struct recorder_log_record *recs, size_t n,
+                        uint32_t **order, uint64_t *span, struct trace_error *err)
+{
     uint64_t lo = UINT64_MAX, hi = 0;
     for (size_t i = 0; i < n; i++) {
         if (recs[i].seq < lo)
@@ -476,28 +479,49 @@ static int import_file(struct importer *im, const char *path, int release_at_end
         if (recs[i].seq > hi)
             hi = recs[i].seq;
     }
-    int rc = -1;
-    uint64_t span = hi - lo + 1;
-    uint32_t *order = NULL;
-    if (span > (uint64_t)n * 4 + 1024 || n >= UINT32_MAX) {
+    *span = hi - lo + 1;
+    *order = NULL;
+    if (*span > (uint64_t)n * 4 + 1024 || n >= UINT32_MAX) {
         set_err(err, "%s: corrupt log (sequence numbers span %llu for %zu records)", path,
-                (unsigned long long)span, n);
-        goto out;
+                (unsigned long long)*span, n);
+        return -1;
     }
-    order = calloc(span, sizeof *order); /* record index + 1; 0 = missing */
-    if (!order) {
+    uint32_t *o = calloc(*span, sizeof *o);
+    if (!o) {
         set_err(err, "%s: out of memory", path);
-        goto out;
+        return -1;
     }
     for (size_t i = 0; i < n; i++) {
-        uint32_t *slot = &order[recs[i].seq - lo];
+        uint32_t *slot = &o[recs[i].seq - lo];
         if (*slot) {
             set_err(err, "%s: corrupt log (sequence number %llu twice)", path,
                     (unsigned long long)recs[i].seq);
-            goto out;
+            free(o);
+            return -1;
         }
         *slot = (uint32_t)i + 1;
     }
+    *order = o;
+    return 0;
+}
+
+/* Imports one image: its records in seq order, a gap counted as a lost record. */
+static int import_file(struct importer *im, const char *path, int release_at_end,
+                       struct trace_error *err)
+{
+    struct recorder_log_record *recs;
+    size_t n;
+    if (read_log(im, path, &recs, &n, err) != 0)
+        return -1;
+    if (n == 0) {
+        free(recs);
+        return 0;
+    }
+    int rc = -1;
+    uint64_t span;
+    uint32_t *order;
+    if (order_by_seq(path, recs, n, &order, &span, err) != 0)
+        goto out;
     uint16_t last_thread = 0;
     for (uint64_t s = 0; s < span; s++) {
         if (!order[s]) {
@@ -505,12 +529,12 @@ static int import_file(struct importer *im, const char *path, int release_at_end
             continue;
         }
         const struct recorder_log_record *r = &recs[order[s] - 1];
-        int st2 = import_record(im, r);
-        if (st2 < 0) {
+        int st = import_record(im, r);
+        if (st < 0) {
             set_err(err, "%s: out of memory or more than 65536 threads", path);
             goto out;
         }
-        if (st2 > 0) {
+        if (st > 0) {
             set_err(err, "%s: record %u: corrupt log (op %u)", path, order[s] - 1, r->op);
             goto out;
         }

@@ -1,4 +1,5 @@
-/* Import of Android memory_replay text traces (bionic malloc_debug record_allocs, DESIGN.md 3.3):
+/* Import of Android memory_replay text traces (bionic malloc_debug record_allocs;
+ * docs/trace-format.md):
  *
  *   1234: malloc 0xb6038060 20
  *   1234: calloc 0xb6038060 4 20            nmemb, size

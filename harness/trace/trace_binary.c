@@ -454,7 +454,7 @@ static int map_open(struct mapped *m, const char *path, struct trace_error *err)
 static int take_strings(const struct mapped *m, struct trace *out, struct trace_error *err)
 {
     const char *s = (const char *)m->map + HEADER_SIZE;
-    out->name = m->h.name_len ? strndup(s, m->h.name_len) : trace__default_name(m->path);
+    out->name = m->h.name_len ? strndup(s, m->h.name_len) : trace_name_from_path(m->path);
     out->description = m->h.description_len ? strndup(s + m->h.name_len, m->h.description_len)
                                             : NULL;
     if (!out->name || (m->h.description_len && !out->description)) {

@@ -38,7 +38,7 @@ void trace__import_abort(struct trace__importer *im)
 
 int trace__import_finish(struct trace__importer *im, struct trace *out)
 {
-    char *name = trace__default_name(im->path);
+    char *name = trace_name_from_path(im->path);
     int rc = name ? trace_builder_finish(&im->b, name, NULL, out) : -1;
     free(name);
     trace__import_abort(im);

@@ -15,8 +15,10 @@
 int trace__fail(struct trace_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* The base name of path without its directory and trace extension: the default trace name. */
-char *trace__default_name(const char *path);
+/* The defaults of the loaders' arguments: NULL options mean strict, a NULL report goes to
+ * scratch; the report is cleared. */
+void trace__load_defaults(const struct trace_load_options **opt,
+                          struct trace_load_report **report, struct trace_load_report *scratch);
 
 /* ---- validation (trace_validate.c) ----
  * One byte of state per id; memory grows with the id count, never with the event count. The

@@ -38,7 +38,7 @@ enum trace_format trace_format_from_path(const char *path)
     return TRACE_FORMAT_UNKNOWN;
 }
 
-char *trace__default_name(const char *path)
+char *trace_name_from_path(const char *path)
 {
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
@@ -51,16 +51,22 @@ char *trace__default_name(const char *path)
     return strndup(base, n);
 }
 
+void trace__load_defaults(const struct trace_load_options **opt,
+                          struct trace_load_report **report, struct trace_load_report *scratch)
+{
+    static const struct trace_load_options strict;
+    if (!*opt)
+        *opt = &strict;
+    if (!*report)
+        *report = scratch;
+    memset(*report, 0, sizeof **report);
+}
+
 int trace_load(const char *path, const struct trace_load_options *opt, struct trace *out,
                struct trace_load_report *report, struct trace_error *err)
 {
-    static const struct trace_load_options strict;
     struct trace_load_report scratch;
-    if (!opt)
-        opt = &strict;
-    if (!report)
-        report = &scratch;
-    memset(report, 0, sizeof *report);
+    trace__load_defaults(&opt, &report, &scratch);
     memset(out, 0, sizeof *out);
     enum trace_format format = trace_format_from_path(path);
     if (format != TRACE_FORMAT_UNKNOWN && input_check(path, "a trace", err->msg, sizeof err->msg) != 0)

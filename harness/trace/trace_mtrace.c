@@ -1,4 +1,5 @@
-/* Import of glibc mtrace() logs (DESIGN.md 3.3), as written by glibc's malloc debugging hooks:
+/* Import of glibc mtrace() logs (docs/trace-format.md), as written by glibc's malloc debugging
+ * hooks:
  *
  *   = Start
  *   @ ./prog:[0x11c0] + 0x5607ba93e4a0 0x64      malloc, calloc, memalign: address, size
@@ -41,6 +42,76 @@ static int at_end(const char *p)
     return *p == '\0' || *p == '\n' || *p == '\r';
 }
 
+/* One line of the log: the operation ('+', '-', '<', '>', '!') with its address and size. */
+struct mtrace_op {
+    char op;
+    uint64_t addr, size;
+};
+
+/* Parses line into *o. Returns 1 for an operation, 0 for a line without one ("= Start",
+ * "= End", blank), -1 with the error set. */
+static int parse_line(struct trace__importer *im, const char *p, struct mtrace_op *o)
+{
+    if (at_end(p) || *p == '=')
+        return 0;
+    if (p[0] == '@' && p[1] == ' ') {
+        /* Skip the caller: "./prog:[0x11c0]" or "/lib/libc.so.6:(fn+0x1f)[0x7f...]". */
+        p = strchr(p + 2, ' ');
+        if (!p)
+            return malformed(im, "caller without an operation");
+        p++;
+    }
+    o->op = *p;
+    o->size = 0;
+    if (!o->op || !strchr("+-<>!", o->op) || p[1] != ' ')
+        return malformed(im, "expected '+', '-', '<', '>' or '!' followed by an address");
+    p += 2;
+    if (address(&p, &o->addr) != 0)
+        return malformed(im, "bad address");
+    if ((o->op == '+' || o->op == '>' || o->op == '!') &&
+        trace__import_number(&p, 1, &o->size) != 0)
+        return malformed(im, "bad or missing size");
+    if (!at_end(p))
+        return malformed(im, "unexpected text after the operation");
+    return 1;
+}
+
+/* A realloc is two lines: "<" (the old block) waits here for its ">" (the new one). */
+struct pending_realloc {
+    uint64_t old;
+    uint64_t line; /* of the "<" line; 0 = none waiting */
+};
+
+static int unpaired_realloc(struct trace__importer *im, const struct pending_realloc *pr)
+{
+    im->line = pr->line;
+    return malformed(im, "realloc '<' line not followed by its '>' line");
+}
+
+/* Turns one operation into trace events. 0 or -1. */
+static int apply(struct trace__importer *im, const struct mtrace_op *o, struct pending_realloc *pr)
+{
+    if (pr->line && o->op != '>')
+        return unpaired_realloc(im, pr);
+    switch (o->op) {
+    case '+':
+        return trace__import_alloc(im, TRACE_ALLOC, o->addr, o->size, 0, 0);
+    case '-':
+        return trace__import_free(im, o->addr, 0);
+    case '<':
+        pr->old = o->addr;
+        pr->line = im->line;
+        return 0;
+    case '>':
+        if (!pr->line)
+            return malformed(im, "realloc '>' line without its '<' line");
+        pr->line = 0;
+        return trace__import_realloc(im, pr->old, o->addr, o->size, 0);
+    default: /* '!': a realloc that failed changed nothing */
+        return 0;
+    }
+}
+
 int trace__mtrace_read(const char *path, const struct trace_load_options *opt, struct trace *out,
                        struct trace_load_report *report, struct trace_error *err)
 {
@@ -54,73 +125,15 @@ int trace__mtrace_read(const char *path, const struct trace_load_options *opt, s
     }
     char *line = malloc(TRACE_IMPORT_MAX_LINE);
     int rc = 0;
-    uint64_t pending_old = 0; /* the "<" half of a realloc, waiting for its ">" */
-    uint64_t pending_line = 0;
+    struct pending_realloc pr = {0};
     while (rc == 0 && (rc = trace__import_next_line(&im, f, line, "mtrace", "mtrace log")) == 1) {
-        rc = 0;
-        const char *p = line;
-        if (at_end(p) || *p == '=')
-            continue; /* "= Start", "= End" and blank lines */
-        if (p[0] == '@' && p[1] == ' ') {
-            /* Skip the caller: "./prog:[0x11c0]" or "/lib/libc.so.6:(fn+0x1f)[0x7f...]". */
-            p = strchr(p + 2, ' ');
-            if (!p) {
-                rc = malformed(&im, "caller without an operation");
-                break;
-            }
-            p++;
-        }
-        char op = *p;
-        if (!op || !strchr("+-<>!", op) || p[1] != ' ') {
-            rc = malformed(&im, "expected '+', '-', '<', '>' or '!' followed by an address");
-            break;
-        }
-        p += 2;
-        uint64_t addr, size = 0;
-        if (address(&p, &addr) != 0) {
-            rc = malformed(&im, "bad address");
-            break;
-        }
-        if ((op == '+' || op == '>' || op == '!') && trace__import_number(&p, 1, &size) != 0) {
-            rc = malformed(&im, "bad or missing size");
-            break;
-        }
-        if (!at_end(p)) {
-            rc = malformed(&im, "unexpected text after the operation");
-            break;
-        }
-        if (pending_line && op != '>') {
-            im.line = pending_line;
-            rc = malformed(&im, "realloc '<' line not followed by its '>' line");
-            break;
-        }
-        switch (op) {
-        case '+':
-            rc = trace__import_alloc(&im, TRACE_ALLOC, addr, size, 0, 0);
-            break;
-        case '-':
-            rc = trace__import_free(&im, addr, 0);
-            break;
-        case '<':
-            pending_old = addr;
-            pending_line = im.line;
-            break;
-        case '>':
-            if (!pending_line) {
-                rc = malformed(&im, "realloc '>' line without its '<' line");
-                break;
-            }
-            rc = trace__import_realloc(&im, pending_old, addr, size, 0);
-            pending_line = 0;
-            break;
-        default: /* '!': a realloc that failed changed nothing */
-            break;
-        }
+        struct mtrace_op o;
+        rc = parse_line(&im, line, &o);
+        if (rc == 1)
+            rc = apply(&im, &o, &pr);
     }
-    if (rc == 0 && pending_line) {
-        im.line = pending_line;
-        rc = malformed(&im, "realloc '<' line not followed by its '>' line");
-    }
+    if (rc == 0 && pr.line)
+        rc = unpaired_realloc(&im, &pr);
     free(line);
     fclose(f);
     if (rc != 0) {

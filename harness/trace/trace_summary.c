@@ -124,14 +124,9 @@ int trace_summarize_file(const char *path, const struct trace_load_options *opt,
                          struct trace_summary *out, struct trace *header,
                          struct trace_load_report *report, struct trace_error *err)
 {
-    static const struct trace_load_options strict;
     struct trace_load_report scratch;
-    if (!opt)
-        opt = &strict;
-    if (!report)
-        report = &scratch;
+    trace__load_defaults(&opt, &report, &scratch);
     memset(out, 0, sizeof *out);
-    memset(report, 0, sizeof *report);
     memset(header, 0, sizeof *header);
     if (trace_format_from_path(path) != TRACE_FORMAT_BINARY) {
         if (trace_load(path, opt, header, report, err) != 0)

@@ -1,4 +1,4 @@
-/* Validation of the event sequence (DESIGN.md 3): one pass, one byte of state per id. */
+/* Validation of the event sequence (docs/trace-format.md): one pass, one byte of state per id. */
 #include "trace_io.h"
 
 #include <stdio.h>

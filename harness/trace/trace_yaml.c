@@ -1,4 +1,5 @@
-/* YAML traces (DESIGN.md 3.1), read with libyaml's event parser and written with its emitter.
+/* YAML traces (docs/trace-format.md), read with libyaml's event parser and written with its
+ * emitter.
  *
  * The reader walks parser events directly (no document tree), parses integers by hand and
  * validates each trace event as soon as it is complete, so an error can name the line and
@@ -410,7 +411,7 @@ int trace__yaml_read(const char *path, const struct trace_load_options *opt, str
     yaml_parser_delete(&r.parser);
     fclose(f);
     trace__validator_free(&r.v);
-    if (rc == 0 && !r.name && !(r.name = trace__default_name(path)))
+    if (rc == 0 && !r.name && !(r.name = trace_name_from_path(path)))
         rc = trace__fail(err, "%s: out of memory", path);
     if (rc == 0 && trace_builder_finish(&r.b, r.name, r.description, out) != 0)
         rc = trace__fail(err, "%s: out of memory", path);

@@ -15,17 +15,42 @@
 extern "C" {
 #endif
 
-/* Version 2 appended calloc. New methods are only ever appended at the end of the table, and
+/* Version 2 appended calloc; version 3 appended options, environ and config. New methods are only ever appended at the end of the table, and
  * tables are written with designated initialisers, so source written for an older version
  * still compiles (the new members are NULL). A compiled plugin of version 1 has a shorter table:
  * the plugin loader copies its version-1 part into a full table with the new members NULL
  * rather than read past the end of the plugin's object. */
-#define ALLOCATOR_OPS_VERSION 2
+#define ALLOCATOR_OPS_VERSION 3
 #define ALLOCATOR_OPS_VERSION_MIN 1
 
+/* One key a backend accepts in its spec, NAME:key=value,... (version 3). The backend's table
+ * of them drives parsing, validation, `allocreplay backends --options` and docs/backends.md. */
+enum allocator_option_type {
+    ALLOCATOR_OPTION_INT,    /* a decimal integer in [min, max] */
+    ALLOCATOR_OPTION_BYTES,  /* an integer in [min, max], optionally with a k, m or g suffix */
+    ALLOCATOR_OPTION_BOOL,   /* true/false (also 1/0); value 1 or 0 */
+    ALLOCATOR_OPTION_CHOICE, /* one of the words in choices ("a|b|c"); value = its index */
+};
+
+struct allocator_option {
+    const char *key;
+    enum allocator_option_type type;
+    long long min, max;  /* INT, BYTES: inclusive bounds */
+    const char *choices; /* CHOICE: the words, separated by '|' */
+    int pow2;            /* INT, BYTES: the value must be a power of two */
+    const char *def;     /* the value a bare name means: the allocator's own default */
+    const char *meaning; /* one line */
+};
+
+#define ALLOCATOR_MAX_OPTIONS 16
+
 struct allocator_options {
-    size_t slab_empty_keep; /* slab: empty slabs kept per size class (0 = backend default) */
-    const char *arg;        /* text after "name:" for plugin:/preload: backends, else NULL */
+    size_t reserved; /* version 1-2: slab_empty_keep; kept so arg stays where old plugins read it */
+    const char *arg; /* text after "name:" for plugin:/preload: backends, else NULL */
+    /* Since version 3: the spec's settings, one per entry of ops->options, in table order.
+     * A key the spec does not give has set[i] == 0 and leaves the allocator's default alone. */
+    long long value[ALLOCATOR_MAX_OPTIONS];
+    unsigned char set[ALLOCATOR_MAX_OPTIONS];
 };
 
 /* Byte counts a backend reports; ALLOCATOR_UNKNOWN where it cannot say. */
@@ -78,6 +103,18 @@ struct allocator_ops {
      * which misrepresents an allocator whose calloc knows fresh memory is already zero. free
      * sees such a block as one from alloc (align 0). */
     void *(*calloc)(void *ctx, size_t size);
+
+    /* Optional since version 3. The keys a spec may give (n_options <= ALLOCATOR_MAX_OPTIONS). */
+    const struct allocator_option *options;
+    size_t n_options;
+    /* The environment the process must start with for opt's settings, for an allocator that
+     * reads its settings before main (MALLOC_CONF, MIMALLOC_*, GLIBC_TUNABLES): writes lines
+     * "NAME=VALUE\n" to buf (empty: none); the worker re-executes itself with them set. Returns
+     * 0, or -1 if buf is too small. */
+    int (*environ)(const struct allocator_options *opt, char *buf, size_t len);
+    /* The effective settings read back from the allocator after create, every key of options
+     * as "key=value,key=value" (a key it cannot read back is left out). */
+    void (*config)(void *ctx, char *buf, size_t len);
 };
 
 /* The backend may be called from several threads at once on one context (malloc, sgi-locked,

@@ -1,6 +1,6 @@
 #!/bin/sh
 # allocreplay compare on two fabricated results directories with hand-computed answers
-# (the U statistics and p-values are derived in tests/test_stats.c).
+# (the U statistics and p-values are derived in tests/stats_test.c).
 set -eu
 exe=$1
 tmp=$(mktemp -d)

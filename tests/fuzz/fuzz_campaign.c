@@ -1,5 +1,5 @@
 /* Fuzz target: the campaign file parser (harness/campaign/campaign.c). Refused files must get one line
- * naming the file; accepted ones must hold what the contract requires (DESIGN.md 6.1).
+ * naming the file; accepted ones must hold what the contract requires (docs/campaigns.md).
  *
  * Campaign paths are relative to the campaign file, so the input is written as
  * campaigns/fuzz.yaml in the scratch directory, next to a traces/ directory holding two small

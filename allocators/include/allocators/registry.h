@@ -18,17 +18,29 @@ const struct allocator_ops *allocator_find(const char *name);
 const char *allocator_ops_check(const struct allocator_ops *ops);
 
 /* Resolves a backend spec as the command line and campaign files give it:
- * - "NAME": a backend of allocator_registry();
+ * - "NAME" or "NAME:key=value,...": a backend of allocator_registry() with settings from its
+ *   options table (opt->value/set); an unknown key or bad value is refused, listing the keys;
  * - "plugin:PATH": dlopens PATH (a path without '/' is taken relative to the current directory,
  *   not searched for), looks up ALLOCATOR_PLUGIN_SYMBOL and checks the table; the object stays
  *   loaded for the life of the process;
  * - "preload:PATH": the malloc backend, with opt->arg = PATH; whoever starts the worker for this
  *   spec sets LD_PRELOAD=PATH (the allocator must be in place before the process starts).
- * Sets opt->arg (NULL, or a pointer into spec, so spec must outlive its use) and leaves the other
- * fields of *opt as the caller set them. Returns NULL and writes one line to err (e.g.
+ * Fills *opt (opt->arg is NULL, or a pointer into spec, so spec must outlive its use).
+ * Returns NULL and writes one line to err (e.g.
  * "plugin:x.so: cannot load: ./x.so: cannot open shared object file: ...") on failure. */
 const struct allocator_ops *allocator_resolve(const char *spec, struct allocator_options *opt,
                                               char *err, size_t err_len);
+
+/* The canonical form of a resolved spec, the backend's label in results (and its identity):
+ * "NAME" or "NAME:key=value,..." with the keys given in table order and values written one
+ * way (integers and bytes in decimal, true/false, the choice's word). plugin:/preload: specs
+ * are their own canonical form. Returns 0, or -1 if buf is too small. */
+int allocator_spec_canonical(const char *spec, const struct allocator_ops *ops,
+                             const struct allocator_options *opt, char *buf, size_t len);
+
+/* Writes value v of option o as text (the canonical spelling). */
+void allocator_option_format(const struct allocator_option *o, long long v, char *buf,
+                             size_t len);
 
 #ifdef __cplusplus
 }

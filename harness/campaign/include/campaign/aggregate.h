@@ -1,6 +1,6 @@
 /* Repetitions summarised per (trace, backend): aggregate.csv, the companion of summary.csv
- * (DESIGN.md 6). For every numeric column of summary.csv except rep, events and wall_ns (which
- * ns_per_event already normalises), over the cells whose status is "ok":
+ * (docs/campaigns.md). For every numeric column of summary.csv except rep, events and wall_ns
+ * (which ns_per_event already normalises), over the cells whose status is "ok":
  *   <metric>_median, <metric>_min, <metric>_max, and <metric>_mad_pct: the median absolute
  *   deviation from the median, as a percentage of the median (a robust relative spread that
  *   one noisy repetition cannot inflate; empty when the median is 0).
@@ -35,6 +35,7 @@ struct agg_stat {
 struct agg_group {
     char *trace, *backend;
     size_t n_ok, n_failed;
+    char *first_failure; /* the status of the first failed repetition, or NULL */
     struct agg_samples samples[AGG_N_COLUMNS]; /* only for aggregated columns */
     struct agg_stat stat[AGG_N_COLUMNS];
 };
@@ -47,8 +48,6 @@ struct aggregate {
 /* Whether summary column I is aggregated, and its name. */
 int aggregate_is_metric(int i);
 const char *aggregate_column_name(int i);
-/* The index of a summary column by name, or -1. */
-int aggregate_column_index(const char *name);
 
 /* Reads DIR/summary.csv and computes every group's statistics. Returns 0 or -1 with err. */
 int aggregate_load(struct aggregate *a, const char *dir, char *err, size_t err_len);

@@ -1,4 +1,4 @@
-/* Campaign files (DESIGN.md 6.1, docs/campaigns.md): a YAML mapping naming the traces, the
+/* Campaign files (docs/campaigns.md): a YAML mapping naming the traces, the
  * backends, the repetitions and the options of a benchmark matrix. Parsed with libyaml's event
  * API; every error names the file, 1-based line and column, and the reason.
  */

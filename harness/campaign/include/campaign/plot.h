@@ -1,4 +1,4 @@
-/* Charts of a results directory (DESIGN.md 8): the C side reshapes summary.csv (through the
+/* Charts of a results directory (docs/campaigns.md): the C side reshapes summary.csv (through the
  * same aggregation as aggregate.csv) and timeline.csv into small data files in a temporary
  * directory and runs the gnuplot scripts of plots/ (fork+exec, no shell), once per chart and
  * format, writing RESULTS_DIR/plots/NAME.png and NAME.svg:

@@ -90,6 +90,15 @@ void *os_table_alloc(size_t bytes);
 /* Releases a table from os_table_alloc (same bytes). p may be NULL. */
 void os_table_free(void *p, size_t bytes);
 
+/* ---- waiting threads ---- */
+
+/* Puts the calling thread to sleep while the 32-bit word at addr still holds expected, for at
+ * most timeout_ns (a private futex: threads of this process only). Returns when woken, when
+ * the word differs, at the timeout or on a signal; the caller re-checks its condition. */
+void os_futex_wait(const void *addr, uint32_t expected, uint64_t timeout_ns);
+/* Wakes every thread sleeping in os_futex_wait on addr. */
+void os_futex_wake_all(const void *addr);
+
 /* ---- limits ---- */
 
 /* Sets RLIMIT_AS (soft and hard) to bytes. Returns 0 or -1. */

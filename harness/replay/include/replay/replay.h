@@ -1,4 +1,5 @@
-/* The replay engine: runs one pass of a trace's events against one backend (DESIGN.md 5).
+/* The replay engine: runs one pass of a trace's events against one backend
+ * (docs/architecture.md, docs/metrics.md).
  *
  * Per object id the engine keeps one 16-byte slot (pointer, requested size and alignment) in a
  * flat table indexed by id: one cache line touched per event, no hashing. All tables are
@@ -30,6 +31,11 @@
 enum replay_pass { REPLAY_THROUGHPUT, REPLAY_LATENCY, REPLAY_MEMORY, REPLAY_VERIFY };
 
 const char *replay_pass_name(enum replay_pass p); /* "throughput", ... */
+
+/* The ordering window of threaded passes from its name: "strict" (1, the recorded order),
+ * "free" (0, free-running: each object's order only) or a count of events >= 1. Returns 0 or
+ * -1 (not one of those). */
+int replay_window_parse(const char *s, uint32_t *out);
 int replay_pass_parse(const char *name, enum replay_pass *out); /* 0 or -1 */
 
 #define REPLAY_DEFAULT_RSS_EVERY 10000
@@ -46,6 +52,10 @@ struct replay_config {
      * the fresh heap) is measured too. The calibrated cost of the clock reads bracketing a
      * loop is subtracted from each. */
     uint64_t min_time_ns;
+    /* Threaded passes (replay_threads_run): an event may not start before the event window
+     * places before it in the recorded order is complete; 1 = strict recorded order, 0 =
+     * free-running (only each object's order and the threads' lifetimes are kept). */
+    uint32_t window;
 };
 
 /* One object: its block and the size and alignment last requested for it. */
@@ -86,6 +96,8 @@ struct replay_latency {
     double ticks_per_ns;                   /* 1 for the clock timer */
 };
 
+struct replay_shared; /* a threaded pass's shared state (replay_threads.c) */
+
 struct replay {
     const struct trace_event *events;
     uint64_t n_events;
@@ -102,6 +114,7 @@ struct replay {
     uint64_t clock_overhead_ns; /* throughput: cost of the clock reads around a loop, subtracted */
     struct replay_latency lat;
     struct replay_memory mem;
+    struct replay_shared *shared; /* NULL but during a threaded pass */
 
     /* Set when replay_run fails: the event index and object id, and one line of reason
      * ("out of memory: ...", "verify: event 1234 id 17: content mismatch at offset 8"). */

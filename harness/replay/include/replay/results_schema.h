@@ -1,4 +1,4 @@
-/* The columns of summary.csv (DESIGN.md 6), as one X-macro list so the header, the writer,
+/* The columns of summary.csv (docs/metrics.md), as one X-macro list so the header, the writer,
  * the reader and docs/metrics.md never drift apart. X(name, type) with type one of
  * STR (text), U64 (count), F64 (real). The first twenty are the contract; the replay appends more after them
  * (docs/metrics.md defines every one). */
@@ -45,7 +45,10 @@
     X(verified, STR)                                                                           \
     X(failed_pass, STR)                                                                        \
     X(loops, U64)                                                                              \
-    X(threads, U64)
+    X(threads, U64)                                                                            \
+    X(config, STR)                                                                             \
+    X(window, U64)                                                                             \
+    X(trace_peak_live_bytes, U64)
 
 /* latency.csv and timeline.csv, long form. */
 #define LATENCY_COLUMNS(X) X(trace, STR) X(backend, STR) X(rep, U64) X(op, STR) X(lo_ns, F64) X(hi_ns, F64) X(count, U64)

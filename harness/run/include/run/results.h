@@ -1,5 +1,5 @@
-/* The results directory (DESIGN.md 6), below the runner: per-cell files under cells/, the
- * assembled CSVs (results_assemble in runner.h) and meta.yaml. Internal to the replay area. */
+/* The results directory (docs/architecture.md), below the runner: per-cell files under
+ * cells/, the assembled CSVs (results_assemble in runner.h) and meta.yaml. */
 #ifndef ALLOCREPLAY_RESULTS_H
 #define ALLOCREPLAY_RESULTS_H
 
@@ -62,6 +62,9 @@ struct meta_info {
     const char *timer;        /* "tsc", "clock", or NULL when no latency pass ran */
     double tsc_hz;
     double resolution_ns;     /* the timer's smallest step, 0 if unknown */
+    /* Per backend of the plan, or NULL: its canonical spec (the label in the results) and the
+     * effective settings its worker read back. */
+    const char *const *labels, *const *configs;
 };
 int results_write_meta(const char *dir, const struct run_plan *plan, const struct meta_info *mi,
                        char *err, size_t err_len);

@@ -1,5 +1,5 @@
 /* Plans and runs a matrix of cells (trace x backend x repetition), one worker process per
- * cell and pass, and writes the results directory (DESIGN.md sections 2, 5, 6).
+ * cell and pass, and writes the results directory (docs/architecture.md).
  *
  * `allocreplay run` and `allocreplay campaign` both build a run_plan and call
  * runner_execute(). Each finished cell is written on its own, atomically, under
@@ -29,10 +29,18 @@ struct run_options {
     /* throughput pass: replay the trace in loops until they add up to this many ms (0 = one
      * loop); short traces otherwise measure process noise. */
     uint64_t min_time_ms;
-    /* throughput pass: replay a trace with several thread numbers on one thread per number
+    /* every pass: replay a trace with several thread numbers on one thread per number
      * (docs/metrics.md); every backend must then be thread-safe. */
     int threads;
+    /* with threads: the ordering window when window_set (0 = free-running, 1 = strict order;
+     * replay_window_parse), else the worker's default */
+    uint32_t window;
+    int window_set;
 };
+/* Parses a --window value or a campaign's window option into run_options.window: "strict",
+ * "free" or a count of events (the worker's parser, replay_window_parse). 0 or -1. */
+int run_window_parse(const char *s, uint32_t *window);
+
 /* The default of `allocreplay run --min-time` and of the campaign option min_time_ms. */
 #define RUN_DEFAULT_MIN_TIME_MS 20
 

@@ -1,7 +1,8 @@
-/* Driver side of the process model (DESIGN.md 2): start a worker executable with fork+exec,
- * collect its report from a pipe, enforce the time and memory limits, and say in a few words
- * what happened to it ("ok", "signal SIGSEGV", "aborted", "killed (timeout 10s)", "exit 3", or
- * the worker's own failure line such as "verify: event 1234 id 17: content mismatch ..."). */
+/* Driver side of the process model (docs/architecture.md): start a worker executable with
+ * fork+exec, collect its report from a pipe, enforce the time and memory limits, and say in a
+ * few words what happened to it ("ok", "signal SIGSEGV", "aborted", "killed (timeout 10s)",
+ * "exit 3", or the worker's own failure line such as "verify: event 1234 id 17: content
+ * mismatch ..."). */
 #ifndef ALLOCREPLAY_SPAWN_H
 #define ALLOCREPLAY_SPAWN_H
 
@@ -39,8 +40,8 @@ int spawn_run(const struct spawn_request *req, struct spawn_result *res, char *e
 
 void spawn_result_free(struct spawn_result *res);
 
-/* Runs `WORKER --list` and returns its output, "name<TAB>description" lines (malloc'd), or
- * NULL with err set. */
-char *spawn_list_backends(const char *worker, char *err, size_t err_len);
+/* Runs `WORKER ARG` (--list: "name<TAB>description" lines; --options: the keys of each
+ * backend) and returns its output (malloc'd), or NULL with err set. */
+char *spawn_worker_output(const char *worker, const char *arg, char *err, size_t err_len);
 
 #endif

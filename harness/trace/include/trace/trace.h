@@ -71,6 +71,13 @@ enum trace_format {
 };
 enum trace_format trace_format_from_path(const char *path);
 
+/* The one rule that names a trace after its file (the default of a trace without a name, of
+ * `record -o`, of a generated trace, of a campaign): the base name without its directory and
+ * without one trace extension of the list above, compound ones included ("my.prog.alrt" and
+ * "my.prog.android.txt" are "my.prog"; "a.b" stays "a.b"; ".alrt" stays ".alrt"). Returns a
+ * malloc'd string, or NULL when out of memory. */
+char *trace_name_from_path(const char *path);
+
 /* What validation found wrong; in lenient mode these events are dropped and counted. */
 enum trace_problem {
     TRACE_PROBLEM_USE_BEFORE_ALLOC = 0, /* realloc or free of an id never allocated */
@@ -117,8 +124,8 @@ int trace_writer_append(struct trace_writer *w, const struct trace_event *ev, si
 int trace_writer_commit(struct trace_writer *w, struct trace_error *err);
 void trace_writer_abort(struct trace_writer *w);
 
-/* Validates t's events as trace_load does (DESIGN.md 3), e.g. a generated or recorded trace
- * before it is saved. Returns 0, or -1 with err naming the first bad event:
+/* Validates t's events as trace_load does (docs/trace-format.md), e.g. a generated or
+ * recorded trace before it is saved. Returns 0, or -1 with err naming the first bad event:
  * "NAME: event N: double free: free of id 3, already freed" (N counted from 0). */
 int trace_validate(const struct trace *t, struct trace_error *err);
 

@@ -1,5 +1,5 @@
 /* Files written under a temporary name and renamed into place, so that an interrupted or
- * failed run never leaves a half-written output (DESIGN.md 6). */
+ * failed run never leaves a half-written output (docs/architecture.md). */
 #ifndef ALLOCREPLAY_ATOMIC_FILE_H
 #define ALLOCREPLAY_ATOMIC_FILE_H
 

@@ -1,7 +1,7 @@
 /* A small RFC 4180 CSV reader (quoted fields, embedded commas, quotes and line breaks, CRLF or
  * LF) with a header row, read record by record from a stream (timeline.csv can be large).
- * Used by aggregate, plot and report to read the results files (DESIGN.md 6); the writer is
- * csv.h's.
+ * Used by aggregate, plot and report to read the results files (docs/architecture.md); the
+ * writer is csv.h's.
  */
 #ifndef ALLOCREPLAY_CSV_READER_H
 #define ALLOCREPLAY_CSV_READER_H

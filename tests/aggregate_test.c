@@ -10,7 +10,7 @@
 
 int main(void)
 {
-    char dir[] = "/tmp/test_aggregate.XXXXXX", path[128], out[128], err[512];
+    char dir[] = "/tmp/aggregate_test.XXXXXX", path[128], out[128], err[512];
     struct aggregate a;
     struct csv_reader r;
     if (!mkdtemp(dir))

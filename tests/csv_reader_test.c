@@ -21,7 +21,7 @@ int main(void)
 {
     struct csv_reader r;
     char err[256];
-    snprintf(path, sizeof path, "/tmp/test_csv_reader.%ld.csv", (long)getpid());
+    snprintf(path, sizeof path, "/tmp/csv_reader_test.%ld.csv", (long)getpid());
 
     write_file("trace,backend,note\r\n"
                "a,sgi,plain\r\n"

@@ -35,7 +35,7 @@ int main(void)
     struct campaign c;
     char err[1024], path[200];
 
-    snprintf(dir, sizeof dir, "/tmp/test_campaign_file.XXXXXX");
+    snprintf(dir, sizeof dir, "/tmp/campaign_file_test.XXXXXX");
     if (!mkdtemp(dir))
         return 99;
     snprintf(file, sizeof file, "%s/c.yaml", dir);
@@ -139,7 +139,7 @@ int main(void)
                  "4:12: 'latency' must be true or false, not 'yes'", "option not a boolean");
     expect_error("traces: [t.yaml]\nbackends: [sgi]\noptions: {latncy: true}\n",
                  "3:11: unknown option 'latncy' (known: latency, memory, verify, touch, lenient, "
-                 "threads, rss_every, min_time_ms, timeout, memory_limit)",
+                 "threads, window, rss_every, min_time_ms, timeout, memory_limit)",
                  "unknown option");
     expect_error("traces: [t.yaml]\nbackends: [sgi]\noptions: {threads: 4}\n",
                  "3:20: 'threads' must be true or false, not '4'", "threads is a boolean");
