@@ -8,6 +8,7 @@
  * arenas created afterwards and the allocations made before create. config reads every
  * setting back with mallctl("opt.*"). */
 #include "backends.h"
+#include "known_stats.h"
 
 #include <jemalloc/jemalloc.h>
 #include <stdbool.h>
@@ -141,36 +142,9 @@ static size_t je_usable_size(void *ctx, void *p, size_t size)
     return sallocx(p, 0);
 }
 
-static size_t je_stat(const char *name)
-{
-    size_t v, len = sizeof v;
-    return mallctl(name, &v, &len, NULL, 0) ? ALLOCATOR_UNKNOWN : v;
-}
-
-/* jemalloc's statistics are a snapshot refreshed by writing "epoch". footprint: stats.mapped
- * (bytes in extents mapped by the allocator, including dirty pages awaiting decay); in use:
- * stats.allocated; free: stats.active - stats.allocated (free space inside active pages). */
 static void je_stats(void *ctx, struct allocator_stats *out)
 {
-    uint64_t epoch = 1;
-    size_t len = sizeof epoch;
-    mallctl("epoch", &epoch, &len, &epoch, len);
-    size_t mapped = je_stat("stats.mapped"), active = je_stat("stats.active");
-    size_t allocated = je_stat("stats.allocated");
-    out->footprint_bytes = mapped;
-    out->in_use_bytes = allocated;
-    out->free_bytes = active == ALLOCATOR_UNKNOWN || allocated == ALLOCATOR_UNKNOWN
-                          ? ALLOCATOR_UNKNOWN
-                          : active - allocated;
-    out->heap_bytes = ALLOCATOR_UNKNOWN; /* dss use is a run-time option */
-    out->mmap_bytes = ALLOCATOR_UNKNOWN;
-    out->n_extra = 3;
-    out->extra[0].name = "resident";
-    out->extra[0].value = je_stat("stats.resident");
-    out->extra[1].name = "metadata";
-    out->extra[1].value = je_stat("stats.metadata");
-    out->extra[2].name = "retained";
-    out->extra[2].value = je_stat("stats.retained");
+    known_stats_jemalloc(mallctl, out);
 }
 
 const struct allocator_ops allocator_jemalloc_ops = {

@@ -7,6 +7,7 @@
  * exec. glibc has no call that reads any of them back: create checks mallopt's verdict, and
  * config reports what was applied (docs/backends.md). */
 #include "backends.h"
+#include "known_stats.h"
 
 #include "config.h"
 
@@ -58,8 +59,9 @@ static int libc_environ(const struct allocator_options *opt, char *buf, size_t l
     return n >= 0 && (size_t)n < len ? 0 : -1;
 }
 
-/* The settings given, as applied (glibc cannot report them). */
+/* The settings given, as applied (glibc cannot report them); and whether this is preload:PATH. */
 static struct allocator_options libc_applied;
+static int libc_preloaded;
 
 static void *libc_create(const struct allocator_options *opt, char *err, size_t err_len)
 {
@@ -89,6 +91,7 @@ static void *libc_create(const struct allocator_options *opt, char *err, size_t 
         }
     }
     libc_applied = *opt;
+    libc_preloaded = opt->arg != NULL;
     return &libc_ctx;
 }
 
@@ -144,25 +147,25 @@ static size_t libc_usable_size(void *ctx, void *p, size_t size)
 }
 
 /* glibc's own figures: arena = bytes obtained with brk (all arenas), hblkhd = bytes in chunks
- * obtained with mmap; uordblks/fordblks = bytes in use/free inside the arenas. Under a sanitizer
- * or a preloaded allocator glibc's malloc is not the one serving requests, and mallinfo2
- * describes an idle glibc heap: the figures are then reported unknown. */
+ * obtained with mmap; uordblks = bytes in use inside the arenas (blocks in the thread caches
+ * count as in use: glibc sees them so), fordblks = free, of which keepcost is the free top of
+ * the main heap that trimming could give back. Under preload:PATH a known allocator's own
+ * statistics are used; under an unknown one, or a sanitizer, glibc's malloc is not the one
+ * serving requests and mallinfo2 describes an idle heap: everything stays unknown. */
 static void libc_stats(void *ctx, struct allocator_stats *out)
 {
-    out->n_extra = 0;
-#if defined(__SANITIZE_ADDRESS__) || defined(HAVE_ASAN)
-    out->footprint_bytes = out->in_use_bytes = out->free_bytes = ALLOCATOR_UNKNOWN;
-    out->heap_bytes = out->mmap_bytes = ALLOCATOR_UNKNOWN;
-#else
-    struct mallinfo2 mi = mallinfo2();
-    if (mi.arena + mi.hblkhd == 0) {
-        out->footprint_bytes = out->in_use_bytes = out->free_bytes = ALLOCATOR_UNKNOWN;
-        out->heap_bytes = out->mmap_bytes = ALLOCATOR_UNKNOWN;
+    if (libc_preloaded) {
+        (void)known_stats_preloaded(out);
         return;
     }
+#if !defined(__SANITIZE_ADDRESS__) && !defined(HAVE_ASAN)
+    struct mallinfo2 mi = mallinfo2();
+    if (mi.arena + mi.hblkhd == 0)
+        return;
     out->footprint_bytes = mi.arena + mi.hblkhd;
     out->in_use_bytes = mi.uordblks + mi.hblkhd;
-    out->free_bytes = mi.fordblks;
+    out->free_bytes = mi.fordblks - mi.keepcost;
+    out->unused_bytes = mi.keepcost;
     out->heap_bytes = mi.arena;
     out->mmap_bytes = mi.hblkhd;
 #endif

@@ -7,6 +7,7 @@
  * mi_option_get. Keys are named as mimalloc 2.0.9 names its options (decommit_delay became
  * purge_delay in 2.1). */
 #include "backends.h"
+#include "known_stats.h"
 
 #include <mimalloc.h>
 #include <stdio.h>
@@ -112,20 +113,9 @@ static size_t mim_usable_size(void *ctx, void *p, size_t size)
     return mi_usable_size(p);
 }
 
-/* The release build of mimalloc keeps no byte counts (mi_stats needs MI_STAT); what it always
- * knows is the memory it has committed from the OS, which is its footprint. */
 static void mim_stats(void *ctx, struct allocator_stats *out)
 {
-    size_t elapsed, user, sys, rss, peak_rss, commit, peak_commit, faults;
-    mi_process_info(&elapsed, &user, &sys, &rss, &peak_rss, &commit, &peak_commit, &faults);
-    out->footprint_bytes = commit;
-    out->in_use_bytes = ALLOCATOR_UNKNOWN;
-    out->free_bytes = ALLOCATOR_UNKNOWN;
-    out->heap_bytes = 0; /* mimalloc obtains all its memory with mmap */
-    out->mmap_bytes = commit;
-    out->n_extra = 1;
-    out->extra[0].name = "peak_commit";
-    out->extra[0].value = peak_commit;
+    known_stats_mimalloc(mi_process_info, out);
 }
 
 const struct allocator_ops allocator_mimalloc_ops = {

@@ -434,20 +434,22 @@ static size_t sgi_usable_size(void *ctx, void *p, size_t size)
 }
 
 /* footprint: every chunk the pool took (heap_size; never given back) plus the requested bytes
- * of live blocks the system serves (over 128 bytes, or aligned beyond 8): the pool cannot see
- * malloc's own overhead for those. free: bytes on the free lists plus the pool's leftover. */
+ * of live blocks the system serves (over max_bytes, or aligned beyond align): the pool cannot
+ * see malloc's own overhead for those. free: bytes on the free lists; unused: the pool's
+ * leftover, not carved yet; metadata: none (blocks carry no header, as in the original). */
 static void sgi_stats(void *ctx, struct allocator_stats *out)
 {
     struct sgi_pool *pool = ctx;
     size_t on_lists = 0;
     for (size_t k = 0; k < pool->par.max_bytes / pool->par.align; k++)
         on_lists += pool->nfree[k] * (k + 1) * pool->par.align;
-    size_t held_free = on_lists + sgi_pool_leftover(pool);
+    size_t leftover = sgi_pool_leftover(pool);
     out->footprint_bytes = pool->heap_size + pool->large_bytes;
-    out->free_bytes = held_free;
-    out->in_use_bytes = pool->heap_size - held_free + pool->large_bytes;
-    out->heap_bytes = ALLOCATOR_UNKNOWN; /* malloc decides between brk and mmap */
-    out->mmap_bytes = ALLOCATOR_UNKNOWN;
+    out->free_bytes = on_lists;
+    out->unused_bytes = leftover;
+    out->metadata_bytes = 0;
+    out->retained_bytes = 0;
+    out->in_use_bytes = pool->heap_size - on_lists - leftover + pool->large_bytes;
     out->n_extra = 1;
     out->extra[0].name = "heap_size";
     out->extra[0].value = pool->heap_size;

@@ -290,7 +290,8 @@ static size_t slab_usable_size(void *vctx, void *p, size_t size)
 
 /* footprint: mapped slabs plus the requested bytes of live blocks from malloc (malloc's own
  * overhead on those is not visible here). mmap_bytes: the slabs only. free: free blocks in the
- * mapped slabs (headers and tails no class size divides count as neither). */
+ * mapped slabs, empty held slabs included; metadata: the slab headers; unused: the tails no
+ * class size divides. */
 static void slab_stats(void *vctx, struct allocator_stats *out)
 {
     struct slab_ctx *ctx = vctx;
@@ -303,7 +304,9 @@ static void slab_stats(void *vctx, struct allocator_stats *out)
     out->footprint_bytes = ctx->slabs * ctx->slab_size + ctx->large_bytes;
     out->in_use_bytes = ctx->small_bytes + ctx->large_bytes;
     out->free_bytes = capacity_bytes - ctx->small_bytes;
-    out->heap_bytes = ALLOCATOR_UNKNOWN;
+    out->metadata_bytes = ctx->slabs * SLAB_HEADER_BYTES;
+    out->unused_bytes = ctx->slabs * (ctx->slab_size - SLAB_HEADER_BYTES) - capacity_bytes;
+    out->retained_bytes = 0;
     out->mmap_bytes = ctx->slabs * ctx->slab_size;
     out->n_extra = 2;
     out->extra[0].name = "slabs_in_use";

@@ -6,6 +6,7 @@
  * into TCMALLOC_RELEASE_RATE for the worker's exec (tcmalloc reads it at start-up) and is read
  * back from the flag tcmalloc keeps it in. */
 #include "backends.h"
+#include "known_stats.h"
 
 #include <gperftools/malloc_extension_c.h>
 #include <gperftools/nallocx.h>
@@ -125,31 +126,9 @@ static size_t tcm_usable_size(void *ctx, void *p, size_t size)
     return tc_malloc_size(p);
 }
 
-static size_t tcm_property(const char *name)
-{
-    size_t v;
-    return MallocExtension_GetNumericProperty(name, &v) ? v : ALLOCATOR_UNKNOWN;
-}
-
-/* generic.heap_size counts pages tcmalloc has unmapped (released to the OS) but keeps as
- * address space; footprint is the rest. in use: generic.current_allocated_bytes. */
 static void tcm_stats(void *ctx, struct allocator_stats *out)
 {
-    size_t heap = tcm_property("generic.heap_size");
-    size_t unmapped = tcm_property("tcmalloc.pageheap_unmapped_bytes");
-    size_t allocated = tcm_property("generic.current_allocated_bytes");
-    int known = heap != ALLOCATOR_UNKNOWN && unmapped != ALLOCATOR_UNKNOWN;
-    out->footprint_bytes = known ? heap - unmapped : ALLOCATOR_UNKNOWN;
-    out->in_use_bytes = allocated;
-    out->free_bytes = known && allocated != ALLOCATOR_UNKNOWN ? heap - unmapped - allocated
-                                                              : ALLOCATOR_UNKNOWN;
-    out->heap_bytes = ALLOCATOR_UNKNOWN; /* sbrk first, mmap when it fails: not reported */
-    out->mmap_bytes = ALLOCATOR_UNKNOWN;
-    out->n_extra = 2;
-    out->extra[0].name = "pageheap_free";
-    out->extra[0].value = tcm_property("tcmalloc.pageheap_free_bytes");
-    out->extra[1].name = "pageheap_unmapped";
-    out->extra[1].value = unmapped;
+    known_stats_tcmalloc(MallocExtension_GetNumericProperty, out);
 }
 
 const struct allocator_ops allocator_tcmalloc_ops = {

@@ -76,7 +76,7 @@ for prog in "${programs[@]}"; do
     real=() replay=()
     for a in "${allocators[@]}"; do
         r=$(( $(hwm "$prog" "$a") - ${base[$a]} ))
-        p=$(awk -F, -v b="${backend[$a]}" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+        p=$(awk -F, -v b="${backend[$a]}" '{ sub(/\r$/, "") } NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
             $c["backend"] == b && $c["status"] == "ok" { print $c["peak_rss_bytes"] / 1024 }' \
             "$work/$prog.results/summary.csv" 2>/dev/null | median)
         p=${p:-0}

@@ -100,4 +100,17 @@ grep -q 'config: "slab_size=65536,empty_keep=0"' res/meta.yaml &&
     grep -q 'spec: "sgi:refill=10,max_bytes=256"' res/meta.yaml
 ok $? "meta.yaml records each backend's spec and effective settings"
 
+# The allocator's own view: known parts filled, unknown ones empty (never 0).
+rm -rf res
+"$bin" run "$trace" --min-time 1 --rss-every 2 -o res --format csv -b sgi,slab,null >/dev/null 2>&1
+ok $? "a run with the memory pass"
+[ "$(col res/summary.csv sgi view_peak_metadata_bytes)" = 0 ] &&
+    [ -n "$(col res/summary.csv sgi view_peak_live_bytes)" ] &&
+    [ -n "$(col res/summary.csv slab view_final_free_bytes)" ] &&
+    [ "$(col res/summary.csv slab view_peak_metadata_bytes)" -gt 0 ]
+ok $? "sgi and slab report their view (sgi metadata 0: the pool has none; slab: its headers)"
+[ -z "$(col res/summary.csv null view_peak_live_bytes)" ] &&
+    [ -z "$(col res/summary.csv null view_final_retained_bytes)" ]
+ok $? "null says nothing of its view: empty cells, not 0"
+
 tap_done

@@ -94,6 +94,43 @@ int main(void)
     if (rc == 0)
         campaign_free(&c);
 
+    /* Sweeps expand in order (the last key fastest); flow-list items key=value continue. */
+    put(file, "traces: t.yaml\n"
+              "backends:\n"
+              "  - sgi\n"
+              "  - [jemalloc:narenas=2, tcache=false]\n"
+              "  - jemalloc: {dirty_decay_ms: [0, -1], muzzy_decay_ms: [0, 10]}\n"
+              "optional_backends: [slab:empty_keep=0, slab_size=8192]\n");
+    rc = campaign_load(&c, file, err, sizeof err);
+    TAP_OK(rc != 0, "a nested list is no backend (%s)", err);
+    put(file, "traces: t.yaml\n"
+              "backends: [sgi, jemalloc:narenas=2,tcache=false,\n"
+              "  {jemalloc: {dirty_decay_ms: [0, -1], muzzy_decay_ms: [0, 10]}}]\n"
+              "optional_backends: [slab:empty_keep=0,slab_size=8192]\n");
+    rc = campaign_load(&c, file, err, sizeof err);
+    {
+        static const char *const want[] = {
+            "sgi", "jemalloc:narenas=2,tcache=false",
+            "jemalloc:dirty_decay_ms=0,muzzy_decay_ms=0",
+            "jemalloc:dirty_decay_ms=0,muzzy_decay_ms=10",
+            "jemalloc:dirty_decay_ms=-1,muzzy_decay_ms=0",
+            "jemalloc:dirty_decay_ms=-1,muzzy_decay_ms=10"};
+        int same = rc == 0 && c.n_backends == 6 && c.n_optional_backends == 1 &&
+                   !strcmp(c.optional_backends[0], "slab:empty_keep=0,slab_size=8192");
+        for (size_t i = 0; same && i < 6; i++)
+            same = !strcmp(c.backends[i], want[i]);
+        TAP_OK(same, "a sweep expands to one backend per combination, in order (%s)",
+               rc ? err : "");
+        if (rc == 0)
+            campaign_free(&c);
+    }
+    expect_error("traces: [t.yaml]\nbackends: [sgi, refill=3]\n", "2:17: 'refill=3' follows no backend spec (NAME:key=value)",
+                 "a continuation after a bare name");
+    expect_error("traces: [t.yaml]\nbackends: [{sgi: {refill: []}}]\n", "2:27: 'refill' sweeps no values",
+                 "a key with no values");
+    expect_error("traces: [t.yaml]\nbackends: [{sgi: {refill: [1, 2]}}, sgi:refill=2]\n",
+                 "2:37: backend 'sgi:refill=2' is listed twice", "a swept spec listed again");
+
     /* "../" cancels components of the file's directory, lexically. */
     char sub[200], subfile[220];
     snprintf(sub, sizeof sub, "%s/sub", dir);

@@ -381,9 +381,7 @@ static void check_stats(size_t live)
         tap_ok(1, "%s: stats # SKIP not provided", bname);
         return;
     }
-    memset(&st, 0xff, sizeof st);
-    st.n_extra = 0;
-    ops->stats(ctx, &st);
+    allocator_stats_read(ops, ctx, &st);
     tap_ok(st.footprint_bytes == ALLOCATOR_UNKNOWN || st.footprint_bytes >= live,
            "%s: footprint %zu >= live bytes %zu (or unknown)", bname, st.footprint_bytes, live);
     tap_ok(st.in_use_bytes == ALLOCATOR_UNKNOWN || st.in_use_bytes >= live,

@@ -76,19 +76,29 @@ status=$(col res-oom/summary.csv malloc status)
 [ "$rc" = 1 ] && case "$status" in "out of memory"*) true ;; *) false ;; esac
 ok $? "--memory-limit: '$status'"
 
-# preload:PATH runs the malloc backend under LD_PRELOAD: with mimalloc preloaded, glibc's arena
-# (what the malloc backend's footprint reads) stays empty while the blocks are real (RSS).
+# preload:PATH runs the malloc backend under LD_PRELOAD. A known allocator's own statistics
+# replace glibc's (mallinfo2 would describe an idle glibc heap): with mimalloc preloaded, the
+# footprint is mimalloc's committed memory, as the mimalloc backend reports it. A file that is
+# not a malloc-replacing library is refused before any cell runs.
 mi=/usr/lib/x86_64-linux-gnu/libmimalloc.so.2
 if [ -e "$mi" ]; then
     "$bin" run small.yaml -b "malloc,preload:$mi" -o res-preload >/dev/null 2>&1
     ok $? "preload:$mi runs"
     fp=$(col res-preload/summary.csv "preload:$mi" peak_footprint_bytes)
     fm=$(col res-preload/summary.csv malloc peak_footprint_bytes)
-    [ "$fp" -lt "$fm" ]
-    ok $? "LD_PRELOAD took effect: glibc footprint $fp < $fm without it"
+    [ -n "$fp" ] && [ "$fp" != "$fm" ] && [ "$fp" -ge 1048576 ]
+    ok $? "preloaded mimalloc's own footprint is used: $fp (glibc's without it: $fm)"
 else
     ok 0 "# SKIP no $mi"
     ok 0 "# SKIP no $mi"
 fi
+for lib in /etc/passwd /usr/lib/x86_64-linux-gnu/libz.so.1; do
+    [ -e "$lib" ] || { ok 0 "# SKIP no $lib"; continue; }
+    "$bin" run small.yaml -b "preload:$lib" -o res-refused >/dev/null 2>err.txt
+    rc=$?
+    [ $rc = 2 ] && [ "$(wc -l <err.txt)" = 1 ] && grep -q 'did not replace malloc' err.txt &&
+        [ ! -e res-refused ]
+    ok $? "preload:$lib refused: exit $rc, one line ($(head -c 160 err.txt))"
+done
 
 tap_done

@@ -92,6 +92,25 @@ rc=$?
 [ $rc -eq 2 ] && grep -q "bad --window '0'" err.txt && [ ! -e res-bad ]
 ok $? "--window 0 refused (exit $rc: $(head -c 200 err.txt))"
 
+# Two process images, as `record --follow-forks` writes them: threads 0 and 1, everything
+# freed, then threads 2 and 3. The backend is created again between them; every pass runs.
+{
+    echo "format: allocreplay-trace/1"; echo "name: images"; echo "events:"
+    for base in 0 2; do
+        for i in 0 1 2 3; do
+            echo "  - {op: alloc, id: $((base * 10 + i)), size: $((100 + i)), thread: $((base + i % 2))}"
+        done
+        for i in 0 1 2 3; do
+            echo "  - {op: free, id: $((base * 10 + i)), thread: $((base + (i + 1) % 2))}"
+        done
+    done
+} >images.yaml
+"$bin" run images.yaml -b null,malloc --threads --latency --verify -o res-images --format csv \
+    >/dev/null 2>err.txt &&
+    [ "$(col res-images/summary.csv null status)" = ok ] &&
+    [ "$(col res-images/summary.csv malloc status)" = ok ]
+ok $? "two process images replay on null and malloc, every pass ($(head -c 200 err.txt))"
+
 # Four threads take turns: each allocates 4 MiB of 256-byte objects, keeps one in 64 and
 # frees the rest; every thread holds one object from the start to the end, so all four are
 # alive throughout. glibc gives each thread its own arena, so the memory a turn freed does

@@ -58,7 +58,7 @@ int main(void)
            "a new slab is carved in address order");
     TAP_OK(slab_of(blocks[CAP8]) != slab_of(blocks[0]), "block CAP8 opens a second slab");
     TAP_OK(slab_of(blocks[2 * CAP8]) != slab_of(blocks[CAP8]), "block 2*CAP8 opens a third");
-    ops->stats(ctx, &st);
+    allocator_stats_read(ops, ctx, &st);
     TAP_EQ_U64(st.footprint_bytes, 3 * SLAB_SIZE, "footprint: three slabs");
     TAP_EQ_U64(st.in_use_bytes, (size_t)N * 8, "in use: every block");
     TAP_EQ_U64(extra(&st, "slabs_in_use"), 3, "three slabs in use");
@@ -67,7 +67,7 @@ int main(void)
     /* A full slab with one block freed becomes partial, and that block is the next handed out. */
     ops->free(ctx, blocks[10], 8, 0);
     ops->free(ctx, blocks[2 * CAP8], 8, 0); /* the third slab empties: held (keep 1) */
-    ops->stats(ctx, &st);
+    allocator_stats_read(ops, ctx, &st);
     TAP_EQ_U64(extra(&st, "slabs_empty_held"), 1, "an emptied slab is held");
     char *again = ops->alloc(ctx, 3);
     TAP_OK(again == blocks[10], "the freed block of the partial slab is reused first");
@@ -76,7 +76,7 @@ int main(void)
     /* Empty the first two slabs: one empty slab is already held (keep 1), so both are unmapped. */
     for (int i = 0; i < 2 * CAP8; i++)
         ops->free(ctx, blocks[i], 8, 0);
-    ops->stats(ctx, &st);
+    allocator_stats_read(ops, ctx, &st);
     TAP_EQ_U64(extra(&st, "slabs_empty_held"), 1, "still one empty slab held (keep 1)");
     TAP_EQ_U64(extra(&st, "slabs_in_use"), 0, "no slab in use");
     TAP_EQ_U64(st.footprint_bytes, SLAB_SIZE, "footprint: the held slab only");
@@ -94,7 +94,7 @@ int main(void)
     TAP_EQ_U64(ops->usable_size(ctx, a32, 32), 32, "... from the 32-byte class");
     char *a64 = ops->aligned_alloc(ctx, 200, 64);
     TAP_OK(((uintptr_t)a64 & 63) == 0, "200 bytes aligned to 64");
-    ops->stats(ctx, &st);
+    allocator_stats_read(ops, ctx, &st);
     TAP_EQ_U64(st.in_use_bytes, 32 + 200, "in use: the class size plus the large request");
     ops->free(ctx, a32, 24, 32);
     ops->free(ctx, a64, 200, 64);
@@ -108,7 +108,7 @@ int main(void)
     TAP_OK(r[0] == 7 && r[49] == 7, "realloc 1000 -> 50 keeps the content");
     TAP_EQ_U64(ops->usable_size(ctx, r, 50), 56, "... in the 56-byte class");
     ops->free(ctx, r, 50, 0);
-    ops->stats(ctx, &st);
+    allocator_stats_read(ops, ctx, &st);
     TAP_EQ_U64(st.in_use_bytes, 0, "nothing in use at the end");
     ops->destroy(ctx);
 
@@ -119,7 +119,7 @@ int main(void)
         blocks[i] = ops->alloc(ctx, 8);
     for (int i = 0; i < N; i++)
         ops->free(ctx, blocks[i], 8, 0);
-    ops->stats(ctx, &st);
+    allocator_stats_read(ops, ctx, &st);
     TAP_EQ_U64(extra(&st, "slabs_empty_held"), 3, "keep 3: three empty slabs held");
     TAP_EQ_U64(st.footprint_bytes, 3 * SLAB_SIZE, "keep 3: footprint three slabs");
     ops->destroy(ctx);

@@ -554,6 +554,48 @@ static int chart_memory(struct plotter *p, struct timeline *tl, size_t t)
     return rc;
 }
 
+/* "Where the memory went" for one trace: per backend, the allocator's own view at the memory
+ * pass's peak RSS (medians: live, free, metadata, unused) stacked, next to the peak RSS. An
+ * unknown part is NaN: no box, never a zero that would read as "none". */
+static int chart_breakdown(struct plotter *p, size_t t)
+{
+    static const int cols[] = {AGG_COL_view_peak_live_bytes, AGG_COL_view_peak_free_bytes,
+                               AGG_COL_view_peak_metadata_bytes, AGG_COL_view_peak_unused_bytes,
+                               AGG_COL_peak_rss_bytes};
+    char path[4300], name[300], s[256];
+    int any = 0;
+    slug(s, sizeof s, p->traces.v[t]);
+    snprintf(name, sizeof name, "breakdown-%s.dat", s);
+    FILE *f = open_data(p, name, path, sizeof path);
+    if (!f)
+        return -1;
+    fputs("backend\tlive\tfree\tmetadata\tunused\tRSS\n", f);
+    for (size_t b = 0; b < p->backends.n; b++) {
+        if (!aggregate_find(&p->agg, p->traces.v[t], p->backends.v[b]))
+            continue;
+        for (const char *c = p->backends.v[b]; *c; c++) /* one column: no tabs or spaces */
+            fputc(*c == '\t' || *c == ' ' ? '_' : *c, f);
+        for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++) {
+            const struct agg_stat *st = stat_of(p, t, b, cols[k]);
+            int ok = st && st->present;
+            any |= ok && k < 4;
+            put_value(f, ok ? st->median / (1024.0 * 1024.0) : 0, ok);
+        }
+        fputc('\n', f);
+    }
+    if (close_data(p, f, path) || !any)
+        return any ? -1 : 0;
+    struct sbuf v = {0};
+    sb_var(&v, "data", path);
+    sb_var(&v, "trace", p->traces.v[t]);
+    sb_var(&v, "reps", p->reps);
+    sb_num(&v, "w", clamp_width(400 + p->backends.n * 60));
+    snprintf(name, sizeof name, "breakdown-%s", s);
+    int rc = v.oom ? failf(p, "out of memory") : run_gnuplot(p, "breakdown.gp", v.s, name);
+    free(v.s);
+    return rc;
+}
+
 static void describe_reps(struct plotter *p)
 {
     size_t lo = SIZE_MAX, hi = 0;
@@ -583,6 +625,8 @@ static void remove_tmp_dir(struct plotter *p)
         snprintf(f, sizeof f, "%s/latency-%s.dat", p->tmp, s);
         unlink(f);
         snprintf(f, sizeof f, "%s/memory-%s.dat", p->tmp, s);
+        unlink(f);
+        snprintf(f, sizeof f, "%s/breakdown-%s.dat", p->tmp, s);
         unlink(f);
     }
     rmdir(p->tmp);
@@ -638,7 +682,7 @@ int plot_results(const char *dir, unsigned charts, char *err, size_t err_len)
         if (read_timeline(&p, &tl))
             goto out;
         for (size_t t = 0; t < p.traces.n; t++)
-            if (chart_memory(&p, &tl, t))
+            if (chart_memory(&p, &tl, t) || chart_breakdown(&p, t))
                 goto out;
     }
     if ((charts & CHART_FRAGMENTATION) && chart_fragmentation(&p))

@@ -78,6 +78,9 @@ static void put_charts(FILE *out, const char *dir)
                            "the fastest run.", ""},
         {"latency-*.png", "Latency percentiles of each backend (log scale).", "grid"},
         {"memory-*.png", "Live bytes, backend footprint and resident set over the replay.", ""},
+        {"breakdown-*.png", "Where the memory went: the allocator's own view at peak RSS (live, "
+                            "free in caches and lists, metadata, mapped but unused) beside the "
+                            "peak RSS.", ""},
         {"fragmentation.png", "Fragmentation: internal and Johnstone & Wilson #3 and #4.", ""},
     };
     int any = 0;

@@ -9,6 +9,8 @@
 
 #include "util/options.h"
 
+#include <stddef.h>
+
 int cmd_run(int argc, char **argv);
 int cmd_campaign(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
@@ -38,5 +40,9 @@ int cli_parse(const struct opt_command *cmd, int argc, char **argv, void *dest,
  * Returns 2. */
 int cli_usage_error(const struct opt_command *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* A label for a table column of width characters: as is when it fits, else its start and end
+ * around "..." (a backend spec's name and its last setting both stay visible). Returns buf. */
+const char *cli_fit(char *buf, size_t len, const char *label, size_t width);
 
 #endif

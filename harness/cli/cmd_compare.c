@@ -152,18 +152,26 @@ int cmd_compare(int argc, char **argv)
 
     printf("B/A ratios of medians (A = %s, B = %s); two-sided Mann-Whitney U, alpha %.2f\n",
            dirs[0], dirs[1], ALPHA);
+    /* The backend column fits the longest label, up to 40 (cli_fit shortens the rest). */
+    int bw = 10;
+    for (size_t i = 0; i < agg[0].n_groups; i++) {
+        int n = (int)strlen(agg[0].group[i].backend);
+        bw = n > bw ? (n > 40 ? 40 : n) : bw;
+    }
     for (size_t i = 0; i < agg[0].n_groups; i++) {
         const struct agg_group *ga = &agg[0].group[i];
         const struct agg_group *gb = aggregate_find(&agg[1], ga->trace, ga->backend);
         if (!gb)
             continue;
         if (!shown++) {
-            printf("%-24s %-10s %5s", "trace", "backend", "reps");
+            printf("%-24s %-*s %5s", "trace", bw, "backend", "reps");
             for (size_t m = 0; m < N_METRICS; m++)
                 printf(" %8s  %-*s", metrics[m].label, m + 1 < N_METRICS ? 37 : 0, "verdict");
             putchar('\n');
         }
-        printf("%-24s %-10s %2zu/%-2zu", ga->trace, ga->backend, ga->n_ok, gb->n_ok);
+        char label[64];
+        printf("%-24s %-*s %2zu/%-2zu", ga->trace, bw,
+               cli_fit(label, sizeof label, ga->backend, (size_t)bw), ga->n_ok, gb->n_ok);
         for (size_t m = 0; m < N_METRICS; m++) {
             struct verdict v;
             judge(ga, gb, m, &v);

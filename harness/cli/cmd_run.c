@@ -271,7 +271,12 @@ static int print_table(const char *dir, const char *const *backends, size_t n_ba
     order_n = n_backends;
     if (ng)
         qsort(g, ng, sizeof *g, compare_groups);
-    printf("%-20s %-12s %5s %10s %10s %10s %10s %11s %11s %8s  %s\n", "trace", "backend", "ok",
+    /* The backend column is as wide as its longest label, up to 40 (cli_fit shortens the rest). */
+    int bw = 12;
+    for (size_t k = 0; k < ng; k++)
+        if ((int)strlen(g[k].backend) > bw)
+            bw = (int)strlen(g[k].backend) > 40 ? 40 : (int)strlen(g[k].backend);
+    printf("%-20s %-*s %5s %10s %10s %10s %10s %11s %11s %8s  %s\n", "trace", bw, "backend", "ok",
            "ns/event", "Mevents/s", "p50 ns", "p99 ns", "peak live", "peak RSS", "JW#4", "status");
     for (size_t k = 0; k < ng; k++) {
         struct group *x = &g[k];
@@ -287,8 +292,10 @@ static int print_table(const char *dir, const char *const *backends, size_t n_ba
         format_bytes(live, sizeof live, m[3]);
         format_bytes(rss, sizeof rss, m[4]);
         format_num(jw, sizeof jw, m[5], "%.3f");
-        printf("%-20s %-12s %5s %10s %10s %10s %10s %11s %11s %8s  %s\n", x->trace, x->backend,
-               okf, nspe, mev, p50, p99, live, rss, jw, x->first_failure ? x->first_failure : "ok");
+        char label[64];
+        printf("%-20s %-*s %5s %10s %10s %10s %10s %11s %11s %8s  %s\n", x->trace, bw,
+               cli_fit(label, sizeof label, x->backend, (size_t)bw), okf, nspe, mev, p50, p99,
+               live, rss, jw, x->first_failure ? x->first_failure : "ok");
     }
     printf("(medians over ok repetitions; all figures in %s/summary.csv)\n", dir);
     rc = 0;

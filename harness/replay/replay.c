@@ -1,6 +1,7 @@
 /* The replay loop and its four passes (replay.h). */
 #include "replay/replay.h"
 
+#include "allocators/registry.h"
 #include "replay_loop.h"
 
 #include <errno.h>
@@ -81,15 +82,19 @@ static uint64_t calibrate_overhead(int use_tsc)
     return best;
 }
 
+static uint64_t known(size_t v)
+{
+    return v == ALLOCATOR_UNKNOWN ? UINT64_MAX : (uint64_t)v;
+}
+
 void replay__sample(struct replay *r, uint64_t done, uint64_t live)
 {
     struct replay_memory *m = &r->mem;
     uint64_t fp = UINT64_MAX;
     struct allocator_stats st;
+    struct replay_view view = {UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX};
     if (m->have_footprint) {
-        memset(&st, 0, sizeof st);
-        st.heap_bytes = st.mmap_bytes = ALLOCATOR_UNKNOWN;
-        r->ops->stats(r->ctx, &st);
+        allocator_stats_read(r->ops, r->ctx, &st);
         fp = st.footprint_bytes == ALLOCATOR_UNKNOWN ? UINT64_MAX : (uint64_t)st.footprint_bytes;
         /* On a plateau of peak footprint, "the moment of the peak" is the sample with the most
          * live bytes: a backend that reserved its footprint up front is not charged for the
@@ -102,14 +107,19 @@ void replay__sample(struct replay *r, uint64_t done, uint64_t live)
             m->mmap_bytes = st.mmap_bytes == ALLOCATOR_UNKNOWN ? UINT64_MAX : st.mmap_bytes;
         }
         m->final_footprint = fp;
+        view = (struct replay_view){known(st.in_use_bytes), known(st.free_bytes),
+                                    known(st.metadata_bytes), known(st.unused_bytes),
+                                    known(st.retained_bytes)};
     }
     int64_t rss = os_rss_anon();
     uint64_t rel = rss > m->rss_baseline ? (uint64_t)(rss - m->rss_baseline) : 0;
     if (rel > m->peak_rss || m->n_samples == 0 || (rel == m->peak_rss && live > m->live_at_peak_rss)) {
         m->peak_rss = rel;
         m->live_at_peak_rss = live;
+        m->view_peak = view;
     }
     m->final_rss = rel;
+    m->view_final = view;
     if (m->n_samples < m->cap_samples)
         m->samples[m->n_samples++] = (struct replay_sample){done, live, fp, rel};
 }

@@ -3,10 +3,12 @@
 
 #include "replay/worker_report.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Sets each "NAME=VALUE\n" line of env that the environment lacks. Returns how many it set, or
@@ -36,6 +38,24 @@ static int set_environment(char *env, char *err, size_t err_len)
     return changed;
 }
 
+/* preload:PATH measures PATH's malloc only if the dynamic linker really put it in front of the
+ * C library's: a file that is not a shared object is skipped with a warning, and a library
+ * without malloc leaves glibc's in place. Returns 0, or -1 with one line in err. */
+static int check_interposed(const char *spec, const char *path, char *err, size_t err_len)
+{
+    void *malloc_fn = dlsym(RTLD_DEFAULT, "malloc");
+    Dl_info info;
+    struct stat want, got;
+    if (malloc_fn && dladdr(malloc_fn, &info) && info.dli_fname && !stat(path, &want) &&
+        !stat(info.dli_fname, &got) && want.st_dev == got.st_dev && want.st_ino == got.st_ino)
+        return 0;
+    snprintf(err, err_len,
+             "%s: the library did not replace malloc (it did not load, or defines no malloc): "
+             "malloc is %s's",
+             spec, malloc_fn && dladdr(malloc_fn, &info) && info.dli_fname ? info.dli_fname : "?");
+    return -1;
+}
+
 int worker_backend_setup(const char *spec, char **argv, struct worker_backend *wb, char *err,
                          size_t err_len)
 {
@@ -46,6 +66,8 @@ int worker_backend_setup(const char *spec, char **argv, struct worker_backend *w
         snprintf(err, err_len, "backend spec too long: %.60s...", spec);
         return -1;
     }
+    if (!strncmp(spec, "preload:", 8) && check_interposed(spec, wb->opt.arg, err, err_len))
+        return -1;
     if (wb->ops->version < 3 || !wb->ops->environ)
         return 0;
     char env[2048];

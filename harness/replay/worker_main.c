@@ -242,6 +242,20 @@ static int report_latency(FILE *f, const struct replay *r)
     return 0;
 }
 
+/* The allocator's own view, known figures only (an unknown one stays an empty cell). */
+static void report_view(FILE *f, const char *when, const struct replay_view *v)
+{
+    const struct {
+        const char *what;
+        uint64_t value;
+    } parts[] = {{"live", v->live}, {"free", v->free}, {"metadata", v->metadata},
+                 {"unused", v->unused}, {"retained", v->retained}};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        if (parts[i].value != UINT64_MAX)
+            fprintf(f, "s view_%s_%s_bytes %llu\n", when, parts[i].what,
+                    (unsigned long long)parts[i].value);
+}
+
 static void report_memory(FILE *f, const struct replay *r)
 {
     const struct replay_memory *m = &r->mem;
@@ -266,6 +280,8 @@ static void report_memory(FILE *f, const struct replay *r)
         if (m->mmap_bytes != UINT64_MAX)
             put_u64(f, "mmap_bytes", m->mmap_bytes);
     }
+    report_view(f, "peak", &m->view_peak);
+    report_view(f, "final", &m->view_final);
     put_ratio_minus_one(f, "frag_jw3_rss", m->peak_rss, m->live_at_peak_rss);
     put_ratio_minus_one(f, "frag_jw4_rss", m->peak_rss, m->peak_live);
     if (m->have_smaps) {
@@ -409,7 +425,7 @@ static int run_pass(const struct worker_args *a, const struct worker_backend *wb
      * failed verification may not survive more calls. */
     if (rc == WORKER_EXIT_OK) {
         replay_release(&r);
-        ops->destroy(ctx);
+        ops->destroy(r.ctx); /* a threaded replay creates a new one for each process image */
     }
     replay_schedule_release(&sched);
     os_table_free((void *)(copy_bytes ? events : NULL), copy_bytes);

@@ -112,8 +112,14 @@ static int resolve_target(struct target *t, const struct catalog *cat, const cha
         return -1;
     int rc = 0;
     if (!res.ok) {
+        /* The worker's reason is its last line: the dynamic linker may have warned before it
+         * (an LD_PRELOAD it could not load). */
         char line[512];
-        snprintf(line, sizeof line, "%s", res.errors);
+        const char *last = res.errors ? res.errors : "";
+        for (const char *q = last; *q; q++)
+            if (q[0] == '\n' && q[1])
+                last = q + 1;
+        snprintf(line, sizeof line, "%s", last);
         line[strcspn(line, "\n")] = 0;
         if (res.exit_code == WORKER_EXIT_USAGE && line[0])
             snprintf(err, err_len, "%s", line);

@@ -55,10 +55,12 @@ struct allocator_options {
 
 /* Byte counts a backend reports; ALLOCATOR_UNKNOWN where it cannot say. */
 #define ALLOCATOR_UNKNOWN SIZE_MAX
+/* The harness fills every field with ALLOCATOR_UNKNOWN (n_extra 0) before calling stats, so a
+ * backend written for an older version leaves the newer fields unknown. */
 struct allocator_stats {
     size_t footprint_bytes; /* taken from the system and not given back (required) */
-    size_t in_use_bytes;    /* handed out to the program (usable sizes) */
-    size_t free_bytes;      /* held by the backend, free for reuse */
+    size_t in_use_bytes;    /* handed out to the program: bytes in live blocks */
+    size_t free_bytes;      /* free for reuse in the backend's caches and free lists */
     size_t heap_bytes;      /* part of the footprint obtained with brk/sbrk */
     size_t mmap_bytes;      /* part of the footprint obtained with mmap */
     /* Backend-specific figures (sgi: heap_size; slab: slabs in use and held). */
@@ -67,6 +69,13 @@ struct allocator_stats {
         size_t value;
     } extra[4];
     unsigned n_extra;
+    /* Since version 3, the rest of "where the memory went" (with in_use and free):
+     * the backend's own bookkeeping; pages mapped and held but in no block, cache or free
+     * list (dirty pages awaiting purge, the free top of a heap, a pool's uncarved leftover);
+     * and address space retained but given back to the system (not resident). */
+    size_t metadata_bytes;
+    size_t unused_bytes;
+    size_t retained_bytes;
 };
 
 struct allocator_ops {

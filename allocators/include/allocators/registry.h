@@ -38,6 +38,10 @@ const struct allocator_ops *allocator_resolve(const char *spec, struct allocator
 int allocator_spec_canonical(const char *spec, const struct allocator_ops *ops,
                              const struct allocator_options *opt, char *buf, size_t len);
 
+/* Calls ops->stats on a struct filled with ALLOCATOR_UNKNOWN (n_extra 0) first, so fields a
+ * backend does not set (or an older one does not know) stay unknown. No-op without stats. */
+void allocator_stats_read(const struct allocator_ops *ops, void *ctx, struct allocator_stats *out);
+
 /* Writes value v of option o as text (the canonical spelling). */
 void allocator_option_format(const struct allocator_option *o, long long v, char *buf,
                              size_t len);

@@ -87,6 +87,12 @@ struct replay_memory {
     int have_smaps;
     struct replay_sample *samples;         /* in order of event */
     size_t n_samples, cap_samples;
+    /* The allocator's own view (stats) at the sample of peak RSS and at the end: bytes in live
+     * blocks, free in caches and lists, metadata, mapped but unused, retained (UINT64_MAX:
+     * unknown; all unknown for a backend without stats). */
+    struct replay_view {
+        uint64_t live, free, metadata, unused, retained;
+    } view_peak, view_final;
 };
 
 struct replay_latency {

@@ -48,7 +48,17 @@
     X(threads, U64)                                                                            \
     X(config, STR)                                                                             \
     X(window, U64)                                                                             \
-    X(trace_peak_live_bytes, U64)
+    X(trace_peak_live_bytes, U64)                                                              \
+    X(view_peak_live_bytes, U64)                                                               \
+    X(view_peak_free_bytes, U64)                                                               \
+    X(view_peak_metadata_bytes, U64)                                                           \
+    X(view_peak_unused_bytes, U64)                                                             \
+    X(view_peak_retained_bytes, U64)                                                           \
+    X(view_final_live_bytes, U64)                                                              \
+    X(view_final_free_bytes, U64)                                                              \
+    X(view_final_metadata_bytes, U64)                                                          \
+    X(view_final_unused_bytes, U64)                                                            \
+    X(view_final_retained_bytes, U64)
 
 /* latency.csv and timeline.csv, long form. */
 #define LATENCY_COLUMNS(X) X(trace, STR) X(backend, STR) X(rep, U64) X(op, STR) X(lo_ns, F64) X(hi_ns, F64) X(count, U64)
