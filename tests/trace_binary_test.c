@@ -147,9 +147,9 @@ int main(void)
     write_bad(b, n_bytes);
     expect_refused("header size", "bad header size 80 (version 1 has 64)");
     memcpy(b, bytes, n_bytes);
-    b[12] = 1;
+    b[12] = 2;
     write_bad(b, n_bytes);
-    expect_refused("unknown flags", "unsupported header flags 0x1");
+    expect_refused("unknown flags", "unsupported header flags 0x2");
     memcpy(b, bytes, n_bytes);
     b[64] ^= 0x20; /* the name's first letter */
     write_bad(b, n_bytes);

@@ -76,6 +76,30 @@ int main(void)
     /* Android, new style: the same operations with start and end timestamps appended. */
     check("timestamps.android.txt", android, sizeof android / sizeof android[0], 1, 3);
 
+    /* The timestamps become times (from the first one), durations and thread exits; a file
+     * without them imports untimed. */
+    static const uint64_t want_times[] = {0, 1500, 3000, 4500, 6000, 7500, 12000, 13500, 15000,
+                                          16500};
+    struct trace tt;
+    struct trace_error terr;
+    char tpath[512];
+    snprintf(tpath, sizeof tpath, "%s/tests/traces/import/timestamps.android.txt", root);
+    if (TAP_OK(trace_load(tpath, NULL, &tt, NULL, &terr) == 0, "timestamps.android.txt: loaded")) {
+        int ok = tt.times && tt.durations && tt.n_events == 10;
+        for (uint64_t i = 0; ok && i < tt.n_events; i++)
+            ok = tt.times[i] == want_times[i] && tt.durations[i] == 420;
+        TAP_OK(ok, "timestamps.android.txt: times since the first timestamp, durations end - start");
+        TAP_OK(tt.thread_exits && tt.thread_exits[0] == TRACE_TIME_NONE &&
+                   tt.thread_exits[1] == 19500 && tt.thread_exits[2] == 18000,
+               "timestamps.android.txt: thread_done lines are the threads' exits");
+        trace_release(&tt);
+    }
+    snprintf(tpath, sizeof tpath, "%s/tests/traces/import/old.android.txt", root);
+    if (TAP_OK(trace_load(tpath, NULL, &tt, NULL, &terr) == 0, "old.android.txt: loaded")) {
+        TAP_OK(!tt.times && !tt.durations && !tt.thread_exits, "old.android.txt: untimed");
+        trace_release(&tt);
+    }
+
     /* Lenient import: a bad alignment is dropped; its block is then unknown, so its free is too. */
     char path[512];
     snprintf(path, sizeof path, "%s/tests/traces/bad/android-memalign-not-power.android.txt", root);

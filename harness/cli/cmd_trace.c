@@ -185,6 +185,17 @@ static void print_info(const char *path, const struct trace *hdr, const struct t
     if (s->max_size)
         printf("sizes:        %llu .. %llu bytes\n", (unsigned long long)s->min_size,
                (unsigned long long)s->max_size);
+    if (s->timed) {
+        double sec = (double)s->duration_ns / 1e9;
+        printf("duration:     %.6f s (%.0f events/s)\n", sec,
+               sec > 0 ? (double)s->n_events / sec : 0.0);
+        printf("idle:         %llu gaps of 1 ms or more, %.6f s in all (%.1f%%); longest gap "
+               "%.6f s\n", (unsigned long long)s->idle_gaps, (double)s->idle_ns / 1e9,
+               s->duration_ns ? 100.0 * (double)s->idle_ns / (double)s->duration_ns : 0.0,
+               (double)s->longest_gap_ns / 1e9);
+    } else {
+        printf("time:         none (an untimed trace)\n");
+    }
     print_histogram(s);
 }
 

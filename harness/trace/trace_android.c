@@ -8,8 +8,9 @@
  *   1234: free 0xb6038100
  *   1234: thread_done 0x0
  *
- * Newer traces append the start and end timestamps (ns) to every line; they are ignored.
- * free 0x0 and a realloc from 0x0 are legal. Thread ids become dense thread numbers 0, 1, ...
+ * Newer traces append the start and end timestamps (ns, CLOCK_MONOTONIC) to every line: they
+ * become the events' times (since the earliest start in the file) and durations, and
+ * thread_done's time the thread's exit. free 0x0 and a realloc from 0x0 are legal. Thread ids become dense thread numbers 0, 1, ...
  * in order of first appearance. */
 #include "trace_io.h"
 #include "util/input.h"
@@ -59,18 +60,32 @@ static int numbers(const char **p, int n, unsigned hex_mask, uint64_t *v)
     return 0;
 }
 
-/* After the operands: nothing, or the two timestamps of newer traces. */
-static int rest_ok(const char *p)
+struct clock_base {
+    const char *why; /* set by rest_ok for an end timestamp before its start */
+};
+
+/* After the operands: nothing, or the start and end timestamps of newer traces, which set the
+ * line's time and duration in im. Returns 1 if the rest is well formed, 0 if not; a timestamp
+ * out of order sets base->why, reported instead of the line's expected shape. */
+static int rest_ok(struct trace__importer *im, struct clock_base *base, const char *p)
 {
     uint64_t ts[2];
+    im->time = im->duration = TRACE_TIME_NONE;
     if (*p == '\0' || *p == '\n' || *p == '\r')
         return 1;
-    if (numbers(&p, 2, 0, ts) != 0)
+    if (numbers(&p, 2, 0, ts) != 0 || !(*p == '\0' || *p == '\n' || *p == '\r'))
         return 0;
-    return *p == '\0' || *p == '\n' || *p == '\r';
+    if (ts[1] < ts[0]) {
+        base->why = "end timestamp before the start timestamp";
+        return 0;
+    }
+    im->time = ts[0]; /* absolute for now: see shift_to_start */
+    im->duration = ts[1] - ts[0];
+    return 1;
 }
 
-static int parse_line(struct trace__importer *im, struct tid_map *tids, const char *p)
+static int parse_line(struct trace__importer *im, struct tid_map *tids, struct clock_base *base,
+                      const char *p)
 {
     uint64_t tid, v[3];
     if (trace__import_number(&p, 0, &tid) != 0 || *p != ':')
@@ -89,36 +104,38 @@ static int parse_line(struct trace__importer *im, struct tid_map *tids, const ch
         return malformed(im, "more than 65536 threads");
 #define IS(word) (len == sizeof word - 1 && !memcmp(op, word, len))
     if (IS("malloc")) {
-        if (numbers(&p, 2, 1, v) != 0 || !rest_ok(p))
-            return malformed(im, "expected 'malloc PTR SIZE'");
+        if (numbers(&p, 2, 1, v) != 0 || !rest_ok(im, base, p))
+            return malformed(im, base->why ? base->why : "expected 'malloc PTR SIZE'");
         return trace__import_alloc(im, TRACE_ALLOC, v[0], v[1], 0, thread);
     }
     if (IS("calloc")) {
-        if (numbers(&p, 3, 1, v) != 0 || !rest_ok(p))
-            return malformed(im, "expected 'calloc PTR NMEMB SIZE'");
+        if (numbers(&p, 3, 1, v) != 0 || !rest_ok(im, base, p))
+            return malformed(im, base->why ? base->why : "expected 'calloc PTR NMEMB SIZE'");
         uint64_t size;
         if (__builtin_mul_overflow(v[1], v[2], &size))
             size = UINT64_MAX; /* reported as a bad size by validation */
         return trace__import_alloc(im, TRACE_CALLOC, v[0], size, 0, thread);
     }
     if (IS("memalign")) {
-        if (numbers(&p, 3, 1, v) != 0 || !rest_ok(p))
-            return malformed(im, "expected 'memalign PTR ALIGN SIZE'");
+        if (numbers(&p, 3, 1, v) != 0 || !rest_ok(im, base, p))
+            return malformed(im, base->why ? base->why : "expected 'memalign PTR ALIGN SIZE'");
         return trace__import_alloc(im, TRACE_ALIGNED, v[0], v[2], v[1], thread);
     }
     if (IS("realloc")) {
-        if (numbers(&p, 3, 3, v) != 0 || !rest_ok(p))
-            return malformed(im, "expected 'realloc NEWPTR OLDPTR SIZE'");
+        if (numbers(&p, 3, 3, v) != 0 || !rest_ok(im, base, p))
+            return malformed(im, base->why ? base->why : "expected 'realloc NEWPTR OLDPTR SIZE'");
         return trace__import_realloc(im, v[1], v[0], v[2], thread);
     }
     if (IS("free")) {
-        if (numbers(&p, 1, 1, v) != 0 || !rest_ok(p))
-            return malformed(im, "expected 'free PTR'");
+        if (numbers(&p, 1, 1, v) != 0 || !rest_ok(im, base, p))
+            return malformed(im, base->why ? base->why : "expected 'free PTR'");
         return trace__import_free(im, v[0], thread);
     }
     if (IS("thread_done")) {
-        if (numbers(&p, 1, 1, v) != 0 || !rest_ok(p))
-            return malformed(im, "expected 'thread_done 0x0'");
+        if (numbers(&p, 1, 1, v) != 0 || !rest_ok(im, base, p))
+            return malformed(im, base->why ? base->why : "expected 'thread_done 0x0'");
+        if (im->time != TRACE_TIME_NONE && trace_builder_thread_exit(&im->b, thread, im->time) != 0)
+            return trace__fail(im->err, "%s: out of memory", im->path);
         return 0;
     }
 #undef IS
@@ -127,6 +144,23 @@ static int parse_line(struct trace__importer *im, struct tid_map *tids, const ch
                                 "realloc, free, thread_done)",
              input_printable(shown, sizeof shown, op, len < 24 ? len : 24));
     return malformed(im, what);
+}
+
+/* Lines are written as calls end, so the earliest start need not be on the first line: times
+ * count from the earliest start of the file. */
+static void shift_to_start(struct trace *t)
+{
+    if (!t->times)
+        return;
+    uint64_t first = UINT64_MAX;
+    for (uint64_t i = 0; i < t->n_events; i++)
+        if (t->times[i] < first)
+            first = t->times[i];
+    for (uint64_t i = 0; i < t->n_events; i++)
+        t->times[i] -= first;
+    for (uint32_t k = 0; t->thread_exits && k < t->n_threads; k++)
+        if (t->thread_exits[k] != TRACE_TIME_NONE)
+            t->thread_exits[k] = t->thread_exits[k] >= first ? t->thread_exits[k] - first : 0;
 }
 
 int trace__android_read(const char *path, const struct trace_load_options *opt, struct trace *out,
@@ -147,13 +181,14 @@ int trace__android_read(const char *path, const struct trace_load_options *opt, 
         return -1;
     }
     char *line = malloc(TRACE_IMPORT_MAX_LINE);
+    struct clock_base base = {NULL};
     int rc = 0;
     while (rc == 0 &&
            (rc = trace__import_next_line(&im, f, line, "memory_replay", "memory_replay trace")) == 1) {
         rc = 0;
         if (line[0] == '\n' || line[0] == '#')
             continue;
-        rc = parse_line(&im, tids, line);
+        rc = parse_line(&im, tids, &base, line);
     }
     free(line);
     fclose(f);
@@ -162,5 +197,12 @@ int trace__android_read(const char *path, const struct trace_load_options *opt, 
         trace__import_abort(&im);
         return -1;
     }
-    return trace__import_finish(&im, out);
+    if (trace__import_finish(&im, out) != 0)
+        return -1;
+    shift_to_start(out);
+    if (trace_validate_times(out, path, err) != 0) {
+        trace_release(out);
+        return -1;
+    }
+    return 0;
 }

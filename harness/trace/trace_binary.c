@@ -19,6 +19,11 @@
 #define MAX_THREADS 65536u /* thread numbers are 16-bit */
 static const unsigned char magic[8] = {0x89, 'A', 'L', 'R', 'T', '\r', '\n', 0x1a};
 
+/* Header flag 1: a time section follows the records (docs/trace-format.md, "Time section"). */
+#define FLAG_TIME 1u
+#define TIME_HEADER_SIZE 48
+static const unsigned char time_tag[8] = {'A', 'L', 'R', 'T', 'T', 'I', 'M', 'E'};
+
 /* Events are checksummed and validated in chunks that stay in L2, and the streaming scan gives
  * back a window of the map once it is behind us. */
 #define CHUNK_EVENTS 4096u
@@ -208,6 +213,7 @@ struct trace_writer {
     char *strings; /* name then description, as in the file */
     struct trace_checksum c;
     uint32_t ids, threads; /* highest id and thread seen, + 1 */
+    const struct trace *timed; /* trace__binary_write of a trace with times or thread exits */
     size_t n_buf;
     struct trace_event buf[WRITER_EVENTS];
 };
@@ -311,6 +317,79 @@ void trace_writer_abort(struct trace_writer *w)
     writer_free(w);
 }
 
+/* The time section's payload goes out through a buffer flushed in multiples of 32 bytes, so
+ * that every checksum update but the last covers whole blocks. */
+struct time_out {
+    FILE *f;
+    struct trace_checksum c;
+    uint64_t written;
+    size_t n;
+    unsigned char buf[1 << 16];
+};
+
+static void time_flush(struct time_out *o, int last)
+{
+    size_t k = last ? o->n : o->n & ~(size_t)31;
+    trace__checksum_update(&o->c, o->buf, k);
+    fwrite(o->buf, 1, k, o->f);
+    memmove(o->buf, o->buf + k, o->n - k);
+    o->n -= k;
+}
+
+static void time_put(struct time_out *o, uint64_t v)
+{
+    if (o->n > sizeof o->buf - 16)
+        time_flush(o, 0);
+    size_t k = trace__varint_put(o->buf + o->n, v);
+    o->n += k;
+    o->written += k;
+}
+
+/* Appends the time section after the records: a placeholder header, the payload, then the real
+ * header once the lengths and the checksum are known. Returns 0 or -1 (seek failed). */
+static int write_time_section(struct trace_writer *w, const struct trace *t)
+{
+    FILE *f = w->af.f;
+    long start = ftell(f);
+    static const unsigned char zeros[TIME_HEADER_SIZE];
+    fwrite(zeros, 1, TIME_HEADER_SIZE, f);
+    struct time_out *o = malloc(sizeof *o);
+    if (!o || start < 0) {
+        free(o);
+        return -1;
+    }
+    o->f = f, o->written = 0, o->n = 0;
+    trace__checksum_init(&o->c);
+    uint64_t len[3];
+    uint64_t prev = 0;
+    for (uint64_t i = 0; t->times && i < t->n_events; i++) {
+        /* zigzag: times may step back across threads, never on one thread */
+        uint64_t d = t->times[i] - prev;
+        time_put(o, (d << 1) ^ (uint64_t)-(int64_t)(d >> 63));
+        prev = t->times[i];
+    }
+    len[0] = o->written;
+    for (uint64_t i = 0; t->durations && i < t->n_events; i++)
+        time_put(o, t->durations[i] + 1); /* 0 = unknown (TRACE_TIME_NONE + 1) */
+    len[1] = o->written - len[0];
+    for (uint32_t k = 0; t->thread_exits && k < t->n_threads; k++)
+        time_put(o, t->thread_exits[k] + 1);
+    len[2] = o->written - len[0] - len[1];
+    time_flush(o, 1);
+    unsigned char hdr[TIME_HEADER_SIZE] = {0};
+    memcpy(hdr, time_tag, 8);
+    put64(hdr + 8, len[0]);
+    put64(hdr + 16, len[1]);
+    put64(hdr + 24, len[2]);
+    put32(hdr + 32, t->thread_exits ? t->n_threads : 0);
+    put64(hdr + 40, trace__checksum_final(&o->c));
+    free(o);
+    if (fseek(f, start, SEEK_SET) != 0)
+        return -1;
+    fwrite(hdr, 1, TIME_HEADER_SIZE, f);
+    return 0;
+}
+
 int trace_writer_commit(struct trace_writer *w, struct trace_error *err)
 {
     if (w->n_buf)
@@ -322,6 +401,14 @@ int trace_writer_commit(struct trace_writer *w, struct trace_error *err)
         h->n_threads = w->threads;
     if (h->n_threads == 0)
         h->n_threads = 1;
+    if (w->timed) {
+        h->flags |= FLAG_TIME;
+        if (write_time_section(w, w->timed) != 0) {
+            trace__fail(err, "%s: cannot write the time section", w->path);
+            trace_writer_abort(w);
+            return -1;
+        }
+    }
     h->records_checksum = trace__checksum_final(&w->c);
     unsigned char hdr[HEADER_SIZE];
     header_encode(hdr, h);
@@ -347,6 +434,8 @@ int trace__binary_write(const char *path, const struct trace *t, struct trace_er
     /* The header's counts are at least the trace's own (ids may be declared but unused). */
     w->h.n_ids = t->n_ids;
     w->h.n_threads = t->n_threads;
+    if ((t->times && t->n_events) || t->thread_exits)
+        w->timed = t;
     if (trace_writer_append(w, t->events, (size_t)t->n_events, err) != 0) {
         trace_writer_abort(w);
         return -1;
@@ -361,6 +450,9 @@ struct mapped {
     size_t len;
     struct header h;
     const struct trace_event *records;
+    /* The time section's three parts, when the header has FLAG_TIME (else all NULL). */
+    const unsigned char *times, *times_end, *durations, *durations_end, *exits, *exits_end;
+    uint32_t n_exits;
 };
 
 static void unmap(struct mapped *m)
@@ -368,6 +460,43 @@ static void unmap(struct mapped *m)
     if (m->map)
         munmap(m->map, m->len);
     m->map = NULL;
+}
+
+/* Checks the time section at p (len bytes to the end of the file) and points m at its parts. */
+static int open_time_section(struct mapped *m, const unsigned char *p, uint64_t len,
+                             struct trace_error *err)
+{
+    if (len < TIME_HEADER_SIZE || memcmp(p, time_tag, 8) != 0)
+        return trace__fail(err, "%s: header announces a time section, but none follows the "
+                                "records (corrupt file)", m->path);
+    uint64_t t = le64(p + 8), d = le64(p + 16), x = le64(p + 24);
+    uint32_t n_exits = get32(p + 32);
+    uint64_t payload = len - TIME_HEADER_SIZE;
+    if (t > payload || d > payload - t || x != payload - t - d || get32(p + 36) != 0)
+        return trace__fail(err, "%s: time section lengths %llu + %llu + %llu do not match its "
+                                "%llu bytes (corrupt file)", m->path, (unsigned long long)t,
+                           (unsigned long long)d, (unsigned long long)x,
+                           (unsigned long long)payload);
+    if ((n_exits != 0 && n_exits != m->h.n_threads) || (x != 0) != (n_exits != 0))
+        return trace__fail(err, "%s: time section has %u thread exits for %u threads (corrupt "
+                                "file)", m->path, n_exits, m->h.n_threads);
+    if (d && !t)
+        return trace__fail(err, "%s: time section has durations without times (corrupt file)",
+                           m->path);
+    struct trace_checksum c;
+    trace__checksum_init(&c);
+    trace__checksum_update(&c, p + TIME_HEADER_SIZE, (size_t)payload);
+    if (trace__checksum_final(&c) != le64(p + 40))
+        return trace__fail(err, "%s: time section checksum mismatch (file corrupt)", m->path);
+    const unsigned char *q = p + TIME_HEADER_SIZE;
+    if (t)
+        m->times = q, m->times_end = q + t;
+    if (d)
+        m->durations = q + t, m->durations_end = q + t + d;
+    if (x)
+        m->exits = q + t + d, m->exits_end = q + t + d + x;
+    m->n_exits = n_exits;
+    return 0;
 }
 
 /* Maps the file and checks everything but the records. */
@@ -415,7 +544,7 @@ static int map_open(struct mapped *m, const char *path, struct trace_error *err)
     if (h->header_size != HEADER_SIZE)
         return trace__fail(err, "%s: bad header size %u (version 1 has %d)", path,
                            h->header_size, HEADER_SIZE);
-    if (h->flags != 0)
+    if (h->flags & ~FLAG_TIME)
         return trace__fail(err, "%s: unsupported header flags 0x%x", path, h->flags);
     uint64_t strings = (uint64_t)h->name_len + h->description_len;
     if (strings > size - HEADER_SIZE)
@@ -442,10 +571,13 @@ static int map_open(struct mapped *m, const char *path, struct trace_error *err)
         return trace__fail(err, "%s: truncated: header says %llu events, file holds %llu", path,
                            (unsigned long long)h->n_events,
                            (unsigned long long)(have / RECORD_SIZE));
-    if (have != h->n_events * RECORD_SIZE)
-        return trace__fail(err, "%s: %llu stray bytes after the last record", path,
-                           (unsigned long long)(have - h->n_events * RECORD_SIZE));
     m->records = (const struct trace_event *)(b + h->records_offset);
+    uint64_t after = have - h->n_events * RECORD_SIZE;
+    if (h->flags & FLAG_TIME)
+        return open_time_section(m, b + h->records_offset + h->n_events * RECORD_SIZE, after, err);
+    if (after)
+        return trace__fail(err, "%s: %llu stray bytes after the last record", path,
+                           (unsigned long long)after);
     return 0;
 }
 
@@ -474,7 +606,57 @@ struct walk {
     trace_event_sink fn;
     void *ctx;
     struct trace_load_report *report;
+    uint64_t *times_out, *durations_out; /* per record, when the file has times; may be NULL */
+    uint64_t *exits_out; /* per thread, when the file has thread exits; may be NULL */
 };
+
+/* Reads the time section's times and durations in step with the records. */
+struct time_in {
+    const unsigned char *t, *d;
+    uint64_t now;
+    struct trace__clock clock;
+};
+
+static int time_next(struct time_in *in, const struct mapped *m, uint64_t i, uint16_t thread,
+                     uint64_t *time, uint64_t *duration, struct trace_error *err)
+{
+    uint64_t z, d = 0;
+    if (trace__varint_get(&in->t, m->times_end, &z) != 0 ||
+        (m->durations && trace__varint_get(&in->d, m->durations_end, &d) != 0))
+        return trace__fail(err, "%s: event %llu: time section ends early or holds a bad number "
+                                "(corrupt file)", m->path, (unsigned long long)i);
+    uint64_t delta = (z >> 1) ^ (uint64_t)-(int64_t)(z & 1); /* zigzag */
+    uint64_t t = in->now + delta;
+    /* A step back below zero or past TRACE_MAX_TIME is an overflow (both show as > max). */
+    if ((int64_t)delta < 0 ? t > in->now : t < in->now)
+        return trace__fail(err, "%s: event %llu: time overflows (corrupt file)", m->path,
+                           (unsigned long long)i);
+    in->now = t;
+    *time = t;
+    *duration = d - 1; /* 0 codes unknown: TRACE_TIME_NONE */
+    return trace__clock_step(&in->clock, m->path, i, thread, t, *duration, err);
+}
+
+/* After the last record: every time byte used, then the thread exits checked into out. */
+static int time_finish(struct time_in *in, const struct mapped *m, uint64_t *exits_out,
+                       struct trace_error *err)
+{
+    if (in->t != m->times_end || in->d != m->durations_end)
+        return trace__fail(err, "%s: time section holds more times than events (corrupt file)",
+                           m->path);
+    const unsigned char *p = m->exits;
+    for (uint32_t k = 0; k < m->n_exits; k++) {
+        uint64_t v;
+        if (trace__varint_get(&p, m->exits_end, &v) != 0)
+            return trace__fail(err, "%s: thread exits end early or hold a bad number (corrupt "
+                                    "file)", m->path);
+        exits_out[k] = v - 1;
+    }
+    if (p != m->exits_end)
+        return trace__fail(err, "%s: time section holds more thread exits than threads (corrupt "
+                                "file)", m->path);
+    return trace__clock_exits(&in->clock, m->path, exits_out, m->n_exits, err);
+}
 
 /* Structural checks: a record that breaks them is corruption, never a droppable event. */
 static int check_record(const struct mapped *m, uint64_t i, const struct trace_event *ev,
@@ -503,6 +685,11 @@ static int walk(const struct walk *w, struct trace_error *err)
     struct trace_validator v;
     if (trace__validator_init(&v, m->h.n_ids, 0) != 0)
         return trace__fail(err, "%s: out of memory for %u ids", m->path, m->h.n_ids);
+    struct time_in tin = {.t = m->times, .d = m->durations};
+    if (m->times && trace__clock_init(&tin.clock, m->h.n_threads) != 0) {
+        trace__validator_free(&v);
+        return trace__fail(err, "%s: out of memory", m->path);
+    }
     struct trace_checksum c;
     trace__checksum_init(&c);
     int failed = 0;
@@ -518,10 +705,20 @@ static int walk(const struct walk *w, struct trace_error *err)
                 failed = 1;
                 break;
             }
+            uint64_t time = TRACE_TIME_NONE, duration = TRACE_TIME_NONE;
+            if (m->times && time_next(&tin, m, i, ev->thread, &time, &duration, err) != 0) {
+                failed = 1;
+                break;
+            }
+            if (w->times_out) {
+                w->times_out[i] = time;
+                if (w->durations_out)
+                    w->durations_out[i] = duration;
+            }
             int p = trace__validate_event(&v, ev);
             if (p < 0) {
                 if (w->fn)
-                    w->fn(w->ctx, ev);
+                    w->fn(w->ctx, ev, time, duration);
             } else if (w->lenient && p < TRACE_PROBLEM_COUNT) {
                 w->report->dropped[p]++;
             } else {
@@ -542,8 +739,22 @@ static int walk(const struct walk *w, struct trace_error *err)
         }
     }
     trace__validator_free(&v);
-    if (w->verify_checksum && trace__checksum_final(&c) != m->h.records_checksum)
+    if (w->verify_checksum && trace__checksum_final(&c) != m->h.records_checksum) {
+        trace__clock_free(&tin.clock);
         return trace__fail(err, "%s: records checksum mismatch (file corrupt)", m->path);
+    }
+    if (!failed && m->n_exits) {
+        uint64_t *exits = w->exits_out ? w->exits_out : malloc(m->n_exits * sizeof *exits);
+        if (!exits)
+            failed = 1, trace__fail(err, "%s: out of memory", m->path);
+        else if (time_finish(&tin, m, exits, err) != 0)
+            failed = 1;
+        if (exits != w->exits_out)
+            free(exits);
+    } else if (!failed && m->times) {
+        failed = time_finish(&tin, m, NULL, err) != 0;
+    }
+    trace__clock_free(&tin.clock);
     return failed ? -1 : 0;
 }
 
@@ -552,11 +763,26 @@ struct copy_sink {
     int out_of_memory;
 };
 
-static void push_event(void *ctx, const struct trace_event *ev)
+static void push_event(void *ctx, const struct trace_event *ev, uint64_t time, uint64_t duration)
 {
     struct copy_sink *s = ctx;
-    if (!s->out_of_memory && trace_builder_push(&s->b, ev) != 0)
+    int rc = time == TRACE_TIME_NONE ? trace_builder_push(&s->b, ev)
+                                     : trace_builder_push_timed(&s->b, ev, time, duration);
+    if (!s->out_of_memory && rc != 0)
         s->out_of_memory = 1;
+}
+
+/* The heap arrays for the time section of m, attached to out (freed by trace_release). */
+static int alloc_times(const struct mapped *m, struct trace *out)
+{
+    size_t n = m->h.n_events ? (size_t)m->h.n_events : 1;
+    if (m->times && !(out->times = malloc(n * sizeof *out->times)))
+        return -1;
+    if (m->durations && !(out->durations = malloc(n * sizeof *out->durations)))
+        return -1;
+    if (m->n_exits && !(out->thread_exits = malloc(m->n_exits * sizeof *out->thread_exits)))
+        return -1;
+    return 0;
 }
 
 int trace__binary_load(const char *path, const struct trace_load_options *opt, struct trace *out,
@@ -568,9 +794,17 @@ int trace__binary_load(const char *path, const struct trace_load_options *opt, s
         return -1;
     }
     madvise(m.map, m.len, MADV_WILLNEED);
-    struct walk w = {.m = &m, .lenient = opt->lenient, .verify_checksum = 1, .report = report};
+    if (alloc_times(&m, out) != 0) {
+        unmap(&m);
+        trace_release(out);
+        return trace__fail(err, "%s: out of memory for the times", path);
+    }
+    struct walk w = {.m = &m, .lenient = opt->lenient, .verify_checksum = 1, .report = report,
+                     .times_out = out->times, .durations_out = out->durations,
+                     .exits_out = out->thread_exits};
     if (walk(&w, err) != 0 || take_strings(&m, out, err) != 0) {
         unmap(&m);
+        trace_release(out);
         return -1;
     }
     uint64_t dropped = 0;
@@ -585,14 +819,19 @@ int trace__binary_load(const char *path, const struct trace_load_options *opt, s
         struct walk copy = {.m = &m, .lenient = 1, .fn = push_event, .ctx = &s, .report = &again};
         walk(&copy, err);
         unmap(&m);
-        if (s.out_of_memory) {
+        struct trace kept;
+        if (s.out_of_memory || trace_builder_finish(&s.b, NULL, NULL, &kept) != 0) {
             trace_builder_discard(&s.b);
             trace_release(out);
             return trace__fail(err, "%s: out of memory", path);
         }
-        out->owned_events = s.b.events;
-        out->events = s.b.events;
-        out->n_events = s.b.n_events;
+        free(out->times);
+        free(out->durations);
+        out->owned_events = kept.owned_events;
+        out->events = kept.events;
+        out->times = kept.times;
+        out->durations = kept.durations;
+        out->n_events = kept.n_events;
         out->n_ids = m.h.n_ids;
         out->n_threads = m.h.n_threads;
         return 0;

@@ -14,6 +14,7 @@ int trace__import_begin(struct trace__importer *im, const char *path,
     im->opt = opt;
     im->report = report;
     im->err = err;
+    im->time = im->duration = TRACE_TIME_NONE;
     im->cap = 1024;
     im->keys = calloc(im->cap, sizeof *im->keys);
     im->ids = malloc(im->cap * sizeof *im->ids);
@@ -111,7 +112,9 @@ static int emit(struct trace__importer *im, const struct trace_event *ev, const 
     } else {
         p = trace__validate_event(&im->v, ev);
         if (p < 0)
-            return trace_builder_push(&im->b, ev) == 0
+            return (im->time == TRACE_TIME_NONE
+                        ? trace_builder_push(&im->b, ev)
+                        : trace_builder_push_timed(&im->b, ev, im->time, im->duration)) == 0
                        ? 0
                        : trace__fail(im->err, "%s: out of memory", im->path);
         trace__problem_message(why, sizeof why, p, ev);

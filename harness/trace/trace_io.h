@@ -91,6 +91,26 @@ void trace__checksum_init(struct trace_checksum *c);
 void trace__checksum_update(struct trace_checksum *c, const void *data, size_t len);
 uint64_t trace__checksum_final(const struct trace_checksum *c);
 
+/* ---- time (trace_time.c): the rules on times shared by every reader ----
+ * A clock holds each thread's last event time; step checks one event's time (at most
+ * TRACE_MAX_TIME, not before its thread's previous event) and its duration, and advances it;
+ * exits checks thread exit times against it. Messages: "WHAT: event I: ...". */
+struct trace__clock {
+    uint64_t *last;
+    uint32_t n;
+};
+int trace__clock_init(struct trace__clock *c, uint32_t n_threads); /* -1 on ENOMEM */
+void trace__clock_free(struct trace__clock *c);
+int trace__clock_step(struct trace__clock *c, const char *what, uint64_t i, uint16_t thread,
+                      uint64_t time, uint64_t duration, struct trace_error *err);
+int trace__clock_exits(const struct trace__clock *c, const char *what, const uint64_t *exits,
+                       uint32_t n, struct trace_error *err);
+
+/* LEB128 varints of the time section: put writes at most 10 bytes and returns how many; get
+ * returns 0, or -1 when the bytes run out before the end or the value needs more than 64 bits. */
+size_t trace__varint_put(unsigned char *p, uint64_t v);
+int trace__varint_get(const unsigned char **p, const unsigned char *end, uint64_t *out);
+
 /* ---- the formats ---- */
 int trace__yaml_read(const char *path, const struct trace_load_options *opt, struct trace *out,
                      struct trace_load_report *report, struct trace_error *err);
@@ -102,8 +122,10 @@ int trace__binary_write(const char *path, const struct trace *t, struct trace_er
 
 /* Streams a binary trace through fn (valid events only, in order), reading it in windows that
  * are dropped from memory once scanned: memory stays bounded whatever the file size. The
- * header's counts are returned in hdr_out (events, ids, threads; name and description set). */
-typedef void (*trace_event_sink)(void *ctx, const struct trace_event *ev);
+ * header's counts are returned in hdr_out (events, ids, threads; name and description set; no
+ * times: those go to fn with their events). */
+typedef void (*trace_event_sink)(void *ctx, const struct trace_event *ev, uint64_t time,
+                                 uint64_t duration); /* TRACE_TIME_NONE when untimed */
 int trace__binary_scan(const char *path, const struct trace_load_options *opt,
                        trace_event_sink fn, void *ctx, struct trace *hdr_out,
                        struct trace_load_report *report, struct trace_error *err);
@@ -118,6 +140,9 @@ struct trace__importer {
     struct trace_load_report *report;
     struct trace_error *err;
     uint64_t line; /* of the input, for messages */
+    /* The time and duration of the events of the current line (ns since the trace's start),
+     * TRACE_TIME_NONE when the line has none: any untimed event makes the trace untimed. */
+    uint64_t time, duration;
     uint64_t *keys; /* open addressing, linear probing; 0 = empty (NULL is never live) */
     uint32_t *ids;
     size_t cap, count;

@@ -91,6 +91,25 @@ void trace_summarizer_add(struct trace_summarizer *z, const struct trace_event *
         s->max_thread = ev->thread;
 }
 
+void trace_summarizer_time(struct trace_summarizer *z, uint64_t time, uint64_t duration)
+{
+    struct trace_summary *s = &z->s;
+    if (s->timed && time > z->last_time) {
+        uint64_t gap = time - z->last_time;
+        if (gap >= TRACE_IDLE_GAP_NS) {
+            s->idle_gaps++;
+            s->idle_ns += gap;
+        }
+        if (gap > s->longest_gap_ns)
+            s->longest_gap_ns = gap;
+    }
+    s->timed = 1;
+    z->last_time = time;
+    uint64_t end = duration == TRACE_TIME_NONE ? time : time + duration;
+    if (end > s->duration_ns)
+        s->duration_ns = end;
+}
+
 int trace_summarizer_end(struct trace_summarizer *z, struct trace_summary *out)
 {
     z->s.final_live_bytes = z->live_bytes;
@@ -110,14 +129,19 @@ int trace_summarize(const struct trace *t, struct trace_summary *out)
         memset(out, 0, sizeof *out);
         return -1;
     }
-    for (uint64_t i = 0; i < t->n_events; i++)
+    for (uint64_t i = 0; i < t->n_events; i++) {
         trace_summarizer_add(&z, &t->events[i]);
+        if (t->times)
+            trace_summarizer_time(&z, t->times[i], t->durations ? t->durations[i] : TRACE_TIME_NONE);
+    }
     return trace_summarizer_end(&z, out);
 }
 
-static void sink(void *ctx, const struct trace_event *ev)
+static void sink(void *ctx, const struct trace_event *ev, uint64_t time, uint64_t duration)
 {
     trace_summarizer_add(ctx, ev);
+    if (time != TRACE_TIME_NONE)
+        trace_summarizer_time(ctx, time, duration);
 }
 
 int trace_summarize_file(const char *path, const struct trace_load_options *opt,
@@ -139,6 +163,7 @@ int trace_summarize_file(const char *path, const struct trace_load_options *opt,
         trace_release(&names);
         header->events = NULL;
         header->owned_events = NULL;
+        header->times = header->durations = header->thread_exits = NULL;
         header->map = NULL;
         header->map_len = 0;
         return 0;

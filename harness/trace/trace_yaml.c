@@ -31,6 +31,7 @@ struct reader {
     struct trace_builder b;
     struct trace_validator v;
     char *name, *description;
+    int timed; /* -1 before the first event; then whether events carry a time */
 };
 
 /* libyaml marks count from 0; people count lines and columns from 1. */
@@ -147,11 +148,11 @@ static int parse_op(struct reader *r, enum trace_op *op)
 }
 
 /* The fields of one event as written, before they become a struct trace_event. */
-enum { F_OP = 1, F_ID = 2, F_SIZE = 4, F_ALIGN = 8, F_THREAD = 16 };
+enum { F_OP = 1, F_ID = 2, F_SIZE = 4, F_ALIGN = 8, F_THREAD = 16, F_TIME = 32, F_DURATION = 64 };
 struct fields {
     unsigned have;
     enum trace_op op;
-    uint64_t id, size, align, thread;
+    uint64_t id, size, align, thread, time, duration;
     yaml_mark_t align_mark;
 };
 
@@ -167,6 +168,10 @@ static int read_field(struct reader *r, struct fields *f, unsigned which)
     case F_ALIGN:
         f->align_mark = r->ev.start_mark;
         return parse_uint(r, "align", UINT64_MAX, &f->align);
+    case F_TIME:
+        return parse_uint(r, "time", TRACE_MAX_TIME, &f->time);
+    case F_DURATION:
+        return parse_uint(r, "duration", TRACE_MAX_TIME, &f->duration);
     default:
         return parse_uint(r, "thread", MAX_THREAD, &f->thread);
     }
@@ -174,7 +179,7 @@ static int read_field(struct reader *r, struct fields *f, unsigned which)
 
 static int read_mapping_event(struct reader *r, struct fields *f)
 {
-    static const char *const keys[] = {"op", "id", "size", "align", "thread"};
+    static const char *const keys[] = {"op", "id", "size", "align", "thread", "time", "duration"};
     for (;;) {
         if (next(r) != 0)
             return -1;
@@ -184,13 +189,12 @@ static int read_mapping_event(struct reader *r, struct fields *f)
             return fail_at(r, r->ev.start_mark, "expected an event key, got %s",
                            event_kind(r->ev.type));
         unsigned which = 0;
-        for (unsigned i = 0; i < 5; i++)
+        for (unsigned i = 0; i < sizeof keys / sizeof keys[0]; i++)
             if (!strcmp(scalar(r), keys[i]))
                 which = 1u << i;
         if (!which)
-            return fail_at(r, r->ev.start_mark,
-                           "unknown event key '%s' (known: op, id, size, align, thread)",
-                           SHOWN(r));
+            return fail_at(r, r->ev.start_mark, "unknown event key '%s' (known: op, id, size, "
+                                                "align, thread, time, duration)", SHOWN(r));
         if (f->have & which)
             return fail_at(r, r->ev.start_mark, "duplicate event key '%s'", scalar(r));
         f->have |= which;
@@ -212,6 +216,15 @@ static const char *compact_shape(enum trace_op op, char *buf, size_t len)
     return buf;
 }
 
+/* Whether the current item is a plain scalar "<digits>ns" (a time in the compact form). */
+static int ns_suffix(const struct reader *r)
+{
+    size_t len = r->ev.data.scalar.length;
+    const char *s = scalar(r);
+    return r->ev.type == YAML_SCALAR_EVENT && r->ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+           len > 2 && s[len - 2] == 'n' && s[len - 1] == 's' && s[0] >= '0' && s[0] <= '9';
+}
+
 static int read_sequence_event(struct reader *r, struct fields *f, yaml_mark_t start)
 {
     static const unsigned order[] = {F_OP, F_ID, F_SIZE, F_ALIGN};
@@ -222,7 +235,20 @@ static int read_sequence_event(struct reader *r, struct fields *f, yaml_mark_t s
             return -1;
         if (r->ev.type == YAML_SEQUENCE_END_EVENT)
             break;
-        if (n == 4 || (n >= 1 && n == compact_arity(f->op)))
+        /* After the op's own items, the time and then the duration, each written with an "ns"
+         * suffix, so that a stray number is still "too many items", never a time. */
+        unsigned arity = n >= 1 ? compact_arity(f->op) : 4;
+        if (n >= arity && n < arity + 2 && ns_suffix(r)) {
+            unsigned which = n == arity ? F_TIME : F_DURATION;
+            r->ev.data.scalar.length -= 2;
+            r->ev.data.scalar.value[r->ev.data.scalar.length] = '\0';
+            if (read_field(r, f, which) != 0)
+                return -1;
+            f->have |= which;
+            n++;
+            continue;
+        }
+        if (n >= arity)
             return fail_at(r, r->ev.start_mark, "too many items: a compact %s event is %s",
                            trace_op_name(f->op), compact_shape(f->op, shape, sizeof shape));
         if (read_field(r, f, order[n]) != 0)
@@ -252,6 +278,14 @@ static int finish_event(struct reader *r, const struct fields *f, yaml_mark_t st
         return fail_at(r, start, "aligned event without align");
     if (f->op != TRACE_ALIGNED && (f->have & F_ALIGN))
         return fail_at(r, start, "align is only for aligned events");
+    if ((f->have & F_DURATION) && !(f->have & F_TIME))
+        return fail_at(r, start, "duration without time");
+    int timed = (f->have & F_TIME) != 0;
+    if (r->timed < 0)
+        r->timed = timed;
+    else if (r->timed != timed)
+        return fail_at(r, start, "%s: a trace has a time on every event or on none",
+                       timed ? "event with a time after events without" : "event without a time");
 
     struct trace_event ev = {.id = (uint32_t)f->id, .op = (uint8_t)f->op,
                              .thread = (uint16_t)f->thread, .size = f->size};
@@ -272,10 +306,13 @@ static int finish_event(struct reader *r, const struct fields *f, yaml_mark_t st
         if (problem >= 0)
             trace__problem_message(why, sizeof why, problem, &ev);
     }
-    if (problem < 0)
-        return trace_builder_push(&r->b, &ev) == 0 ? 0
-                                                   : trace__fail(r->err, "%s: out of memory",
-                                                                 r->path);
+    if (problem < 0) {
+        int rc = timed ? trace_builder_push_timed(&r->b, &ev, f->time,
+                                                  f->have & F_DURATION ? f->duration
+                                                                       : TRACE_TIME_NONE)
+                       : trace_builder_push(&r->b, &ev);
+        return rc == 0 ? 0 : trace__fail(r->err, "%s: out of memory", r->path);
+    }
     if (r->opt->lenient && problem < TRACE_PROBLEM_COUNT) {
         r->report->dropped[problem]++;
         return 0;
@@ -321,6 +358,30 @@ static int read_string(struct reader *r, const char *key, char **out)
     return *out ? 0 : trace__fail(r->err, "%s: out of memory", r->path);
 }
 
+/* thread_exits: {THREAD: NS, ...} */
+static int read_thread_exits(struct reader *r)
+{
+    if (r->ev.type != YAML_MAPPING_START_EVENT)
+        return fail_at(r, r->ev.start_mark, "thread_exits: expected a mapping {thread: ns}, got %s",
+                       event_kind(r->ev.type));
+    for (;;) {
+        if (next(r) != 0)
+            return -1;
+        if (r->ev.type == YAML_MAPPING_END_EVENT)
+            return 0;
+        uint64_t thread, time;
+        if (parse_uint(r, "thread_exits: thread", MAX_THREAD, &thread) != 0)
+            return -1;
+        if (thread < r->b.n_thread_exits && r->b.thread_exits[thread] != TRACE_TIME_NONE)
+            return fail_at(r, r->ev.start_mark, "thread_exits: duplicate thread %llu",
+                           (unsigned long long)thread);
+        if (next(r) != 0 || parse_uint(r, "thread_exits: time", TRACE_MAX_TIME, &time) != 0)
+            return -1;
+        if (trace_builder_thread_exit(&r->b, (uint16_t)thread, time) != 0)
+            return trace__fail(r->err, "%s: out of memory", r->path);
+    }
+}
+
 static int read_document(struct reader *r)
 {
     if (next(r) != 0 || next(r) != 0) /* stream start, then document start */
@@ -333,7 +394,7 @@ static int read_document(struct reader *r)
         return fail_at(r, r->ev.start_mark, "expected a mapping with format, name, description, "
                                             "events; got %s", event_kind(r->ev.type));
     yaml_mark_t top = r->ev.start_mark;
-    int have_format = 0, have_events = 0;
+    int have_format = 0, have_events = 0, have_exits = 0;
     for (;;) {
         if (next(r) != 0)
             return -1;
@@ -352,9 +413,11 @@ static int read_document(struct reader *r)
             dup = r->description != NULL;
         else if (!strcmp(key, "events"))
             dup = have_events++;
+        else if (!strcmp(key, "thread_exits"))
+            dup = have_exits++;
         else
             return fail_at(r, key_mark, "unknown key '%s' (known: format, name, description, "
-                                        "events)", SHOWN(r));
+                                        "events, thread_exits)", SHOWN(r));
         if (dup)
             return fail_at(r, key_mark, "duplicate key '%s'", key);
         char first = key[0]; /* the key's event is gone after next() */
@@ -368,6 +431,8 @@ static int read_document(struct reader *r)
             rc = read_string(r, "name", &r->name);
         } else if (first == 'd') {
             rc = read_string(r, "description", &r->description);
+        } else if (first == 't') {
+            rc = read_thread_exits(r);
         } else {
             rc = read_events(r);
         }
@@ -388,7 +453,7 @@ static int read_document(struct reader *r)
 int trace__yaml_read(const char *path, const struct trace_load_options *opt, struct trace *out,
                      struct trace_load_report *report, struct trace_error *err)
 {
-    struct reader r = {.path = path, .opt = opt, .report = report, .err = err};
+    struct reader r = {.path = path, .opt = opt, .report = report, .err = err, .timed = -1};
     FILE *f = fopen(path, "rb");
     if (!f)
         return trace__fail(err, "%s: cannot open: %s", path, strerror(errno));
@@ -415,6 +480,10 @@ int trace__yaml_read(const char *path, const struct trace_load_options *opt, str
         rc = trace__fail(err, "%s: out of memory", path);
     if (rc == 0 && trace_builder_finish(&r.b, r.name, r.description, out) != 0)
         rc = trace__fail(err, "%s: out of memory", path);
+    if (rc == 0 && trace_validate_times(out, path, err) != 0) {
+        trace_release(out);
+        rc = -1;
+    }
     if (rc != 0)
         trace_builder_discard(&r.b);
     free(r.name);
@@ -446,13 +515,16 @@ static void emit_scalar(struct writer *w, const char *s, size_t len, yaml_scalar
                                               style));
 }
 
-static void emit_uint(struct writer *w, uint64_t v)
+/* v in decimal, then suffix ("" or the compact form's "ns"). */
+static void emit_uint(struct writer *w, uint64_t v, const char *suffix)
 {
-    char buf[24], *p = buf + sizeof buf;
+    char buf[24], *p = buf + sizeof buf - 2;
+    memcpy(p, suffix, strlen(suffix));
+    char *end = p + strlen(suffix);
     do
         *--p = (char)('0' + v % 10);
     while (v /= 10);
-    emit_scalar(w, p, (size_t)(buf + sizeof buf - p), YAML_PLAIN_SCALAR_STYLE);
+    emit_scalar(w, p, (size_t)(end - p), YAML_PLAIN_SCALAR_STYLE);
 }
 
 static void emit_word(struct writer *w, const char *s)
@@ -460,9 +532,11 @@ static void emit_word(struct writer *w, const char *s)
     emit_scalar(w, s, strlen(s), YAML_PLAIN_SCALAR_STYLE);
 }
 
-/* Compact form [op, id, size, align] for thread 0; a flow mapping when a thread is recorded,
- * since the compact form has no place for it. */
-static void emit_event(struct writer *w, const struct trace_event *ev)
+/* Compact form [op, id, size, align] for thread 0, followed by the time and the duration when
+ * the event has them; a flow mapping when a thread is recorded, since the compact form has no
+ * place for it. */
+static void emit_event(struct writer *w, const struct trace_event *ev, uint64_t time,
+                       uint64_t duration)
 {
     yaml_event_t y;
     const char *op = trace_op_name((enum trace_op)ev->op);
@@ -477,20 +551,32 @@ static void emit_event(struct writer *w, const struct trace_event *ev)
     emit_word(w, op);
     if (mapping)
         emit_word(w, "id");
-    emit_uint(w, ev->id);
+    emit_uint(w, ev->id, "");
     if (ev->op != TRACE_FREE) {
         if (mapping)
             emit_word(w, "size");
-        emit_uint(w, ev->size);
+        emit_uint(w, ev->size, "");
     }
     if (ev->op == TRACE_ALIGNED) {
         if (mapping)
             emit_word(w, "align");
-        emit_uint(w, (uint64_t)1 << ev->align_log2);
+        emit_uint(w, (uint64_t)1 << ev->align_log2, "");
     }
     if (mapping) {
         emit_word(w, "thread");
-        emit_uint(w, ev->thread);
+        emit_uint(w, ev->thread, "");
+    }
+    if (time != TRACE_TIME_NONE) {
+        if (mapping)
+            emit_word(w, "time");
+        emit_uint(w, time, mapping ? "" : "ns");
+    }
+    if (duration != TRACE_TIME_NONE) {
+        if (mapping)
+            emit_word(w, "duration");
+        emit_uint(w, duration, mapping ? "" : "ns");
+    }
+    if (mapping) {
         emit(w, &y, yaml_mapping_end_event_initialize(&y));
     } else {
         emit(w, &y, yaml_sequence_end_event_initialize(&y));
@@ -527,8 +613,23 @@ int trace__yaml_write(const char *path, const struct trace *t, struct trace_erro
     emit_word(&w, "events");
     emit(&w, &y, yaml_sequence_start_event_initialize(&y, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE));
     for (uint64_t i = 0; i < t->n_events && w.ok; i++)
-        emit_event(&w, &t->events[i]);
+        emit_event(&w, &t->events[i], t->times ? t->times[i] : TRACE_TIME_NONE,
+                   t->times && t->durations ? t->durations[i] : TRACE_TIME_NONE);
     emit(&w, &y, yaml_sequence_end_event_initialize(&y));
+    int any_exit = 0;
+    for (uint32_t k = 0; t->thread_exits && k < t->n_threads; k++)
+        any_exit |= t->thread_exits[k] != TRACE_TIME_NONE;
+    if (any_exit) {
+        emit_word(&w, "thread_exits");
+        emit(&w, &y, yaml_mapping_start_event_initialize(&y, NULL, NULL, 1,
+                                                          YAML_FLOW_MAPPING_STYLE));
+        for (uint32_t k = 0; k < t->n_threads; k++)
+            if (t->thread_exits[k] != TRACE_TIME_NONE) {
+                emit_uint(&w, k, "");
+                emit_uint(&w, t->thread_exits[k], "");
+            }
+        emit(&w, &y, yaml_mapping_end_event_initialize(&y));
+    }
     emit(&w, &y, yaml_mapping_end_event_initialize(&y));
     emit(&w, &y, yaml_document_end_event_initialize(&y, 1));
     emit(&w, &y, yaml_stream_end_event_initialize(&y));

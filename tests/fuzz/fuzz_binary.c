@@ -7,9 +7,11 @@
 
 #include <string.h>
 
-static void sink(void *ctx, const struct trace_event *ev)
+static void sink(void *ctx, const struct trace_event *ev, uint64_t time, uint64_t duration)
 {
     trace_summarizer_add(ctx, ev);
+    if (time != TRACE_TIME_NONE)
+        trace_summarizer_time(ctx, time, duration);
 }
 
 static void check_scan_agrees(const char *path, const struct trace_load_options *opt)

@@ -51,7 +51,18 @@ struct trace {
     void *map;
     size_t map_len;
     struct trace_event *owned_events;
+    /* Optional timing (docs/trace-format.md, "Time"), kept apart from the 16-byte events so
+     * the event path is unchanged; all three are heap arrays owned by the trace, NULL when the
+     * source has none. times[i]: start of event i, ns since the trace's start (never
+     * decreasing on one thread). durations[i]: ns spent in the call, TRACE_TIME_NONE where
+     * unknown. thread_exits[k] (n_threads entries): when thread k ended, or TRACE_TIME_NONE. */
+    uint64_t *times;
+    uint64_t *durations;
+    uint64_t *thread_exits;
 };
+
+#define TRACE_TIME_NONE UINT64_MAX
+#define TRACE_MAX_TIME ((uint64_t)1 << 62) /* ns: 146 years; anything later is corrupt */
 
 /* Errors: one line, "file:line:column: reason" (or "file: record N: reason" for binary). */
 struct trace_error {
@@ -129,6 +140,12 @@ void trace_writer_abort(struct trace_writer *w);
  * "NAME: event N: double free: free of id 3, already freed" (N counted from 0). */
 int trace_validate(const struct trace *t, struct trace_error *err);
 
+/* Checks t's times as every reader does: each at most TRACE_MAX_TIME, never decreasing on one
+ * thread, thread exits not before the thread's last event. what names the trace in messages
+ * ("FILE: event N: time 5 on thread 1 is before the thread's previous event at 9"). Returns 0, or
+ * -1 with err filled. A trace without times passes. */
+int trace_validate_times(const struct trace *t, const char *what, struct trace_error *err);
+
 /* Frees or unmaps whatever backs t and zeroes it. */
 void trace_release(struct trace *t);
 
@@ -138,9 +155,19 @@ struct trace_builder {
     uint64_t n_events, capacity;
     uint32_t max_id_plus_one;
     uint32_t max_thread_plus_one;
+    uint64_t *times, *durations, *thread_exits; /* as in struct trace; NULL until used */
+    uint32_t n_thread_exits;
+    int untimed; /* an event was pushed without a time: the trace has no times */
 };
 void trace_builder_init(struct trace_builder *b);
 int trace_builder_push(struct trace_builder *b, const struct trace_event *ev); /* -1 on ENOMEM */
+/* Pushes a timed event: time in ns since the trace's start, duration TRACE_TIME_NONE when
+ * unknown. A trace is timed only if every event is: once an event came without a time the
+ * times are dropped (trace_builder_finish gives times = NULL). -1 on ENOMEM. */
+int trace_builder_push_timed(struct trace_builder *b, const struct trace_event *ev, uint64_t time,
+                             uint64_t duration);
+/* Records that thread ended at time (ns). -1 on ENOMEM. */
+int trace_builder_thread_exit(struct trace_builder *b, uint16_t thread, uint64_t time);
 /* Moves the events into out (name and description are duplicated; either may be NULL). */
 int trace_builder_finish(struct trace_builder *b, const char *name, const char *description,
                          struct trace *out);

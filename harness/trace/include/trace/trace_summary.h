@@ -24,7 +24,15 @@ struct trace_summary {
     uint64_t final_live_objects;
     uint32_t threads;                  /* distinct thread numbers used */
     uint32_t max_thread;               /* highest thread number used */
+    /* Time, for timed traces (timed = 1): */
+    int timed;
+    uint64_t duration_ns;              /* the latest event's start (plus its duration, if known) */
+    uint64_t idle_gaps;                /* gaps of at least TRACE_IDLE_GAP_NS between consecutive events */
+    uint64_t idle_ns;                  /* their sum */
+    uint64_t longest_gap_ns;           /* the longest gap between consecutive events */
 };
+
+#define TRACE_IDLE_GAP_NS 1000000 /* 1 ms: a gap the program spent not allocating */
 
 /* Incremental form, for streams: begin, add each event, end. */
 struct trace_summarizer {
@@ -33,12 +41,17 @@ struct trace_summarizer {
     size_t per_id_len; /* entries mapped */
     uint64_t thread_bits[65536 / 64];
     uint64_t live_bytes, live_objects;
+    uint64_t last_time;
     int out_of_memory;
 };
 
 /* n_ids_hint may be 0; the tables grow with the highest id seen. Returns 0 or -1 (ENOMEM). */
 int trace_summarizer_begin(struct trace_summarizer *z, uint32_t n_ids_hint);
 void trace_summarizer_add(struct trace_summarizer *z, const struct trace_event *ev);
+/* For a timed trace, after adding each event: its start and duration (TRACE_TIME_NONE when
+ * unknown), ns since the trace's start. Gaps are taken between consecutive events in the
+ * trace's order. */
+void trace_summarizer_time(struct trace_summarizer *z, uint64_t time, uint64_t duration);
 /* Fills out and frees the tables. Returns 0, or -1 if a table could not grow (ENOMEM). */
 int trace_summarizer_end(struct trace_summarizer *z, struct trace_summary *out);
 
