@@ -7,6 +7,7 @@ set -euo pipefail
 pkgs=(
   gcc g++ meson ninja-build pkg-config   # the build
   libyaml-dev                            # YAML traces and campaign files
+  libzstd-dev zlib1g-dev                 # compressed traces, zipped Android traces
   gnuplot-nox                            # charts
   libbenchmark-dev                       # bench/: Google Benchmark micro-benchmarks
   libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev  # optional third-party backends

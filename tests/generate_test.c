@@ -228,6 +228,11 @@ static void test_errors(void)
         {"format: allocreplay-spec/1\nphases:\n  - {objects: \"5\\r\\n6\", size: {dist: fixed, value: 8}}\n",
          ":3:15: objects: '5??6' is not a whole number"},
         {"format: \"allocreplay-spec/1\\0junk\"\n", ":1:9: NUL character (\\0) in a scalar"},
+        {"format: allocreplay-spec/1\nphases:\n  - {objects: 5, rate: 10, size: {dist: fixed, value: 8}}\n"
+         "  - {objects: 5, size: {dist: fixed, value: 8}}\n",
+         ":4:5: rate: every phase needs one when any phase has one"},
+        {"format: allocreplay-spec/1\nphases:\n  - {objects: 5, idle: 2, size: {dist: fixed, value: 8}}\n",
+         ":3:24: idle needs a rate"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct gen_spec spec;
@@ -262,6 +267,35 @@ static void test_errors(void)
     }
 }
 
+/* rate: a Poisson stream (mean gap 1/rate); idle: a gap after the phase. */
+static void test_time(void)
+{
+    struct trace t;
+    struct trace_error err;
+    const char *text = "format: allocreplay-spec/1\nphases:\n"
+                       "  - {events: 20000, rate: 100000, idle: 2, size: {dist: fixed, value: 8}, "
+                       "lifetime: {dist: fifo, live: 10}}\n"
+                       "  - {events: 20000, rate: 100000, size: {dist: fixed, value: 8}, "
+                       "lifetime: {dist: fifo, live: 10}}\n";
+    if (!TAP_OK(gen_text(text, 1, &t, &err) == 0 && t.times, "a spec with rates gives a timed trace"))
+        return;
+    uint64_t longest = 0, at = 0;
+    for (uint64_t i = 1; i < t.n_events; i++) {
+        uint64_t gap = t.times[i] - t.times[i - 1];
+        if (gap > longest)
+            longest = gap, at = i;
+    }
+    TAP_OK(longest > 2000000000 && longest < 2001000000 && at >= 20000 && at <= 20020,
+           "idle: one 2 s gap after the first phase (got %llu ns before event %llu)",
+           (unsigned long long)longest, (unsigned long long)at);
+    double mean = (double)t.times[at - 1] / (double)at;
+    TAP_OK(near(mean, 10000, 0.05), "rate 100000/s: mean gap 10 us (got %.0f ns)", mean);
+    TAP_OK(trace_validate_times(&t, "gen", &err) == 0, "generated times are valid");
+    trace_release(&t);
+    TAP_OK(gen_text(mixed_spec, 1, &t, &err) == 0 && !t.times, "a spec without rates is untimed");
+    trace_release(&t);
+}
+
 static void test_math(void)
 {
     double worst_log = 0, worst_exp = 0;
@@ -290,6 +324,7 @@ int main(void)
     test_moments();
     test_disciplines();
     test_errors();
+    test_time();
     test_math();
     unlink(spec_path);
     return tap_done();

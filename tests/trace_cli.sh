@@ -43,13 +43,14 @@ for cmd in convert info validate; do
     [ "$(cat "$work/status")" = 2 ] && grep -qx "allocreplay $cmd: unknown option '--frobnicate' (allocreplay $cmd --help)" "$work/err"
     ok $? "$cmd with an unknown option: exit 2"
 done
-run "$bin" info trace.json
+printf 'hello world\n' >"$work/trace.json"
+run "$bin" info "$work/trace.json"
 [ "$(cat "$work/status")" = 2 ] &&
-    [ "$(cat "$work/err")" = "allocreplay: trace.json: unknown trace format (known: .yaml, .yml, .alrt, .mtrace, .android.txt)" ]
-ok $? "unknown extension: exit 2, the known ones listed"
+    [ "$(cat "$work/err")" = "allocreplay: $work/trace.json: not a trace in any known format (tried binary .alrt, compressed .alrt.zst, zip archive, Android memory_replay text, glibc mtrace log, YAML; known extensions: .yaml, .yml, .alrt, .alrt.zst, .mtrace, .android.txt, .zip)" ]
+ok $? "a file in no known format, unknown extension: exit 2, what was tried listed"
 run "$bin" convert "$root/traces/list-churn.yaml" "$work/x.mtrace"
 [ "$(cat "$work/status")" = 2 ] &&
-    [ "$(cat "$work/err")" = "allocreplay: $work/x.mtrace: cannot write this format (writable: .yaml, .yml, .alrt)" ]
+    [ "$(cat "$work/err")" = "allocreplay: $work/x.mtrace: cannot write this format (writable: .yaml, .yml, .alrt, .alrt.zst)" ]
 ok $? "convert to an import-only format: exit 2"
 run "$bin" validate "$work/missing.alrt"
 [ "$(cat "$work/status")" = 2 ] &&

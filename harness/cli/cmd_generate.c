@@ -1,5 +1,5 @@
 /* allocreplay generate SPEC.yaml -o OUT [--seed N]: a synthetic trace from a spec
- * (docs/generator.md), written as .alrt or .yaml by OUT's extension. */
+ * (docs/generator.md), written as .alrt, .alrt.zst or .yaml by OUT's extension. */
 #include "cli.h"
 #include "gen/generate.h"
 #include "gen/generate_spec.h"
@@ -12,7 +12,7 @@ struct args {
 };
 
 static const struct opt_row rows[] = {
-    {"output", 'o', OPT_STRING, OPT_AT(struct args, out), .metavar = "OUT.alrt|OUT.yaml",
+    {"output", 'o', OPT_STRING, OPT_AT(struct args, out), .metavar = "OUT.alrt|OUT.alrt.zst|OUT.yaml",
      .required = 1, .help = "the trace to write; its extension picks the format"},
     {"seed", 0, OPT_U64, OPT_AT(struct args, seed), .metavar = "N",
      .help = "overrides the spec's seed (default: the spec's, else 0)"},
@@ -36,8 +36,9 @@ int cmd_generate(int argc, char **argv)
         return rc;
     const char *spec_path = p.pos[0], *out = a.out;
     enum trace_format fmt = trace_format_from_path(out);
-    if (fmt != TRACE_FORMAT_BINARY && fmt != TRACE_FORMAT_YAML) {
-        fprintf(stderr, "allocreplay generate: %s: the output must end in .alrt or .yaml\n", out);
+    if (fmt != TRACE_FORMAT_BINARY && fmt != TRACE_FORMAT_BINARY_ZSTD && fmt != TRACE_FORMAT_YAML) {
+        fprintf(stderr, "allocreplay generate: %s: the output must end in .alrt, .alrt.zst or "
+                        ".yaml\n", out);
         return 2;
     }
     struct gen_spec spec;

@@ -1,7 +1,7 @@
 /* allocreplay record -o OUT [--follow-forks] [--keep-raw] [--raw-dir DIR] -- CMD ARGS...
  *
  * Runs CMD with the recorder preloaded (recorder/recorder.c), waits for it, imports the raw
- * logs (record_import.c) and writes OUT (.alrt or .yaml) through trace_save.
+ * logs (record_import.c) and writes OUT (.alrt, .alrt.zst or .yaml) through trace_save.
  *
  * Exit status: 0 when CMD succeeded and the trace was written; 1 when CMD failed (non-zero
  * exit or a signal) -- the trace is still written if anything was recorded, since a crash
@@ -34,7 +34,7 @@ struct args {
 
 static const struct opt_row rows[] = {
     {"output", 'o', OPT_STRING, OPT_AT(struct args, out), .metavar = "OUT.alrt", .required = 1,
-     .help = "the trace to write (.alrt binary, .yaml text)"},
+     .help = "the trace to write (.alrt binary, .alrt.zst compressed, .yaml text)"},
     {"follow-forks", 0, OPT_FLAG, OPT_AT(struct args, follow),
      .help = "also record forked children and the programs they exec"},
     {"keep-raw", 0, OPT_FLAG, OPT_AT(struct args, keep_raw),
@@ -146,9 +146,11 @@ static void describe(char **cmd, char *out, size_t len)
  * 0 or 2 (after one line on stderr). */
 static int check_output(const char *out)
 {
-    if (trace_format_from_path(out) != TRACE_FORMAT_BINARY &&
-        trace_format_from_path(out) != TRACE_FORMAT_YAML) {
-        fprintf(stderr, "allocreplay record: %s: the output must end in .alrt or .yaml\n", out);
+    enum trace_format out_format = trace_format_from_path(out);
+    if (out_format != TRACE_FORMAT_BINARY && out_format != TRACE_FORMAT_BINARY_ZSTD &&
+        out_format != TRACE_FORMAT_YAML) {
+        fprintf(stderr, "allocreplay record: %s: the output must end in .alrt, .alrt.zst or "
+                        ".yaml\n", out);
         return 2;
     }
     char out_dir[PATH_MAX];

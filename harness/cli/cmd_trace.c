@@ -23,9 +23,9 @@ static const struct opt_row rows[] = {
 
 const struct opt_command convert_command = TRACE_COMMAND("convert", "IN OUT", 2,
     "Converts a trace from one format to another.",
-    "Formats by extension. Reads .yaml/.yml, .alrt (binary),\n"
-    ".mtrace (glibc mtrace() log) and .android.txt (Android memory_replay); writes .yaml/.yml\n"
-    "and .alrt.\n");
+    "Reads, recognised by content: YAML, .alrt (binary), .alrt.zst (compressed binary), glibc\n"
+    "mtrace() logs, Android memory_replay text and a .zip of one of these two; writes by OUT's\n"
+    "extension: .yaml/.yml, .alrt and .alrt.zst.\n");
 
 const struct opt_command info_command = TRACE_COMMAND("info", "TRACE", 1,
     "Prints a trace's figures.",
@@ -71,8 +71,9 @@ int cmd_convert(int argc, char **argv)
     if (rc >= 0)
         return rc;
     enum trace_format to = trace_format_from_path(p.pos[1]);
-    if (to != TRACE_FORMAT_YAML && to != TRACE_FORMAT_BINARY) {
-        fprintf(stderr, "allocreplay: %s: cannot write this format (writable: .yaml, .yml, .alrt)\n",
+    if (to != TRACE_FORMAT_YAML && to != TRACE_FORMAT_BINARY && to != TRACE_FORMAT_BINARY_ZSTD) {
+        fprintf(stderr, "allocreplay: %s: cannot write this format (writable: .yaml, .yml, .alrt, "
+                        ".alrt.zst)\n",
                 p.pos[1]);
         return 2;
     }

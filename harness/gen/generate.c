@@ -43,6 +43,8 @@ struct gen {
     struct due *heap;
     size_t n_heap, cap_heap;
     uint64_t tick, order;
+    double rate;  /* of the running phase; 0: the trace is untimed */
+    double now;   /* ns since the trace's start, for timed specs */
     struct trace_error *err;
 };
 
@@ -115,7 +117,16 @@ static struct due unschedule(struct gen *g)
 static int emit(struct gen *g, enum trace_op op, uint32_t id, uint64_t size, uint8_t align_log2)
 {
     struct trace_event ev = {id, (uint8_t)op, align_log2, g->objs[id].thread, size};
-    if (trace_builder_push(&g->b, &ev) != 0)
+    int rc;
+    if (g->rate > 0) {
+        /* A Poisson stream: exponential gaps, mean 1/rate (drawn only for timed specs, so an
+         * untimed spec gives the same trace as before). */
+        g->now += gen_rng_exponential(&g->rng, 1e9 / g->rate);
+        rc = trace_builder_push_timed(&g->b, &ev, (uint64_t)g->now, TRACE_TIME_NONE);
+    } else {
+        rc = trace_builder_push(&g->b, &ev);
+    }
+    if (rc != 0)
         return fail(g, "out of memory");
     return 0;
 }
@@ -324,6 +335,7 @@ static int run_phase(struct gen *g, const struct gen_phase *ph)
         total += ph->classes[i].weight;
     uint32_t first_id = g->n_objs;
     uint64_t start = g->b.n_events, allocs = 0;
+    g->rate = ph->rate;
     int rc = 0;
     while (rc == 0 && (ph->events ? g->b.n_events - start < ph->events : allocs < ph->objects)) {
         g->tick++;
@@ -344,6 +356,7 @@ static int run_phase(struct gen *g, const struct gen_phase *ph)
         for (uint32_t id = first_id; id < g->n_objs && rc == 0; id++)
             rc = kill(g, id);
     }
+    g->now += ph->idle * 1e9;
     for (size_t i = 0; i < ph->n_classes; i++)
         free(pools[i].ids);
     free(pools);

@@ -311,11 +311,16 @@ static int parse_phase(struct ctx *c, const struct yaml_tree_node *m, struct gen
 {
     static const char *const keys[] = {"name", "events", "objects", "drain", "classes",
                                        "weight", "size", "lifetime", "realloc", "aligned",
-                                       "calloc", NULL};
+                                       "calloc", "rate", "idle", NULL};
     const struct yaml_tree_node *n;
     ph->drain = 1;
     if (want_map(c, m, "a phase") || check_keys(c, m, "a phase", keys))
         return -1;
+    if (opt_double(c, m, "rate", 1e-6, 1e12, &ph->rate) ||
+        opt_double(c, m, "idle", 0, 1e6, &ph->idle))
+        return -1;
+    if (lookup(m, "idle") && !lookup(m, "rate"))
+        return FAIL(c, lookup(m, "idle"), "idle needs a rate (events per second) in its phase");
     if ((n = lookup(m, "name")) && get_string(c, n, "name", &ph->name))
         return -1;
     if (opt_u64(c, m, "events", 1, (uint64_t)1 << 32, &ph->events) ||
@@ -381,6 +386,10 @@ static int parse_spec(struct ctx *c, const struct yaml_tree_node *root, struct g
     for (size_t i = 0; i < phases->n_child; i++)
         if (parse_phase(c, phases->child[i], &s->phases[i]) != 0)
             return -1;
+    /* A trace is timed on every event or none. */
+    for (size_t i = 1; i < s->n_phases; i++)
+        if ((s->phases[i].rate > 0) != (s->phases[0].rate > 0))
+            return FAIL(c, phases->child[i], "rate: every phase needs one when any phase has one");
     return 0;
 }
 

@@ -163,12 +163,15 @@ static void shift_to_start(struct trace *t)
             t->thread_exits[k] = t->thread_exits[k] >= first ? t->thread_exits[k] - first : 0;
 }
 
-int trace__android_read(const char *path, const struct trace_load_options *opt, struct trace *out,
+int trace__android_read(const char *path, FILE *f, const char *f_why,
+                        const struct trace_load_options *opt, struct trace *out,
                         struct trace_load_report *report, struct trace_error *err)
 {
     struct trace__importer im;
     struct tid_map *tids = calloc(1, sizeof *tids);
-    FILE *f = tids ? fopen(path, "r") : NULL;
+    FILE *given = f;
+    if (!f && tids)
+        f = fopen(path, "r");
     if (!f) {
         int e = errno;
         free(tids);
@@ -176,10 +179,12 @@ int trace__android_read(const char *path, const struct trace_load_options *opt, 
                     : trace__fail(err, "%s: out of memory", path);
     }
     if (trace__import_begin(&im, path, opt, report, err) != 0) {
-        fclose(f);
+        if (!given)
+            fclose(f);
         free(tids);
         return -1;
     }
+    im.read_why = f_why;
     char *line = malloc(TRACE_IMPORT_MAX_LINE);
     struct clock_base base = {NULL};
     int rc = 0;
@@ -191,7 +196,8 @@ int trace__android_read(const char *path, const struct trace_load_options *opt, 
         rc = parse_line(&im, tids, &base, line);
     }
     free(line);
-    fclose(f);
+    if (!given)
+        fclose(f);
     free(tids);
     if (rc != 0) {
         trace__import_abort(&im);

@@ -426,8 +426,17 @@ int trace_writer_commit(struct trace_writer *w, struct trace_error *err)
     return rc;
 }
 
+/* Below the reader, whose map it uses. */
+static int binary_write_compressed(const char *path, const struct trace *t,
+                                   struct trace_error *err);
+
 int trace__binary_write(const char *path, const struct trace *t, struct trace_error *err)
 {
+    if (big_endian_host())
+        return trace__fail(err, "%s: binary traces are little-endian; this big-endian host cannot "
+                                "write them", path);
+    if (trace_format_from_path(path) == TRACE_FORMAT_BINARY_ZSTD)
+        return binary_write_compressed(path, t, err);
     struct trace_writer *w = trace_writer_open(path, t->name, t->description, err);
     if (!w)
         return -1;
@@ -530,6 +539,19 @@ static int map_open(struct mapped *m, const char *path, struct trace_error *err)
         return trace__fail(err, "%s: cannot map: %s", path, strerror(e));
     }
     m->len = size;
+    if (trace__zst_sniff(m->map, size)) {
+        /* Compressed: the .alrt bytes are rebuilt in memory and checked like a mapped file. */
+        unsigned char *image;
+        size_t image_len;
+        if (trace__zst_decode(path, m->map, size, &image, &image_len, err) != 0)
+            return -1;
+        munmap(m->map, m->len);
+        m->map = image;
+        m->len = size = image_len;
+        if (size < sizeof magic)
+            return trace__fail(err, "%s: not an allocreplay binary trace (file too short for the "
+                                    "magic)", path);
+    }
     const unsigned char *b = m->map;
     if (memcmp(b, magic, sizeof magic) != 0)
         return trace__fail(err, "%s: not an allocreplay binary trace (bad magic)", path);
@@ -865,5 +887,31 @@ int trace__binary_scan(const char *path, const struct trace_load_options *opt,
     hdr_out->n_ids = m.h.n_ids;
     hdr_out->n_threads = m.h.n_threads;
     unmap(&m);
+    return rc;
+}
+
+/* A compressed trace: the .alrt file is written first, next to path, then compressed from
+ * its map, so that every part of it (header, records, the time section, any later section)
+ * travels unchanged and the result decompresses to exactly that file. */
+static int binary_write_compressed(const char *path, const struct trace *t,
+                                   struct trace_error *err)
+{
+    char *plain = NULL;
+    if (asprintf(&plain, "%s.tmp-%d.alrt", path, (int)getpid()) < 0)
+        return trace__fail(err, "%s: out of memory", path);
+    int rc = trace__binary_write(plain, t, err);
+    if (rc == 0) {
+        struct mapped m;
+        rc = map_open(&m, plain, err);
+        if (rc == 0) {
+            uint64_t end = m.h.records_offset + m.h.n_events * RECORD_SIZE;
+            rc = trace__zst_write(path, m.map, (size_t)m.h.records_offset, m.records,
+                                  m.h.n_events, m.map + end, (size_t)(m.len - end),
+                                  TRACE_ZST_LEVEL, err);
+        }
+        unmap(&m);
+        unlink(plain);
+    }
+    free(plain);
     return rc;
 }

@@ -233,7 +233,9 @@ int trace__import_next_line(struct trace__importer *im, FILE *f, char *buf, cons
     buf[n] = '\0';
     if (n == 0) {
         if (ferror(f))
-            return trace__fail(im->err, "%s: read error", im->path);
+            return im->read_why && im->read_why[0]
+                       ? trace__fail(im->err, "%s: %s", im->path, im->read_why)
+                       : trace__fail(im->err, "%s: read error", im->path);
         if (im->line == 0)
             return trace__fail(im->err, "%s: empty file (no %s lines)", im->path, lines);
         return 0;

@@ -120,6 +120,23 @@ int trace__binary_load(const char *path, const struct trace_load_options *opt, s
                        struct trace_load_report *report, struct trace_error *err);
 int trace__binary_write(const char *path, const struct trace *t, struct trace_error *err);
 
+/* ---- compressed binary traces (trace_zst.c) ----
+ * The bytes of a .alrt file as zstd frames, its records transformed first (docs/trace-format.md,
+ * "Compressed binary"). */
+#define TRACE_ZST_LEVEL 3 /* the default: see docs/performance.md */
+/* 1 if b starts like a compressed trace (a tagged skippable frame), 2 if like any other zstd
+ * data (a .alrt compressed by the zstd tool, also read), else 0. */
+int trace__zst_sniff(const unsigned char *b, size_t len);
+/* Writes the .alrt file made of prefix (header, strings, padding), the n records and suffix
+ * (whatever follows the records), compressed, through a temporary file renamed into place. */
+int trace__zst_write(const char *path, const unsigned char *prefix, size_t prefix_len,
+                     const struct trace_event *rec, uint64_t n, const unsigned char *suffix,
+                     size_t suffix_len, int level, struct trace_error *err);
+/* Rebuilds the .alrt bytes of the compressed file src (either kind) into anonymous memory (*image, to be
+ * munmap'd; *image_len bytes). Returns 0, or -1 with err naming the damaged frame or block. */
+int trace__zst_decode(const char *path, const unsigned char *src, size_t len,
+                      unsigned char **image, size_t *image_len, struct trace_error *err);
+
 /* Streams a binary trace through fn (valid events only, in order), reading it in windows that
  * are dropped from memory once scanned: memory stays bounded whatever the file size. The
  * header's counts are returned in hdr_out (events, ids, threads; name and description set; no
@@ -140,6 +157,7 @@ struct trace__importer {
     struct trace_load_report *report;
     struct trace_error *err;
     uint64_t line; /* of the input, for messages */
+    const char *read_why; /* why a read failed, when the stream knows; may be NULL */
     /* The time and duration of the events of the current line (ns since the trace's start),
      * TRACE_TIME_NONE when the line has none: any untimed event makes the trace untimed. */
     uint64_t time, duration;
@@ -179,9 +197,21 @@ int trace__import_next_line(struct trace__importer *im, FILE *f, char *buf, cons
  * past it and any following blanks. Returns 0, or -1 if *s holds no number or it overflows. */
 int trace__import_number(const char **s, int hex, uint64_t *out);
 
-int trace__mtrace_read(const char *path, const struct trace_load_options *opt, struct trace *out,
+/* The text importers read f when it is not NULL (the caller keeps it; f_why, if not NULL, says
+ * why a read failed), else open path; path names the input in messages either way. */
+int trace__mtrace_read(const char *path, FILE *f, const char *f_why,
+                       const struct trace_load_options *opt, struct trace *out,
                        struct trace_load_report *report, struct trace_error *err);
-int trace__android_read(const char *path, const struct trace_load_options *opt, struct trace *out,
+int trace__android_read(const char *path, FILE *f, const char *f_why,
+                        const struct trace_load_options *opt, struct trace *out,
                         struct trace_load_report *report, struct trace_error *err);
+
+/* ---- zip archives of one text trace (trace_zip.c) ---- */
+/* Whether b starts like a zip archive (a local file header). */
+int trace__zip_sniff(const unsigned char *b, size_t len);
+/* Opens the archive's one entry as a stream, inflated as it is read (rewindable to the start
+ * only). *why then holds the reason of any read error, until fclose. NULL with err set for an
+ * archive that is not one stored or deflated entry. */
+FILE *trace__zip_open(const char *path, const char **why, struct trace_error *err);
 
 #endif

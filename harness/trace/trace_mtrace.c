@@ -112,17 +112,20 @@ static int apply(struct trace__importer *im, const struct mtrace_op *o, struct p
     }
 }
 
-int trace__mtrace_read(const char *path, const struct trace_load_options *opt, struct trace *out,
+int trace__mtrace_read(const char *path, FILE *f, const char *f_why,
+                       const struct trace_load_options *opt, struct trace *out,
                        struct trace_load_report *report, struct trace_error *err)
 {
     struct trace__importer im;
-    FILE *f = fopen(path, "r");
-    if (!f)
+    FILE *given = f;
+    if (!f && !(f = fopen(path, "r")))
         return trace__fail(err, "%s: cannot open: %s", path, strerror(errno));
     if (trace__import_begin(&im, path, opt, report, err) != 0) {
-        fclose(f);
+        if (!given)
+            fclose(f);
         return -1;
     }
+    im.read_why = f_why;
     char *line = malloc(TRACE_IMPORT_MAX_LINE);
     int rc = 0;
     struct pending_realloc pr = {0};
@@ -135,7 +138,8 @@ int trace__mtrace_read(const char *path, const struct trace_load_options *opt, s
     if (rc == 0 && pr.line)
         rc = unpaired_realloc(&im, &pr);
     free(line);
-    fclose(f);
+    if (!given)
+        fclose(f);
     if (rc != 0) {
         trace__import_abort(&im);
         return -1;

@@ -152,7 +152,10 @@ int trace_summarize_file(const char *path, const struct trace_load_options *opt,
     trace__load_defaults(&opt, &report, &scratch);
     memset(out, 0, sizeof *out);
     memset(header, 0, sizeof *header);
-    if (trace_format_from_path(path) != TRACE_FORMAT_BINARY) {
+    enum trace_format format;
+    if (trace_format_detect(path, &format, err) != 0)
+        return -1;
+    if (format != TRACE_FORMAT_BINARY && format != TRACE_FORMAT_BINARY_ZSTD) {
         if (trace_load(path, opt, header, report, err) != 0)
             return -1;
         if (trace_summarize(header, out) != 0)

@@ -36,7 +36,7 @@ void fuzz_same_events(const char *what, const struct trace *a, const struct trac
 /* Aborts unless err holds one line starting with path. */
 void fuzz_check_message(const struct trace_error *err, const char *path);
 
-/* Writes t as binary and as YAML, reads each back strictly, and aborts unless both load and
+/* Writes t as binary, compressed binary and YAML, reads each back strictly, and aborts unless both load and
  * hold the same events: t is a valid trace that survives both formats. */
 void fuzz_check_valid(const struct trace *t);
 

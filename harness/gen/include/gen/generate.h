@@ -68,6 +68,8 @@ struct gen_phase {
     int drain;         /* free what the phase left live when it ends (default 1) */
     struct gen_class *classes;
     size_t n_classes;
+    double rate;       /* events per second, exponential inter-arrival times; 0 = untimed */
+    double idle;       /* seconds without events after the phase (timed specs only) */
 };
 
 struct gen_spec {

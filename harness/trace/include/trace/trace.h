@@ -72,15 +72,23 @@ struct trace_error {
 const char *trace_op_name(enum trace_op op); /* "alloc", "calloc", ... */
 int trace_op_parse(const char *name, enum trace_op *op); /* 0 on success, -1 if unknown */
 
-/* Formats, chosen by file extension. */
+/* Formats. Readers recognise them by content (trace_format_detect); writers by extension. */
 enum trace_format {
     TRACE_FORMAT_UNKNOWN = 0,
-    TRACE_FORMAT_YAML,    /* .yaml .yml */
-    TRACE_FORMAT_BINARY,  /* .alrt */
-    TRACE_FORMAT_MTRACE,  /* .mtrace (import only) */
-    TRACE_FORMAT_ANDROID, /* .android.txt (import only) */
+    TRACE_FORMAT_YAML,        /* .yaml .yml */
+    TRACE_FORMAT_BINARY,      /* .alrt */
+    TRACE_FORMAT_MTRACE,      /* .mtrace (import only) */
+    TRACE_FORMAT_ANDROID,     /* .android.txt (import only) */
+    TRACE_FORMAT_BINARY_ZSTD, /* .alrt.zst: compressed binary */
+    TRACE_FORMAT_ZIP,         /* .zip: an archive of one mtrace or Android text trace (import only) */
 };
 enum trace_format trace_format_from_path(const char *path);
+const char *trace_format_name(enum trace_format f); /* "YAML", "binary (.alrt)", ... */
+/* The format of the file at path, from its first bytes; a file whose content fits no format is
+ * taken by its extension (so the reader of that format names what is wrong), and with neither
+ * it is refused naming the formats tried. A zip archive is reported as TRACE_FORMAT_ZIP whatever
+ * it holds. Returns 0, or -1 with err filled. */
+int trace_format_detect(const char *path, enum trace_format *out, struct trace_error *err);
 
 /* The one rule that names a trace after its file (the default of a trace without a name, of
  * `record -o`, of a generated trace, of a campaign): the base name without its directory and
@@ -111,13 +119,13 @@ struct trace_load_report {
     uint64_t dropped[TRACE_PROBLEM_COUNT];
 };
 
-/* Loads and validates any supported format. Returns 0, or -1 with err filled. A binary trace
+/* Loads and validates any supported format (recognised by content). Returns 0, or -1 with err filled. A binary trace
  * is mmap'd; its events are used in place (validation is one pass, no copy unless lenient
  * drops events). report may be NULL. */
 int trace_load(const char *path, const struct trace_load_options *opt, struct trace *out,
                struct trace_load_report *report, struct trace_error *err);
 
-/* Writes t to path in the format its extension names (.yaml/.yml or .alrt), through a
+/* Writes t to path in the format its extension names (.yaml/.yml, .alrt or .alrt.zst), through a
  * temporary file renamed into place. Returns 0, or -1 with err filled. */
 int trace_save(const char *path, const struct trace *t, struct trace_error *err);
 
