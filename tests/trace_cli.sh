@@ -37,10 +37,10 @@ for cmd in convert info validate; do
     ok $? "$cmd --help"
     run "$bin" $cmd
     [ "$(cat "$work/status")" = 2 ] && [ "$(wc -l <"$work/err")" = 1 ] &&
-        grep -q "^allocreplay $cmd: missing argument (usage: allocreplay $cmd " "$work/err"
+        grep -qx "allocreplay $cmd: missing argument (allocreplay $cmd --help)" "$work/err"
     ok $? "$cmd without arguments: exit 2, one line"
     run "$bin" $cmd --frobnicate x.yaml
-    [ "$(cat "$work/status")" = 2 ] && grep -qx "allocreplay $cmd: unknown option '--frobnicate' (usage: allocreplay $cmd .*)" "$work/err"
+    [ "$(cat "$work/status")" = 2 ] && grep -qx "allocreplay $cmd: unknown option '--frobnicate' (allocreplay $cmd --help)" "$work/err"
     ok $? "$cmd with an unknown option: exit 2"
 done
 printf 'hello world\n' >"$work/trace.json"

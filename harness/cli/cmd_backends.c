@@ -9,10 +9,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage_text[] =
-    "usage: allocreplay backends [--options]\n"
-    "  lists every backend of this build and the plugin:PATH and preload:PATH forms;\n"
-    "  --options: every key of NAME:key=value,... with its type, default and meaning\n";
+struct args {
+    int options;
+};
+
+static const struct opt_row rows[] = {
+    {"options", 0, OPT_FLAG, OPT_AT(struct args, options),
+     .help = "every key of NAME:key=value,... with its type, default and meaning"},
+};
+
+const struct opt_command backends_command = {
+    .prog = "allocreplay backends",
+    .positional = "",
+    .summary = "Lists every backend of this build and the plugin:PATH and preload:PATH forms.",
+    OPT_ROWS(rows),
+};
 
 static void print_list(const struct catalog *cat)
 {
@@ -61,26 +72,19 @@ static int print_options(const struct catalog *cat)
 
 int cmd_backends(int argc, char **argv)
 {
-    int options = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            fputs(usage_text, stdout);
-            return 0;
-        }
-        if (strcmp(argv[i], "--options")) {
-            fprintf(stderr, "allocreplay backends: unexpected argument '%s'\n", argv[i]);
-            return 2;
-        }
-        options = 1;
-    }
+    struct args a = {0};
+    struct opt_parsed p;
+    int rc = cli_parse(&backends_command, argc, argv, &a, &p);
+    if (rc >= 0)
+        return rc;
     struct catalog cat;
     char err[512];
     if (catalog_load(&cat, err, sizeof err)) {
         fprintf(stderr, "allocreplay backends: %s\n", err);
         return 1;
     }
-    int rc = 0;
-    if (options)
+    rc = 0;
+    if (a.options)
         rc = print_options(&cat);
     else
         print_list(&cat);

@@ -20,15 +20,10 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char usage_text[] =
-    "usage: allocreplay campaign FILE.yaml [--resume [DIR]] [--shard K/N] [-o DIR]\n";
-
 struct args {
-    const char *file;
-    const char *out;      /* -o: the results directory itself */
-    int resume;
-    const char *resume_dir;
-    unsigned shard_k, shard_n;
+    const char *out;        /* -o: the results directory itself */
+    const char *resume;     /* --resume: "" for the latest run, or the DIR given */
+    unsigned shard[2];      /* --shard K/N: K, N; 0/0 = every cell */
 };
 
 static int is_dir(const char *path)
@@ -37,60 +32,45 @@ static int is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static int parse_shard(const char *s, unsigned *k, unsigned *n)
+/* --shard K/N into unsigned[2]. */
+static int parse_shard(const char *s, void *dest, char *why, size_t why_len)
 {
+    unsigned *kn = dest;
     char *end;
     unsigned long a = strtoul(s, &end, 10), b;
-    if (end == s || *end != '/')
-        return -1;
-    s = end + 1;
-    b = strtoul(s, &end, 10);
-    if (end == s || *end || a < 1 || b < 1 || a > b || b > 1000000)
-        return -1;
-    *k = (unsigned)a;
-    *n = (unsigned)b;
-    return 0;
-}
-
-static int parse_args(int argc, char **argv, struct args *a)
-{
-    memset(a, 0, sizeof *a);
-    for (int i = 1; i < argc; i++) {
-        const char *s = argv[i];
-        if (!strcmp(s, "--resume")) {
-            a->resume = 1;
-            /* The optional DIR: the next argument when it is an existing directory (the
-             * campaign file never is). */
-            if (i + 1 < argc && argv[i + 1][0] != '-' && is_dir(argv[i + 1]))
-                a->resume_dir = argv[++i];
-        } else if (!strcmp(s, "--shard")) {
-            if (++i == argc || parse_shard(argv[i], &a->shard_k, &a->shard_n)) {
-                fprintf(stderr, "allocreplay campaign: --shard wants K/N with 1 <= K <= N, e.g. 2/8\n");
-                return -1;
-            }
-        } else if (!strcmp(s, "-o")) {
-            if (++i == argc) {
-                fprintf(stderr, "allocreplay campaign: -o needs a directory\n");
-                return -1;
-            }
-            a->out = argv[i];
-        } else if (s[0] == '-' || a->file) {
-            fputs(usage_text, stderr);
-            return -1;
-        } else {
-            a->file = s;
+    if (end != s && *end == '/' && s[0] >= '0' && s[0] <= '9') {
+        s = end + 1;
+        b = strtoul(s, &end, 10);
+        if (end != s && !*end && s[0] >= '0' && s[0] <= '9' && a >= 1 && a <= b && b <= 1000000) {
+            kn[0] = (unsigned)a;
+            kn[1] = (unsigned)b;
+            return 0;
         }
     }
-    if (!a->file) {
-        fputs(usage_text, stderr);
-        return -1;
-    }
-    if (a->resume_dir && a->out) {
-        fprintf(stderr, "allocreplay campaign: give the directory to resume either after --resume or with -o, not both\n");
-        return -1;
-    }
-    return 0;
+    snprintf(why, why_len, "K/N with 1 <= K <= N, e.g. 2/8");
+    return -1;
 }
+
+static const struct opt_row rows[] = {
+    /* The optional DIR: the next argument when it is an existing directory (the campaign
+     * file never is). */
+    {"resume", 0, OPT_STRING, OPT_AT(struct args, resume), .takes = is_dir, .metavar = "DIR",
+     .help = "finish an interrupted run: the latest run of this campaign, or DIR"},
+    {"shard", 0, OPT_CUSTOM, OPT_AT(struct args, shard), .parse = parse_shard, .metavar = "K/N",
+     .help = "run only cells K, K+N, K+2N, ... (merge the shards with allocreplay merge)"},
+    {"output", 'o', OPT_STRING, OPT_AT(struct args, out), .metavar = "DIR",
+     .help = "the results directory itself (default: the campaign's output)"},
+};
+
+const struct opt_command campaign_command = {
+    .prog = "allocreplay campaign",
+    .positional = "FILE.yaml",
+    .min_pos = 1,
+    .max_pos = 1,
+    .summary = "Runs a campaign file's matrix, then writes aggregate.csv, charts and report.html.",
+    .epilog = "The campaign file format is in docs/campaigns.md.\n",
+    OPT_ROWS(rows),
+};
 
 /* Whether this build can run backend spec NAME[:settings]: a backend of the build's catalog
  * (every worker's); plugin: and preload: need their file. */
@@ -172,8 +152,8 @@ static int choose_dir(const struct args *a, const struct campaign *c, char *out,
     char parent[4096];
     const char *base = c->output;
     size_t bl = strlen(base);
-    if (a->out || a->resume_dir) {
-        snprintf(out, len, "%s", a->out ? a->out : a->resume_dir);
+    if (a->out || (a->resume && *a->resume)) {
+        snprintf(out, len, "%s", a->out ? a->out : a->resume);
         return 0;
     }
     if (!c->output_is_parent) {
@@ -233,7 +213,8 @@ static void announce_progress(void *user, const struct cell_progress *cp)
 
 int cmd_campaign(int argc, char **argv)
 {
-    struct args a;
+    struct args a = {0};
+    struct opt_parsed p;
     struct campaign c;
     struct announce an;
     struct catalog cat = {0};
@@ -242,18 +223,12 @@ int cmd_campaign(int argc, char **argv)
     size_t nb = 0;
     int rc;
 
-    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        printf("%s"
-               "  --resume [DIR]  finish an interrupted run: the latest run of this campaign, or DIR\n"
-               "  --shard K/N     run only cells K, K+N, K+2N, ... (merge the shards with allocreplay merge)\n"
-               "  -o DIR          the results directory itself (default: the campaign's output)\n"
-               "The campaign file format is in docs/campaigns.md.\n",
-               usage_text);
-        return 0;
-    }
-    if (parse_args(argc, argv, &a))
-        return 2;
-    if (campaign_load(&c, a.file, err, sizeof err)) {
+    if ((rc = cli_parse(&campaign_command, argc, argv, &a, &p)) >= 0)
+        return rc;
+    if (a.resume && *a.resume && a.out)
+        return cli_usage_error(&campaign_command, "give the directory to resume either after "
+                                                  "--resume or with -o, not both");
+    if (campaign_load(&c, p.pos[0], err, sizeof err)) {
         fprintf(stderr, "allocreplay campaign: %s\n", err);
         return 2;
     }
@@ -312,12 +287,12 @@ int cmd_campaign(int argc, char **argv)
         .warmup = c.warmup,
         .opt = c.opt,
         .out_dir = dir,
-        .shard_k = a.shard_k,
-        .shard_n = a.shard_n,
-        .resume = a.resume,
+        .shard_k = a.shard[0],
+        .shard_n = a.shard[1],
+        .resume = a.resume != NULL,
         .campaign_file = c.file,
     };
-    an = (struct announce){.c = &c, .n_backends = nb, .resume = a.resume, .dir = dir};
+    an = (struct announce){.c = &c, .n_backends = nb, .resume = a.resume != NULL, .dir = dir};
     progress_init(&an.prog, stderr);
     rc = runner_execute(&plan, announce_progress, &an);
     progress_finish(&an.prog);
@@ -325,16 +300,16 @@ int cmd_campaign(int argc, char **argv)
         goto out;
 
     /* A shard holds part of the matrix: its charts wait for the merge. */
-    if (results_postprocess(dir, a.shard_n ? 0 : c.charts, err, sizeof err)) {
+    if (results_postprocess(dir, a.shard[1] ? 0 : c.charts, err, sizeof err)) {
         fprintf(stderr, "allocreplay campaign: %s\n", err);
         rc = 2;
     }
-    if (a.shard_n)
+    if (a.shard[1])
         printf("shard %u/%u: %s\nafter the last shard: allocreplay merge -o OUT_DIR SHARD_DIR...\n",
-               a.shard_k, a.shard_n, dir);
+               a.shard[0], a.shard[1], dir);
     else
         printf("results: %s/summary.csv and aggregate.csv\n", dir);
-    if (!a.shard_n && c.charts && rc != 2)
+    if (!a.shard[1] && c.charts && rc != 2)
         printf("charts:  %s/plots/\nreport:  %s/report.html\n", dir, dir);
     if (rc == 1)
         printf("some cells failed: see the status column of %s/summary.csv\n", dir);

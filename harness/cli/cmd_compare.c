@@ -109,38 +109,37 @@ static int write_csv(const char *path, const struct aggregate *A, const struct a
     return atomic_file_commit(&af, err, err_len);
 }
 
+struct args {
+    const char *csv;
+};
+
+static const struct opt_row rows[] = {
+    {"csv", 0, OPT_STRING, OPT_AT(struct args, csv), .metavar = "OUT",
+     .help = "also write the comparison as CSV"},
+};
+
+const struct opt_command compare_command = {
+    .prog = "allocreplay compare",
+    .positional = "RESULTS_A RESULTS_B",
+    .min_pos = 2,
+    .max_pos = 2,
+    .summary = "Compares two results directories, with a significance test per metric.",
+    .about = "Ratios B/A of the medians of ns/event, p99 and peak RSS per (trace, backend),\n"
+             "with a two-sided Mann-Whitney U test over the repetitions (significance 0.05).\n",
+    OPT_ROWS(rows),
+};
+
 int cmd_compare(int argc, char **argv)
 {
-    const char *dirs[2] = {NULL, NULL}, *csv = NULL;
+    struct args a = {0};
+    struct opt_parsed p;
     struct aggregate agg[2];
     char err[1024];
-    size_t nd = 0, shown = 0;
-
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: allocreplay compare RESULTS_A RESULTS_B [--csv OUT]\n"
-                   "Ratios B/A of the medians of ns/event, p99 and peak RSS per (trace, "
-                   "backend),\nwith a two-sided Mann-Whitney U test over the repetitions "
-                   "(significance 0.05).\n");
-            return 0;
-        }
-        if (!strcmp(argv[i], "--csv")) {
-            if (++i == argc) {
-                fprintf(stderr, "allocreplay compare: --csv needs a file name\n");
-                return 2;
-            }
-            csv = argv[i];
-        } else if (argv[i][0] == '-' || nd == 2) {
-            fprintf(stderr, "usage: allocreplay compare RESULTS_A RESULTS_B [--csv OUT]\n");
-            return 2;
-        } else {
-            dirs[nd++] = argv[i];
-        }
-    }
-    if (nd != 2) {
-        fprintf(stderr, "usage: allocreplay compare RESULTS_A RESULTS_B [--csv OUT]\n");
-        return 2;
-    }
+    size_t shown = 0;
+    int rc = cli_parse(&compare_command, argc, argv, &a, &p);
+    if (rc >= 0)
+        return rc;
+    const char *const dirs[2] = {p.pos[0], p.pos[1]}, *csv = a.csv;
     if (aggregate_load(&agg[0], dirs[0], err, sizeof err)) {
         fprintf(stderr, "allocreplay compare: %s\n", err);
         return 2;
@@ -184,7 +183,7 @@ int cmd_compare(int argc, char **argv)
     if (!shown)
         printf("no (trace, backend) pair is present in both directories\n");
 
-    int rc = 0;
+    rc = 0;
     if (csv && write_csv(csv, &agg[0], &agg[1], err, sizeof err)) {
         fprintf(stderr, "allocreplay compare: %s\n", err);
         rc = 2;

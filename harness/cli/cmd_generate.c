@@ -4,39 +4,37 @@
 #include "gen/generate.h"
 #include "gen/generate_spec.h"
 
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-static void usage(FILE *out)
-{
-    fprintf(out, "usage: allocreplay generate SPEC.yaml -o OUT.alrt|OUT.alrt.zst|OUT.yaml [--seed N]\n"
-                 "  --seed N   overrides the spec's seed (default: the spec's, else 0)\n");
-}
+struct args {
+    const char *out;
+    uint64_t seed;
+};
+
+static const struct opt_row rows[] = {
+    {"output", 'o', OPT_STRING, OPT_AT(struct args, out), .metavar = "OUT.alrt|OUT.alrt.zst|OUT.yaml",
+     .required = 1, .help = "the trace to write; its extension picks the format"},
+    {"seed", 0, OPT_U64, OPT_AT(struct args, seed), .metavar = "N",
+     .help = "overrides the spec's seed (default: the spec's, else 0)"},
+};
+
+const struct opt_command generate_command = {
+    .prog = "allocreplay generate",
+    .positional = "SPEC.yaml",
+    .min_pos = 1,
+    .max_pos = 1,
+    .summary = "Generates a synthetic trace from a spec (docs/generator.md).",
+    OPT_ROWS(rows),
+};
 
 int cmd_generate(int argc, char **argv)
 {
-    const char *spec_path = NULL, *out = NULL, *seed_arg = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-o") && i + 1 < argc) {
-            out = argv[++i];
-        } else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
-            seed_arg = argv[++i];
-        } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            usage(stdout);
-            return 0;
-        } else if (argv[i][0] == '-' || spec_path) {
-            fprintf(stderr, "allocreplay generate: unexpected argument '%s'\n", argv[i]);
-            return 2;
-        } else {
-            spec_path = argv[i];
-        }
-    }
-    if (!spec_path || !out) {
-        usage(stderr);
-        return 2;
-    }
+    struct args a = {0};
+    struct opt_parsed p;
+    int rc = cli_parse(&generate_command, argc, argv, &a, &p);
+    if (rc >= 0)
+        return rc;
+    const char *spec_path = p.pos[0], *out = a.out;
     enum trace_format fmt = trace_format_from_path(out);
     if (fmt != TRACE_FORMAT_BINARY && fmt != TRACE_FORMAT_BINARY_ZSTD && fmt != TRACE_FORMAT_YAML) {
         fprintf(stderr, "allocreplay generate: %s: the output must end in .alrt, .alrt.zst or "
@@ -49,19 +47,9 @@ int cmd_generate(int argc, char **argv)
         fprintf(stderr, "allocreplay: %s\n", err.msg);
         return 2;
     }
-    uint64_t seed = spec.seed;
-    if (seed_arg) {
-        char *end;
-        errno = 0;
-        seed = strtoull(seed_arg, &end, 0);
-        if (errno || end == seed_arg || *end || seed_arg[0] == '-') {
-            fprintf(stderr, "allocreplay generate: --seed: '%s' is not a number\n", seed_arg);
-            gen_spec_free(&spec);
-            return 2;
-        }
-    }
+    uint64_t seed = opt_given(&generate_command, &p, "seed") ? a.seed : spec.seed;
     struct trace t;
-    int rc = generate(&spec, seed, &t, &err);
+    rc = generate(&spec, seed, &t, &err);
     gen_spec_free(&spec);
     if (rc != 0) {
         fprintf(stderr, "allocreplay: %s: %s\n", spec_path, err.msg);

@@ -17,7 +17,28 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char usage_text[] = "usage: allocreplay merge [--no-charts] -o OUT_DIR RESULTS_DIR...\n";
+struct args {
+    const char *out;
+    int no_charts; /* e.g. on a cluster's login node without gnuplot: plot later */
+};
+
+static const struct opt_row rows[] = {
+    {"no-charts", 0, OPT_FLAG, OPT_AT(struct args, no_charts),
+     .help = "write no charts and no report.html (allocreplay plot draws them later)"},
+    {"output", 'o', OPT_STRING, OPT_AT(struct args, out), .metavar = "OUT_DIR", .required = 1,
+     .help = "the merged results directory (created if missing)"},
+};
+
+const struct opt_command merge_command = {
+    .prog = "allocreplay merge",
+    .positional = "RESULTS_DIR...",
+    .min_pos = 1,
+    .max_pos = -1,
+    .summary = "Merges the results directories of campaign shards into one.",
+    .about = "Combines the results directories of campaign shards (--shard K/N) into OUT_DIR,\n"
+             "then writes aggregate.csv and, unless --no-charts, the charts and report.html.\n",
+    OPT_ROWS(rows),
+};
 
 /* 1 when the files at A and B have the same bytes, 0 if not, -1 on a read error. */
 static int same_contents(const char *a, const char *b)
@@ -156,42 +177,21 @@ static int write_meta(const char *out, char **shards, const size_t *copied, int 
 
 int cmd_merge(int argc, char **argv)
 {
-    const char *out = NULL;
-    char **shards = calloc((size_t)argc, sizeof *shards);
-    size_t *copied = calloc((size_t)argc, sizeof *copied);
+    struct args a = {0};
+    struct opt_parsed p;
+    int rc = cli_parse(&merge_command, argc, argv, &a, &p);
+    if (rc >= 0)
+        return rc;
+    const char *out = a.out;
+    char **shards = p.pos;
+    int n = p.n_pos;
+    size_t *copied = calloc((size_t)n, sizeof *copied);
     char err[1024], path[4200];
-    int n = 0, rc = 2;
-    unsigned charts = CHART_ALL;
+    unsigned charts = a.no_charts ? 0 : CHART_ALL;
 
-    if (!shards || !copied) {
+    rc = 2;
+    if (!copied) {
         fprintf(stderr, "allocreplay merge: out of memory\n");
-        goto out;
-    }
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("%sCombines the results directories of campaign shards (--shard K/N) into "
-                   "OUT_DIR,\nthen writes aggregate.csv and, unless --no-charts, the charts and "
-                   "report.html.\n", usage_text);
-            rc = 0;
-            goto out;
-        }
-        if (!strcmp(argv[i], "-o")) {
-            if (++i == argc) {
-                fputs(usage_text, stderr);
-                goto out;
-            }
-            out = argv[i];
-        } else if (!strcmp(argv[i], "--no-charts")) {
-            charts = 0; /* e.g. on a cluster's login node without gnuplot: plot later */
-        } else if (argv[i][0] == '-') {
-            fputs(usage_text, stderr);
-            goto out;
-        } else {
-            shards[n++] = argv[i];
-        }
-    }
-    if (!out || n == 0) {
-        fputs(usage_text, stderr);
         goto out;
     }
     snprintf(path, sizeof path, "%s/cells", out);
@@ -217,7 +217,6 @@ int cmd_merge(int argc, char **argv)
            charts ? " (summary.csv, aggregate.csv, plots/, report.html)" : "");
     rc = 0;
 out:
-    free(shards);
     free(copied);
     return rc;
 }

@@ -6,30 +6,34 @@
 #include "campaign/report.h"
 
 #include <stdio.h>
-#include <string.h>
+
+const struct opt_command plot_command = {
+    .prog = "allocreplay plot",
+    .positional = "RESULTS_DIR",
+    .min_pos = 1,
+    .max_pos = 1,
+    .summary = "Draws the charts of a results directory and rewrites its report.html.",
+    .about = "Writes RESULTS_DIR/plots/*.png and *.svg with gnuplot, and RESULTS_DIR/report.html.\n",
+};
 
 int cmd_plot(int argc, char **argv)
 {
+    struct opt_parsed p;
     char err[1024];
-    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        printf("usage: allocreplay plot RESULTS_DIR\n"
-               "Writes RESULTS_DIR/plots/*.png and *.svg with gnuplot, and RESULTS_DIR/report.html.\n");
-        return 0;
-    }
-    if (argc != 2 || argv[1][0] == '-') {
-        fprintf(stderr, "usage: allocreplay plot RESULTS_DIR\n");
-        return 2;
-    }
-    int n = plot_results(argv[1], CHART_ALL, err, sizeof err);
+    int rc = cli_parse(&plot_command, argc, argv, NULL, &p);
+    if (rc >= 0)
+        return rc;
+    const char *dir = p.pos[0];
+    int n = plot_results(dir, CHART_ALL, err, sizeof err);
     if (n < 0) {
         fprintf(stderr, "allocreplay plot: %s\n", err);
         return 2;
     }
-    if (report_write(argv[1], err, sizeof err)) {
+    if (report_write(dir, err, sizeof err)) {
         fprintf(stderr, "allocreplay plot: %s\n", err);
         return 2;
     }
-    printf("%d chart%s in %s/plots/, report in %s/report.html\n", n, n == 1 ? "" : "s", argv[1],
-           argv[1]);
+    printf("%d chart%s in %s/plots/, report in %s/report.html\n", n, n == 1 ? "" : "s", dir,
+           dir);
     return 0;
 }

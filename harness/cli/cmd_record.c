@@ -27,15 +27,33 @@
 
 #define RECORDER_SO "liballocreplay-record.so"
 
-static void usage(FILE *out)
-{
-    fprintf(out, "usage: allocreplay record -o OUT.alrt [--follow-forks] [--keep-raw] "
-                 "[--raw-dir DIR] -- CMD [ARGS...]\n"
-                 "  -o OUT           the trace to write (.alrt binary, .alrt.zst compressed, .yaml text)\n"
-                 "  --follow-forks   also record forked children and the programs they exec\n"
-                 "  --keep-raw       keep the raw per-process logs (their directory is printed)\n"
-                 "  --raw-dir DIR    where the raw logs go (default: /dev/shm, else $TMPDIR)\n");
-}
+struct args {
+    const char *out, *raw_parent;
+    int follow, keep_raw;
+};
+
+static const struct opt_row rows[] = {
+    {"output", 'o', OPT_STRING, OPT_AT(struct args, out), .metavar = "OUT.alrt", .required = 1,
+     .help = "the trace to write (.alrt binary, .alrt.zst compressed, .yaml text)"},
+    {"follow-forks", 0, OPT_FLAG, OPT_AT(struct args, follow),
+     .help = "also record forked children and the programs they exec"},
+    {"keep-raw", 0, OPT_FLAG, OPT_AT(struct args, keep_raw),
+     .help = "keep the raw per-process logs (their directory is printed)"},
+    {"raw-dir", 0, OPT_STRING, OPT_AT(struct args, raw_parent), .metavar = "DIR",
+     .help = "where the raw logs go (default: /dev/shm, else $TMPDIR)"},
+};
+
+const struct opt_command record_command = {
+    .prog = "allocreplay record",
+    .positional = "-- CMD [ARGS...]",
+    .min_pos = 1,
+    .max_pos = -1,
+    .stop_at_positional = 1,
+    .summary = "Runs CMD with the allocation recorder preloaded and writes its trace.",
+    .epilog = "Exit status: 0 CMD succeeded and the trace was written; 1 CMD failed (the trace is\n"
+              "still written) or nothing was recorded; 2 bad usage or an unwritable output.\n",
+    OPT_ROWS(rows),
+};
 
 /* The recorder: $ALLOCREPLAY_RECORDER, else ../recorder/ relative to this executable (the
  * build tree: build/harness/allocreplay, build/recorder/), else ../libexec/allocreplay/
@@ -124,36 +142,10 @@ static void describe(char **cmd, char *out, size_t len)
             *c = ' ';
 }
 
-int cmd_record(int argc, char **argv)
+/* Refuses, before a long recording, an output of the wrong kind or in an unwritable place.
+ * 0 or 2 (after one line on stderr). */
+static int check_output(const char *out)
 {
-    const char *out = NULL, *raw_parent = NULL;
-    int follow = 0, keep_raw = 0, i;
-    for (i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--")) {
-            i++;
-            break;
-        } else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
-            out = argv[++i];
-        } else if (!strcmp(argv[i], "--raw-dir") && i + 1 < argc) {
-            raw_parent = argv[++i];
-        } else if (!strcmp(argv[i], "--follow-forks")) {
-            follow = 1;
-        } else if (!strcmp(argv[i], "--keep-raw")) {
-            keep_raw = 1;
-        } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            usage(stdout);
-            return 0;
-        } else if (argv[i][0] == '-') {
-            fprintf(stderr, "allocreplay record: unknown option '%s'\n", argv[i]);
-            return 2;
-        } else {
-            break; /* CMD without "--" */
-        }
-    }
-    if (!out || i >= argc) {
-        usage(stderr);
-        return 2;
-    }
     enum trace_format out_format = trace_format_from_path(out);
     if (out_format != TRACE_FORMAT_BINARY && out_format != TRACE_FORMAT_BINARY_ZSTD &&
         out_format != TRACE_FORMAT_YAML) {
@@ -161,91 +153,90 @@ int cmd_record(int argc, char **argv)
                         ".yaml\n", out);
         return 2;
     }
-    /* Refuse an unwritable destination now, not after a long recording. */
     char out_dir[PATH_MAX];
     snprintf(out_dir, sizeof out_dir, "%s", out);
     if (access(dirname(out_dir), W_OK) != 0) {
         fprintf(stderr, "allocreplay record: %s: cannot write there: %s\n", out, strerror(errno));
         return 2;
     }
-    char **cmd = argv + i;
-    char so[PATH_MAX], raw[PATH_MAX];
-    if (find_recorder(so, sizeof so) != 0) {
-        fprintf(stderr, "allocreplay record: cannot find %s (set ALLOCREPLAY_RECORDER)\n",
-                RECORDER_SO);
-        return 2;
-    }
-    if (make_raw_dir(raw_parent, raw, sizeof raw) != 0) {
-        fprintf(stderr, "allocreplay record: cannot create a directory for the raw logs in %s: %s\n",
-                raw_parent ? raw_parent : "/dev/shm or $TMPDIR", strerror(errno));
-        return 2;
-    }
+    return 0;
+}
 
+/* Runs CMD recorded into raw and waits for it, like system(): Ctrl-C goes to CMD while we
+ * stay to write what it recorded. Returns 0 with *pid and *status, or 2 when CMD cannot run
+ * (after one line on stderr). */
+static int run_recorded(char **cmd, const char *so, const char *raw, int follow, pid_t *pid,
+                        int *status)
+{
     int pipefd[2];
     if (pipe2(pipefd, O_CLOEXEC) != 0) {
         fprintf(stderr, "allocreplay record: pipe: %s\n", strerror(errno));
-        remove_raw_dir(raw);
         return 2;
     }
-    /* Like system(): Ctrl-C goes to CMD; we stay to write what it recorded. */
     struct sigaction ignore = {.sa_handler = SIG_IGN}, old_int, old_quit;
     sigaction(SIGINT, &ignore, &old_int);
     sigaction(SIGQUIT, &ignore, &old_quit);
     fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
+    *pid = fork();
+    if (*pid == 0) {
         close(pipefd[0]);
         exec_recorded(cmd, so, raw, follow, pipefd[1]);
     }
+    int fork_errno = errno;
     close(pipefd[1]);
-    int exec_errno = 0, status = 0;
-    if (pid > 0 && read(pipefd[0], &exec_errno, sizeof exec_errno) != sizeof exec_errno)
+    int exec_errno = 0;
+    *status = 0;
+    if (*pid > 0 && read(pipefd[0], &exec_errno, sizeof exec_errno) != sizeof exec_errno)
         exec_errno = 0;
     close(pipefd[0]);
-    if (pid > 0)
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    if (*pid > 0)
+        while (waitpid(*pid, status, 0) < 0 && errno == EINTR)
             ;
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGQUIT, &old_quit, NULL);
-    if (pid < 0 || exec_errno) {
+    if (*pid < 0 || exec_errno) {
         fprintf(stderr, "allocreplay record: cannot run '%s': %s\n", cmd[0],
-                strerror(pid < 0 ? errno : exec_errno));
-        remove_raw_dir(raw);
+                strerror(*pid < 0 ? fork_errno : exec_errno));
         return 2;
     }
+    return 0;
+}
 
+static void report_command_failure(const char *cmd, int status)
+{
+    if (WIFSIGNALED(status))
+        fprintf(stderr, "allocreplay record: %s was killed by signal %d\n", cmd, WTERMSIG(status));
+    else
+        fprintf(stderr, "allocreplay record: %s exited with status %d\n", cmd, WEXITSTATUS(status));
+}
+
+/* Imports the raw logs of the run of cmd (process pid) and writes out. Returns 0 when it was
+ * written, 1 when nothing could be recorded, 2 when out cannot be written. */
+static int import_and_write(const struct args *a, char **cmd, const char *raw, pid_t pid)
+{
     char description[1024];
     describe(cmd, description, sizeof description);
-    char *name = trace_name_from_path(out);
-    struct record_import_options opt = {follow, (uint32_t)pid, name, description};
+    char *name = trace_name_from_path(a->out);
+    struct record_import_options opt = {a->follow, (uint32_t)pid, name, description};
     struct record_import_report rep;
     struct trace t;
     struct trace_error err;
     int rc = record_import_dir(raw, &opt, &t, &rep, &err);
     free(name);
-    int cmd_failed = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
-    if (cmd_failed) {
-        if (WIFSIGNALED(status))
-            fprintf(stderr, "allocreplay record: %s was killed by signal %d\n", cmd[0],
-                    WTERMSIG(status));
-        else
-            fprintf(stderr, "allocreplay record: %s exited with status %d\n", cmd[0],
-                    WEXITSTATUS(status));
-    }
-    int status_out = cmd_failed ? 1 : 0;
     if (rc != 0) {
         fprintf(stderr, "allocreplay record: %s\n", err.msg);
-        status_out = 1;
-    } else if (t.n_events == 0) {
+        return 1;
+    }
+    if (t.n_events == 0) {
         fprintf(stderr, "allocreplay record: no allocation was recorded (a statically linked or "
                         "setuid program ignores LD_PRELOAD)\n");
-        status_out = 1;
-    } else if (trace_save(out, &t, &err) != 0) {
+        rc = 1;
+    } else if (trace_save(a->out, &t, &err) != 0) {
         fprintf(stderr, "allocreplay record: %s\n", err.msg);
-        status_out = 2;
+        rc = 2;
     } else {
         printf("%s: %llu events, %u objects, %u threads, %llu frees of earlier memory dropped",
-               out, (unsigned long long)rep.events, rep.objects, rep.threads,
+               a->out, (unsigned long long)rep.events, rep.objects, rep.threads,
                (unsigned long long)rep.dropped_frees);
         if (rep.images > 1)
             printf(", %u processes/images", rep.images);
@@ -253,11 +244,44 @@ int cmd_record(int argc, char **argv)
             printf(", %llu records lost", (unsigned long long)rep.lost_records);
         printf("\n");
     }
-    if (rc == 0)
-        trace_release(&t);
-    if (keep_raw)
+    trace_release(&t);
+    return rc;
+}
+
+int cmd_record(int argc, char **argv)
+{
+    struct args a = {0};
+    struct opt_parsed p;
+    char so[PATH_MAX], raw[PATH_MAX];
+    pid_t pid;
+    int status, rc = cli_parse(&record_command, argc, argv, &a, &p);
+    if (rc >= 0 || (rc = check_output(a.out)))
+        return rc;
+    char **cmd = p.pos;
+    cmd[p.n_pos] = NULL; /* argv[argc] is NULL; the positional arguments now end earlier */
+    if (find_recorder(so, sizeof so) != 0) {
+        fprintf(stderr, "allocreplay record: cannot find %s (set ALLOCREPLAY_RECORDER)\n",
+                RECORDER_SO);
+        return 2;
+    }
+    if (make_raw_dir(a.raw_parent, raw, sizeof raw) != 0) {
+        fprintf(stderr, "allocreplay record: cannot create a directory for the raw logs in %s: %s\n",
+                a.raw_parent ? a.raw_parent : "/dev/shm or $TMPDIR", strerror(errno));
+        return 2;
+    }
+    if (run_recorded(cmd, so, raw, a.follow, &pid, &status)) {
+        remove_raw_dir(raw);
+        return 2;
+    }
+    int cmd_failed = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+    if (cmd_failed)
+        report_command_failure(cmd[0], status);
+    rc = import_and_write(&a, cmd, raw, pid);
+    if (rc == 0 && cmd_failed)
+        rc = 1;
+    if (a.keep_raw)
         fprintf(stderr, "allocreplay record: raw logs kept in %s\n", raw);
     else
         remove_raw_dir(raw);
-    return status_out;
+    return rc;
 }

@@ -5,6 +5,7 @@
 #include "run/results.h"
 #include "run/runner.h"
 #include "run/spawn.h"
+#include "replay/replay.h"
 
 #include <errno.h>
 #include <math.h>
@@ -14,117 +15,101 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char usage_text[] =
-    "usage: allocreplay run TRACE... [-b BACKEND,...] [-n REPS] [--warmup N] [--latency]\n"
-    "         [--no-memory] [--verify] [--touch] [--min-time MS] [--rss-every N] [--timeout S]\n"
-    "         [--memory-limit BYTES] [--lenient] [--threads [--window W]] [-o DIR] [--format table|csv]\n"
-    "\n"
-    "  -b BACKEND,...     backends (default: every built-in one; `allocreplay backends` lists them)\n"
-    "  -n REPS            repetitions per trace and backend (default 1)\n"
-    "  --warmup N         unrecorded throughput runs before the first cell of each pair (default 0)\n"
-    "  --latency          also run the latency pass (per-operation timing)\n"
-    "  --no-memory        skip the memory pass (RSS, footprint, fragmentation)\n"
-    "  --verify           also run the verify pass (fill and check every block)\n"
-    "  --touch            timed passes write to new blocks too (cache effects included)\n"
-    "  --min-time MS      throughput pass: replay the trace in loops for at least MS ms\n"
-    "                     (default 20; 0 = one loop)\n"
-    "  --rss-every N      memory pass: sample every N events (default 10000)\n"
-    "  --timeout S        kill a worker after S seconds (default none)\n"
-    "  --memory-limit B   address-space limit per worker, e.g. 2G (default none)\n"
-    "  --lenient          drop bad trace events instead of refusing the trace\n"
-    "  --threads          every pass: replay each trace thread on its own thread, alive\n"
-    "                     from its first event to its last (thread-safe backends only)\n"
-    "  --window W         with --threads: an event waits for the one W places before it\n"
-    "                     in the recorded order; strict (= 1), free (per-object order\n"
-    "                     only) or a count (default 16)\n"
-    "  -o DIR             results directory (default results/run/YYYYmmdd-HHMMSS)\n"
-    "  --format F         stdout: a summary table (default) or summary.csv\n";
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
-static int bad_usage(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "allocreplay run: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, " (allocreplay run --help)\n");
-    return 2;
-}
-
-static int parse_count(const char *s, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    if (!s || *s == '-')
-        return -1;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *end)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-/* Bytes with an optional K, M, G or T suffix (powers of 1024). */
-static int parse_bytes(const char *s, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    if (!s || *s == '-')
-        return -1;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s)
-        return -1;
-    unsigned shift = 0;
-    switch (*end) {
-    case 0: break;
-    case 'k': case 'K': shift = 10; break;
-    case 'm': case 'M': shift = 20; break;
-    case 'g': case 'G': shift = 30; break;
-    case 't': case 'T': shift = 40; break;
-    default: return -1;
-    }
-    if (*end && end[1] && strcmp(end + 1, "iB") && strcmp(end + 1, "B"))
-        return -1;
-    if (shift && v > (UINT64_MAX >> shift))
-        return -1;
-    *out = (uint64_t)v << shift;
-    return 0;
-}
-
-struct strv {
-    char **v;
-    size_t n, cap;
+struct run_args {
+    struct run_plan plan;
+    struct opt_list backends;
+    int format; /* index in formats[] */
 };
 
-static int strv_push(struct strv *s, char *x)
-{
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 8;
-        char **grown = realloc(s->v, cap * sizeof *grown);
-        if (!grown)
-            return -1;
-        s->v = grown;
-        s->cap = cap;
-    }
-    s->v[s->n++] = x;
-    return 0;
-}
+static const char *const formats[] = {"table", "csv", NULL};
 
-/* Splits a -b list of backend specs (catalog_split_specs) into owned strings. */
-static int push_backends(struct strv *s, const char *list)
+/* -b: a list of backend specs (catalog_split_specs), appended to an opt_list. */
+static int parse_backends(const char *v, void *dest, char *why, size_t why_len)
 {
-    char **v = NULL, err[512];
+    struct opt_list *l = dest;
+    char **specs = NULL;
     size_t n = 0, i = 0;
-    int rc = catalog_split_specs(list, &v, &n, err, sizeof err);
-    if (rc)
-        fprintf(stderr, "allocreplay run: %s\n", err);
+    int rc = catalog_split_specs(v, &specs, &n, why, why_len);
     for (; i < n && !rc; i++)
-        rc = strv_push(s, v[i]);
-    for (; i < n; i++)
-        free(v[i]);
-    free(v);
+        if ((rc = opt_list_push(l, specs[i], strlen(specs[i]))))
+            snprintf(why, why_len, "out of memory");
+    for (i = 0; i < n; i++)
+        free(specs[i]);
+    free(specs);
     return rc;
 }
 
+/* --window W into run_options (window and window_set). */
+static int parse_window(const char *v, void *dest, char *why, size_t why_len)
+{
+    struct run_options *o = dest;
+    if (run_window_parse(v, &o->window)) {
+        snprintf(why, why_len, "strict, free or a count of events >= 1");
+        return -1;
+    }
+    o->window_set = 1;
+    return 0;
+}
+
+static const struct opt_row rows[] = {
+    {"backend", 'b', OPT_CUSTOM, OPT_AT(struct run_args, backends), .parse = parse_backends,
+     .metavar = "BACKEND,...",
+     .help = "backend specs, NAME or NAME:key=value,... (default: every built-in one;\n"
+             "`allocreplay backends` lists them, `allocreplay backends --options` their keys)"},
+    {"repetitions", 'n', OPT_U64, OPT_AT(struct run_args, plan.repetitions), .min = 1,
+     .max = 100000, .def = "1", .metavar = "REPS", .what = "repetition count",
+     .help = "repetitions per trace and backend"},
+    {"warmup", 0, OPT_U64, OPT_AT(struct run_args, plan.warmup), .max = 1000, .def = "0",
+     .metavar = "N", .what = "warm-up count",
+     .help = "unrecorded throughput runs before the first cell of each pair"},
+    {"latency", 0, OPT_FLAG, OPT_AT(struct run_args, plan.opt.latency),
+     .help = "also run the latency pass (per-operation timing)"},
+    {"no-memory", 0, OPT_CLEAR, OPT_AT(struct run_args, plan.opt.memory), .def = "1",
+     .help = "skip the memory pass (RSS, footprint, fragmentation)"},
+    {"verify", 0, OPT_FLAG, OPT_AT(struct run_args, plan.opt.verify),
+     .help = "also run the verify pass (fill and check every block)"},
+    {"touch", 0, OPT_FLAG, OPT_AT(struct run_args, plan.opt.touch),
+     .help = "timed passes write to new blocks too (cache effects included)"},
+    {"min-time", 0, OPT_U64, OPT_AT(struct run_args, plan.opt.min_time_ms), .max = 3600 * 1000,
+     .def = STR(RUN_DEFAULT_MIN_TIME_MS), .metavar = "MS",
+     .help = "throughput pass: replay the trace in loops for at least MS ms;\n0 = one loop"},
+    {"rss-every", 0, OPT_U64, OPT_AT(struct run_args, plan.opt.rss_every), .min = 1,
+     .def = STR(REPLAY_DEFAULT_RSS_EVERY), .metavar = "N",
+     .help = "memory pass: sample every N events"},
+    {"timeout", 0, OPT_U64, OPT_AT(struct run_args, plan.opt.timeout_s), .max = 86400 * 30,
+     .metavar = "S", .help = "kill a worker after S seconds (default none)"},
+    {"memory-limit", 0, OPT_BYTES, OPT_AT(struct run_args, plan.opt.memory_limit), .min = 1,
+     .metavar = "BYTES", .help = "address-space limit per worker, e.g. 2G (default none)"},
+    {"lenient", 0, OPT_FLAG, OPT_AT(struct run_args, plan.opt.lenient),
+     .help = "drop bad trace events instead of refusing the trace"},
+    {"threads", 0, OPT_FLAG, OPT_AT(struct run_args, plan.opt.threads),
+     .help = "every pass: replay each trace thread on its own thread, alive\n"
+             "from its first event to its last (thread-safe backends only)"},
+    {"window", 0, OPT_CUSTOM, OPT_AT(struct run_args, plan.opt), .parse = parse_window,
+     .metavar = "W",
+     .help = "with --threads: an event waits for the one W places before it\n"
+             "in the recorded order; strict (= 1), free (per-object order\n"
+             "only) or a count (default 16)"},
+    {"output", 'o', OPT_STRING, OPT_AT(struct run_args, plan.out_dir), .metavar = "DIR",
+     .help = "results directory (default results/run/YYYYmmdd-HHMMSS)"},
+    {"format", 0, OPT_ENUM, OPT_AT(struct run_args, format), .choices = formats, .def = "table",
+     .metavar = "table|csv", .help = "stdout: a summary table, or summary.csv"},
+};
+
+const struct opt_command run_command = {
+    .prog = "allocreplay run",
+    .positional = "TRACE...",
+    .min_pos = 1,
+    .max_pos = -1,
+    .summary = "Replays traces against backends into a results directory, with a summary table.",
+    OPT_ROWS(rows),
+};
+
 /* The built-in backends (the plain worker's), in its order. */
-static int default_backends(struct strv *s)
+static int default_backends(struct opt_list *s)
 {
     char err[512];
     struct catalog cat;
@@ -134,11 +119,8 @@ static int default_backends(struct strv *s)
     }
     int rc = 0;
     for (size_t i = 0; i < cat.n && !rc; i++) {
-        char *x = cat.v[i].builtin ? strdup(cat.v[i].name) : NULL;
-        if (cat.v[i].builtin && (!x || strv_push(s, x))) {
-            free(x);
-            rc = -1;
-        }
+        if (cat.v[i].builtin)
+            rc = opt_list_push(s, cat.v[i].name, strlen(cat.v[i].name));
     }
     catalog_free(&cat);
     return rc;
@@ -349,146 +331,52 @@ static int print_csv(const char *dir)
     return 0;
 }
 
-int cmd_run(int argc, char **argv)
+/* The checks and defaults after parsing: readable traces, the backends, the directory. 0 or
+ * the exit status. */
+static int complete_plan(struct run_args *a, char **traces, int n_traces, char *dir, size_t len)
 {
-    struct strv traces = {0}, backends = {0};
-    struct run_plan plan = {.name = "run", .repetitions = 1, .opt = {.memory = 1, .min_time_ms = RUN_DEFAULT_MIN_TIME_MS}};
-    const char *format = "table";
-    char default_dir[64], summary[4096];
-    uint64_t n;
-    int rc = 2;
-
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(usage_text, stdout);
-            rc = 0;
-            goto out;
-        } else if (!strcmp(a, "--latency")) {
-            plan.opt.latency = 1;
-        } else if (!strcmp(a, "--no-memory")) {
-            plan.opt.memory = 0;
-        } else if (!strcmp(a, "--verify")) {
-            plan.opt.verify = 1;
-        } else if (!strcmp(a, "--touch")) {
-            plan.opt.touch = 1;
-        } else if (!strcmp(a, "--lenient")) {
-            plan.opt.lenient = 1;
-        } else if (!strcmp(a, "--threads")) {
-            plan.opt.threads = 1;
-        } else if (!strcmp(a, "--window")) {
-            if (!v || run_window_parse(v, &plan.opt.window)) {
-                rc = bad_usage("bad --window '%s' (strict, free or a count of events >= 1)",
-                               v ? v : "");
-                goto out;
-            }
-            plan.opt.window_set = 1, i++;
-        } else if (!strcmp(a, "-b") || !strcmp(a, "--backend")) {
-            if (!v) {
-                rc = bad_usage("%s needs a list of backends", a);
-                goto out;
-            }
-            if (push_backends(&backends, v))
-                goto out;
-            i++;
-        } else if (!strcmp(a, "-n") || !strcmp(a, "--repetitions")) {
-            if (parse_count(v, &n) || n < 1 || n > 100000) {
-                rc = bad_usage("bad repetition count '%s'", v ? v : "");
-                goto out;
-            }
-            plan.repetitions = (unsigned)n, i++;
-        } else if (!strcmp(a, "--warmup")) {
-            if (parse_count(v, &n) || n > 1000) {
-                rc = bad_usage("bad warm-up count '%s'", v ? v : "");
-                goto out;
-            }
-            plan.warmup = (unsigned)n, i++;
-        } else if (!strcmp(a, "--rss-every")) {
-            if (parse_count(v, &n) || n < 1) {
-                rc = bad_usage("bad --rss-every '%s'", v ? v : "");
-                goto out;
-            }
-            plan.opt.rss_every = n, i++;
-        } else if (!strcmp(a, "--min-time")) {
-            if (parse_count(v, &n) || n > 3600 * 1000) {
-                rc = bad_usage("bad --min-time '%s' (milliseconds)", v ? v : "");
-                goto out;
-            }
-            plan.opt.min_time_ms = n, i++;
-        } else if (!strcmp(a, "--timeout")) {
-            if (parse_count(v, &n) || n > 86400 * 30) {
-                rc = bad_usage("bad --timeout '%s'", v ? v : "");
-                goto out;
-            }
-            plan.opt.timeout_s = (unsigned)n, i++;
-        } else if (!strcmp(a, "--memory-limit")) {
-            if (parse_bytes(v, &n) || n < 1) {
-                rc = bad_usage("bad --memory-limit '%s'", v ? v : "");
-                goto out;
-            }
-            plan.opt.memory_limit = n, i++;
-        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-            if (!v) {
-                rc = bad_usage("%s needs a directory", a);
-                goto out;
-            }
-            plan.out_dir = v, i++;
-        } else if (!strcmp(a, "--format")) {
-            if (!v || (strcmp(v, "table") && strcmp(v, "csv"))) {
-                rc = bad_usage("--format is table or csv, not '%s'", v ? v : "");
-                goto out;
-            }
-            format = v, i++;
-        } else if (a[0] == '-' && a[1]) {
-            rc = bad_usage("unknown option '%s'", a);
-            goto out;
-        } else {
-            char *t = strdup(a);
-            if (!t || strv_push(&traces, t)) {
-                free(t);
-                goto out;
-            }
+    for (int i = 0; i < n_traces; i++)
+        if (access(traces[i], R_OK)) {
+            fprintf(stderr, "allocreplay run: %s: %s\n", traces[i], strerror(errno));
+            return 2;
         }
-    }
-    if (!traces.n) {
-        rc = bad_usage("%s", "no trace given");
-        goto out;
-    }
-    for (size_t i = 0; i < traces.n; i++)
-        if (access(traces.v[i], R_OK)) {
-            fprintf(stderr, "allocreplay run: %s: %s\n", traces.v[i], strerror(errno));
-            goto out;
-        }
-    if (!backends.n && default_backends(&backends))
-        goto out;
-    if (!plan.out_dir) {
+    if (!a->backends.n && default_backends(&a->backends))
+        return 2;
+    if (!a->plan.out_dir) {
         time_t now = time(NULL);
         struct tm tm;
         localtime_r(&now, &tm);
-        strftime(default_dir, sizeof default_dir, "results/run/%Y%m%d-%H%M%S", &tm);
-        plan.out_dir = default_dir;
+        strftime(dir, len, "results/run/%Y%m%d-%H%M%S", &tm);
+        a->plan.out_dir = dir;
     }
-    plan.traces = (const char *const *)traces.v;
-    plan.n_traces = traces.n;
-    plan.backends = (const char *const *)backends.v;
-    plan.n_backends = backends.n;
+    a->plan.name = "run";
+    a->plan.traces = (const char *const *)traces;
+    a->plan.n_traces = (size_t)n_traces;
+    a->plan.backends = (const char *const *)a->backends.v;
+    a->plan.n_backends = a->backends.n;
+    return 0;
+}
 
-    rc = runner_execute(&plan, isatty(2) ? progress_bar : NULL, NULL);
+int cmd_run(int argc, char **argv)
+{
+    struct run_args a = {0};
+    struct opt_parsed p;
+    char default_dir[64], summary[4096];
+    int rc = cli_parse(&run_command, argc, argv, &a, &p);
+    if (rc >= 0 || (rc = complete_plan(&a, p.pos, p.n_pos, default_dir, sizeof default_dir)))
+        goto out;
+
+    rc = runner_execute(&a.plan, isatty(2) ? progress_bar : NULL, NULL);
     /* rc 1 is also a run that ended early (its results could not be written): then there is
      * no summary.csv to print, and the runner has said why. */
-    snprintf(summary, sizeof summary, "%s/summary.csv", plan.out_dir);
+    snprintf(summary, sizeof summary, "%s/summary.csv", a.plan.out_dir);
     if (rc == 0 || (rc == 1 && access(summary, F_OK) == 0)) {
-        int printed = !strcmp(format, "csv") ? print_csv(plan.out_dir) : print_table(plan.out_dir, plan.backends, plan.n_backends);
+        int printed = a.format == 1 ? print_csv(a.plan.out_dir)
+                                    : print_table(a.plan.out_dir, a.plan.backends, a.plan.n_backends);
         if (printed && rc == 0)
             rc = 1;
     }
 out:
-    for (size_t i = 0; i < traces.n; i++)
-        free(traces.v[i]);
-    for (size_t i = 0; i < backends.n; i++)
-        free(backends.v[i]);
-    free(traces.v);
-    free(backends.v);
+    opt_list_free(&a.backends);
     return rc;
 }

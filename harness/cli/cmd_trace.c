@@ -7,44 +7,37 @@
 #include <string.h>
 
 struct args {
-    const char *pos[2];
-    int n_pos;
     int lenient;
-    int help;
 };
 
-/* Returns 0, or prints one line and returns 2. */
-static int parse_args(int argc, char **argv, int want, const char *usage, struct args *a)
-{
-    memset(a, 0, sizeof *a);
-    int options = 1; /* "--" ends the options: a file may then be named "-x.yaml" */
-    for (int i = 1; i < argc; i++) {
-        const char *s = argv[i];
-        if (options && !strcmp(s, "--")) {
-            options = 0;
-        } else if (options && (!strcmp(s, "--help") || !strcmp(s, "-h"))) {
-            a->help = 1;
-        } else if (options && !strcmp(s, "--lenient")) {
-            a->lenient = 1;
-        } else if (options && s[0] == '-' && s[1]) {
-            fprintf(stderr, "allocreplay %s: unknown option '%s' (usage: allocreplay %s)\n",
-                    argv[0], s, usage);
-            return 2;
-        } else if (a->n_pos < want) {
-            a->pos[a->n_pos++] = s;
-        } else {
-            fprintf(stderr, "allocreplay %s: too many arguments (usage: allocreplay %s)\n",
-                    argv[0], usage);
-            return 2;
-        }
-    }
-    if (!a->help && a->n_pos != want) {
-        fprintf(stderr, "allocreplay %s: missing argument (usage: allocreplay %s)\n", argv[0],
-                usage);
-        return 2;
-    }
-    return 0;
-}
+static const struct opt_row rows[] = {
+    {"lenient", 0, OPT_FLAG, OPT_AT(struct args, lenient),
+     .help = "drop invalid events (and count them by kind) instead of refusing the trace"},
+};
+
+#define TRACE_COMMAND(cmd, pos, n, line, text)                                                    \
+    {.prog = "allocreplay " cmd, .positional = pos, .min_pos = n, .max_pos = n, .summary = line, \
+     .about = text,                                                                              \
+     .epilog = "Exit status: 0 ok, 2 bad usage or bad input (one line on stderr).\n",            \
+     OPT_ROWS(rows)}
+
+const struct opt_command convert_command = TRACE_COMMAND("convert", "IN OUT", 2,
+    "Converts a trace from one format to another.",
+    "Reads, recognised by content: YAML, .alrt (binary), .alrt.zst (compressed binary), glibc\n"
+    "mtrace() logs, Android memory_replay text and a .zip of one of these two; writes by OUT's\n"
+    "extension: .yaml/.yml, .alrt and .alrt.zst.\n");
+
+const struct opt_command info_command = TRACE_COMMAND("info", "TRACE", 1,
+    "Prints a trace's figures.",
+    "Events per op, objects, size histogram (power-of-two buckets),\n"
+    "peak live bytes (peak of the sum of requested sizes of live objects), threads.\n"
+    "Binary traces are streamed: memory grows with the number of ids, not of events.\n");
+
+const struct opt_command validate_command = TRACE_COMMAND("validate", "TRACE", 1,
+    "Checks a trace and reports its first problem.",
+    "Checks syntax, checksum (binary), use before alloc, double free, alloc of a live\n"
+    "id, bad sizes and alignments. Reports the first problem with its file:line:column (YAML)\n"
+    "or record index (binary); with --lenient, counts the invalid events by kind instead.\n");
 
 static uint64_t total_dropped(const struct trace_load_report *r)
 {
@@ -70,46 +63,35 @@ static void print_dropped(FILE *out, const char *path, const struct trace_load_r
     fprintf(out, "\n");
 }
 
-#define CONVERT_USAGE "convert IN OUT [--lenient]"
-#define CONVERT_HELP                                                                              \
-    "usage: allocreplay " CONVERT_USAGE "\n"                                                     \
-    "Converts a trace. Reads, recognised by content: YAML, .alrt (binary), .alrt.zst (compressed\n" \
-    "binary), glibc mtrace() logs, Android memory_replay text and a .zip of one of these two;\n" \
-    "writes by OUT's extension: .yaml/.yml, .alrt and .alrt.zst.\n"                              \
-    "  --lenient   drop invalid events (and count them) instead of refusing the trace\n"         \
-    "Exit status: 0 converted, 2 bad usage or bad input (one line on stderr).\n"
-
 int cmd_convert(int argc, char **argv)
 {
-    struct args a;
-    if (parse_args(argc, argv, 2, CONVERT_USAGE, &a) != 0)
-        return 2;
-    if (a.help) {
-        fputs(CONVERT_HELP, stdout);
-        return 0;
-    }
-    enum trace_format to = trace_format_from_path(a.pos[1]);
+    struct args a = {0};
+    struct opt_parsed p;
+    int rc = cli_parse(&convert_command, argc, argv, &a, &p);
+    if (rc >= 0)
+        return rc;
+    enum trace_format to = trace_format_from_path(p.pos[1]);
     if (to != TRACE_FORMAT_YAML && to != TRACE_FORMAT_BINARY && to != TRACE_FORMAT_BINARY_ZSTD) {
         fprintf(stderr, "allocreplay: %s: cannot write this format (writable: .yaml, .yml, .alrt, "
                         ".alrt.zst)\n",
-                a.pos[1]);
+                p.pos[1]);
         return 2;
     }
     struct trace_load_options opt = {.lenient = a.lenient};
     struct trace_load_report report;
     struct trace_error err;
     struct trace t;
-    if (trace_load(a.pos[0], &opt, &t, &report, &err) != 0) {
+    if (trace_load(p.pos[0], &opt, &t, &report, &err) != 0) {
         fprintf(stderr, "allocreplay: %s\n", err.msg);
         return 2;
     }
-    int rc = trace_save(a.pos[1], &t, &err);
+    rc = trace_save(p.pos[1], &t, &err);
     if (rc != 0)
         fprintf(stderr, "allocreplay: %s\n", err.msg);
     else {
-        printf("%s: %llu events written to %s\n", a.pos[0], (unsigned long long)t.n_events,
-               a.pos[1]);
-        print_dropped(stdout, a.pos[0], &report);
+        printf("%s: %llu events written to %s\n", p.pos[0], (unsigned long long)t.n_events,
+               p.pos[1]);
+        print_dropped(stdout, p.pos[0], &report);
     }
     trace_release(&t);
     return rc ? 2 : 0;
@@ -156,40 +138,30 @@ static void print_histogram(const struct trace_summary *s)
     }
 }
 
-#define INFO_USAGE "info TRACE [--lenient]"
-#define INFO_HELP                                                                                 \
-    "usage: allocreplay " INFO_USAGE "\n"                                                        \
-    "Prints a trace's figures: events per op, objects, size histogram (power-of-two buckets),\n" \
-    "peak live bytes (peak of the sum of requested sizes of live objects), threads.\n"           \
-    "Binary traces are streamed: memory grows with the number of ids, not of events.\n"          \
-    "  --lenient   drop invalid events (and count them) instead of refusing the trace\n"         \
-    "Exit status: 0 ok, 2 bad usage or bad input (one line on stderr).\n"
-
 /* The common part of info and validate: parse the arguments, summarise the trace in one
  * streaming pass (which validates it), print the figures, then the dropped-event counts. */
-static int summarize_command(int argc, char **argv, const char *usage, const char *help,
+static int summarize_command(int argc, char **argv, const struct opt_command *cmd,
                              void (*print)(const char *path, const struct trace *hdr,
                                            const struct trace_summary *s))
 {
-    struct args a;
-    if (parse_args(argc, argv, 1, usage, &a) != 0)
-        return 2;
-    if (a.help) {
-        fputs(help, stdout);
-        return 0;
-    }
+    struct args a = {0};
+    struct opt_parsed p;
+    int rc = cli_parse(cmd, argc, argv, &a, &p);
+    if (rc >= 0)
+        return rc;
+    const char *path = p.pos[0];
     struct trace_load_options opt = {.lenient = a.lenient};
     struct trace_load_report report;
     struct trace_error err;
     struct trace hdr;
     struct trace_summary s;
-    if (trace_summarize_file(a.pos[0], &opt, &s, &hdr, &report, &err) != 0) {
+    if (trace_summarize_file(path, &opt, &s, &hdr, &report, &err) != 0) {
         fprintf(stderr, "allocreplay: %s\n", err.msg);
         trace_release(&hdr);
         return 2;
     }
-    print(a.pos[0], &hdr, &s);
-    print_dropped(stdout, a.pos[0], &report);
+    print(path, &hdr, &s);
+    print_dropped(stdout, path, &report);
     trace_release(&hdr);
     return 0;
 }
@@ -230,17 +202,8 @@ static void print_info(const char *path, const struct trace *hdr, const struct t
 
 int cmd_info(int argc, char **argv)
 {
-    return summarize_command(argc, argv, INFO_USAGE, INFO_HELP, print_info);
+    return summarize_command(argc, argv, &info_command, print_info);
 }
-
-#define VALIDATE_USAGE "validate TRACE [--lenient]"
-#define VALIDATE_HELP                                                                             \
-    "usage: allocreplay " VALIDATE_USAGE "\n"                                                    \
-    "Checks a trace: syntax, checksum (binary), use before alloc, double free, alloc of a live\n" \
-    "id, bad sizes and alignments. Reports the first problem with its file:line:column (YAML)\n" \
-    "or record index (binary).\n"                                                                \
-    "  --lenient   count the invalid events by kind instead of stopping at the first\n"          \
-    "Exit status: 0 valid, 2 bad usage or invalid trace (one line on stderr).\n"
 
 static void print_valid(const char *path, const struct trace *hdr, const struct trace_summary *s)
 {
@@ -251,5 +214,5 @@ static void print_valid(const char *path, const struct trace *hdr, const struct 
 
 int cmd_validate(int argc, char **argv)
 {
-    return summarize_command(argc, argv, VALIDATE_USAGE, VALIDATE_HELP, print_valid);
+    return summarize_command(argc, argv, &validate_command, print_valid);
 }

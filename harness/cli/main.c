@@ -1,4 +1,4 @@
-/* allocreplay: the driver's entry point. Dispatches to one subcommand (harness/cmd_*.c). */
+/* allocreplay: the driver's entry point. Dispatches to one subcommand (cmd_*.c). */
 #include "cli.h"
 #include "config.h"
 
@@ -9,28 +9,33 @@
 struct command {
     const char *name;
     int (*run)(int argc, char **argv);
-    const char *usage;
+    const struct opt_command *options; /* its synopsis and first line of help */
 };
 
 static const struct command commands[] = {
-    {"run", cmd_run, "run TRACE... [-b BACKEND,...] [-n REPS] [--latency] [--verify] [-o DIR]"},
-    {"campaign", cmd_campaign, "campaign FILE.yaml [--resume [DIR]] [--shard K/N] [-o DIR]"},
-    {"plot", cmd_plot, "plot RESULTS_DIR"},
-    {"compare", cmd_compare, "compare RESULTS_A RESULTS_B [--csv OUT]"},
-    {"merge", cmd_merge, "merge [--no-charts] -o OUT_DIR RESULTS_DIR..."},
-    {"convert", cmd_convert, "convert IN OUT   (.yaml .alrt .mtrace .android.txt)"},
-    {"info", cmd_info, "info TRACE"},
-    {"validate", cmd_validate, "validate TRACE"},
-    {"record", cmd_record, "record -o OUT.alrt -- CMD ARGS..."},
-    {"generate", cmd_generate, "generate SPEC.yaml -o OUT"},
-    {"backends", cmd_backends, "backends"},
+    {"run", cmd_run, &run_command},
+    {"campaign", cmd_campaign, &campaign_command},
+    {"plot", cmd_plot, &plot_command},
+    {"compare", cmd_compare, &compare_command},
+    {"merge", cmd_merge, &merge_command},
+    {"convert", cmd_convert, &convert_command},
+    {"info", cmd_info, &info_command},
+    {"validate", cmd_validate, &validate_command},
+    {"record", cmd_record, &record_command},
+    {"generate", cmd_generate, &generate_command},
+    {"backends", cmd_backends, &backends_command},
 };
 
+/* One line per command: its positional arguments and its summary. */
 static void usage(FILE *out)
 {
     fprintf(out, "usage: allocreplay COMMAND [ARGS...]   (allocreplay COMMAND --help for more)\n\n");
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(out, "  allocreplay %s\n", commands[i].usage);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        const struct opt_command *c = commands[i].options;
+        char synopsis[64];
+        snprintf(synopsis, sizeof synopsis, "%s %s", commands[i].name, c->positional);
+        fprintf(out, "  %-28s %s\n", synopsis, c->summary);
+    }
 }
 
 int main(int argc, char **argv)

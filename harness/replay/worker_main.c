@@ -25,6 +25,7 @@
 #include "replay/results_schema.h"
 #include "trace/trace.h"
 #include "replay/worker_report.h"
+#include "util/options.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -33,24 +34,19 @@
 #include <unistd.h>
 
 struct worker_args {
+    int list, options;  /* --list, --options */
+    const char *check;  /* --check SPEC */
     const char *trace, *backend;
     enum replay_pass pass;
-    int have_pass;
     int report_fd;
     int touch, lenient;
     int threads;     /* every pass: one replay thread per trace thread number */
     uint32_t window; /* with threads: the ordering window (0 = free-running, 1 = strict) */
     uint64_t rss_every;
     uint64_t min_time_ms; /* throughput pass: loop over the trace for at least this long */
-    int timer_clock; /* --timer clock: force the clock_gettime fallback */
+    int timer_clock; /* --timer clock (index 1 of timers[]): force the clock_gettime fallback */
     double tsc_hz;
 };
-
-static int usage_error(const char *msg, const char *arg)
-{
-    fprintf(stderr, "allocreplay-worker: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
-    return WORKER_EXIT_USAGE;
-}
 
 static int list_backends(void)
 {
@@ -104,79 +100,76 @@ static int check_backend(const char *spec, int threads, char **argv)
     return fflush(stdout) ? WORKER_EXIT_FAILED : WORKER_EXIT_OK;
 }
 
-static int parse_u64(const char *s, uint64_t *out)
+static int parse_pass(const char *v, void *dest, char *why, size_t why_len)
 {
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *end || *s == '-')
+    if (replay_pass_parse(v, dest)) {
+        snprintf(why, why_len, "throughput, latency, memory or verify");
         return -1;
-    *out = v;
+    }
     return 0;
 }
 
-static int parse_args(int argc, char **argv, struct worker_args *a)
+static int parse_window(const char *v, void *dest, char *why, size_t why_len)
 {
-    memset(a, 0, sizeof *a);
-    a->report_fd = -1;
-    a->window = REPLAY_DEFAULT_WINDOW;
-    for (int i = 1; i < argc; i++) {
-        const char *o = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        uint64_t n;
-        if (!strcmp(o, "--touch")) {
-            a->touch = 1;
-            continue;
-        }
-        if (!strcmp(o, "--lenient")) {
-            a->lenient = 1;
-            continue;
-        }
-        if (!strcmp(o, "--threads")) {
-            a->threads = 1;
-            continue;
-        }
-        if (!v)
-            return usage_error("missing value for", o);
-        i++;
-        if (!strcmp(o, "--trace"))
-            a->trace = v;
-        else if (!strcmp(o, "--backend"))
-            a->backend = v;
-        else if (!strcmp(o, "--pass")) {
-            if (replay_pass_parse(v, &a->pass))
-                return usage_error("unknown pass", v);
-            a->have_pass = 1;
-        } else if (!strcmp(o, "--report-fd")) {
-            if (parse_u64(v, &n) || n > 1024)
-                return usage_error("bad --report-fd", v);
-            a->report_fd = (int)n;
-        } else if (!strcmp(o, "--rss-every")) {
-            if (parse_u64(v, &n) || !n)
-                return usage_error("bad --rss-every", v);
-            a->rss_every = n;
-        } else if (!strcmp(o, "--window")) {
-            if (replay_window_parse(v, &a->window))
-                return usage_error("bad --window (strict, free or a count of events)", v);
-        } else if (!strcmp(o, "--min-time")) {
-            if (parse_u64(v, &n) || n > 3600 * 1000)
-                return usage_error("bad --min-time", v);
-            a->min_time_ms = n;
-        } else if (!strcmp(o, "--timer")) {
-            if (strcmp(v, "tsc") && strcmp(v, "clock"))
-                return usage_error("bad --timer", v);
-            a->timer_clock = !strcmp(v, "clock");
-        } else if (!strcmp(o, "--tsc-hz")) {
-            char *end;
-            a->tsc_hz = strtod(v, &end);
-            if (*end || a->tsc_hz <= 0)
-                return usage_error("bad --tsc-hz", v);
-        } else
-            return usage_error("unknown option", o);
+    if (replay_window_parse(v, dest)) {
+        snprintf(why, why_len, "strict, free or a count of events");
+        return -1;
     }
-    if (!a->trace || !a->backend || !a->have_pass || a->report_fd < 0)
-        return usage_error("--trace, --backend, --pass and --report-fd are required", NULL);
     return 0;
+}
+
+static const char *const timers[] = {"tsc", "clock", NULL};
+
+static const struct opt_row rows[] = {
+    {"list", 0, OPT_FLAG, OPT_AT(struct worker_args, list),
+     .help = "print name<TAB>description of each backend, and exit"},
+    {"options", 0, OPT_FLAG, OPT_AT(struct worker_args, options),
+     .help = "print the keys of each backend (worker_backend.h), and exit"},
+    {"check", 0, OPT_STRING, OPT_AT(struct worker_args, check), .metavar = "SPEC",
+     .help = "resolve SPEC (with --threads, refuse a backend that is not thread-safe),\n"
+             "create it and print canonical-spec<TAB>effective settings;\n"
+             "exit 0, or 2 with one line"},
+    {"trace", 0, OPT_STRING, OPT_AT(struct worker_args, trace), .metavar = "PATH",
+     .help = "the trace to replay"},
+    {"backend", 0, OPT_STRING, OPT_AT(struct worker_args, backend), .metavar = "SPEC",
+     .help = "the backend to replay against"},
+    {"pass", 0, OPT_CUSTOM, OPT_AT(struct worker_args, pass), .parse = parse_pass,
+     .metavar = "PASS", .help = "throughput, latency, memory or verify"},
+    {"report-fd", 0, OPT_U64, OPT_AT(struct worker_args, report_fd), .max = 1024,
+     .metavar = "FD", .help = "the file descriptor the report is written to"},
+    {"touch", 0, OPT_FLAG, OPT_AT(struct worker_args, touch),
+     .help = "timed passes write to new blocks too"},
+    {"rss-every", 0, OPT_U64, OPT_AT(struct worker_args, rss_every), .min = 1, .metavar = "N",
+     .help = "memory pass: sample every N events"},
+    {"lenient", 0, OPT_FLAG, OPT_AT(struct worker_args, lenient),
+     .help = "drop bad trace events instead of refusing the trace"},
+    {"timer", 0, OPT_ENUM, OPT_AT(struct worker_args, timer_clock), .choices = timers,
+     .def = "tsc", .metavar = "tsc|clock", .help = "latency pass: the timer"},
+    {"tsc-hz", 0, OPT_DOUBLE, OPT_AT(struct worker_args, tsc_hz), .dmin = 1, .dmax = 1e12,
+     .metavar = "HZ", .help = "latency pass: the TSC frequency the driver measured"},
+    {"min-time", 0, OPT_U64, OPT_AT(struct worker_args, min_time_ms), .max = 3600 * 1000,
+     .metavar = "MS", .help = "throughput pass: loop over the trace for at least MS ms"},
+    {"threads", 0, OPT_FLAG, OPT_AT(struct worker_args, threads),
+     .help = "every pass: one replay thread per trace thread number"},
+    {"window", 0, OPT_CUSTOM, OPT_AT(struct worker_args, window), .parse = parse_window,
+     .metavar = "W", .help = "with --threads: the ordering window (strict, free or a count of\n"
+                              "events; default 16)"},
+};
+
+static const struct opt_command worker_command = {
+    .prog = "allocreplay-worker",
+    .positional = "",
+    .summary = "Runs one pass of one trace against one backend and reports to the driver.",
+    .about = "--trace, --backend, --pass and --report-fd are required, unless --list, --options\\n"
+             "or --check.\\n",
+    .rows = rows,
+    .n_rows = sizeof rows / sizeof rows[0],
+};
+
+static int usage_error(const char *reason)
+{
+    opt_print_error(&worker_command, stderr, reason);
+    return WORKER_EXIT_USAGE;
 }
 
 /* Figures formatted for the report: integers exactly, reals with nine significant digits. */
@@ -442,27 +435,35 @@ static int run_pass(const struct worker_args *a, const struct worker_backend *wb
 
 int main(int argc, char **argv)
 {
-    if (argc == 2 && !strcmp(argv[1], "--list"))
+    struct worker_args a = {.window = REPLAY_DEFAULT_WINDOW}; /* rows without a default */
+    struct opt_parsed p;
+    char err[512];
+    if (opt_parse(&worker_command, argc, argv, &a, &p, err, sizeof err))
+        return usage_error(err);
+    if (p.help) {
+        opt_print_help(&worker_command, stdout);
+        return WORKER_EXIT_OK;
+    }
+    if (a.list)
         return list_backends();
-    if (argc == 2 && !strcmp(argv[1], "--options"))
+    if (a.options)
         return worker_list_options();
-    if ((argc == 3 || (argc == 4 && !strcmp(argv[3], "--threads"))) && !strcmp(argv[1], "--check"))
-        return check_backend(argv[2], argc == 4, argv);
-
-    struct worker_args a;
-    int rc = parse_args(argc, argv, &a);
-    if (rc)
-        return rc;
+    if (a.check)
+        return check_backend(a.check, a.threads, argv);
+    if (!a.trace || !a.backend || !opt_given(&worker_command, &p, "pass") ||
+        !opt_given(&worker_command, &p, "report-fd"))
+        return usage_error("--trace, --backend, --pass and --report-fd are required");
     os_disable_core_dumps();
     /* Before anything is written: the setup may re-execute the worker. */
     struct worker_backend wb;
-    char err[512];
     int setup = worker_backend_setup(a.backend, argv, &wb, err, sizeof err);
     FILE *rep = fdopen(a.report_fd, "w");
-    if (!rep)
-        return usage_error("cannot open the report fd", strerror(errno));
+    if (!rep) {
+        snprintf(err, sizeof err, "cannot open the report fd: %s", strerror(errno));
+        return usage_error(err);
+    }
     fprintf(rep, "%s\n", WORKER_REPORT_MAGIC);
-    rc = setup ? report_fail(rep, err) : run_pass(&a, &wb, rep);
+    int rc = setup ? report_fail(rep, err) : run_pass(&a, &wb, rep);
     fclose(rep);
     return rc;
 }
