@@ -244,6 +244,35 @@ int replay_peak_live(const struct trace_event *events, uint64_t n_events, uint32
     return 0;
 }
 
+/* The memory pass's tables and, paced, its schedule. Returns 0, -1 with err filled (a paced
+ * pass that cannot be), or -2 (no memory for the tables). */
+static int init_memory(struct replay *r, char *err, size_t err_len)
+{
+    const struct replay_config *cfg = &r->cfg;
+    uint64_t grid_room = 0;
+    if (cfg->pace > 0) {
+        if (cfg->pass != REPLAY_MEMORY || !cfg->times) {
+            snprintf(err, err_len, "%s", cfg->times ? "only the memory pass can be paced"
+                                                    : "a paced replay needs a timed trace");
+            return -1;
+        }
+        r->paced = 1;
+        grid_room = pace_init(&r->pace, cfg->times, r->n_events, cfg->pace, cfg->pace_end_ns,
+                              cfg->pace_grid_ns, 0);
+    }
+    r->usable = os_table_alloc((size_t)r->n_ids * sizeof *r->usable);
+    /* Every rss_every events, the event of peak live, the first and last, the end of a paced
+     * pass and its time grid. */
+    r->mem.cap_samples = (size_t)(r->n_events / cfg->rss_every + 4 + grid_room);
+    r->mem.samples = os_table_alloc(r->mem.cap_samples * sizeof *r->mem.samples);
+    if (!r->usable || !r->mem.samples)
+        return -2;
+    r->mem.have_usable = r->ops->usable_size != NULL;
+    r->mem.have_footprint = r->ops->stats != NULL;
+    r->mem.heap_bytes = r->mem.mmap_bytes = UINT64_MAX;
+    return 0;
+}
+
 int replay_init(struct replay *r, const struct trace_event *events, uint64_t n_events,
                 uint32_t n_ids, const struct allocator_ops *ops, void *ctx,
                 const struct replay_config *cfg, char *err, size_t err_len)
@@ -294,29 +323,14 @@ int replay_init(struct replay *r, const struct trace_event *events, uint64_t n_e
      * a short trace replayed many times: their calibrated cost comes off every loop. */
     if (cfg->pass == REPLAY_THROUGHPUT)
         r->clock_overhead_ns = calibrate_overhead(0);
-    uint64_t grid_room = 0;
-    if (cfg->pace > 0) {
-        if (cfg->pass != REPLAY_MEMORY || !cfg->times) {
-            snprintf(err, err_len, "%s", cfg->times ? "only the memory pass can be paced"
-                                                    : "a paced replay needs a timed trace");
+    if (cfg->pass == REPLAY_MEMORY || cfg->pace > 0) {
+        int rc = init_memory(r, err, err_len);
+        if (rc) {
+            if (rc == -2)
+                goto nomem;
             replay_release(r);
             return -1;
         }
-        r->paced = 1;
-        grid_room = pace_init(&r->pace, cfg->times, n_events, cfg->pace, cfg->pace_end_ns,
-                              cfg->pace_grid_ns, 0);
-    }
-    if (cfg->pass == REPLAY_MEMORY) {
-        r->usable = os_table_alloc((size_t)n_ids * sizeof *r->usable);
-        /* Every rss_every events, the event of peak live, the first and last, the end of a
-         * paced pass and its time grid. */
-        r->mem.cap_samples = (size_t)(n_events / r->cfg.rss_every + 4 + grid_room);
-        r->mem.samples = os_table_alloc(r->mem.cap_samples * sizeof *r->mem.samples);
-        if (!r->usable || !r->mem.samples)
-            goto nomem;
-        r->mem.have_usable = ops->usable_size != NULL;
-        r->mem.have_footprint = ops->stats != NULL;
-        r->mem.heap_bytes = r->mem.mmap_bytes = UINT64_MAX;
     }
     return 0;
 

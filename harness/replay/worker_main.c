@@ -415,33 +415,47 @@ static int report_pass(FILE *rep, enum replay_pass pass, const struct replay *r,
     return fflush(rep) ? WORKER_EXIT_FAILED : WORKER_EXIT_OK;
 }
 
-static int run_pass(const struct worker_args *a, const struct worker_backend *wb, FILE *rep)
-{
+/* The trace as the pass replays it: events (and, paced, times) in mmap'd tables. */
+struct loaded {
     struct trace t;
-    struct trace_error terr;
-    struct trace_load_options lopt = {.lenient = a->lenient};
-    char err[512];
-
-    if (trace_load(a->trace, &lopt, &t, NULL, &terr))
-        return report_fail(rep, terr.msg);
-    if (a->pace > 0 && !t.times) {
-        snprintf(err, sizeof err, "%s: --pace needs a timed trace, and this one has no times",
-                 a->trace);
-        trace_release(&t);
-        return report_fail(rep, err);
-    }
+    const struct trace_event *events;
+    size_t copy_bytes; /* of events when they were copied (0: mmap'd in place) */
     uint64_t *times, end_ns;
     size_t times_bytes;
-    if (move_times_off_heap(&t, a->pace > 0, &times, &times_bytes, &end_ns)) {
-        trace_release(&t);
-        return report_fail(rep, "cannot map the time table");
+};
+
+/* Loads the trace and moves what the replay reads off the heap. Returns 0, or -1 with one
+ * line in err (the trace is then released). */
+static int load_trace(const struct worker_args *a, struct loaded *L, char *err, size_t err_len)
+{
+    struct trace_error terr;
+    struct trace_load_options lopt = {.lenient = a->lenient};
+    if (trace_load(a->trace, &lopt, &L->t, NULL, &terr)) {
+        snprintf(err, err_len, "%s", terr.msg);
+        return -1;
     }
-    const struct trace_event *events;
-    size_t copy_bytes;
-    if (move_events_off_heap(&t, &events, &copy_bytes)) {
-        trace_release(&t);
-        return report_fail(rep, "cannot map the event table");
-    }
+    const char *why = NULL;
+    if (a->pace > 0 && !L->t.times)
+        why = "--pace needs a timed trace, and this one has no times";
+    else if (move_times_off_heap(&L->t, a->pace > 0, &L->times, &L->times_bytes, &L->end_ns))
+        why = "cannot map the time table";
+    else if (move_events_off_heap(&L->t, &L->events, &L->copy_bytes))
+        why = "cannot map the event table";
+    if (!why)
+        return 0;
+    snprintf(err, err_len, "%s: %s", a->trace, why);
+    trace_release(&L->t);
+    return -1;
+}
+
+static int run_pass(const struct worker_args *a, const struct worker_backend *wb, FILE *rep)
+{
+    char err[512];
+    struct loaded L = {0};
+    if (load_trace(a, &L, err, sizeof err))
+        return report_fail(rep, err);
+    struct trace t = L.t;
+    const struct trace_event *events = L.events;
 
     /* The thread schedule is computed before the backend exists, like every harness table. A
      * trace on one thread number keeps the single-threaded pass. */
@@ -470,9 +484,9 @@ static int run_pass(const struct worker_args *a, const struct worker_backend *wb
         .tsc_hz = a->tsc_hz,
         .min_time_ns = a->pass == REPLAY_THROUGHPUT ? a->min_time_ms * 1000000u : 0,
         .window = a->window,
-        .times = times,
+        .times = L.times,
         .pace = a->pace,
-        .pace_end_ns = end_ns,
+        .pace_end_ns = L.end_ns,
         .pace_grid_ns = a->rss_every_ms * 1000000u,
     };
     /* The latency pass must not migrate between its timer reads (pinned before the timer's
@@ -502,8 +516,8 @@ static int run_pass(const struct worker_args *a, const struct worker_backend *wb
         ops->destroy(r.ctx); /* a threaded replay creates a new one for each process image */
     }
     replay_schedule_release(&sched);
-    os_table_free((void *)(copy_bytes ? events : NULL), copy_bytes);
-    os_table_free(times, times_bytes);
+    os_table_free((void *)(L.copy_bytes ? events : NULL), L.copy_bytes);
+    os_table_free(L.times, L.times_bytes);
     trace_release(&t);
     return rc;
 }
