@@ -52,10 +52,22 @@ static void container_close(struct json *j, char c)
     fputc(c, j->f);
 }
 
-void json_object_begin(struct json *j) { container_open(j, '{'); }
-void json_object_end(struct json *j) { container_close(j, '}'); }
-void json_array_begin(struct json *j) { container_open(j, '['); }
-void json_array_end(struct json *j) { container_close(j, ']'); }
+void json_object_begin(struct json *j)
+{
+    container_open(j, '{');
+}
+void json_object_end(struct json *j)
+{
+    container_close(j, '}');
+}
+void json_array_begin(struct json *j)
+{
+    container_open(j, '[');
+}
+void json_array_end(struct json *j)
+{
+    container_close(j, ']');
+}
 
 /* The length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one (overlong forms,
  * surrogates and code points above U+10FFFF included). */
