@@ -24,6 +24,7 @@ struct run_args {
     struct run_plan plan;
     struct opt_list backends;
     int format; /* index in formats[] */
+    double threshold_pct; /* the verdict's */
 };
 
 static const char *const formats[] = {"table", "csv", "json", NULL};
@@ -117,6 +118,10 @@ static const struct opt_row rows[] = {
              "duration / 1000, at least 1 ms)"},
     {"output", 'o', OPT_STRING, OPT_AT(struct run_args, plan.out_dir), .metavar = "DIR",
      .help = "results directory (default results/run/YYYYmmdd-HHMMSS)"},
+    {"threshold", 0, OPT_DOUBLE, OPT_AT(struct run_args, threshold_pct), .dmin = 0, .dmax = 1000,
+     .def = "3", .metavar = "PCT",
+     .help = "the verdict calls a lead only when it is at least PCT% of the\nbest's median (and "
+             "significant)"},
     {"format", 0, OPT_ENUM, OPT_AT(struct run_args, format), .choices = formats, .def = "table",
      .metavar = "table|csv|json",
      .help = "stdout: a summary table with a verdict, summary.csv, or JSON\n(docs/json.md)"},
@@ -307,7 +312,7 @@ static int print_results(const struct run_args *a)
         fprintf(stderr, "allocreplay run: %s\n", err);
         return -1;
     }
-    int rc = verdict_compute(&v, &agg, STATS_DEFAULT_THRESHOLD);
+    int rc = verdict_compute(&v, &agg, a->threshold_pct / 100);
     if (rc) {
         fprintf(stderr, "allocreplay run: out of memory\n");
     } else if (a->format == FORMAT_JSON) {
