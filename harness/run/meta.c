@@ -160,8 +160,9 @@ int results_write_meta(const char *dir, const struct run_plan *plan, const struc
             (unsigned long long)(o->rss_every ? o->rss_every : REPLAY_DEFAULT_RSS_EVERY), o->timeout_s, (unsigned long long)o->memory_limit,
             o->lenient ? "true" : "false", (unsigned long long)o->min_time_ms,
             o->threads ? "true" : "false");
+    char window[16];
     if (o->threads && o->window_set)
-        fprintf(f, "  window: %u\n", o->window);
+        fprintf(f, "  window: %s\n", replay_window_name(o->window, window, sizeof window));
     if (plan->shard_n)
         fprintf(f, "shard: \"%u/%u\"\n", plan->shard_k, plan->shard_n);
     fprintf(f, "traces:\n");
