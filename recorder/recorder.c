@@ -467,6 +467,15 @@ static inline bool enter(struct tstate *t)
     return enter_slow(t);
 }
 
+/* Initialises at load time, so the log and its header exist even for a program that never
+ * allocates: `allocreplay record` tells "loaded, no allocation" from "never loaded" (a static
+ * or setuid program ignores LD_PRELOAD) by the file. */
+__attribute__((constructor)) static void at_load(void)
+{
+    if (atomic_load(&g_state) == ST_UNINIT)
+        init(&tls);
+}
+
 __attribute__((destructor)) static void at_process_exit(void)
 {
     struct tstate *t = &tls;

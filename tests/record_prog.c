@@ -170,6 +170,8 @@ int main(int argc, char **argv)
         return forked();
     if (!strcmp(argv[1], "dlopen"))
         return dlopen_heavy();
+    if (!strcmp(argv[1], "none"))
+        return 0; /* no heap call at all */
     if (!strcmp(argv[1], "fail")) {
         exact();
         return 3;

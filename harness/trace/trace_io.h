@@ -8,7 +8,9 @@
 
 #include "trace/trace.h"
 
+#include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/types.h>
 
 /* Fills err with one line (printf-style). Returns -1 so callers can `return trace__fail(...)`. */
@@ -105,6 +107,40 @@ int trace__clock_step(struct trace__clock *c, const char *what, uint64_t i, uint
                       uint64_t time, uint64_t duration, struct trace_error *err);
 int trace__clock_exits(const struct trace__clock *c, const char *what, const uint64_t *exits,
                        uint32_t n, struct trace_error *err);
+
+/* Little-endian fields of the binary formats (.alrt, its compressed form, zip), at any
+ * alignment: one load or store on a little-endian host. */
+static inline uint64_t trace__get64(const unsigned char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+static inline uint32_t trace__get32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline uint16_t trace__get16(const unsigned char *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+static inline void trace__put64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+static inline void trace__put32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+static inline void trace__put16(unsigned char *p, uint16_t v)
+{
+    p[0] = (unsigned char)v, p[1] = (unsigned char)(v >> 8);
+}
 
 /* LEB128 varints of the time section: put writes at most 10 bytes and returns how many; get
  * returns 0, or -1 when the bytes run out before the end or the value needs more than 64 bits. */

@@ -56,7 +56,11 @@ struct run_plan {
     const char *out_dir;       /* the results directory itself (created if missing) */
     unsigned shard_k, shard_n; /* run cells with index % shard_n == shard_k - 1; 0/0 = all */
     int resume;                /* skip cells already complete in out_dir */
-    const char *campaign_file; /* recorded (with its hash) in meta.yaml; may be NULL */
+    const char *campaign_file; /* recorded (with its hash) in meta.yaml; NULL for a run */
+    uint64_t campaign_hash;    /* the campaign's meaning (campaign_hash()), with campaign_file */
+    /* Per backend, or NULL: where the user wrote it ("FILE:LINE:COLUMN"), put before an error
+     * about that backend. */
+    const char *const *backend_where;
 };
 
 struct cell_progress {
@@ -65,6 +69,12 @@ struct cell_progress {
     unsigned rep;
     int failed;             /* the cell just finished failed */
     const char *status;     /* "ok" or the failure reason */
+    /* Cells of one (trace, backend) take about as long as each other, cells of two such
+     * kinds may differ a hundredfold: an estimate of the time left goes by kind. */
+    size_t kind;            /* the finished cell's kind, < n_kinds */
+    double seconds;         /* how long it took (its passes; warm-up runs not included) */
+    size_t n_kinds;         /* in the start call: kinds, and the cells of each to run */
+    const size_t *kind_todo;
 };
 
 /* Called once with done == 0 (trace, backend and status NULL; total = the cells to run) when
