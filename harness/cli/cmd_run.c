@@ -24,6 +24,7 @@ struct run_args {
     struct run_plan plan;
     struct opt_list backends;
     int format; /* index in formats[] */
+    double threshold_pct; /* the verdict's */
 };
 
 static const char *const formats[] = {"table", "csv", "json", NULL};
@@ -43,6 +44,16 @@ static int parse_backends(const char *v, void *dest, char *why, size_t why_len)
         free(specs[i]);
     free(specs);
     return rc;
+}
+
+/* --pace recorded|Nx into run_options.pace. */
+static int parse_pace(const char *v, void *dest, char *why, size_t why_len)
+{
+    if (run_pace_parse(v, dest)) {
+        snprintf(why, why_len, "recorded or a speed factor such as 10x or 0.5x");
+        return -1;
+    }
+    return 0;
 }
 
 /* --window W into run_options (window and window_set). */
@@ -97,8 +108,21 @@ static const struct opt_row rows[] = {
              "before it in the recorded order; strict (= 1), free (per-object\n"
              "order only), or auto (default: live bytes within 1% of the\n"
              "trace's peak, which is reached exactly)"},
+    {"pace", 0, OPT_CUSTOM, OPT_AT(struct run_args, plan.opt.pace), .parse = parse_pace,
+     .metavar = "recorded|Nx",
+     .help = "memory pass: keep the recorded idle time between events (timed\n"
+             "traces only), at N times the recorded speed; the timeline then\n"
+             "has seconds too (throughput and latency stay unpaced)"},
+    {"rss-every-ms", 0, OPT_U64, OPT_AT(struct run_args, plan.opt.rss_every_ms), .min = 1,
+     .max = 86400 * 1000, .metavar = "MS",
+     .help = "with --pace: also sample every MS ms (default: the paced\n"
+             "duration / 1000, at least 1 ms)"},
     {"output", 'o', OPT_STRING, OPT_AT(struct run_args, plan.out_dir), .metavar = "DIR",
      .help = "results directory (default results/run/YYYYmmdd-HHMMSS)"},
+    {"threshold", 0, OPT_DOUBLE, OPT_AT(struct run_args, threshold_pct), .dmin = 0, .dmax = 1000,
+     .def = "3", .metavar = "PCT",
+     .help = "the verdict calls a lead only when it is at least PCT% of the\nbest's median (and "
+             "significant)"},
     {"format", 0, OPT_ENUM, OPT_AT(struct run_args, format), .choices = formats, .def = "table",
      .metavar = "table|csv|json",
      .help = "stdout: a summary table with a verdict, summary.csv, or JSON\n(docs/json.md)"},
@@ -289,7 +313,7 @@ static int print_results(const struct run_args *a)
         fprintf(stderr, "allocreplay run: %s\n", err);
         return -1;
     }
-    int rc = verdict_compute(&v, &agg, STATS_DEFAULT_THRESHOLD);
+    int rc = verdict_compute(&v, &agg, a->threshold_pct / 100);
     if (rc) {
         fprintf(stderr, "allocreplay run: out of memory\n");
     } else if (a->format == FORMAT_JSON) {

@@ -28,18 +28,22 @@ static void before(struct json *j)
     }
     if (j->depth == 0)
         return;
-    if (j->count[j->depth - 1])
+    int d = j->depth <= JSON_MAX_DEPTH ? j->depth : JSON_MAX_DEPTH;
+    if (j->count[d - 1])
         fputc(',', j->f);
-    j->count[j->depth - 1] = 1;
+    j->count[d - 1] = 1;
     indent(j);
 }
 
+/* Deeper than JSON_MAX_DEPTH the commas cannot be tracked: json_finish() reports it. */
 static void container_open(struct json *j, char c)
 {
     before(j);
     fputc(c, j->f);
     if (j->depth < JSON_MAX_DEPTH)
         j->count[j->depth] = 0;
+    else
+        j->too_deep = 1;
     j->depth++;
 }
 
@@ -167,5 +171,5 @@ int json_finish(struct json *j)
 {
     fputc('\n', j->f);
     fflush(j->f);
-    return ferror(j->f) || j->depth != 0 ? -1 : 0;
+    return ferror(j->f) || j->depth != 0 || j->too_deep ? -1 : 0;
 }
