@@ -173,6 +173,12 @@ static int check_traces(struct runner *R)
                 o += (size_t)snprintf(dropped + o, sizeof dropped - o, "%s%llu %s", o ? ", " : "",
                                       (unsigned long long)rep.dropped[p],
                                       trace_problem_name((enum trace_problem)p));
+        if (!t.n_events) { /* nothing to replay: 0 ns/event would pass for a result */
+            snprintf(R->err, sizeof R->err, "%s: the trace has no events%s%s%s", plan->traces[i],
+                     o ? " (dropped " : "", o ? dropped : "", o ? ")" : "");
+            trace_release(&t);
+            return -1;
+        }
         if (o)
             fprintf(stderr, "allocreplay: %s: dropped %s\n", plan->traces[i], dropped);
         R->trace_names[i] = strdup(t.name && *t.name ? t.name : plan->traces[i]);
