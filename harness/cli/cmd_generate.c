@@ -9,6 +9,7 @@
 struct args {
     const char *out;
     uint64_t seed;
+    int zstd_level;
 };
 
 static const struct opt_row rows[] = {
@@ -16,6 +17,7 @@ static const struct opt_row rows[] = {
      .required = 1, .help = "the trace to write; its extension picks the format"},
     {"seed", 0, OPT_U64, OPT_AT(struct args, seed), .metavar = "N",
      .help = "overrides the spec's seed (default: the spec's, else 0)"},
+    CLI_ZSTD_LEVEL_ROW(struct args, zstd_level),
 };
 
 const struct opt_command generate_command = {
@@ -55,7 +57,8 @@ int cmd_generate(int argc, char **argv)
         fprintf(stderr, "allocreplay: %s: %s\n", spec_path, err.msg);
         return 1;
     }
-    if (trace_save(out, &t, &err) != 0) {
+    struct trace_save_options save = {.zstd_level = a.zstd_level};
+    if (trace_save_with(out, &t, &save, &err) != 0) {
         fprintf(stderr, "allocreplay: %s\n", err.msg);
         trace_release(&t);
         return 2;
