@@ -5,6 +5,7 @@
 #include "replay/os.h"
 #include "replay/replay.h"
 #include "run/catalog.h"
+#include "run/identity.h"
 #include "run/results.h"
 #include "run/spawn.h"
 #include "trace/trace.h"
@@ -37,6 +38,7 @@ struct runner {
     const struct run_plan *plan;
     struct target *targets;
     char **trace_names; /* the trace column: the trace's own name */
+    uint64_t *trace_checksums; /* trace_checksum() of each, for meta.yaml */
     const char *timer;  /* latency timer for every worker: "tsc" or "clock" */
     double tsc_hz;
     char status[512]; /* of the last cell, for the progress callback */
@@ -173,6 +175,7 @@ static int check_traces(struct runner *R)
         if (o)
             fprintf(stderr, "allocreplay: %s: dropped %s\n", plan->traces[i], dropped);
         R->trace_names[i] = strdup(t.name && *t.name ? t.name : plan->traces[i]);
+        R->trace_checksums[i] = trace_checksum(&t);
         trace_release(&t);
         if (!R->trace_names[i]) {
             snprintf(R->err, sizeof R->err, "out of memory");
@@ -467,6 +470,76 @@ fail:
     return -1;
 }
 
+/* --resume into a directory of another experiment would mix two experiments' cells: compare
+ * the identity meta.yaml records (run/identity.h) with this plan's. An empty directory (a run
+ * killed before its meta.yaml) is resumed as a new one. 0, or -1 with err. */
+static int check_resume(struct runner *R, const struct meta_info *mi)
+{
+    const struct run_plan *plan = R->plan;
+    struct results_identity there, now;
+    struct results_identity_difference d;
+    char path[4200], *text = NULL, shard[32] = "(none)";
+    size_t len = 0;
+    snprintf(path, sizeof path, "%s/meta.yaml", plan->out_dir);
+    if (access(path, F_OK)) {
+        if (!results_has_cells(plan->out_dir))
+            return 0;
+        snprintf(R->err, sizeof R->err, "%s: holds cells but no meta.yaml: not a results directory "
+                 "of allocreplay", plan->out_dir);
+        return -1;
+    }
+    if (results_identity_load(&there, plan->out_dir, R->err, sizeof R->err))
+        return -1;
+    FILE *f = open_memstream(&text, &len);
+    if (f) {
+        results_print_meta(f, plan, mi);
+        fclose(f);
+    }
+    f = text ? fmemopen(text, len, "r") : NULL;
+    int rc = f ? results_identity_read(&now, f, "meta.yaml", R->err, sizeof R->err) : -1;
+    if (f)
+        fclose(f);
+    free(text);
+    if (rc) {
+        if (!R->err[0])
+            snprintf(R->err, sizeof R->err, "out of memory");
+        results_identity_free(&there);
+        return -1;
+    }
+    if (plan->shard_n)
+        snprintf(shard, sizeof shard, "%u/%u", plan->shard_k, plan->shard_n);
+    const char *old_shard = results_identity_get(&there, "shard");
+    if (!results_identity_get(&there, "kind"))
+        snprintf(R->err, sizeof R->err, "--resume: %s: meta.yaml records no identity (written by "
+                 "an older allocreplay): start a new run", plan->out_dir);
+    else if ((rc = results_identity_diff(&there, &now, &d)))
+        snprintf(R->err, sizeof R->err, "--resume: %s holds another experiment: %s is %s there, "
+                 "%s now", plan->out_dir, d.what, d.a, d.b);
+    else if (strcmp(old_shard ? old_shard : "(none)", shard))
+        snprintf(R->err, sizeof R->err, "--resume: %s holds another shard: %s there, %s now",
+                 plan->out_dir, old_shard ? old_shard : "(none)", shard);
+    results_identity_free(&there);
+    results_identity_free(&now);
+    return R->err[0] ? -1 : 0;
+}
+
+/* Resolves every backend of the plan; an error about one names where it was written. */
+static int resolve_targets(struct runner *R, const struct catalog *cat)
+{
+    const struct run_plan *plan = R->plan;
+    char err[sizeof R->err - 200];
+    for (size_t i = 0; i < plan->n_backends; i++)
+        if (resolve_target(&R->targets[i], cat, plan->backends[i], plan->opt.threads, err,
+                           sizeof err)) {
+            if (plan->backend_where && plan->backend_where[i])
+                snprintf(R->err, sizeof R->err, "%s: %s", plan->backend_where[i], err);
+            else
+                snprintf(R->err, sizeof R->err, "%s", err);
+            return -1;
+        }
+    return 0;
+}
+
 int runner_execute(const struct run_plan *plan, runner_progress_fn progress, void *user)
 {
     struct runner R = {.plan = plan};
@@ -482,7 +555,8 @@ int runner_execute(const struct run_plan *plan, runner_progress_fn progress, voi
     }
     R.targets = calloc(plan->n_backends, sizeof *R.targets);
     R.trace_names = calloc(plan->n_traces, sizeof *R.trace_names);
-    if (!R.targets || !R.trace_names) {
+    R.trace_checksums = calloc(plan->n_traces, sizeof *R.trace_checksums);
+    if (!R.targets || !R.trace_names || !R.trace_checksums) {
         snprintf(R.err, sizeof R.err, "out of memory");
         goto out;
     }
@@ -490,16 +564,16 @@ int runner_execute(const struct run_plan *plan, runner_progress_fn progress, voi
         goto out;
     if (catalog_load(&cat, R.err, sizeof R.err))
         goto out;
-    for (size_t i = 0; i < plan->n_backends; i++)
-        if (resolve_target(&R.targets[i], &cat, plan->backends[i], plan->opt.threads, R.err,
-                           sizeof R.err))
-            goto out;
+    if (resolve_targets(&R, &cat))
+        goto out;
     if (check_labels(&R, R.err, sizeof R.err))
         goto out;
     labels = calloc(plan->n_backends, sizeof *labels);
     configs = calloc(plan->n_backends, sizeof *configs);
     mi.labels = labels;
     mi.configs = configs;
+    mi.trace_names = (const char *const *)R.trace_names;
+    mi.trace_checksums = R.trace_checksums;
     if (!labels || !configs) {
         snprintf(R.err, sizeof R.err, "out of memory");
         goto out;
@@ -515,6 +589,8 @@ int runner_execute(const struct run_plan *plan, runner_progress_fn progress, voi
                  plan->out_dir);
         goto out;
     }
+    if (plan->resume && check_resume(&R, &mi))
+        goto out;
     struct stat st;
     if (mkdir_p(plan->out_dir) || stat(plan->out_dir, &st)) {
         snprintf(R.err, sizeof R.err, "%s: cannot create: %s", plan->out_dir, strerror(errno));
@@ -567,5 +643,6 @@ out:
             free(R.trace_names[i]);
     free(R.targets);
     free(R.trace_names);
+    free(R.trace_checksums);
     return rc;
 }

@@ -56,7 +56,11 @@ struct run_plan {
     const char *out_dir;       /* the results directory itself (created if missing) */
     unsigned shard_k, shard_n; /* run cells with index % shard_n == shard_k - 1; 0/0 = all */
     int resume;                /* skip cells already complete in out_dir */
-    const char *campaign_file; /* recorded (with its hash) in meta.yaml; may be NULL */
+    const char *campaign_file; /* recorded (with its hash) in meta.yaml; NULL for a run */
+    uint64_t campaign_hash;    /* the campaign's meaning (campaign_hash()), with campaign_file */
+    /* Per backend, or NULL: where the user wrote it ("FILE:LINE:COLUMN"), put before an error
+     * about that backend. */
+    const char *const *backend_where;
 };
 
 struct cell_progress {
