@@ -81,5 +81,15 @@ int main(void)
     TAP_OK(json_finish(&j) == -1, "an unclosed array is an error");
     fclose(f);
     free(text);
+
+    f = open_memstream(&text, &len);
+    json_init(&j, f);
+    for (int i = 0; i <= JSON_MAX_DEPTH; i++)
+        json_array_begin(&j);
+    for (int i = 0; i <= JSON_MAX_DEPTH; i++)
+        json_array_end(&j);
+    TAP_OK(json_finish(&j) == -1, "nesting deeper than JSON_MAX_DEPTH is an error");
+    fclose(f);
+    free(text);
     return tap_done();
 }

@@ -6,6 +6,7 @@
 #include "config.h"
 #include "util/input.h"
 #include "campaign/postprocess.h"
+#include "campaign/verdict.h"
 #include "run/catalog.h"
 #include "run/progress.h"
 #include "run/runner.h"
@@ -417,6 +418,8 @@ int cmd_campaign(int argc, char **argv)
         printf("results: %s/summary.csv and aggregate.csv\n", dir);
     if (!a.shard[1] && c.charts && rc != 2)
         printf("charts:  %s/plots/\nreport:  %s/report.html\n", dir, dir);
+    if (!a.shard[1] && verdict_print_dir(stdout, dir, err, sizeof err))
+        fprintf(stderr, "allocreplay campaign: %s\n", err);
     if (rc == 1)
         printf("some cells failed: see the status column of %s/summary.csv\n", dir);
 out:

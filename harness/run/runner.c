@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CHECK_TIMEOUT_S 30 /* for `worker --check SPEC` */
@@ -172,6 +173,12 @@ static int check_traces(struct runner *R)
                 o += (size_t)snprintf(dropped + o, sizeof dropped - o, "%s%llu %s", o ? ", " : "",
                                       (unsigned long long)rep.dropped[p],
                                       trace_problem_name((enum trace_problem)p));
+        if (!t.n_events) { /* nothing to replay: 0 ns/event would pass for a result */
+            snprintf(R->err, sizeof R->err, "%s: the trace has no events%s%s%s", plan->traces[i],
+                     o ? " (dropped " : "", o ? dropped : "", o ? ")" : "");
+            trace_release(&t);
+            return -1;
+        }
         if (o)
             fprintf(stderr, "allocreplay: %s: dropped %s\n", plan->traces[i], dropped);
         R->trace_names[i] = strdup(t.name && *t.name ? t.name : plan->traces[i]);
@@ -433,17 +440,24 @@ static int execute(struct runner *R, runner_progress_fn progress, void *user)
     size_t ti, bi;
     unsigned rep;
 
-    /* This shard's cells still to run, for the progress total. */
-    size_t todo = 0;
-    for (size_t idx = 0; next_cell(R, &idx, &ti, &bi, &rep, key, sizeof key);)
-        todo++;
-
-    unsigned char *warm = calloc(plan->n_traces * nb + 1, 1);
-    if (!warm)
+    /* This shard's cells still to run, in all and per (trace, backend), for the progress. */
+    size_t todo = 0, n_kinds = plan->n_traces * nb;
+    size_t *kind_todo = calloc(n_kinds, sizeof *kind_todo);
+    unsigned char *warm = calloc(n_kinds + 1, 1);
+    if (!warm || !kind_todo) {
+        free(kind_todo);
+        free(warm);
         return -1;
+    }
+    for (size_t idx = 0; next_cell(R, &idx, &ti, &bi, &rep, key, sizeof key);) {
+        todo++;
+        kind_todo[ti * nb + bi]++;
+    }
     size_t done = 0;
     if (progress)
-        progress(user, &(struct cell_progress){.total = todo});
+        progress(user, &(struct cell_progress){.total = todo, .n_kinds = n_kinds,
+                                                .kind_todo = kind_todo});
+    free(kind_todo);
     for (size_t idx = 0; next_cell(R, &idx, &ti, &bi, &rep, key, sizeof key);) {
         if (!warm[ti * nb + bi]) {
             warm[ti * nb + bi] = 1;
@@ -451,15 +465,20 @@ static int execute(struct runner *R, runner_progress_fn progress, void *user)
                 goto fail;
         }
         const char *status = NULL;
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         int rc = run_cell(R, ti, bi, rep, key, &status);
         if (rc < 0)
             goto fail;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
         any_failed |= rc;
         done++;
         if (progress) {
             struct cell_progress p = {.done = done, .total = todo, .trace = R->trace_names[ti],
                                       .backend = R->targets[bi].label, .rep = rep, .failed = rc,
-                                      .status = status};
+                                      .status = status, .kind = ti * nb + bi,
+                                      .seconds = (double)(t1.tv_sec - t0.tv_sec) +
+                                                 (double)(t1.tv_nsec - t0.tv_nsec) / 1e9};
             progress(user, &p);
         }
     }

@@ -28,18 +28,22 @@ static void before(struct json *j)
     }
     if (j->depth == 0)
         return;
-    if (j->count[j->depth - 1])
+    int d = j->depth <= JSON_MAX_DEPTH ? j->depth : JSON_MAX_DEPTH;
+    if (j->count[d - 1])
         fputc(',', j->f);
-    j->count[j->depth - 1] = 1;
+    j->count[d - 1] = 1;
     indent(j);
 }
 
+/* Deeper than JSON_MAX_DEPTH the commas cannot be tracked: json_finish() reports it. */
 static void container_open(struct json *j, char c)
 {
     before(j);
     fputc(c, j->f);
     if (j->depth < JSON_MAX_DEPTH)
         j->count[j->depth] = 0;
+    else
+        j->too_deep = 1;
     j->depth++;
 }
 
@@ -52,10 +56,22 @@ static void container_close(struct json *j, char c)
     fputc(c, j->f);
 }
 
-void json_object_begin(struct json *j) { container_open(j, '{'); }
-void json_object_end(struct json *j) { container_close(j, '}'); }
-void json_array_begin(struct json *j) { container_open(j, '['); }
-void json_array_end(struct json *j) { container_close(j, ']'); }
+void json_object_begin(struct json *j)
+{
+    container_open(j, '{');
+}
+void json_object_end(struct json *j)
+{
+    container_close(j, '}');
+}
+void json_array_begin(struct json *j)
+{
+    container_open(j, '[');
+}
+void json_array_end(struct json *j)
+{
+    container_close(j, ']');
+}
 
 /* The length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one (overlong forms,
  * surrogates and code points above U+10FFFF included). */
@@ -155,5 +171,5 @@ int json_finish(struct json *j)
 {
     fputc('\n', j->f);
     fflush(j->f);
-    return ferror(j->f) || j->depth != 0 ? -1 : 0;
+    return ferror(j->f) || j->depth != 0 || j->too_deep ? -1 : 0;
 }

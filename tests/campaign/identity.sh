@@ -4,7 +4,8 @@
 # with exit 2 and one line naming what differs, and leaves the directory as it was; the same
 # campaign written differently (comments, key order, defaults spelled out) resumes. Also the
 # messages a user meets around it: --resume with a missing directory, a backend that cannot
-# run with `threads: true` (named by file:line:column), and Ctrl-C (how to resume).
+# run with `threads: true` (named by file:line:column), Ctrl-C (how to resume), and the
+# estimate of the time left on a terminal.
 # Usage: identity.sh ALLOCREPLAY
 set -u
 . "$(dirname "$0")/../tap.sh"
@@ -114,5 +115,21 @@ s=$?
 rows=$(tail -n +2 "s p/summary.csv" 2>/dev/null | wc -l)
 [ $s -eq 0 ] && [ "$rows" -eq 40 ]
 ok $? "the printed command finishes the run: exit $s, $rows of 40 rows"
+
+# The estimate of the time left, on a terminal: none after the first cell (the other trace,
+# maybe a hundred times longer, has not run), one once a cell of each kind has finished.
+if script -qec true /dev/null >/dev/null 2>&1; then
+    cp t.yaml small.yaml
+    { echo 'format: allocreplay-trace/1'; echo 'events:'
+      for i in $(seq 0 999); do echo "  - [alloc, $i, 16]"; done
+      for i in $(seq 0 999); do echo "  - [free, $i]"; done; } >big.yaml
+    printf 'name: eta\ntraces: [small.yaml, big.yaml]\nbackends: [null]\nrepetitions: 3\noptions: {latency: false, min_time_ms: 0}\ncharts: []\n' >eta.yaml
+    script -qec "'$bin' campaign eta.yaml -o eta" /dev/null </dev/null | tr '\r' '\n' >tty
+    first=$(grep -a ' 1/6 ' tty) second=$(grep -a ' 2/6 ' tty)
+    echo "$first" | grep -q '~? left' && echo "$second" | grep -Eq '~[0-9]+m[0-9]+s left'
+    ok $? "no estimate until a cell of each kind ran: '${first#*]}', then '${second#*]}'"
+else
+    ok 0 "the estimate of the time left" "SKIP script(1) is not installed"
+fi
 
 tap_done

@@ -69,6 +69,12 @@ struct cell_progress {
     unsigned rep;
     int failed;             /* the cell just finished failed */
     const char *status;     /* "ok" or the failure reason */
+    /* Cells of one (trace, backend) take about as long as each other, cells of two such
+     * kinds may differ a hundredfold: an estimate of the time left goes by kind. */
+    size_t kind;            /* the finished cell's kind, < n_kinds */
+    double seconds;         /* how long it took (its passes; warm-up runs not included) */
+    size_t n_kinds;         /* in the start call: kinds, and the cells of each to run */
+    const size_t *kind_todo;
 };
 
 /* Called once with done == 0 (trace, backend and status NULL; total = the cells to run) when

@@ -23,6 +23,7 @@ struct json {
     FILE *f;
     int depth;
     int after_key;                        /* a key was written: the value follows on its line */
+    int too_deep;                         /* nested deeper than JSON_MAX_DEPTH */
     unsigned char count[JSON_MAX_DEPTH];  /* per open container: 0 empty, 1 has members */
 };
 
@@ -40,8 +41,8 @@ void json_u64(struct json *j, uint64_t v);
 void json_i64(struct json *j, int64_t v);
 void json_bool(struct json *j, int v);
 void json_null(struct json *j);
-/* Ends the document with a newline and flushes. Returns 0, or -1 when a write failed or the
- * containers were not all closed. */
+/* Ends the document with a newline and flushes. Returns 0, or -1 when a write failed, the
+ * containers were not all closed or were nested deeper than JSON_MAX_DEPTH. */
 int json_finish(struct json *j);
 
 #endif
