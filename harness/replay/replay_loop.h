@@ -22,6 +22,7 @@
 #define M_TRACK 8u  /* keep live and usable byte counts */
 #define M_VERIFY 16u
 #define M_THREAD 32u /* one pthread of a threaded pass: its own events, waits, shared counters */
+#define M_PACE 64u   /* paced: each event waits for its recorded time (pace.h) */
 
 #define PAGE_STEP 4096u /* the smallest page size: touching every 4 KiB reaches every page */
 
@@ -228,6 +229,16 @@ static NOINLINE int verify_new(struct replay *r, uint64_t i, const struct trace_
     return 0;
 }
 
+/* Paced passes (replay.c): waits until event i is due, taking the time grid's samples
+ * meanwhile. */
+void replay__pace_wait(struct replay *r, uint64_t i);
+
+/* The start of a memory pass: the RSS baseline, the paced clock's start, the first sample. */
+void replay__memory_begin(struct replay *r);
+/* The end of a paced memory pass: waits, sampling, until the trace's recorded end when that
+ * is later than its last event. Does nothing unpaced. */
+void replay__pace_finish(struct replay *r);
+
 /* Shared with replay.c: records one memory sample (footprint and RSS read now) for `done`
  * events complete and `live` live bytes. Not thread-safe: a threaded pass holds sh->mu. */
 void replay__sample(struct replay *r, uint64_t done, uint64_t live);
@@ -341,6 +352,8 @@ static ALWAYS_INLINE int run_events(struct replay *r, struct replay_player *pl, 
         if (mode & M_THREAD)
             if (UNLIKELY(before_event(r, pl, k, ti)))
                 return -1;
+        if (mode & M_PACE)
+            replay__pace_wait(r, EV_INDEX);
         struct replay_slot *const s = &slots[ev->id];
         const uint64_t size = ev->size;
         void *p;

@@ -40,6 +40,11 @@ static NOINLINE int tloop_memory(struct replay *r, struct replay_player *pl, uin
 {
     return run_events(r, pl, b, e, M_THREAD | M_TOUCH | M_TRACK);
 }
+static NOINLINE int tloop_memory_paced(struct replay *r, struct replay_player *pl, uint64_t b,
+                                       uint64_t e)
+{
+    return run_events(r, pl, b, e, M_THREAD | M_TOUCH | M_TRACK | M_PACE);
+}
 static NOINLINE int tloop_verify(struct replay *r, struct replay_player *pl, uint64_t b, uint64_t e)
 {
     return run_events(r, pl, b, e, M_THREAD | M_VERIFY);
@@ -59,7 +64,7 @@ static int play_thread(struct replay *r, struct replay_player *pl)
             return touch_on ? tloop_tsc_touch(r, pl, b, e) : tloop_tsc(r, pl, b, e);
         return touch_on ? tloop_clock_touch(r, pl, b, e) : tloop_clock(r, pl, b, e);
     case REPLAY_MEMORY:
-        return tloop_memory(r, pl, b, e);
+        return r->paced ? tloop_memory_paced(r, pl, b, e) : tloop_memory(r, pl, b, e);
     case REPLAY_VERIFY:
         return tloop_verify(r, pl, b, e);
     }
@@ -164,13 +169,15 @@ static int run_once(struct replay_shared *sh, struct replay_player *players,
     return atomic_load(&sh->failed) ? -1 : 0;
 }
 
-/* Samples in event order (threads append them as they complete their counts). */
-static void sort_samples(struct replay_memory *m)
+/* Samples in event order (threads append them as they complete their counts); paced, in
+ * time order (the time grid's samples fall between events). */
+static void sort_samples(struct replay_memory *m, int paced)
 {
     for (size_t i = 1; i < m->n_samples; i++) {
         struct replay_sample x = m->samples[i];
         size_t j = i;
-        for (; j > 0 && m->samples[j - 1].event > x.event; j--)
+        for (; j > 0 && (paced ? m->samples[j - 1].time_ns > x.time_ns
+                               : m->samples[j - 1].event > x.event); j--)
             m->samples[j] = m->samples[j - 1];
         m->samples[j] = x;
     }
@@ -208,10 +215,8 @@ int replay_threads_run(struct replay *r, const struct replay_schedule *s,
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, PLAYER_STACK_BYTES);
     int rc;
-    if (r->cfg.pass == REPLAY_MEMORY) {
-        r->mem.rss_baseline = os_rss_anon();
-        replay__sample(r, 0, 0);
-    }
+    if (r->cfg.pass == REPLAY_MEMORY)
+        replay__memory_begin(r);
     const uint64_t overhead = r->cfg.pass == REPLAY_THROUGHPUT ? r->clock_overhead_ns : 0;
     uint64_t total = 0;
     for (;;) {
@@ -242,7 +247,8 @@ int replay_threads_run(struct replay *r, const struct replay_schedule *s,
         m->usable_at_peak_live = atomic_load(&sh->usable_at_peak);
         if (!m->n_samples || m->samples[m->n_samples - 1].event != r->n_events)
             replay__sample(r, r->n_events, m->live);
-        sort_samples(m);
+        replay__pace_finish(r);
+        sort_samples(m, r->paced);
         m->have_smaps = os_smaps_rollup(&m->smaps) == 0;
     }
     r->shared = NULL;

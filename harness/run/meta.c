@@ -5,6 +5,7 @@
 #include "util/atomic_file.h"
 #include "config.h"
 #include "git_revision.h"
+#include "replay/pace.h"
 #include "replay/replay.h"
 
 #include <stdio.h>
@@ -181,6 +182,13 @@ void results_print_meta(FILE *f, const struct run_plan *plan, const struct meta_
             o->threads ? "true" : "false");
     if (o->threads && o->window_set)
         fprintf(f, "  window: %u\n", o->window);
+    if (o->pace > 0) {
+        char pace[32];
+        pace_format(o->pace, pace, sizeof pace);
+        fprintf(f, "  pace: %s\n", pace);
+        if (o->rss_every_ms)
+            fprintf(f, "  rss_every_ms: %llu\n", (unsigned long long)o->rss_every_ms);
+    }
     if (plan->shard_n)
         fprintf(f, "shard: \"%u/%u\"\n", plan->shard_k, plan->shard_n);
     put_inputs(f, plan, mi);
