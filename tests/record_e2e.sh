@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # allocreplay record through the CLI: outputs, summaries, exit statuses.
-#   record_e2e.sh ALLOCREPLAY RECORD_PROG
+#   record_e2e.sh ALLOCREPLAY RECORD_PROG [STATIC_PROG]   (STATIC_PROG: statically linked, or '')
 set -u
-ar=$1 prog=$2
+ar=$1 prog=$2 static=${3:-}
 . "$(dirname "$0")/tap.sh"
 tap_scratch
 tmp=$work
@@ -24,5 +24,22 @@ check "unwritable output: status 2 before running" status_is 2 "$ar" record -o "
 check "missing -o: status 2" status_is 2 "$ar" record -- "$prog" exact
 check "--keep-raw keeps the logs" "$ar" record --keep-raw --raw-dir "$tmp" -o "$tmp/k.alrt" -- "$prog" exact
 check "raw log kept" sh -c "ls $tmp/allocreplay-record.*/*.arraw"
+
+# The summary goes to stderr: stdout is CMD's, often redirected into a file of its own.
+"$ar" record -o "$tmp/quiet.alrt" -- "$prog" exact >"$tmp/stdout" 2>"$tmp/stderr"
+ok $? "record with stdout redirected"
+check "stdout holds only the command's output (none)" test ! -s "$tmp/stdout"
+check "the summary is on stderr" grep -q "^$tmp/quiet.alrt: [0-9]* events" "$tmp/stderr"
+# Nothing recorded: a program that made no heap call is not a static binary.
+check "a program that does not allocate: status 1" status_is 1 "$ar" record -o "$tmp/none.alrt" -- "$prog" none
+check "...says it made no heap allocation" grep -q "made no heap allocation (the recorder was loaded)" "$tmp/out"
+check "...does not blame static linking" sh -c "! grep -q static '$tmp/out'"
+check "...writes no trace" test ! -e "$tmp/none.alrt"
+if [ -n "$static" ]; then
+  check "a static program: status 1" status_is 1 "$ar" record -o "$tmp/static.alrt" -- "$static"
+  check "...says the recorder was never loaded" grep -q "recorder was never loaded into .*statically linked" "$tmp/out"
+else
+  ok 0 "a static program" "SKIP no static C library"
+fi
 
 tap_done

@@ -402,13 +402,14 @@ int main(void)
                replay_run(&r) == 0,
            "memory pass over one 256 MiB block");
 #if defined(__SANITIZE_ADDRESS__)
-    /* AddressSanitizer writes one shadow byte per 8 application bytes it sees written. */
-    const double expected = (double)big * 9 / 8;
+    /* AddressSanitizer may also write one shadow byte per 8 application bytes (seen on some
+     * kernels, not on others), so up to 9/8 of the block. */
+    const double high = 1.05 * 9 / 8;
 #else
-    const double expected = (double)big;
+    const double high = 1.05;
 #endif
-    double rel = (double)r.mem.peak_rss / expected;
-    TAP_OK(rel > 0.95 && rel < 1.05, "peak RSS within 5%% of 256 MiB (+ ASan shadow) (%.4f)", rel);
+    double rel = (double)r.mem.peak_rss / (double)big;
+    TAP_OK(rel > 0.95 && rel < high, "peak RSS within 5%% of 256 MiB (+ ASan shadow) (%.4f)", rel);
     TAP_EQ_U64(r.mem.peak_footprint, big, "peak footprint from backend stats");
     TAP_OK(r.mem.final_rss < big / 20, "final RSS back near the baseline after the free");
     replay_release(&r);

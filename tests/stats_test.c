@@ -9,6 +9,76 @@ static int near(double got, double want, double tol)
     return fabs(got - want) <= tol;
 }
 
+/* Hodges-Lehmann shifts and their intervals, and the calls made from them. */
+static void check_effects(const double *a1, const double *b1)
+{
+    struct stats_effect e;
+    int rc;
+    /* a1 = 10..14, b1 = 15..19: the 25 differences are 1..9 (counts 1 2 3 4 5 4 3 2 1), median
+     * 5; for 5 vs 5, P(U <= 2) = 4/252 <= 0.025 < P(U <= 3) = 7/252, so the interval is the
+     * 3rd smallest and 3rd largest difference: [2, 8]. Relative to A's median 12. */
+    rc = stats_effect(a1, 5, b1, 5, 0.03, &e);
+    TAP_OK(rc == 0 && e.shift == 5 && e.lo == 2 && e.hi == 8,
+           "5 vs 5: shift 5 in [2, 8] (got %g in [%g, %g])", e.shift, e.lo, e.hi);
+    TAP_OK(near(e.rel, 5.0 / 12, 1e-12) && near(e.rel_lo, 2.0 / 12, 1e-12) &&
+               e.call == STATS_B_HIGHER && e.median_a == 12 && e.median_b == 17,
+           "5 vs 5: +41.7%% of A's median, called higher");
+    rc = stats_effect(b1, 5, a1, 5, 0.03, &e);
+    TAP_OK(rc == 0 && e.shift == -5 && e.call == STATS_B_LOWER,
+           "swapped: shift -5, called lower");
+
+    /* A significant but tiny difference (0.5%, p = 2/252) is no difference at 3%; at 0.1% it is. */
+    double a[] = {1000, 1001, 1002, 1003, 1004}, b[] = {1005, 1006, 1007, 1008, 1009};
+    rc = stats_effect(a, 5, b, 5, 0.03, &e);
+    TAP_OK(rc == 0 && e.mw.p < 0.05 &&
+               e.call == STATS_BELOW_THRESHOLD,
+           "0.5%% at p = 0.0079 is below a 3%% threshold (call %s)", stats_call_name(e.call));
+    rc = stats_effect(a, 5, b, 5, 0.001, &e);
+    TAP_OK(rc == 0 && e.call == STATS_B_HIGHER,
+           "and above a 0.1%% threshold");
+
+    /* 10 vs 10: the two-sided 0.05 critical value of U is 23, so the interval is the 24th
+     * smallest and 24th largest difference. With a_i = 100 i and b_j = 10000 + j every
+     * difference is distinct: 0-based 23 is i = 7, j = 3; 0-based 76 is i = 2, j = 6. */
+    double a10[10], b10[10];
+    for (int i = 0; i < 10; i++) {
+        a10[i] = 100 * i;
+        b10[i] = 10000 + i;
+    }
+    rc = stats_effect(a10, 10, b10, 10, 0.03, &e);
+    TAP_OK(rc == 0 && e.lo == 9303 && e.hi == 9806,
+           "10 vs 10: interval [9303, 9806] (got [%g, %g])", e.lo, e.hi);
+
+    /* 3 vs 3: no interval and no call. 4 vs 4: P(U = 0) = 1/70, the extremes. */
+    double a3[] = {1, 2, 3}, b3[] = {40, 50, 60}, b4[] = {10, 20, 30, 40};
+    rc = stats_effect(a3, 3, b3, 3, 0.03, &e);
+    TAP_OK(rc == 0 && isnan(e.lo) && isnan(e.hi) &&
+               e.call == STATS_TOO_FEW,
+           "3 vs 3: too few repetitions, no interval");
+    rc = stats_effect(a1, 4, b4, 4, 0.03, &e);
+    TAP_OK(rc == 0 && e.lo == 10 - 13 && e.hi == 40 - 10,
+           "4 vs 4: interval from the smallest to the largest difference");
+
+    /* 21 vs 21 (normal approximation): c = floor(220.5 - 1.96 sqrt(1580.25) - 0.5) = 142. */
+    double a21[21], b21[21];
+    for (int i = 0; i < 21; i++) {
+        a21[i] = 100 * i;
+        b21[i] = 100000 + i;
+    }
+    rc = stats_effect(a21, 21, b21, 21, 0.03, &e);
+    TAP_OK(rc == 0 && e.lo < e.shift && e.shift < e.hi &&
+               e.lo == 100000 + 142 % 21 - 100 * (20 - 142 / 21),
+           "21 vs 21: interval from the 143rd difference (lo %g)", e.lo);
+
+    /* Median of A 0: any significant shift counts; no relative figure. */
+    double z[] = {0, 0, 0, 0, 0}, one[] = {4096, 4096, 4096, 4096, 4096};
+    rc = stats_effect(z, 5, one, 5, 0.03, &e);
+    TAP_OK(rc == 0 && isnan(e.rel) && e.call == STATS_B_HIGHER,
+           "from 0: called higher, no percentage");
+    rc = stats_effect(z, 0, one, 5, 0.03, &e);
+    TAP_OK(rc == -1, "an empty sample is refused");
+}
+
 int main(void)
 {
     double odd[] = {5, 1, 4, 2, 3}, even[] = {10, 40, 20, 30}, mad[] = {1, 1, 2, 2, 4, 6, 9};
@@ -65,5 +135,6 @@ int main(void)
     stats_mann_whitney(b1, 5, a1, 5, &mw);
     TAP_OK(mw.u_a == 25 && near(mw.p, 2.0 / 252, 1e-12), "swapped samples: U_A 25, same p");
     TAP_OK(stats_mann_whitney(a1, 0, b1, 5, &mw) == -1, "an empty sample is refused");
+    check_effects(a1, b1);
     return tap_done();
 }

@@ -3,6 +3,7 @@
 #include "util/atomic_file.h"
 #include "util/csv.h"
 #include "util/csv_reader.h"
+#include "util/json.h"
 #include "campaign/stats.h"
 
 #include <errno.h>
@@ -224,4 +225,49 @@ void aggregate_free(struct aggregate *a)
     }
     free(a->group);
     memset(a, 0, sizeof *a);
+}
+
+static void json_stat(struct json *j, const struct agg_stat *st)
+{
+    const char *const keys[] = {"median", "min", "max", "mad_pct"};
+    double v[] = {st->median, st->min, st->max, st->mad_pct};
+    json_object_begin(j);
+    for (int k = 0; k < 4; k++) {
+        json_key(j, keys[k]);
+        json_number(j, st->present ? v[k] : NAN);
+    }
+    json_object_end(j);
+}
+
+void aggregate_json(struct json *j, const struct aggregate *a)
+{
+    json_array_begin(j);
+    for (size_t i = 0; i < a->n_groups; i++) {
+        const struct agg_group *g = &a->group[i];
+        json_object_begin(j);
+        json_key(j, "trace");
+        json_string(j, g->trace);
+        json_key(j, "backend");
+        json_string(j, g->backend);
+        json_key(j, "n_ok");
+        json_u64(j, g->n_ok);
+        json_key(j, "n_failed");
+        json_u64(j, g->n_failed);
+        json_key(j, "first_failure");
+        json_string(j, g->first_failure);
+        json_key(j, "metrics");
+        json_object_begin(j);
+        for (int c = 0; c < AGG_N_COLUMNS; c++) {
+            if (!aggregate_is_metric(c))
+                continue;
+            json_key(j, columns[c].name);
+            if (g->stat[c].present)
+                json_stat(j, &g->stat[c]);
+            else
+                json_null(j);
+        }
+        json_object_end(j);
+        json_object_end(j);
+    }
+    json_array_end(j);
 }

@@ -234,13 +234,13 @@ static int add_spec(struct parser *p, struct campaign *c, const struct yaml_tree
         return fail_at(p, item, "backend '%s' is listed twice", SHOWN(spec));
     if (push_string(arr, count, spec))
         return fail_at(p, item, "out of memory");
-    if (arr == &c->backends) {
-        struct campaign_where *w = realloc(c->backend_where, *count * sizeof *w);
-        if (!w)
-            return fail_at(p, item, "out of memory");
-        c->backend_where = w;
-        w[*count - 1] = (struct campaign_where){item->line, item->column};
-    }
+    struct campaign_where **where =
+        arr == &c->backends ? &c->backend_where : &c->optional_backend_where;
+    struct campaign_where *w = realloc(*where, *count * sizeof *w);
+    if (!w)
+        return fail_at(p, item, "out of memory");
+    *where = w;
+    w[*count - 1] = (struct campaign_where){item->line, item->column};
     return 0;
 }
 
@@ -384,9 +384,16 @@ static int get_options(struct parser *p, struct campaign *c, const struct yaml_t
             rc = get_bool(p, v, key, &c->opt.threads);
         else if (!strcmp(key, "window")) {
             if (v->kind != YAML_TREE_SCALAR || run_window_parse(v->value, &c->opt.window))
-                return fail_at(p, v, "option 'window' must be strict, free or a count of events >= 1");
+                return fail_at(p, v, "option 'window' must be auto, strict, free or a count of events >= 1");
             c->opt.window_set = 1;
             rc = 0;
+        } else if (!strcmp(key, "pace")) {
+            if (v->kind != YAML_TREE_SCALAR || run_pace_parse(v->value, &c->opt.pace))
+                return fail_at(p, v, "option 'pace' must be recorded or a speed factor such as 10x");
+            rc = 0;
+        } else if (!strcmp(key, "rss_every_ms")) {
+            rc = get_uint(p, v, key, 1, 86400 * 1000, 0, &u);
+            c->opt.rss_every_ms = u;
         } else if (!strcmp(key, "rss_every")) {
             rc = get_uint(p, v, key, 1, UINT64_MAX, 0, &u);
             c->opt.rss_every = u;
@@ -402,7 +409,8 @@ static int get_options(struct parser *p, struct campaign *c, const struct yaml_t
         } else
             return fail_at(p, k,
                            "unknown option '%s' (known: latency, memory, verify, touch, lenient, "
-                           "threads, window, rss_every, min_time_ms, timeout, memory_limit)",
+                           "threads, window, pace, rss_every, rss_every_ms, min_time_ms, timeout, "
+                           "memory_limit)",
                            SHOWN(key));
         if (rc)
             return -1;
@@ -551,6 +559,41 @@ out:
     return rc;
 }
 
+static uint64_t fnv1a64(uint64_t h, const char *s)
+{
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return (h ^ '\n') * 1099511628211u; /* a separator: "ab","c" differs from "a","bc" */
+}
+
+static uint64_t hash_printf(uint64_t h, const char *fmt, ...)
+{
+    char buf[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    return fnv1a64(h, buf);
+}
+
+uint64_t campaign_hash(const struct campaign *c)
+{
+    const struct run_options *o = &c->opt;
+    uint64_t h = 14695981039346656037u;
+    h = hash_printf(h, "name %s", c->name);
+    h = hash_printf(h, "repetitions %u warmup %u", c->repetitions, c->warmup);
+    h = hash_printf(h, "latency %d memory %d verify %d touch %d lenient %d threads %d", o->latency,
+                    o->memory, o->verify, o->touch, o->lenient, o->threads);
+    h = hash_printf(h, "window %d %u", o->window_set, o->window_set ? o->window : 0);
+    h = hash_printf(h, "rss_every %" PRIu64 " min_time_ms %" PRIu64 " timeout %u memory_limit %" PRIu64,
+                    o->rss_every, o->min_time_ms, o->timeout_s, o->memory_limit);
+    for (size_t i = 0; i < c->n_backends; i++)
+        h = hash_printf(h, "backend %s", c->backends[i]);
+    for (size_t i = 0; i < c->n_optional_backends; i++)
+        h = hash_printf(h, "optional %s", c->optional_backends[i]);
+    return h;
+}
+
 static void free_list(char **arr, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -565,6 +608,7 @@ void campaign_free(struct campaign *c)
     free_list(c->traces, c->n_traces);
     free_list(c->backends, c->n_backends);
     free(c->backend_where);
+    free(c->optional_backend_where);
     free_list(c->optional_backends, c->n_optional_backends);
     free(c->output);
     memset(c, 0, sizeof *c);

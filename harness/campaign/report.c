@@ -1,6 +1,7 @@
 #include "campaign/report.h"
 
 #include "campaign/aggregate.h"
+#include "campaign/verdict.h"
 #include "util/atomic_file.h"
 #include "util/csv_reader.h"
 
@@ -67,6 +68,7 @@ static const char style[] =
     "th{background:#f4f4f4}td.l,th.l{text-align:left}"
     "pre{background:#f7f7f7;padding:1em;overflow-x:auto;font-size:.85em}"
     ".bad{color:#b00020}"
+    "tr.significant td:last-child{font-weight:bold}"
     ".grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(480px,1fr));gap:0 1.5em}";
 
 static void put_charts(FILE *out, const char *dir)
@@ -168,6 +170,35 @@ static void put_bytes(FILE *out, const struct agg_stat *s)
         fputs("&ndash;", out);
     }
     fputs("</td>", out);
+}
+
+/* The verdict first: per trace, the fastest, the best p99 and the least memory, each with its
+ * margin over the runner-up and whether the margin is called (campaign/verdict.h). */
+static int put_verdict(FILE *out, const struct aggregate *a)
+{
+    struct verdict v;
+    if (verdict_compute(&v, a, STATS_DEFAULT_THRESHOLD))
+        return -1;
+    fprintf(out, "<h2 id=\"verdict\">Verdict</h2>\n<p>Per trace, the backend with the lowest "
+                 "median; the runner-up's margin is the Hodges&ndash;Lehmann shift as a percentage "
+                 "of the best's median, with its 95%% confidence interval. A lead is called when "
+                 "the Mann&ndash;Whitney p &lt; %.2g and it is at least %g%% (docs/campaigns.md)."
+                 "</p>\n<table><tr><th class=\"l\">trace</th><th class=\"l\">aspect</th>"
+                 "<th class=\"l\">verdict</th></tr>\n", STATS_ALPHA, 100 * v.threshold);
+    for (size_t i = 0; i < v.n; i++) {
+        char text[512];
+        const struct verdict_line *l = &v.line[i];
+        verdict_describe(&v, l, text, sizeof text);
+        fprintf(out, "<tr class=\"%s\"><td class=\"l\">", verdict_state_name(l->state));
+        put_html(out, l->trace);
+        fprintf(out, "</td><td class=\"l\">%s</td><td class=\"l\">",
+                verdict_aspect_label(l->aspect));
+        put_html(out, text);
+        fputs("</td></tr>\n", out);
+    }
+    fputs("</table>\n", out);
+    verdict_free(&v);
+    return 0;
 }
 
 static void put_table(FILE *out, const struct aggregate *a)
@@ -328,6 +359,12 @@ int report_write(const char *dir, char *err, size_t err_len)
           "<code>latency.csv</code>, memory over time in <code>timeline.csv</code>; metric "
           "definitions in <code>docs/metrics.md</code>.</p>\n",
           af.f);
+    if (put_verdict(af.f, &a)) {
+        snprintf(err, err_len, "%s: out of memory", path);
+        aggregate_free(&a);
+        atomic_file_abort(&af);
+        return -1;
+    }
     put_table(af.f, &a);
     put_charts(af.f, dir);
     aggregate_free(&a);

@@ -135,3 +135,105 @@ int stats_mann_whitney(const double *a, size_t n_a, const double *b, size_t n_b,
     free(rank2);
     return rc;
 }
+
+/* The largest c with P(U <= c) <= STATS_ALPHA / 2 under the null hypothesis (no ties), or -1
+ * when even P(U = 0) is larger (-2: out of memory). Exact while both samples are small, by the
+ * recurrence on the largest value: it is an A (beating all n B's) or a B,
+ *   ways(m, n, u) = ways(m - 1, n, u - n) + ways(m, n - 1, u),
+ * kept as one table t[m][u] updated in place for n = 1, 2, ...; above, the normal
+ * approximation with continuity correction. */
+static long u_critical(size_t n_a, size_t n_b)
+{
+    size_t mn = n_a * n_b, w = mn + 1;
+    if (n_a > STATS_MW_EXACT_MAX || n_b > STATS_MW_EXACT_MAX) {
+        double sd = sqrt((double)mn * (double)(n_a + n_b + 1) / 12);
+        return (long)floor((double)mn / 2 - 1.959963984540054 * sd - 0.5);
+    }
+    double *t = calloc((n_a + 1) * w, sizeof *t);
+    if (!t)
+        return -2;
+    for (size_t m = 0; m <= n_a; m++)
+        t[m * w] = 1; /* no B yet: U = 0 */
+    for (size_t n = 1; n <= n_b; n++)
+        for (size_t m = 1; m <= n_a; m++)
+            for (size_t u = n; u <= mn; u++)
+                t[m * w + u] += t[(m - 1) * w + u - n];
+    double total = 0, cum = 0;
+    for (size_t u = 0; u <= mn; u++)
+        total += t[n_a * w + u];
+    long c = -1;
+    for (size_t u = 0; u <= mn; u++) {
+        cum += t[n_a * w + u];
+        if (cum / total > STATS_ALPHA / 2)
+            break;
+        c = (long)u;
+    }
+    free(t);
+    return c;
+}
+
+/* The Hodges-Lehmann shift and its interval from the sorted differences b_j - a_i. */
+static int hodges_lehmann(const double *a, size_t n_a, const double *b, size_t n_b,
+                          struct stats_effect *out)
+{
+    size_t mn = n_a * n_b;
+    double *d = malloc(mn * sizeof *d);
+    if (!d)
+        return -1;
+    for (size_t i = 0; i < n_a; i++)
+        for (size_t j = 0; j < n_b; j++)
+            d[i * n_b + j] = b[j] - a[i];
+    out->shift = stats_median(d, mn); /* sorts d */
+    long c = u_critical(n_a, n_b);
+    out->lo = out->hi = NAN;
+    if (c >= 0) { /* the (c+1)-th smallest and (c+1)-th largest, 0-based c and mn-1-c */
+        out->lo = d[c];
+        out->hi = d[mn - 1 - (size_t)c];
+    }
+    free(d);
+    return c == -2 ? -1 : 0;
+}
+
+static double median_of(const double *x, size_t n)
+{
+    double *tmp = malloc(n * sizeof *tmp);
+    if (!tmp)
+        return NAN;
+    memcpy(tmp, x, n * sizeof *tmp);
+    double m = stats_median(tmp, n);
+    free(tmp);
+    return m;
+}
+
+int stats_effect(const double *a, size_t n_a, const double *b, size_t n_b, double threshold,
+                 struct stats_effect *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!n_a || !n_b || n_a > STATS_HL_MAX_PAIRS / n_b)
+        return -1;
+    out->median_a = median_of(a, n_a);
+    out->median_b = median_of(b, n_b);
+    if (isnan(out->median_a) || isnan(out->median_b) || hodges_lehmann(a, n_a, b, n_b, out) ||
+        stats_mann_whitney(a, n_a, b, n_b, &out->mw))
+        return -1;
+    double base = fabs(out->median_a);
+    out->rel = base > 0 ? out->shift / base : NAN;
+    out->rel_lo = base > 0 ? out->lo / base : NAN;
+    out->rel_hi = base > 0 ? out->hi / base : NAN;
+    if (out->mw.p_min > STATS_ALPHA)
+        out->call = STATS_TOO_FEW;
+    else if (out->mw.p >= STATS_ALPHA)
+        out->call = STATS_NOT_SIGNIFICANT;
+    else if (out->shift == 0 || fabs(out->shift) < threshold * base)
+        out->call = STATS_BELOW_THRESHOLD;
+    else
+        out->call = out->shift < 0 ? STATS_B_LOWER : STATS_B_HIGHER;
+    return 0;
+}
+
+const char *stats_call_name(enum stats_call c)
+{
+    static const char *const names[] = {"too-few-repetitions", "not-significant",
+                                        "below-threshold", "lower", "higher"};
+    return names[c];
+}

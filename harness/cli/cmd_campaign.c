@@ -6,6 +6,7 @@
 #include "config.h"
 #include "util/input.h"
 #include "campaign/postprocess.h"
+#include "campaign/verdict.h"
 #include "run/catalog.h"
 #include "run/progress.h"
 #include "run/runner.h"
@@ -51,10 +52,23 @@ static int parse_shard(const char *s, void *dest, char *why, size_t why_len)
     return -1;
 }
 
+/* Whether the argument after --resume is its DIR: an existing directory, or a path that does
+ * not exist and is not named like a campaign file (so a mistyped DIR gets its own message, not
+ * a usage error). An existing file is the campaign file. */
+static int resume_takes(const char *next)
+{
+    size_t n = strlen(next);
+    if (next[0] == '-')
+        return 0;
+    if (access(next, F_OK) == 0)
+        return is_dir(next);
+    return !(n > 5 && !strcmp(next + n - 5, ".yaml")) && !(n > 4 && !strcmp(next + n - 4, ".yml"));
+}
+
 static const struct opt_row rows[] = {
-    /* The optional DIR: the next argument when it is an existing directory (the campaign
-     * file never is). */
-    {"resume", 0, OPT_STRING, OPT_AT(struct args, resume), .takes = is_dir, .metavar = "DIR",
+    /* The optional DIR: the next argument when it names a directory (the campaign file never
+     * does). */
+    {"resume", 0, OPT_STRING, OPT_AT(struct args, resume), .takes = resume_takes, .metavar = "DIR",
      .help = "finish an interrupted run: the latest run of this campaign, or DIR"},
     {"shard", 0, OPT_CUSTOM, OPT_AT(struct args, shard), .parse = parse_shard, .metavar = "K/N",
      .help = "run only cells K, K+N, K+2N, ... (merge the shards with allocreplay merge)"},
@@ -187,6 +201,89 @@ static int choose_dir(const struct args *a, const struct campaign *c, char *out,
     }
 }
 
+/* "FILE:LINE:COLUMN" of each backend the run will use (pointers into c's two lists), for the
+ * runner's errors about a backend. 0 or -1. */
+static int where_strings(const struct campaign *c, const char **backends, size_t nb, char **where)
+{
+    for (size_t k = 0; k < nb; k++) {
+        const struct campaign_where *w = NULL;
+        for (size_t i = 0; i < c->n_backends && !w; i++)
+            if (backends[k] == c->backends[i])
+                w = &c->backend_where[i];
+        for (size_t i = 0; i < c->n_optional_backends && !w; i++)
+            if (backends[k] == c->optional_backends[i])
+                w = &c->optional_backend_where[i];
+        if (w && asprintf(&where[k], "%s:%lu:%lu", c->file, w->line, w->column) < 0) {
+            where[k] = NULL;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Appends s to out as one shell word (quoted when it holds anything but [A-Za-z0-9_./:=+-]). */
+static size_t put_word(char *out, size_t len, size_t o, const char *s)
+{
+    int plain = *s != 0;
+    for (const char *p = s; *p; p++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:=+-", *p))
+            plain = 0;
+    if (o + 1 < len)
+        out[o++] = ' ';
+    if (!plain && o + 1 < len)
+        out[o++] = '\'';
+    for (const char *p = s; *p && o + 5 < len; p++) {
+        if (*p == '\'' && !plain) {
+            memcpy(out + o, "'\\''", 4);
+            o += 4;
+        } else {
+            out[o++] = *p;
+        }
+    }
+    if (!plain && o + 1 < len)
+        out[o++] = '\'';
+    out[o < len ? o : len - 1] = 0;
+    return o;
+}
+
+/* Written by the handler of SIGINT, SIGTERM and SIGHUP: how to finish the run. */
+static char resume_note[9000];
+static size_t resume_note_len;
+
+static void on_interrupt(int sig)
+{
+    ssize_t w = write(STDERR_FILENO, resume_note, resume_note_len);
+    (void)w;
+    raise(sig); /* SA_RESETHAND: now with the default action, so the exit status says so */
+}
+
+/* An interrupted campaign says how to resume it. Signals the caller ignores (nohup) stay
+ * ignored. */
+static void note_on_interrupt(const char *file, const char *dir, const unsigned shard[2], int tty)
+{
+    char kn[32];
+    size_t o = (size_t)snprintf(resume_note, sizeof resume_note,
+                                "%sallocreplay campaign: interrupted; finish the run with:\n"
+                                "  allocreplay campaign", tty ? "\r\033[K" : "");
+    o = put_word(resume_note, sizeof resume_note, o, file);
+    o = put_word(resume_note, sizeof resume_note, o, "--resume");
+    o = put_word(resume_note, sizeof resume_note, o, dir);
+    if (shard[1]) {
+        snprintf(kn, sizeof kn, "%u/%u", shard[0], shard[1]);
+        o = put_word(resume_note, sizeof resume_note, o, "--shard");
+        o = put_word(resume_note, sizeof resume_note, o, kn);
+    }
+    if (o + 1 < sizeof resume_note)
+        resume_note[o++] = '\n';
+    resume_note_len = o;
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction old, sa = {.sa_handler = on_interrupt, .sa_flags = SA_RESETHAND};
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+            sigaction(sigs[i], &sa, NULL);
+    }
+}
+
 /* The progress callback: announces the run on the runner's start call, once the traces, the
  * backends and the results directory are checked, so a refused campaign prints only its one
  * error line; then draws the progress. */
@@ -220,6 +317,7 @@ int cmd_campaign(int argc, char **argv)
     struct catalog cat = {0};
     char err[1024], dir[4096], shown[64];
     const char **backends = NULL;
+    char **where = NULL;
     size_t nb = 0;
     int rc;
 
@@ -276,6 +374,12 @@ int cmd_campaign(int argc, char **argv)
     }
     if (a.resume)
         remove_stale_temporaries(dir);
+    where = calloc(nb ? nb : 1, sizeof *where);
+    if (!where || where_strings(&c, backends, nb, where)) {
+        fprintf(stderr, "allocreplay campaign: out of memory\n");
+        rc = 2;
+        goto out;
+    }
 
     struct run_plan plan = {
         .name = c.name,
@@ -291,9 +395,12 @@ int cmd_campaign(int argc, char **argv)
         .shard_n = a.shard[1],
         .resume = a.resume != NULL,
         .campaign_file = c.file,
+        .campaign_hash = campaign_hash(&c),
+        .backend_where = (const char *const *)where,
     };
     an = (struct announce){.c = &c, .n_backends = nb, .resume = a.resume != NULL, .dir = dir};
     progress_init(&an.prog, stderr);
+    note_on_interrupt(c.file, dir, a.shard, an.prog.tty);
     rc = runner_execute(&plan, announce_progress, &an);
     progress_finish(&an.prog);
     if (rc == 2)
@@ -311,9 +418,14 @@ int cmd_campaign(int argc, char **argv)
         printf("results: %s/summary.csv and aggregate.csv\n", dir);
     if (!a.shard[1] && c.charts && rc != 2)
         printf("charts:  %s/plots/\nreport:  %s/report.html\n", dir, dir);
+    if (!a.shard[1] && verdict_print_dir(stdout, dir, err, sizeof err))
+        fprintf(stderr, "allocreplay campaign: %s\n", err);
     if (rc == 1)
         printf("some cells failed: see the status column of %s/summary.csv\n", dir);
 out:
+    for (size_t i = 0; where && i < nb; i++)
+        free(where[i]);
+    free(where);
     free(backends);
     catalog_free(&cat);
     campaign_free(&c);

@@ -1,15 +1,22 @@
-/* allocreplay merge -o OUT DIR...: combines the results directories of shards (--shard K/N)
- * into one: every complete cell file of DIR/cells/ is copied into OUT/cells/, the CSV files
- * are rebuilt from them (results_assemble), meta.yaml is the first shard's plus the list of
- * shards, and aggregate.csv, the charts and report.html follow as after a campaign. */
+/* allocreplay merge [--partial] -o OUT DIR...: combines the results directories of shards
+ * (--shard K/N) into one, after merge_plan.h has checked that they are shards of one campaign
+ * and one build and that none is missing. The result is built in OUT.tmp.PID next to OUT and
+ * renamed into place at the end, so a refused, failed or killed merge leaves OUT as it was:
+ * every complete cell file of DIR/cells/ is copied into cells/, the CSV files are rebuilt from
+ * them (results_assemble), meta.yaml is the first shard's plus a `merged:` record, and
+ * aggregate.csv, the charts and report.html follow as after a campaign. */
 #include "util/atomic_file.h"
 #include "campaign/campaign.h"
 #include "cli.h"
+#include "merge_plan.h"
 #include "campaign/postprocess.h"
 #include "run/runner.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +27,12 @@
 struct args {
     const char *out;
     int no_charts; /* e.g. on a cluster's login node without gnuplot: plot later */
+    int partial;   /* merge although shards or cells are missing, recording the gap */
 };
 
 static const struct opt_row rows[] = {
+    {"partial", 0, OPT_FLAG, OPT_AT(struct args, partial),
+     .help = "merge although shards or cells are missing (meta.yaml records the gap)"},
     {"no-charts", 0, OPT_FLAG, OPT_AT(struct args, no_charts),
      .help = "write no charts and no report.html (allocreplay plot draws them later)"},
     {"output", 'o', OPT_STRING, OPT_AT(struct args, out), .metavar = "OUT_DIR", .required = 1,
@@ -36,7 +46,10 @@ const struct opt_command merge_command = {
     .max_pos = -1,
     .summary = "Merges the results directories of campaign shards into one.",
     .about = "Combines the results directories of campaign shards (--shard K/N) into OUT_DIR,\n"
-             "then writes aggregate.csv and, unless --no-charts, the charts and report.html.\n",
+             "then writes aggregate.csv and, unless --no-charts, the charts and report.html.\n"
+             "The shards must be of one campaign and one build, all of them there; an OUT_DIR\n"
+             "holding an earlier merge of the same campaign is merged in. A refused or failed\n"
+             "merge leaves OUT_DIR as it was (docs/scaling.md).\n",
     OPT_ROWS(rows),
 };
 
@@ -86,20 +99,17 @@ static int copy_file(const char *from, const char *to, char *err, size_t err_len
     return atomic_file_commit(&af, err, err_len);
 }
 
-/* Copies the cell files of SHARD/cells into OUT/cells; counts them in *copied. A cell present
- * in two shards is an error unless both copies are identical (merging twice is harmless). */
-static int merge_cells(const char *shard, const char *out, size_t *copied, char *err,
-                       size_t err_len)
+/* Copies the cell files of SHARD/cells into OUT/cells. A cell present in two shards is an
+ * error (1) unless both copies are identical (merging twice is harmless); -1 on an I/O error. */
+static int merge_cells(const char *shard, const char *out, char *err, size_t err_len)
 {
-    char from_dir[4096], from[4400], to[4400];
+    char from_dir[4400], from[4700], to[4700];
     struct dirent *e;
     DIR *d;
     snprintf(from_dir, sizeof from_dir, "%s/cells", shard);
     if (!(d = opendir(from_dir))) {
-        snprintf(err, err_len, "%s: not a results directory (no cells/: %s)", shard, strerror(errno));
-        return -1;
+        return errno == ENOENT ? 0 : -1; /* a shard killed before its first cell */
     }
-    *copied = 0;
     while ((e = readdir(d))) {
         struct stat st;
         if (e->d_name[0] == '.' || strstr(e->d_name, ".tmp."))
@@ -115,108 +125,201 @@ static int merge_cells(const char *shard, const char *out, size_t *copied, char 
             snprintf(err, err_len, "%s: cell file %s is also in another shard, with other contents",
                      shard, e->d_name);
             closedir(d);
-            return -1;
+            return same < 0 ? -1 : 1;
         }
         if (copy_file(from, to, err, err_len)) {
             closedir(d);
             return -1;
         }
-        ++*copied;
     }
     closedir(d);
     return 0;
 }
 
-/* meta.yaml: the first shard's (machine, build, campaign), without its `shard:` line, followed
- * by a `merged:` entry naming every shard. */
-static int write_meta(const char *out, char **shards, const size_t *copied, int n, char *err,
-                      size_t err_len)
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
+    (void)st, (void)flag, (void)ftw;
+    remove(path);
+    return 0;
+}
+
+/* Removes a temporary tree; what cannot be removed is left for the next merge to try. */
+static void remove_tree(const char *path)
+{
+    nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Removes the temporaries (BASE.tmp.PID, BASE.old.tmp.PID) of merges into OUT whose process is
+ * gone: a merge killed by kill -9 or a power cut. */
+static void remove_stale(const char *parent, const char *base)
+{
+    size_t bl = strlen(base);
+    DIR *d = opendir(parent);
+    for (struct dirent *e; d && (e = readdir(d));) {
+        const char *t = strstr(e->d_name, ".tmp.");
+        char *end, path[8400];
+        if (strncmp(e->d_name, base, bl) || e->d_name[bl] != '.' || !t)
+            continue;
+        long pid = strtol(t + 5, &end, 10);
+        if (*end || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", parent, e->d_name);
+        remove_tree(path);
+    }
+    if (d)
+        closedir(d);
+}
+
+/* Fills TMP (created here) with the merge: cells, CSV files, meta.yaml, aggregate.csv.
+ * 0; 1 when two shards disagree on a cell (a refusal); -1 on an I/O error. err says why. */
+static int build(const struct merge_plan *p, const char *tmp, const char *gaps, char *err,
+                 size_t err_len)
+{
+    char path[4400];
     struct atomic_file af;
-    char path[4200], stamp[64];
-    time_t now = time(NULL);
-    struct tm tm;
-    snprintf(path, sizeof path, "%s/meta.yaml", out);
+    snprintf(path, sizeof path, "%s/cells", tmp);
+    if (mkdir(tmp, 0777) || mkdir(path, 0777)) {
+        snprintf(err, err_len, "%.900s: cannot create: %s", tmp, strerror(errno));
+        return -1;
+    }
+    for (size_t i = 0; i < p->n_in; i++) {
+        int rc = merge_cells(p->dirs[i], tmp, err, err_len);
+        if (rc)
+            return rc;
+    }
+    if (results_assemble(tmp)) {
+        snprintf(err, err_len, "%.900s: cannot rebuild the CSV files from cells/: %s", tmp,
+                 strerror(errno));
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/meta.yaml", tmp);
     if (atomic_file_open(&af, path, err, err_len))
         return -1;
-    for (int i = 0; i < n; i++) {
-        char src[4200], line[4096];
-        snprintf(src, sizeof src, "%s/meta.yaml", shards[i]);
-        FILE *f = fopen(src, "r");
-        if (!f)
-            continue;
-        /* The shard's own `shard: K/N` would misdescribe the whole: `merged:` replaces it. */
-        int last = '\n';
-        while (fgets(line, sizeof line, f)) {
-            if (last == '\n' && !strncmp(line, "shard:", 6)) {
-                last = line[strlen(line) - 1];
-                continue;
-            }
-            fputs(line, af.f);
-            last = line[strlen(line) - 1];
-        }
-        fclose(f);
-        if (last != '\n')
-            fputc('\n', af.f);
-        break;
+    if (merge_plan_write_meta(p, af.f, gaps, err, err_len)) {
+        atomic_file_abort(&af);
+        return -1;
     }
-    gmtime_r(&now, &tm);
-    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    fprintf(af.f, "merged:\n  at: %s\n  shards:\n", stamp);
-    for (int i = 0; i < n; i++) {
-        fputs("    - {dir: \"", af.f);
-        for (const char *c = shards[i]; *c; c++) {
-            if (*c == '"' || *c == '\\')
-                fputc('\\', af.f);
-            fputc(*c, af.f);
+    if (atomic_file_commit(&af, err, err_len) || results_postprocess(tmp, 0, err, err_len))
+        return -1;
+    return 0;
+}
+
+/* Puts TMP in OUT's place: a rename, or an exchange with an OUT that holds an earlier merge
+ * (whose cells TMP holds too), after which the old one is removed. */
+static int commit(const char *tmp, const char *out, const char *old, char *err, size_t err_len)
+{
+    if (rename(tmp, out) == 0)
+        return 0;
+    if (errno == ENOTEMPTY || errno == EEXIST) {
+        if (renameat2(AT_FDCWD, tmp, AT_FDCWD, out, RENAME_EXCHANGE) == 0) {
+            remove_tree(tmp);
+            return 0;
         }
-        fprintf(af.f, "\", cell_files: %zu}\n", copied[i]);
+        /* No atomic exchange on this file system: two renames, OUT briefly absent. */
+        if (errno == EINVAL && rename(out, old) == 0 && rename(tmp, out) == 0) {
+            remove_tree(old);
+            return 0;
+        }
     }
-    return atomic_file_commit(&af, err, err_len);
+    snprintf(err, err_len, "%s: cannot rename into place: %s", out, strerror(errno));
+    return -1;
+}
+
+/* OUT as a results directory can take it: missing, empty, or holding an earlier merge (a
+ * results directory, which merge_plan_load checks). */
+static int check_out(const char *out, char *err, size_t err_len)
+{
+    char meta[4200];
+    struct stat st;
+    snprintf(meta, sizeof meta, "%s/meta.yaml", out);
+    if (stat(out, &st) != 0)
+        return 0;
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(err, err_len, "%s: exists and is not a directory", out);
+        return -1;
+    }
+    if (access(meta, F_OK) == 0)
+        return 0;
+    DIR *d = opendir(out);
+    int entries = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        entries += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    if (d)
+        closedir(d);
+    if (entries) {
+        snprintf(err, err_len, "%s: exists and is not a results directory (choose another -o)",
+                 out);
+        return -1;
+    }
+    return 0;
+}
+
+/* OUT without trailing slashes, its parent directory and its base name. */
+static void split_out(const char *out, char *path, char *parent, char *base, size_t len,
+                      size_t base_len)
+{
+    snprintf(path, len, "%s", out);
+    for (size_t n = strlen(path); n > 1 && path[n - 1] == '/'; n--)
+        path[n - 1] = '\0';
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(parent, len, ".");
+    else
+        snprintf(parent, len, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    snprintf(base, base_len, "%s", slash ? slash + 1 : path);
 }
 
 int cmd_merge(int argc, char **argv)
 {
     struct args a = {0};
     struct opt_parsed p;
+    struct merge_plan plan = {0};
+    char err[1024], gaps[900], out[4000], parent[4000], base[256], tmp[4300], old[4300];
     int rc = cli_parse(&merge_command, argc, argv, &a, &p);
     if (rc >= 0)
         return rc;
-    const char *out = a.out;
-    char **shards = p.pos;
-    int n = p.n_pos;
-    size_t *copied = calloc((size_t)n, sizeof *copied);
-    char err[1024], path[4200];
-    unsigned charts = a.no_charts ? 0 : CHART_ALL;
-
+    split_out(a.out, out, parent, base, sizeof out, sizeof base);
+    snprintf(tmp, sizeof tmp, "%s/%.200s.tmp.%ld", parent, base, (long)getpid());
+    snprintf(old, sizeof old, "%s/%.200s.old.tmp.%ld", parent, base, (long)getpid());
+    remove_stale(parent, base);
     rc = 2;
-    if (!copied) {
-        fprintf(stderr, "allocreplay merge: out of memory\n");
-        goto out;
+    if (check_out(out, err, sizeof err) || merge_plan_load(&plan, p.pos, p.n_pos, out, err,
+                                                           sizeof err))
+        goto fail;
+    merge_plan_gaps(&plan, gaps, sizeof gaps);
+    if (*gaps && !a.partial) {
+        snprintf(err, sizeof err, "%s (--partial merges without them; campaign --resume finishes a shard)", gaps);
+        goto fail;
     }
-    snprintf(path, sizeof path, "%s/cells", out);
-    if ((mkdir(out, 0777) != 0 && errno != EEXIST) || (mkdir(path, 0777) != 0 && errno != EEXIST)) {
-        fprintf(stderr, "allocreplay merge: %s: cannot create: %s\n", path, strerror(errno));
-        goto out;
-    }
-    for (int i = 0; i < n; i++)
-        if (merge_cells(shards[i], out, &copied[i], err, sizeof err)) {
+    int built = build(&plan, tmp, gaps, err, sizeof err);
+    if (built) {
+        rc = built > 0 ? 2 : 1;
+        remove_tree(tmp);
+        if (built < 0) /* err names a file of the temporary, now gone */
+            fprintf(stderr, "allocreplay merge: %s: nothing written: %s\n", out, err);
+        else
             fprintf(stderr, "allocreplay merge: %s\n", err);
-            goto out;
-        }
-    if (results_assemble(out)) {
-        fprintf(stderr, "allocreplay merge: %s: cannot rebuild the CSV files from cells/\n", out);
-        goto out;
+        merge_plan_free(&plan);
+        return rc;
     }
-    if (write_meta(out, shards, copied, n, err, sizeof err) ||
-        results_postprocess(out, charts, err, sizeof err)) {
-        fprintf(stderr, "allocreplay merge: %s\n", err);
-        goto out;
+    if (commit(tmp, out, old, err, sizeof err)) {
+        rc = 1;
+        remove_tree(tmp);
+        goto fail;
     }
-    printf("merged %d director%s into %s%s\n", n, n == 1 ? "y" : "ies", out,
-           charts ? " (summary.csv, aggregate.csv, plots/, report.html)" : "");
+    if (*gaps)
+        fprintf(stderr, "allocreplay merge: partial: %s\n", gaps);
     rc = 0;
-out:
-    free(copied);
+    if (!a.no_charts && results_postprocess(out, CHART_ALL, err, sizeof err)) {
+        fprintf(stderr, "allocreplay merge: %s\n", err);
+        rc = 2;
+    }
+    printf("merged %d director%s into %s%s\n", p.n_pos, p.n_pos == 1 ? "y" : "ies", out,
+           a.no_charts ? "" : " (summary.csv, aggregate.csv, plots/, report.html)");
+    merge_plan_free(&plan);
+    return rc;
+fail:
+    fprintf(stderr, "allocreplay merge: %s\n", err);
+    merge_plan_free(&plan);
     return rc;
 }

@@ -227,22 +227,27 @@ static int import_and_write(const struct args *a, char **cmd, const char *raw, p
         fprintf(stderr, "allocreplay record: %s\n", err.msg);
         return 1;
     }
-    if (t.n_events == 0) {
-        fprintf(stderr, "allocreplay record: no allocation was recorded (a statically linked or "
-                        "setuid program ignores LD_PRELOAD)\n");
+    if (rep.logs == 0) {
+        fprintf(stderr, "allocreplay record: the recorder was never loaded into %s (a statically "
+                        "linked or setuid program ignores LD_PRELOAD): no trace written\n", cmd[0]);
+        rc = 1;
+    } else if (t.n_events == 0) {
+        fprintf(stderr, "allocreplay record: %s made no heap allocation (the recorder was loaded): "
+                        "no trace written\n", cmd[0]);
         rc = 1;
     } else if (trace_save(a->out, &t, &err) != 0) {
         fprintf(stderr, "allocreplay record: %s\n", err.msg);
         rc = 2;
     } else {
-        printf("%s: %llu events, %u objects, %u threads, %llu frees of earlier memory dropped",
-               a->out, (unsigned long long)rep.events, rep.objects, rep.threads,
+        /* On stderr: CMD's own output may be what stdout carries. */
+        fprintf(stderr, "%s: %llu events, %u objects, %u threads, %llu frees of earlier memory "
+                        "dropped", a->out, (unsigned long long)rep.events, rep.objects, rep.threads,
                (unsigned long long)rep.dropped_frees);
         if (rep.images > 1)
-            printf(", %u processes/images", rep.images);
+            fprintf(stderr, ", %u processes/images", rep.images);
         if (rep.lost_records)
-            printf(", %llu records lost", (unsigned long long)rep.lost_records);
-        printf("\n");
+            fprintf(stderr, ", %llu records lost", (unsigned long long)rep.lost_records);
+        fprintf(stderr, "\n");
     }
     trace_release(&t);
     return rc;

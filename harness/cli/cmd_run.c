@@ -1,5 +1,8 @@
 /* allocreplay run: replay traces against backends and write a results directory (issue 4). */
+#include "campaign/aggregate.h"
+#include "campaign/verdict.h"
 #include "cli.h"
+#include "util/json.h"
 #include "util/csv.h"
 #include "run/catalog.h"
 #include "run/results.h"
@@ -8,7 +11,6 @@
 #include "replay/replay.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,9 +24,11 @@ struct run_args {
     struct run_plan plan;
     struct opt_list backends;
     int format; /* index in formats[] */
+    double threshold_pct; /* the verdict's */
 };
 
-static const char *const formats[] = {"table", "csv", NULL};
+static const char *const formats[] = {"table", "csv", "json", NULL};
+enum { FORMAT_TABLE, FORMAT_CSV, FORMAT_JSON };
 
 /* -b: a list of backend specs (catalog_split_specs), appended to an opt_list. */
 static int parse_backends(const char *v, void *dest, char *why, size_t why_len)
@@ -42,12 +46,22 @@ static int parse_backends(const char *v, void *dest, char *why, size_t why_len)
     return rc;
 }
 
+/* --pace recorded|Nx into run_options.pace. */
+static int parse_pace(const char *v, void *dest, char *why, size_t why_len)
+{
+    if (run_pace_parse(v, dest)) {
+        snprintf(why, why_len, "recorded or a speed factor such as 10x or 0.5x");
+        return -1;
+    }
+    return 0;
+}
+
 /* --window W into run_options (window and window_set). */
 static int parse_window(const char *v, void *dest, char *why, size_t why_len)
 {
     struct run_options *o = dest;
     if (run_window_parse(v, &o->window)) {
-        snprintf(why, why_len, "strict, free or a count of events >= 1");
+        snprintf(why, why_len, "auto, strict, free or a count of events >= 1");
         return -1;
     }
     o->window_set = 1;
@@ -90,13 +104,28 @@ static const struct opt_row rows[] = {
              "from its first event to its last (thread-safe backends only)"},
     {"window", 0, OPT_CUSTOM, OPT_AT(struct run_args, plan.opt), .parse = parse_window,
      .metavar = "W",
-     .help = "with --threads: an event waits for the one W places before it\n"
-             "in the recorded order; strict (= 1), free (per-object order\n"
-             "only) or a count (default 16)"},
+     .help = "with --threads: an event waits for every event W or more places\n"
+             "before it in the recorded order; strict (= 1), free (per-object\n"
+             "order only), or auto (default: live bytes within 1% of the\n"
+             "trace's peak, which is reached exactly)"},
+    {"pace", 0, OPT_CUSTOM, OPT_AT(struct run_args, plan.opt.pace), .parse = parse_pace,
+     .metavar = "recorded|Nx",
+     .help = "memory pass: keep the recorded idle time between events (timed\n"
+             "traces only), at N times the recorded speed; the timeline then\n"
+             "has seconds too (throughput and latency stay unpaced)"},
+    {"rss-every-ms", 0, OPT_U64, OPT_AT(struct run_args, plan.opt.rss_every_ms), .min = 1,
+     .max = 86400 * 1000, .metavar = "MS",
+     .help = "with --pace: also sample every MS ms (default: the paced\n"
+             "duration / 1000, at least 1 ms)"},
     {"output", 'o', OPT_STRING, OPT_AT(struct run_args, plan.out_dir), .metavar = "DIR",
      .help = "results directory (default results/run/YYYYmmdd-HHMMSS)"},
+    {"threshold", 0, OPT_DOUBLE, OPT_AT(struct run_args, threshold_pct), .dmin = 0, .dmax = 1000,
+     .def = "3", .metavar = "PCT",
+     .help = "the verdict calls a lead only when it is at least PCT% of the\nbest's median (and "
+             "significant)"},
     {"format", 0, OPT_ENUM, OPT_AT(struct run_args, format), .choices = formats, .def = "table",
-     .metavar = "table|csv", .help = "stdout: a summary table, or summary.csv"},
+     .metavar = "table|csv|json",
+     .help = "stdout: a summary table with a verdict, summary.csv, or JSON\n(docs/json.md)"},
 };
 
 const struct opt_command run_command = {
@@ -138,36 +167,12 @@ static void progress_bar(void *user, const struct cell_progress *p)
     fflush(stderr);
 }
 
-/* ---- the summary table: medians over repetitions per (trace, backend) ---- */
+/* ---- the summary table: per (trace, backend), the medians of aggregate.csv ---- */
 
-struct group {
-    char *trace, *backend;
-    unsigned reps, ok;
-    char *first_failure;
-    double *v[6]; /* per shown numeric column, one value per ok rep */
-    size_t nv[6];
-};
-
-static const char *const shown[6] = {"ns_per_event", "p50_ns", "p99_ns", "peak_live_bytes",
-                                     "peak_rss_bytes", "frag_jw4"};
-
-static int compare_double(const void *a, const void *b)
+static void format_bytes(char *out, size_t len, const struct agg_stat *st)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, size_t n)
-{
-    if (!n)
-        return NAN;
-    qsort(v, n, sizeof *v, compare_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static void format_bytes(char *out, size_t len, double b)
-{
-    if (isnan(b))
+    double b = st->median;
+    if (!st->present)
         snprintf(out, len, "-");
     else if (b >= 1024.0 * 1024 * 1024)
         snprintf(out, len, "%.2f GiB", b / (1024.0 * 1024 * 1024));
@@ -179,30 +184,31 @@ static void format_bytes(char *out, size_t len, double b)
         snprintf(out, len, "%.0f B", b);
 }
 
-static void format_num(char *out, size_t len, double v, const char *fmt)
+static void format_num(char *out, size_t len, const struct agg_stat *st, double scale,
+                       const char *fmt)
 {
-    if (isnan(v))
+    if (!st->present)
         snprintf(out, len, "-");
     else
-        snprintf(out, len, fmt, v);
+        snprintf(out, len, fmt, st->median * scale);
 }
 
 /* Rows in the order the user named the backends, within each trace (summary.csv itself is in
  * cell-file order). */
-static const char *const *order_backends;
-static size_t order_n;
+static const struct run_plan *order_plan;
 
 static size_t backend_rank(const char *b)
 {
-    for (size_t i = 0; i < order_n; i++)
-        if (!strcmp(order_backends[i], b))
-            return i;
-    return order_n;
+    size_t i = 0;
+    while (i < order_plan->n_backends && strcmp(order_plan->backends[i], b))
+        i++;
+    return i;
 }
 
 static int compare_groups(const void *a, const void *b)
 {
-    const struct group *x = a, *y = b;
+    const struct agg_group *x = *(const struct agg_group *const *)a;
+    const struct agg_group *y = *(const struct agg_group *const *)b;
     int t = strcmp(x->trace, y->trace);
     if (t)
         return t;
@@ -210,110 +216,56 @@ static int compare_groups(const void *a, const void *b)
     return (rx > ry) - (rx < ry);
 }
 
-static int print_table(const char *dir, const char *const *backends, size_t n_backends)
+static void print_row(const struct agg_group *g, int bw)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/summary.csv", dir);
-    char *text = csv_slurp(path, NULL);
-    if (!text) {
-        fprintf(stderr, "allocreplay run: %s: %s\n", path, strerror(errno));
+    const struct agg_stat *st = g->stat;
+    const struct agg_stat *npe = &st[AGG_COL_ns_per_event];
+    char okf[48], nspe[32], mev[32], p50[32], p99[32], live[32], rss[32], jw[32], label[64];
+    snprintf(okf, sizeof okf, "%zu/%zu", g->n_ok, g->n_ok + g->n_failed);
+    format_num(nspe, sizeof nspe, npe, 1, "%.2f");
+    if (npe->present && npe->median > 0)
+        snprintf(mev, sizeof mev, "%.1f", 1e3 / npe->median);
+    else
+        snprintf(mev, sizeof mev, "-");
+    format_num(p50, sizeof p50, &st[AGG_COL_p50_ns], 1, "%.0f");
+    format_num(p99, sizeof p99, &st[AGG_COL_p99_ns], 1, "%.0f");
+    format_bytes(live, sizeof live, &st[AGG_COL_peak_live_bytes]);
+    format_bytes(rss, sizeof rss, &st[AGG_COL_peak_rss_bytes]);
+    format_num(jw, sizeof jw, &st[AGG_COL_frag_jw4], 1, "%.3f");
+    printf("%-20s %-*s %5s %10s %10s %10s %10s %11s %11s %8s  %s\n", g->trace, bw,
+           cli_fit(label, sizeof label, g->backend, (size_t)bw), okf, nspe, mev, p50, p99, live,
+           rss, jw, g->first_failure ? g->first_failure : "ok");
+}
+
+/* The table, then what it is made of: medians only when there was more than one repetition;
+ * then the verdict. */
+static int print_table(const struct aggregate *a, const struct run_plan *plan)
+{
+    const struct agg_group **g = malloc((a->n_groups + 1) * sizeof *g);
+    size_t most = 0;
+    if (!g)
         return -1;
+    int bw = 12; /* as wide as the longest backend label, up to 40 (cli_fit shortens) */
+    for (size_t k = 0; k < a->n_groups; k++) {
+        g[k] = &a->group[k];
+        int w = (int)strlen(g[k]->backend);
+        bw = w > bw ? (w > 40 ? 40 : w) : bw;
+        most = g[k]->n_ok > most ? g[k]->n_ok : most;
     }
-    struct csv_row header = {0}, row = {0};
-    const char *cur = text;
-    struct group *g = NULL;
-    size_t ng = 0;
-    int rc = -1;
-    if (csv_parse_row(&cur, &header) != 1)
-        goto out;
-    int c_trace = csv_column(&header, "trace"), c_backend = csv_column(&header, "backend"),
-        c_status = csv_column(&header, "status"), c_col[6];
-    for (int i = 0; i < 6; i++)
-        c_col[i] = csv_column(&header, shown[i]);
-    if (c_trace < 0 || c_backend < 0 || c_status < 0)
-        goto out;
-    while (csv_parse_row(&cur, &row) == 1) {
-        if (row.n < header.n)
-            continue;
-        size_t k;
-        for (k = 0; k < ng; k++)
-            if (!strcmp(g[k].trace, row.field[c_trace]) && !strcmp(g[k].backend, row.field[c_backend]))
-                break;
-        if (k == ng) {
-            struct group *grown = realloc(g, (ng + 1) * sizeof *g);
-            if (!grown)
-                goto out;
-            g = grown;
-            memset(&g[ng], 0, sizeof g[ng]);
-            g[ng].trace = strdup(row.field[c_trace]);
-            g[ng].backend = strdup(row.field[c_backend]);
-            ng++;
-        }
-        struct group *x = &g[k];
-        x->reps++;
-        if (strcmp(row.field[c_status], "ok")) {
-            if (!x->first_failure)
-                x->first_failure = strdup(row.field[c_status]);
-            continue;
-        }
-        x->ok++;
-        for (int i = 0; i < 6; i++) {
-            if (c_col[i] < 0 || !row.field[c_col[i]][0])
-                continue;
-            double *grown = realloc(x->v[i], (x->nv[i] + 1) * sizeof *grown);
-            if (!grown)
-                goto out;
-            x->v[i] = grown;
-            x->v[i][x->nv[i]++] = strtod(row.field[c_col[i]], NULL);
-        }
-    }
-    order_backends = backends;
-    order_n = n_backends;
-    if (ng)
-        qsort(g, ng, sizeof *g, compare_groups);
-    /* The backend column is as wide as its longest label, up to 40 (cli_fit shortens the rest). */
-    int bw = 12;
-    for (size_t k = 0; k < ng; k++)
-        if ((int)strlen(g[k].backend) > bw)
-            bw = (int)strlen(g[k].backend) > 40 ? 40 : (int)strlen(g[k].backend);
+    order_plan = plan;
+    qsort(g, a->n_groups, sizeof *g, compare_groups);
     printf("%-20s %-*s %5s %10s %10s %10s %10s %11s %11s %8s  %s\n", "trace", bw, "backend", "ok",
            "ns/event", "Mevents/s", "p50 ns", "p99 ns", "peak live", "peak RSS", "JW#4", "status");
-    for (size_t k = 0; k < ng; k++) {
-        struct group *x = &g[k];
-        double m[6];
-        for (int i = 0; i < 6; i++)
-            m[i] = median(x->v[i], x->nv[i]);
-        char okf[16], nspe[32], mev[32], p50[32], p99[32], live[32], rss[32], jw[32];
-        snprintf(okf, sizeof okf, "%u/%u", x->ok, x->reps);
-        format_num(nspe, sizeof nspe, m[0], "%.2f");
-        format_num(mev, sizeof mev, isnan(m[0]) || m[0] <= 0 ? NAN : 1e3 / m[0], "%.1f");
-        format_num(p50, sizeof p50, m[1], "%.0f");
-        format_num(p99, sizeof p99, m[2], "%.0f");
-        format_bytes(live, sizeof live, m[3]);
-        format_bytes(rss, sizeof rss, m[4]);
-        format_num(jw, sizeof jw, m[5], "%.3f");
-        char label[64];
-        printf("%-20s %-*s %5s %10s %10s %10s %10s %11s %11s %8s  %s\n", x->trace, bw,
-               cli_fit(label, sizeof label, x->backend, (size_t)bw), okf, nspe, mev, p50, p99,
-               live, rss, jw, x->first_failure ? x->first_failure : "ok");
-    }
-    printf("(medians over ok repetitions; all figures in %s/summary.csv)\n", dir);
-    rc = 0;
-out:
-    if (rc)
-        fprintf(stderr, "allocreplay run: %s: unreadable summary\n", path);
-    for (size_t k = 0; k < ng; k++) {
-        free(g[k].trace);
-        free(g[k].backend);
-        free(g[k].first_failure);
-        for (int i = 0; i < 6; i++)
-            free(g[k].v[i]);
-    }
+    for (size_t k = 0; k < a->n_groups; k++)
+        print_row(g[k], bw);
     free(g);
-    csv_row_free(&header);
-    csv_row_free(&row);
-    free(text);
-    return rc;
+    if (most > 1)
+        printf("(medians over the ok repetitions; all figures in %s/summary.csv)\n",
+               plan->out_dir);
+    else
+        printf("(one repetition: single measurements, not medians; -n 5 for medians and a "
+               "verdict; all figures in %s/summary.csv)\n", plan->out_dir);
+    return 0;
 }
 
 static int print_csv(const char *dir)
@@ -329,6 +281,49 @@ static int print_csv(const char *dir)
     fwrite(text, 1, len, stdout);
     free(text);
     return 0;
+}
+
+static int print_json(const struct aggregate *agg, const struct verdict *v, const char *dir)
+{
+    struct json j;
+    json_init(&j, stdout);
+    json_object_begin(&j);
+    json_key(&j, "results_dir");
+    json_string(&j, dir);
+    json_key(&j, "groups");
+    aggregate_json(&j, agg);
+    json_key(&j, "threshold_pct");
+    json_number(&j, 100 * v->threshold);
+    json_key(&j, "verdict");
+    verdict_json(&j, v);
+    json_object_end(&j);
+    return json_finish(&j);
+}
+
+/* stdout after the run: summary.csv as is, or the table and the verdict, or JSON. */
+static int print_results(const struct run_args *a)
+{
+    const char *dir = a->plan.out_dir;
+    struct aggregate agg;
+    struct verdict v;
+    char err[1024];
+    if (a->format == FORMAT_CSV)
+        return print_csv(dir);
+    if (aggregate_load(&agg, dir, err, sizeof err)) {
+        fprintf(stderr, "allocreplay run: %s\n", err);
+        return -1;
+    }
+    int rc = verdict_compute(&v, &agg, a->threshold_pct / 100);
+    if (rc) {
+        fprintf(stderr, "allocreplay run: out of memory\n");
+    } else if (a->format == FORMAT_JSON) {
+        rc = print_json(&agg, &v, dir);
+    } else if (!(rc = print_table(&agg, &a->plan))) {
+        verdict_print(stdout, &v);
+    }
+    verdict_free(&v);
+    aggregate_free(&agg);
+    return rc;
 }
 
 /* The checks and defaults after parsing: readable traces, the backends, the directory. 0 or
@@ -371,9 +366,7 @@ int cmd_run(int argc, char **argv)
      * no summary.csv to print, and the runner has said why. */
     snprintf(summary, sizeof summary, "%s/summary.csv", a.plan.out_dir);
     if (rc == 0 || (rc == 1 && access(summary, F_OK) == 0)) {
-        int printed = a.format == 1 ? print_csv(a.plan.out_dir)
-                                    : print_table(a.plan.out_dir, a.plan.backends, a.plan.n_backends);
-        if (printed && rc == 0)
+        if (print_results(&a) && rc == 0)
             rc = 1;
     }
 out:

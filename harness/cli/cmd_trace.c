@@ -2,24 +2,33 @@
 #include "cli.h"
 #include "trace/trace.h"
 #include "trace/trace_summary.h"
+#include "trace_info.h"
 
 #include <stdio.h>
 #include <string.h>
 
 struct args {
     int lenient;
+    int json; /* info --format json */
 };
 
-static const struct opt_row rows[] = {
-    {"lenient", 0, OPT_FLAG, OPT_AT(struct args, lenient),
-     .help = "drop invalid events (and count them by kind) instead of refusing the trace"},
+#define LENIENT_ROW                                                                               \
+    {"lenient", 0, OPT_FLAG, OPT_AT(struct args, lenient),                                         \
+     .help = "drop invalid events (and count them by kind) instead of refusing the trace"}
+static const struct opt_row rows[] = {LENIENT_ROW};
+static const char *const info_formats[] = {"text", "json", NULL};
+static const struct opt_row info_rows[] = {
+    LENIENT_ROW,
+    {"format", 0, OPT_ENUM, OPT_AT(struct args, json), .choices = info_formats, .def = "text",
+     .metavar = "text|json", .help = "stdout: the figures as text, or as JSON (docs/json.md)"},
 };
 
-#define TRACE_COMMAND(cmd, pos, n, line, text)                                                    \
+#define TRACE_COMMAND_ROWS(cmd, pos, n, line, text, rows_)                                        \
     {.prog = "allocreplay " cmd, .positional = pos, .min_pos = n, .max_pos = n, .summary = line, \
      .about = text,                                                                              \
      .epilog = "Exit status: 0 ok, 2 bad usage or bad input (one line on stderr).\n",            \
-     OPT_ROWS(rows)}
+     .rows = rows_, .n_rows = sizeof rows_ / sizeof rows_[0]}
+#define TRACE_COMMAND(cmd, pos, n, line, text) TRACE_COMMAND_ROWS(cmd, pos, n, line, text, rows)
 
 const struct opt_command convert_command = TRACE_COMMAND("convert", "IN OUT", 2,
     "Converts a trace from one format to another.",
@@ -27,11 +36,12 @@ const struct opt_command convert_command = TRACE_COMMAND("convert", "IN OUT", 2,
     "mtrace() logs, Android memory_replay text and a .zip of one of these two; writes by OUT's\n"
     "extension: .yaml/.yml, .alrt and .alrt.zst.\n");
 
-const struct opt_command info_command = TRACE_COMMAND("info", "TRACE", 1,
+const struct opt_command info_command = TRACE_COMMAND_ROWS("info", "TRACE", 1,
     "Prints a trace's figures.",
     "Events per op, objects, size histogram (power-of-two buckets),\n"
     "peak live bytes (peak of the sum of requested sizes of live objects), threads.\n"
-    "Binary traces are streamed: memory grows with the number of ids, not of events.\n");
+    "Binary traces are streamed: memory grows with the number of ids, not of events.\n",
+    info_rows);
 
 const struct opt_command validate_command = TRACE_COMMAND("validate", "TRACE", 1,
     "Checks a trace and reports its first problem.",
@@ -150,6 +160,8 @@ static int summarize_command(int argc, char **argv, const struct opt_command *cm
     if (rc >= 0)
         return rc;
     const char *path = p.pos[0];
+    if (trace_info_refuse_results(path))
+        return 2;
     struct trace_load_options opt = {.lenient = a.lenient};
     struct trace_load_report report;
     struct trace_error err;
@@ -160,10 +172,15 @@ static int summarize_command(int argc, char **argv, const struct opt_command *cm
         trace_release(&hdr);
         return 2;
     }
-    print(path, &hdr, &s);
-    print_dropped(stdout, path, &report);
+    if (a.json) {
+        rc = trace_info_json(path, &hdr, &s, &report) ? 1 : 0;
+    } else {
+        print(path, &hdr, &s);
+        print_dropped(stdout, path, &report);
+        rc = 0;
+    }
     trace_release(&hdr);
-    return 0;
+    return rc;
 }
 
 static void print_info(const char *path, const struct trace *hdr, const struct trace_summary *s)

@@ -5,6 +5,7 @@
 #include "util/atomic_file.h"
 #include "config.h"
 #include "git_revision.h"
+#include "replay/pace.h"
 #include "replay/replay.h"
 
 #include <stdio.h>
@@ -79,46 +80,12 @@ static char *cpu_model(char *buf, size_t len)
     return found;
 }
 
-/* FNV-1a 64 of a file's bytes: enough to tell whether a campaign file changed. */
-static int file_hash(const char *path, uint64_t *out)
+/* The machine: recorded, never part of the identity (shards run on different machines). */
+static void put_machine(FILE *f)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    uint64_t h = 14695981039346656037u;
-    int c;
-    while ((c = getc(f)) != EOF)
-        h = (h ^ (unsigned char)c) * 1099511628211u;
-    fclose(f);
-    *out = h;
-    return 0;
-}
-
-int results_write_meta(const char *dir, const struct run_plan *plan, const struct meta_info *mi,
-                       char *err, size_t err_len)
-{
-    char path[4096], buf[512];
-    snprintf(path, sizeof path, "%s/meta.yaml", dir);
-    struct atomic_file af;
-    if (atomic_file_open(&af, path, err, err_len))
-        return -1;
-    FILE *f = af.f;
+    char buf[512];
     struct utsname un;
     int have_uname = uname(&un) == 0;
-
-    fprintf(f, "format: allocreplay-results/1\nallocreplay: ");
-    put_str(f, ALLOCREPLAY_VERSION);
-    fprintf(f, "\nname: ");
-    put_str(f, plan->name);
-    fprintf(f, "\nstarted: ");
-    put_time(f, mi->started);
-    fprintf(f, "\nfinished: ");
-    put_time(f, mi->finished);
-    fprintf(f, "\ncampaign_file: ");
-    put_str(f, plan->campaign_file);
-    uint64_t h;
-    if (plan->campaign_file && !file_hash(plan->campaign_file, &h))
-        fprintf(f, "\ncampaign_hash: \"fnv1a64:%016llx\"", (unsigned long long)h);
     fprintf(f, "\nmachine:\n  cpu_model: ");
     put_str(f, cpu_model(buf, sizeof buf));
     fprintf(f, "\n  cores: %ld\n  kernel: ", sysconf(_SC_NPROCESSORS_ONLN));
@@ -133,6 +100,59 @@ int results_write_meta(const char *dir, const struct run_plan *plan, const struc
     put_str(f, have_uname ? un.nodename : NULL);
     fprintf(f, "\n  governor: ");
     put_str(f, first_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", buf, sizeof buf));
+}
+
+/* The traces (path, name, checksum) and the backends (label, spec, settings read back). */
+static void put_inputs(FILE *f, const struct run_plan *plan, const struct meta_info *mi)
+{
+    fprintf(f, "traces:\n");
+    for (size_t i = 0; i < plan->n_traces; i++) {
+        fprintf(f, "  - {path: ");
+        put_str(f, plan->traces[i]);
+        if (mi->trace_names) {
+            fprintf(f, ", name: ");
+            put_str(f, mi->trace_names[i]);
+            fprintf(f, ", checksum: \"%016llx\"", (unsigned long long)mi->trace_checksums[i]);
+        }
+        fprintf(f, "}\n");
+    }
+    fprintf(f, "backends:\n");
+    for (size_t i = 0; i < plan->n_backends; i++) {
+        fprintf(f, "  - ");
+        put_str(f, mi->labels ? mi->labels[i] : plan->backends[i]);
+        fputc('\n', f);
+    }
+    /* What each backend ran with, as its allocator reported it after start-up. */
+    if (mi->configs) {
+        fprintf(f, "backend_configs:\n");
+        for (size_t i = 0; i < plan->n_backends; i++) {
+            fprintf(f, "  - backend: ");
+            put_str(f, mi->labels[i]);
+            fprintf(f, "\n    spec: ");
+            put_str(f, plan->backends[i]);
+            fprintf(f, "\n    config: ");
+            put_str(f, mi->configs[i]);
+            fputc('\n', f);
+        }
+    }
+}
+
+void results_print_meta(FILE *f, const struct run_plan *plan, const struct meta_info *mi)
+{
+    fprintf(f, "format: allocreplay-results/1\nkind: %s\nallocreplay: ",
+            plan->campaign_file ? "campaign" : "run");
+    put_str(f, ALLOCREPLAY_VERSION);
+    fprintf(f, "\nname: ");
+    put_str(f, plan->name);
+    fprintf(f, "\nstarted: ");
+    put_time(f, mi->started);
+    fprintf(f, "\nfinished: ");
+    put_time(f, mi->finished);
+    fprintf(f, "\ncampaign_file: ");
+    put_str(f, plan->campaign_file);
+    if (plan->campaign_file)
+        fprintf(f, "\ncampaign_hash: \"%016llx\"", (unsigned long long)plan->campaign_hash);
+    put_machine(f);
     fprintf(f, "\nbuild:\n  compiler: ");
     put_str(f, ALLOCREPLAY_CC);
     fprintf(f, "\n  buildtype: ");
@@ -160,34 +180,29 @@ int results_write_meta(const char *dir, const struct run_plan *plan, const struc
             (unsigned long long)(o->rss_every ? o->rss_every : REPLAY_DEFAULT_RSS_EVERY), o->timeout_s, (unsigned long long)o->memory_limit,
             o->lenient ? "true" : "false", (unsigned long long)o->min_time_ms,
             o->threads ? "true" : "false");
+    char window[16];
     if (o->threads && o->window_set)
-        fprintf(f, "  window: %u\n", o->window);
+        fprintf(f, "  window: %s\n", replay_window_name(o->window, window, sizeof window));
+    if (o->pace > 0) {
+        char pace[32];
+        pace_format(o->pace, pace, sizeof pace);
+        fprintf(f, "  pace: %s\n", pace);
+        if (o->rss_every_ms)
+            fprintf(f, "  rss_every_ms: %llu\n", (unsigned long long)o->rss_every_ms);
+    }
     if (plan->shard_n)
         fprintf(f, "shard: \"%u/%u\"\n", plan->shard_k, plan->shard_n);
-    fprintf(f, "traces:\n");
-    for (size_t i = 0; i < plan->n_traces; i++) {
-        fprintf(f, "  - ");
-        put_str(f, plan->traces[i]);
-        fputc('\n', f);
-    }
-    fprintf(f, "backends:\n");
-    for (size_t i = 0; i < plan->n_backends; i++) {
-        fprintf(f, "  - ");
-        put_str(f, mi->labels ? mi->labels[i] : plan->backends[i]);
-        fputc('\n', f);
-    }
-    /* What each backend ran with, as its allocator reported it after start-up. */
-    if (mi->configs) {
-        fprintf(f, "backend_configs:\n");
-        for (size_t i = 0; i < plan->n_backends; i++) {
-            fprintf(f, "  - backend: ");
-            put_str(f, mi->labels[i]);
-            fprintf(f, "\n    spec: ");
-            put_str(f, plan->backends[i]);
-            fprintf(f, "\n    config: ");
-            put_str(f, mi->configs[i]);
-            fputc('\n', f);
-        }
-    }
+    put_inputs(f, plan, mi);
+}
+
+int results_write_meta(const char *dir, const struct run_plan *plan, const struct meta_info *mi,
+                       char *err, size_t err_len)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/meta.yaml", dir);
+    struct atomic_file af;
+    if (atomic_file_open(&af, path, err, err_len))
+        return -1;
+    results_print_meta(af.f, plan, mi);
     return atomic_file_commit(&af, err, err_len);
 }

@@ -1,5 +1,6 @@
 #include "run/progress.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
@@ -37,26 +38,55 @@ static unsigned terminal_width(FILE *out)
     return 80;
 }
 
+/* The start call: the cells to run of each kind. */
+static void progress_start(struct progress *p, const struct cell_progress *cp)
+{
+    p->start = now();
+    free(p->left);
+    free(p->count);
+    free(p->seconds);
+    p->n_kinds = cp->n_kinds;
+    p->left = calloc(p->n_kinds + 1, sizeof *p->left);
+    p->count = calloc(p->n_kinds + 1, sizeof *p->count);
+    p->seconds = calloc(p->n_kinds + 1, sizeof *p->seconds);
+    if (!p->left || !p->count || !p->seconds)
+        p->n_kinds = 0; /* no estimate, the rest works */
+    for (size_t k = 0; k < p->n_kinds && cp->kind_todo; k++)
+        p->left[k] = cp->kind_todo[k];
+}
+
+double progress_eta(const struct progress *p)
+{
+    double eta = 0;
+    if (!p->n_kinds)
+        return -1;
+    for (size_t k = 0; k < p->n_kinds; k++) {
+        if (!p->left[k])
+            continue;
+        if (!p->count[k])
+            return -1;
+        eta += (double)p->left[k] * p->seconds[k] / (double)p->count[k];
+    }
+    return eta;
+}
+
 void progress_update(void *user, const struct cell_progress *cp)
 {
     struct progress *p = user;
     /* The start of the run: the clock starts with the first cell, not with the checks. */
     if (!cp->done) {
-        p->start = now();
+        progress_start(p, cp);
         return;
     }
-    double elapsed = now() - p->start;
-    char el[32], eta[32] = "?";
-
-    /* The first report may come after cells skipped by --resume: the rate counts only the
-     * cells run by this process. */
-    if (!p->started) {
-        p->started = 1;
-        p->first_done = cp->done ? cp->done - 1 : 0;
+    if (cp->kind < p->n_kinds) {
+        p->left[cp->kind] -= p->left[cp->kind] > 0;
+        p->count[cp->kind]++;
+        p->seconds[cp->kind] += cp->seconds;
     }
-    size_t run = cp->done - p->first_done;
-    if (run > 0 && cp->done <= cp->total)
-        format_duration(eta, sizeof eta, elapsed / (double)run * (double)(cp->total - cp->done));
+    double elapsed = now() - p->start, left = progress_eta(p);
+    char el[32], eta[32] = "?";
+    if (left >= 0)
+        format_duration(eta, sizeof eta, left);
     format_duration(el, sizeof el, elapsed);
 
     if (!p->tty) {
@@ -95,4 +125,10 @@ void progress_finish(struct progress *p)
     if (p->tty && p->drawn)
         fprintf(p->out, "\r\033[K");
     p->drawn = 0;
+    free(p->left);
+    free(p->count);
+    free(p->seconds);
+    p->left = p->count = NULL;
+    p->seconds = NULL;
+    p->n_kinds = 0;
 }

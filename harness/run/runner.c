@@ -3,8 +3,10 @@
 #include "run/runner.h"
 
 #include "replay/os.h"
+#include "replay/pace.h"
 #include "replay/replay.h"
 #include "run/catalog.h"
+#include "run/identity.h"
 #include "run/results.h"
 #include "run/spawn.h"
 #include "trace/trace.h"
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CHECK_TIMEOUT_S 30 /* for `worker --check SPEC` */
@@ -22,6 +25,11 @@
 int run_window_parse(const char *s, uint32_t *window)
 {
     return replay_window_parse(s, window);
+}
+
+int run_pace_parse(const char *s, double *pace)
+{
+    return pace_parse(s, pace);
 }
 
 /* Where and how each backend spec runs. */
@@ -37,6 +45,7 @@ struct runner {
     const struct run_plan *plan;
     struct target *targets;
     char **trace_names; /* the trace column: the trace's own name */
+    uint64_t *trace_checksums; /* trace_checksum() of each, for meta.yaml */
     const char *timer;  /* latency timer for every worker: "tsc" or "clock" */
     double tsc_hz;
     char status[512]; /* of the last cell, for the progress callback */
@@ -162,6 +171,13 @@ static int check_traces(struct runner *R)
             snprintf(R->err, sizeof R->err, "%s", terr.msg);
             return -1;
         }
+        if (plan->opt.pace > 0 && !t.times) {
+            snprintf(R->err, sizeof R->err,
+                     "%s: a paced run needs a timed trace, and this one has no times "
+                     "(docs/trace-format.md, \"Time\")", plan->traces[i]);
+            trace_release(&t);
+            return -1;
+        }
         /* --lenient must say what it dropped; the workers drop the same events again. */
         char dropped[512];
         size_t o = 0;
@@ -170,9 +186,16 @@ static int check_traces(struct runner *R)
                 o += (size_t)snprintf(dropped + o, sizeof dropped - o, "%s%llu %s", o ? ", " : "",
                                       (unsigned long long)rep.dropped[p],
                                       trace_problem_name((enum trace_problem)p));
+        if (!t.n_events) { /* nothing to replay: 0 ns/event would pass for a result */
+            snprintf(R->err, sizeof R->err, "%s: the trace has no events%s%s%s", plan->traces[i],
+                     o ? " (dropped " : "", o ? dropped : "", o ? ")" : "");
+            trace_release(&t);
+            return -1;
+        }
         if (o)
             fprintf(stderr, "allocreplay: %s: dropped %s\n", plan->traces[i], dropped);
         R->trace_names[i] = strdup(t.name && *t.name ? t.name : plan->traces[i]);
+        R->trace_checksums[i] = trace_checksum(&t);
         trace_release(&t);
         if (!R->trace_names[i]) {
             snprintf(R->err, sizeof R->err, "out of memory");
@@ -203,8 +226,8 @@ static int run_worker(struct runner *R, size_t ti, const struct target *t, enum 
                       struct spawn_result *res)
 {
     const struct run_options *o = &R->plan->opt;
-    char every[32], hz[64], min_time[32], window[16];
-    char *argv[24];
+    char every[32], hz[64], min_time[32], window[16], pace[32], grid[32];
+    char *argv[28];
     int n = 0;
     argv[n++] = t->worker;
     argv[n++] = "--trace";
@@ -222,12 +245,8 @@ static int run_worker(struct runner *R, size_t ti, const struct target *t, enum 
     if (o->threads) {
         argv[n++] = "--threads";
         if (o->window_set) {
-            if (o->window)
-                snprintf(window, sizeof window, "%u", o->window);
-            else
-                snprintf(window, sizeof window, "free");
             argv[n++] = "--window";
-            argv[n++] = window;
+            argv[n++] = (char *)replay_window_name(o->window, window, sizeof window);
         }
     }
     if (pass == REPLAY_THROUGHPUT && o->min_time_ms) {
@@ -239,6 +258,16 @@ static int run_worker(struct runner *R, size_t ti, const struct target *t, enum 
         snprintf(every, sizeof every, "%llu", (unsigned long long)o->rss_every);
         argv[n++] = "--rss-every";
         argv[n++] = every;
+    }
+    if (pass == REPLAY_MEMORY && o->pace > 0) {
+        pace_format(o->pace, pace, sizeof pace);
+        argv[n++] = "--pace";
+        argv[n++] = pace;
+        if (o->rss_every_ms) {
+            snprintf(grid, sizeof grid, "%llu", (unsigned long long)o->rss_every_ms);
+            argv[n++] = "--rss-every-ms";
+            argv[n++] = grid;
+        }
     }
     if (pass == REPLAY_LATENCY) {
         if (!strcmp(R->timer, "clock")) {
@@ -430,17 +459,24 @@ static int execute(struct runner *R, runner_progress_fn progress, void *user)
     size_t ti, bi;
     unsigned rep;
 
-    /* This shard's cells still to run, for the progress total. */
-    size_t todo = 0;
-    for (size_t idx = 0; next_cell(R, &idx, &ti, &bi, &rep, key, sizeof key);)
-        todo++;
-
-    unsigned char *warm = calloc(plan->n_traces * nb + 1, 1);
-    if (!warm)
+    /* This shard's cells still to run, in all and per (trace, backend), for the progress. */
+    size_t todo = 0, n_kinds = plan->n_traces * nb;
+    size_t *kind_todo = calloc(n_kinds, sizeof *kind_todo);
+    unsigned char *warm = calloc(n_kinds + 1, 1);
+    if (!warm || !kind_todo) {
+        free(kind_todo);
+        free(warm);
         return -1;
+    }
+    for (size_t idx = 0; next_cell(R, &idx, &ti, &bi, &rep, key, sizeof key);) {
+        todo++;
+        kind_todo[ti * nb + bi]++;
+    }
     size_t done = 0;
     if (progress)
-        progress(user, &(struct cell_progress){.total = todo});
+        progress(user, &(struct cell_progress){.total = todo, .n_kinds = n_kinds,
+                                                .kind_todo = kind_todo});
+    free(kind_todo);
     for (size_t idx = 0; next_cell(R, &idx, &ti, &bi, &rep, key, sizeof key);) {
         if (!warm[ti * nb + bi]) {
             warm[ti * nb + bi] = 1;
@@ -448,15 +484,20 @@ static int execute(struct runner *R, runner_progress_fn progress, void *user)
                 goto fail;
         }
         const char *status = NULL;
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         int rc = run_cell(R, ti, bi, rep, key, &status);
         if (rc < 0)
             goto fail;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
         any_failed |= rc;
         done++;
         if (progress) {
             struct cell_progress p = {.done = done, .total = todo, .trace = R->trace_names[ti],
                                       .backend = R->targets[bi].label, .rep = rep, .failed = rc,
-                                      .status = status};
+                                      .status = status, .kind = ti * nb + bi,
+                                      .seconds = (double)(t1.tv_sec - t0.tv_sec) +
+                                                 (double)(t1.tv_nsec - t0.tv_nsec) / 1e9};
             progress(user, &p);
         }
     }
@@ -465,6 +506,76 @@ static int execute(struct runner *R, runner_progress_fn progress, void *user)
 fail:
     free(warm);
     return -1;
+}
+
+/* --resume into a directory of another experiment would mix two experiments' cells: compare
+ * the identity meta.yaml records (run/identity.h) with this plan's. An empty directory (a run
+ * killed before its meta.yaml) is resumed as a new one. 0, or -1 with err. */
+static int check_resume(struct runner *R, const struct meta_info *mi)
+{
+    const struct run_plan *plan = R->plan;
+    struct results_identity there, now;
+    struct results_identity_difference d;
+    char path[4200], *text = NULL, shard[32] = "(none)";
+    size_t len = 0;
+    snprintf(path, sizeof path, "%s/meta.yaml", plan->out_dir);
+    if (access(path, F_OK)) {
+        if (!results_has_cells(plan->out_dir))
+            return 0;
+        snprintf(R->err, sizeof R->err, "%s: holds cells but no meta.yaml: not a results directory "
+                 "of allocreplay", plan->out_dir);
+        return -1;
+    }
+    if (results_identity_load(&there, plan->out_dir, R->err, sizeof R->err))
+        return -1;
+    FILE *f = open_memstream(&text, &len);
+    if (f) {
+        results_print_meta(f, plan, mi);
+        fclose(f);
+    }
+    f = text ? fmemopen(text, len, "r") : NULL;
+    int rc = f ? results_identity_read(&now, f, "meta.yaml", R->err, sizeof R->err) : -1;
+    if (f)
+        fclose(f);
+    free(text);
+    if (rc) {
+        if (!R->err[0])
+            snprintf(R->err, sizeof R->err, "out of memory");
+        results_identity_free(&there);
+        return -1;
+    }
+    if (plan->shard_n)
+        snprintf(shard, sizeof shard, "%u/%u", plan->shard_k, plan->shard_n);
+    const char *old_shard = results_identity_get(&there, "shard");
+    if (!results_identity_get(&there, "kind"))
+        snprintf(R->err, sizeof R->err, "--resume: %s: meta.yaml records no identity (written by "
+                 "an older allocreplay): start a new run", plan->out_dir);
+    else if ((rc = results_identity_diff(&there, &now, &d)))
+        snprintf(R->err, sizeof R->err, "--resume: %s holds another experiment: %s is %s there, "
+                 "%s now", plan->out_dir, d.what, d.a, d.b);
+    else if (strcmp(old_shard ? old_shard : "(none)", shard))
+        snprintf(R->err, sizeof R->err, "--resume: %s holds another shard: %s there, %s now",
+                 plan->out_dir, old_shard ? old_shard : "(none)", shard);
+    results_identity_free(&there);
+    results_identity_free(&now);
+    return R->err[0] ? -1 : 0;
+}
+
+/* Resolves every backend of the plan; an error about one names where it was written. */
+static int resolve_targets(struct runner *R, const struct catalog *cat)
+{
+    const struct run_plan *plan = R->plan;
+    char err[sizeof R->err - 200];
+    for (size_t i = 0; i < plan->n_backends; i++)
+        if (resolve_target(&R->targets[i], cat, plan->backends[i], plan->opt.threads, err,
+                           sizeof err)) {
+            if (plan->backend_where && plan->backend_where[i])
+                snprintf(R->err, sizeof R->err, "%s: %s", plan->backend_where[i], err);
+            else
+                snprintf(R->err, sizeof R->err, "%s", err);
+            return -1;
+        }
+    return 0;
 }
 
 int runner_execute(const struct run_plan *plan, runner_progress_fn progress, void *user)
@@ -482,7 +593,8 @@ int runner_execute(const struct run_plan *plan, runner_progress_fn progress, voi
     }
     R.targets = calloc(plan->n_backends, sizeof *R.targets);
     R.trace_names = calloc(plan->n_traces, sizeof *R.trace_names);
-    if (!R.targets || !R.trace_names) {
+    R.trace_checksums = calloc(plan->n_traces, sizeof *R.trace_checksums);
+    if (!R.targets || !R.trace_names || !R.trace_checksums) {
         snprintf(R.err, sizeof R.err, "out of memory");
         goto out;
     }
@@ -490,16 +602,16 @@ int runner_execute(const struct run_plan *plan, runner_progress_fn progress, voi
         goto out;
     if (catalog_load(&cat, R.err, sizeof R.err))
         goto out;
-    for (size_t i = 0; i < plan->n_backends; i++)
-        if (resolve_target(&R.targets[i], &cat, plan->backends[i], plan->opt.threads, R.err,
-                           sizeof R.err))
-            goto out;
+    if (resolve_targets(&R, &cat))
+        goto out;
     if (check_labels(&R, R.err, sizeof R.err))
         goto out;
     labels = calloc(plan->n_backends, sizeof *labels);
     configs = calloc(plan->n_backends, sizeof *configs);
     mi.labels = labels;
     mi.configs = configs;
+    mi.trace_names = (const char *const *)R.trace_names;
+    mi.trace_checksums = R.trace_checksums;
     if (!labels || !configs) {
         snprintf(R.err, sizeof R.err, "out of memory");
         goto out;
@@ -515,6 +627,8 @@ int runner_execute(const struct run_plan *plan, runner_progress_fn progress, voi
                  plan->out_dir);
         goto out;
     }
+    if (plan->resume && check_resume(&R, &mi))
+        goto out;
     struct stat st;
     if (mkdir_p(plan->out_dir) || stat(plan->out_dir, &st)) {
         snprintf(R.err, sizeof R.err, "%s: cannot create: %s", plan->out_dir, strerror(errno));
@@ -567,5 +681,6 @@ out:
             free(R.trace_names[i]);
     free(R.targets);
     free(R.trace_names);
+    free(R.trace_checksums);
     return rc;
 }

@@ -1,5 +1,6 @@
 /* The trace model: op and problem names, and the growable builder every reader uses. */
 #include "trace/trace.h"
+#include "trace_io.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -182,6 +183,31 @@ void trace_builder_discard(struct trace_builder *b)
     free(b->durations);
     free(b->thread_exits);
     trace_builder_init(b);
+}
+
+void trace_drop_times(struct trace *t)
+{
+    free(t->times);
+    free(t->durations);
+    free(t->thread_exits);
+    t->times = t->durations = t->thread_exits = NULL;
+}
+
+uint64_t trace_checksum(const struct trace *t)
+{
+    struct trace_checksum c;
+    trace__checksum_init(&c);
+    /* The events alone give the binary header's records checksum. A later piece after an odd
+     * number of events starts a new zero-padded block: still one fixed value per trace. */
+    trace__checksum_update(&c, t->events, t->n_events * sizeof *t->events);
+    if (t->times) {
+        trace__checksum_update(&c, t->times, t->n_events * sizeof *t->times);
+        if (t->durations)
+            trace__checksum_update(&c, t->durations, t->n_events * sizeof *t->durations);
+        if (t->thread_exits)
+            trace__checksum_update(&c, t->thread_exits, t->n_threads * sizeof *t->thread_exits);
+    }
+    return trace__checksum_final(&c);
 }
 
 void trace_release(struct trace *t)

@@ -39,17 +39,6 @@ static inline uint64_t rotl64(uint64_t x, int r)
     return (x << r) | (x >> (64 - r));
 }
 
-/* One unaligned little-endian load (a single mov on x86-64 and AArch64). */
-static inline uint64_t le64(const unsigned char *p)
-{
-    uint64_t v;
-    memcpy(&v, p, sizeof v);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    v = __builtin_bswap64(v);
-#endif
-    return v;
-}
-
 static inline uint64_t round64(uint64_t lane, uint64_t word)
 {
     return rotl64(lane + word * P2, 31) * P1;
@@ -70,18 +59,18 @@ void trace__checksum_update(struct trace_checksum *c, const void *data, size_t l
     uint64_t a = c->lane[0], b = c->lane[1], d = c->lane[2], e = c->lane[3];
     c->length += len;
     for (; len >= 32; p += 32, len -= 32) {
-        a = round64(a, le64(p));
-        b = round64(b, le64(p + 8));
-        d = round64(d, le64(p + 16));
-        e = round64(e, le64(p + 24));
+        a = round64(a, trace__get64(p));
+        b = round64(b, trace__get64(p + 8));
+        d = round64(d, trace__get64(p + 16));
+        e = round64(e, trace__get64(p + 24));
     }
     if (len) { /* the final piece: zero-padded to a whole block */
         unsigned char block[32] = {0};
         memcpy(block, p, len);
-        a = round64(a, le64(block));
-        b = round64(b, le64(block + 8));
-        d = round64(d, le64(block + 16));
-        e = round64(e, le64(block + 24));
+        a = round64(a, trace__get64(block));
+        b = round64(b, trace__get64(block + 8));
+        d = round64(d, trace__get64(block + 16));
+        e = round64(e, trace__get64(block + 24));
     }
     c->lane[0] = a, c->lane[1] = b, c->lane[2] = d, c->lane[3] = e;
 }
@@ -109,58 +98,35 @@ struct header {
     uint64_t records_checksum, header_checksum;
 };
 
-static void put16(unsigned char *p, uint16_t v)
-{
-    p[0] = (unsigned char)v, p[1] = (unsigned char)(v >> 8);
-}
-static void put32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-static void put64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-static uint16_t get16(const unsigned char *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-static uint32_t get32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 static void header_encode(unsigned char *b, const struct header *h)
 {
     memcpy(b, magic, 8);
-    put16(b + 8, h->version);
-    put16(b + 10, h->header_size);
-    put32(b + 12, h->flags);
-    put64(b + 16, h->n_events);
-    put32(b + 24, h->n_ids);
-    put32(b + 28, h->n_threads);
-    put32(b + 32, h->name_len);
-    put32(b + 36, h->description_len);
-    put64(b + 40, h->records_offset);
-    put64(b + 48, h->records_checksum);
-    put64(b + 56, h->header_checksum);
+    trace__put16(b + 8, h->version);
+    trace__put16(b + 10, h->header_size);
+    trace__put32(b + 12, h->flags);
+    trace__put64(b + 16, h->n_events);
+    trace__put32(b + 24, h->n_ids);
+    trace__put32(b + 28, h->n_threads);
+    trace__put32(b + 32, h->name_len);
+    trace__put32(b + 36, h->description_len);
+    trace__put64(b + 40, h->records_offset);
+    trace__put64(b + 48, h->records_checksum);
+    trace__put64(b + 56, h->header_checksum);
 }
 
 static void header_decode(const unsigned char *b, struct header *h)
 {
-    h->version = get16(b + 8);
-    h->header_size = get16(b + 10);
-    h->flags = get32(b + 12);
-    h->n_events = le64(b + 16);
-    h->n_ids = get32(b + 24);
-    h->n_threads = get32(b + 28);
-    h->name_len = get32(b + 32);
-    h->description_len = get32(b + 36);
-    h->records_offset = le64(b + 40);
-    h->records_checksum = le64(b + 48);
-    h->header_checksum = le64(b + 56);
+    h->version = trace__get16(b + 8);
+    h->header_size = trace__get16(b + 10);
+    h->flags = trace__get32(b + 12);
+    h->n_events = trace__get64(b + 16);
+    h->n_ids = trace__get32(b + 24);
+    h->n_threads = trace__get32(b + 28);
+    h->name_len = trace__get32(b + 32);
+    h->description_len = trace__get32(b + 36);
+    h->records_offset = trace__get64(b + 40);
+    h->records_checksum = trace__get64(b + 48);
+    h->header_checksum = trace__get64(b + 56);
 }
 
 /* The header checksum covers bytes 0..55 of the header, then the name and description. */
@@ -378,11 +344,11 @@ static int write_time_section(struct trace_writer *w, const struct trace *t)
     time_flush(o, 1);
     unsigned char hdr[TIME_HEADER_SIZE] = {0};
     memcpy(hdr, time_tag, 8);
-    put64(hdr + 8, len[0]);
-    put64(hdr + 16, len[1]);
-    put64(hdr + 24, len[2]);
-    put32(hdr + 32, t->thread_exits ? t->n_threads : 0);
-    put64(hdr + 40, trace__checksum_final(&o->c));
+    trace__put64(hdr + 8, len[0]);
+    trace__put64(hdr + 16, len[1]);
+    trace__put64(hdr + 24, len[2]);
+    trace__put32(hdr + 32, t->thread_exits ? t->n_threads : 0);
+    trace__put64(hdr + 40, trace__checksum_final(&o->c));
     free(o);
     if (fseek(f, start, SEEK_SET) != 0)
         return -1;
@@ -478,10 +444,10 @@ static int open_time_section(struct mapped *m, const unsigned char *p, uint64_t 
     if (len < TIME_HEADER_SIZE || memcmp(p, time_tag, 8) != 0)
         return trace__fail(err, "%s: header announces a time section, but none follows the "
                                 "records (corrupt file)", m->path);
-    uint64_t t = le64(p + 8), d = le64(p + 16), x = le64(p + 24);
-    uint32_t n_exits = get32(p + 32);
+    uint64_t t = trace__get64(p + 8), d = trace__get64(p + 16), x = trace__get64(p + 24);
+    uint32_t n_exits = trace__get32(p + 32);
     uint64_t payload = len - TIME_HEADER_SIZE;
-    if (t > payload || d > payload - t || x != payload - t - d || get32(p + 36) != 0)
+    if (t > payload || d > payload - t || x != payload - t - d || trace__get32(p + 36) != 0)
         return trace__fail(err, "%s: time section lengths %llu + %llu + %llu do not match its "
                                 "%llu bytes (corrupt file)", m->path, (unsigned long long)t,
                            (unsigned long long)d, (unsigned long long)x,
@@ -495,7 +461,7 @@ static int open_time_section(struct mapped *m, const unsigned char *p, uint64_t 
     struct trace_checksum c;
     trace__checksum_init(&c);
     trace__checksum_update(&c, p + TIME_HEADER_SIZE, (size_t)payload);
-    if (trace__checksum_final(&c) != le64(p + 40))
+    if (trace__checksum_final(&c) != trace__get64(p + 40))
         return trace__fail(err, "%s: time section checksum mismatch (file corrupt)", m->path);
     const unsigned char *q = p + TIME_HEADER_SIZE;
     if (t)
@@ -508,14 +474,10 @@ static int open_time_section(struct mapped *m, const unsigned char *p, uint64_t 
     return 0;
 }
 
-/* Maps the file and checks everything but the records. */
-static int map_open(struct mapped *m, const char *path, struct trace_error *err)
+/* Maps PATH into m (a compressed file is decoded into memory instead), at least the magic's
+ * length long. */
+static int map_file(struct mapped *m, const char *path, struct trace_error *err)
 {
-    memset(m, 0, sizeof *m);
-    m->path = path;
-    if (big_endian_host())
-        return trace__fail(err, "%s: binary traces are little-endian; this big-endian host cannot "
-                                "read them in place", path);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return trace__fail(err, "%s: cannot open: %s", path, strerror(errno));
@@ -547,12 +509,21 @@ static int map_open(struct mapped *m, const char *path, struct trace_error *err)
             return -1;
         munmap(m->map, m->len);
         m->map = image;
-        m->len = size = image_len;
-        if (size < sizeof magic)
+        m->len = image_len;
+        if (image_len < sizeof magic)
             return trace__fail(err, "%s: not an allocreplay binary trace (file too short for the "
                                     "magic)", path);
     }
+    return 0;
+}
+
+/* Decodes and checks the header of the mapped file: magic, version, size, flags, strings,
+ * checksum, records offset and the zero padding before the records. */
+static int check_header(struct mapped *m, struct trace_error *err)
+{
+    const char *path = m->path;
     const unsigned char *b = m->map;
+    size_t size = m->len;
     if (memcmp(b, magic, sizeof magic) != 0)
         return trace__fail(err, "%s: not an allocreplay binary trace (bad magic)", path);
     if (size < HEADER_SIZE)
@@ -585,18 +556,33 @@ static int map_open(struct mapped *m, const char *path, struct trace_error *err)
     for (uint64_t i = HEADER_SIZE + strings; i < h->records_offset && i < size; i++)
         if (b[i])
             return trace__fail(err, "%s: nonzero padding before the records (corrupt file)", path);
+    return 0;
+}
+
+/* Maps the file and checks everything but the records. */
+static int map_open(struct mapped *m, const char *path, struct trace_error *err)
+{
+    memset(m, 0, sizeof *m);
+    m->path = path;
+    if (big_endian_host())
+        return trace__fail(err, "%s: binary traces are little-endian; this big-endian host cannot "
+                                "read them in place", path);
+    if (map_file(m, path, err) != 0 || check_header(m, err) != 0)
+        return -1;
+    const struct header *h = &m->h;
     if (h->n_threads > MAX_THREADS)
         return trace__fail(err, "%s: thread count %u in header exceeds %u", path, h->n_threads,
                            MAX_THREADS);
-    uint64_t have = size > h->records_offset ? size - h->records_offset : 0;
+    uint64_t have = m->len > h->records_offset ? m->len - h->records_offset : 0;
     if (h->n_events > have / RECORD_SIZE)
         return trace__fail(err, "%s: truncated: header says %llu events, file holds %llu", path,
                            (unsigned long long)h->n_events,
                            (unsigned long long)(have / RECORD_SIZE));
-    m->records = (const struct trace_event *)(b + h->records_offset);
+    m->records = (const struct trace_event *)(m->map + h->records_offset);
     uint64_t after = have - h->n_events * RECORD_SIZE;
     if (h->flags & FLAG_TIME)
-        return open_time_section(m, b + h->records_offset + h->n_events * RECORD_SIZE, after, err);
+        return open_time_section(m, m->map + h->records_offset + h->n_events * RECORD_SIZE, after,
+                                 err);
     if (after)
         return trace__fail(err, "%s: %llu stray bytes after the last record", path,
                            (unsigned long long)after);

@@ -24,15 +24,6 @@
 #define CENTRAL_LEN 46
 #define LOCAL_LEN 30
 
-static uint32_t get16(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8;
-}
-static uint32_t get32(const unsigned char *p)
-{
-    return get16(p) | get16(p + 2) << 16;
-}
-
 struct zip_stream {
     unsigned char *map;
     size_t map_len;
@@ -49,7 +40,7 @@ struct zip_stream {
 
 int trace__zip_sniff(const unsigned char *b, size_t len)
 {
-    return len >= 4 && get32(b) == LOCAL_SIG;
+    return len >= 4 && trace__get32(b) == LOCAL_SIG;
 }
 
 static void restart(struct zip_stream *s)
@@ -148,15 +139,16 @@ static int locate(struct zip_stream *s, const char *path, struct trace_error *er
      * follows it: search backwards. */
     size_t eocd = (size_t)-1;
     for (size_t i = len >= EOCD_LEN ? len - EOCD_LEN + 1 : 0; i-- > 0 && len - i <= EOCD_LEN + 65535;)
-        if (get32(b + i) == EOCD_SIG && i + EOCD_LEN + get16(b + i + 20) == len) {
+        if (trace__get32(b + i) == EOCD_SIG && i + EOCD_LEN + trace__get16(b + i + 20) == len) {
             eocd = i;
             break;
         }
     if (eocd == (size_t)-1)
         return trace__fail(err, "%s: zip archive without its end record (truncated?)", path);
     const unsigned char *e = b + eocd;
-    uint32_t entries = get16(e + 10), cd_size = get32(e + 12), cd_off = get32(e + 16);
-    if (get16(e + 4) != 0 || get16(e + 6) != 0 || get16(e + 8) != entries)
+    uint32_t entries = trace__get16(e + 10), cd_size = trace__get32(e + 12),
+             cd_off = trace__get32(e + 16);
+    if (trace__get16(e + 4) != 0 || trace__get16(e + 6) != 0 || trace__get16(e + 8) != entries)
         return trace__fail(err, "%s: multi-volume zip archives are not read", path);
     if (entries != 1)
         return trace__fail(err, "%s: zip archive with %u entries (a trace archive holds exactly "
@@ -164,13 +156,13 @@ static int locate(struct zip_stream *s, const char *path, struct trace_error *er
     if (cd_off == 0xFFFFFFFFu || cd_size == 0xFFFFFFFFu)
         return trace__fail(err, "%s: ZIP64 archives are not read", path);
     if ((uint64_t)cd_off + cd_size > eocd || cd_size < CENTRAL_LEN ||
-        get32(b + cd_off) != CENTRAL_SIG)
+        trace__get32(b + cd_off) != CENTRAL_SIG)
         return trace__fail(err, "%s: corrupt zip central directory", path);
     const unsigned char *c = b + cd_off;
-    uint32_t flags = get16(c + 8), method = get16(c + 10);
-    s->expect_crc = get32(c + 16);
-    uint32_t csize = get32(c + 20), usize = get32(c + 24);
-    uint32_t local = get32(c + 42);
+    uint32_t flags = trace__get16(c + 8), method = trace__get16(c + 10);
+    s->expect_crc = trace__get32(c + 16);
+    uint32_t csize = trace__get32(c + 20), usize = trace__get32(c + 24);
+    uint32_t local = trace__get32(c + 42);
     if (flags & 1)
         return trace__fail(err, "%s: the zip entry is encrypted", path);
     if (csize == 0xFFFFFFFFu || usize == 0xFFFFFFFFu || local == 0xFFFFFFFFu)
@@ -178,9 +170,10 @@ static int locate(struct zip_stream *s, const char *path, struct trace_error *er
     if (method != 0 && method != 8)
         return trace__fail(err, "%s: zip compression method %u (only stored and deflate are "
                                 "read)", path, method);
-    if ((uint64_t)local + LOCAL_LEN > cd_off || get32(b + local) != LOCAL_SIG)
+    if ((uint64_t)local + LOCAL_LEN > cd_off || trace__get32(b + local) != LOCAL_SIG)
         return trace__fail(err, "%s: corrupt zip local header", path);
-    uint64_t data = (uint64_t)local + LOCAL_LEN + get16(b + local + 26) + get16(b + local + 28);
+    uint64_t data =
+        (uint64_t)local + LOCAL_LEN + trace__get16(b + local + 26) + trace__get16(b + local + 28);
     if (data + csize > cd_off)
         return trace__fail(err, "%s: truncated zip entry (%u bytes named, %llu present)", path,
                            csize, (unsigned long long)(cd_off > data ? cd_off - data : 0));

@@ -58,6 +58,11 @@ int aggregate_write(const struct aggregate *a, const char *path, char *err, size
 const struct agg_group *aggregate_find(const struct aggregate *a, const char *trace,
                                        const char *backend);
 
+/* The groups as a JSON array value (docs/json.md): trace, backend, n_ok, n_failed,
+ * first_failure, and per aggregated column {median, min, max, mad_pct} or null. */
+struct json;
+void aggregate_json(struct json *j, const struct aggregate *a);
+
 void aggregate_free(struct aggregate *a);
 
 #endif

@@ -6,6 +6,7 @@
 #define ALLOCREPLAY_CAMPAIGN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "run/runner.h"
 
@@ -29,6 +30,7 @@ struct campaign {
     } *backend_where;          /* where each of backends[] is written, for messages */
     char **optional_backends;  /* run when this build has them, skipped with a note if not */
     size_t n_optional_backends;
+    struct campaign_where *optional_backend_where;
     unsigned repetitions;      /* default 5 */
     unsigned warmup;           /* default 0 */
     struct run_options opt;    /* defaults: latency and memory on, timeout 300 s */
@@ -39,6 +41,14 @@ struct campaign {
 
 /* Parses PATH. Returns 0, or -1 with "PATH:LINE:COLUMN: reason" in err. */
 int campaign_load(struct campaign *c, const char *path, char *err, size_t err_len);
+
+/* The campaign's meaning as one number (FNV-1a 64): its name, repetitions, warmup, every
+ * option with its effective value (defaults filled in) and the backend specs after sweeps are
+ * expanded. Comments, layout, key order and spelled-out defaults do not change it; charts and
+ * output do not either (they change no cell). The traces are not in it: results directories
+ * record each trace's name and checksum instead, which do not depend on where the command
+ * runs. docs/campaigns.md, "What a results directory is". */
+uint64_t campaign_hash(const struct campaign *c);
 
 void campaign_free(struct campaign *c);
 

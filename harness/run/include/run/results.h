@@ -7,6 +7,8 @@
 #include "run/runner.h"
 
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 enum summary_column {
@@ -65,7 +67,13 @@ struct meta_info {
     /* Per backend of the plan, or NULL: its canonical spec (the label in the results) and the
      * effective settings its worker read back. */
     const char *const *labels, *const *configs;
+    /* Per trace of the plan, or NULL: its name (the trace column) and trace_checksum(). */
+    const char *const *trace_names;
+    const uint64_t *trace_checksums;
 };
+/* meta.yaml's text (docs/metrics.md, "meta.yaml"); results_write_meta writes it atomically to
+ * DIR/meta.yaml. */
+void results_print_meta(FILE *f, const struct run_plan *plan, const struct meta_info *mi);
 int results_write_meta(const char *dir, const struct run_plan *plan, const struct meta_info *mi,
                        char *err, size_t err_len);
 

@@ -32,14 +32,22 @@ struct run_options {
     /* every pass: replay a trace with several thread numbers on one thread per number
      * (docs/metrics.md); every backend must then be thread-safe. */
     int threads;
-    /* with threads: the ordering window when window_set (0 = free-running, 1 = strict order;
-     * replay_window_parse), else the worker's default */
+    /* with threads: the ordering window when window_set (replay_window_parse: 0 =
+     * free-running, 1 = strict order, REPLAY_WINDOW_AUTO), else the worker's default (auto) */
     uint32_t window;
     int window_set;
+    /* memory pass: keep the recorded time between events at this many times the recorded
+     * speed (pace_parse; 0 = not paced, 1 = as recorded); every trace must then be timed.
+     * rss_every_ms: the paced pass's time grid (0 = automatic). */
+    double pace;
+    uint64_t rss_every_ms;
 };
-/* Parses a --window value or a campaign's window option into run_options.window: "strict",
- * "free" or a count of events (the worker's parser, replay_window_parse). 0 or -1. */
+/* Parses a --window value or a campaign's window option into run_options.window: "auto",
+ * "strict", "free" or a count of events (the worker's parser, replay_window_parse). 0 or -1. */
 int run_window_parse(const char *s, uint32_t *window);
+/* Parses a --pace value or a campaign's pace option: "recorded" or "Nx" (pace_parse). 0 or
+ * -1. */
+int run_pace_parse(const char *s, double *pace);
 
 /* The default of `allocreplay run --min-time` and of the campaign option min_time_ms. */
 #define RUN_DEFAULT_MIN_TIME_MS 20
@@ -56,7 +64,11 @@ struct run_plan {
     const char *out_dir;       /* the results directory itself (created if missing) */
     unsigned shard_k, shard_n; /* run cells with index % shard_n == shard_k - 1; 0/0 = all */
     int resume;                /* skip cells already complete in out_dir */
-    const char *campaign_file; /* recorded (with its hash) in meta.yaml; may be NULL */
+    const char *campaign_file; /* recorded (with its hash) in meta.yaml; NULL for a run */
+    uint64_t campaign_hash;    /* the campaign's meaning (campaign_hash()), with campaign_file */
+    /* Per backend, or NULL: where the user wrote it ("FILE:LINE:COLUMN"), put before an error
+     * about that backend. */
+    const char *const *backend_where;
 };
 
 struct cell_progress {
@@ -65,6 +77,12 @@ struct cell_progress {
     unsigned rep;
     int failed;             /* the cell just finished failed */
     const char *status;     /* "ok" or the failure reason */
+    /* Cells of one (trace, backend) take about as long as each other, cells of two such
+     * kinds may differ a hundredfold: an estimate of the time left goes by kind. */
+    size_t kind;            /* the finished cell's kind, < n_kinds */
+    double seconds;         /* how long it took (its passes; warm-up runs not included) */
+    size_t n_kinds;         /* in the start call: kinds, and the cells of each to run */
+    const size_t *kind_todo;
 };
 
 /* Called once with done == 0 (trace, backend and status NULL; total = the cells to run) when

@@ -159,8 +159,17 @@ int trace_validate(const struct trace *t, struct trace_error *err);
  * -1 with err filled. A trace without times passes. */
 int trace_validate_times(const struct trace *t, const char *what, struct trace_error *err);
 
+/* What t replays, as one number: the binary format's record checksum (docs/trace-format.md)
+ * of its events, continued over its times, durations and thread exits when it has them. The
+ * same trace in any format has the same checksum; results directories record it so that a
+ * resume or a merge can tell whether a trace changed. */
+uint64_t trace_checksum(const struct trace *t);
+
 /* Frees or unmaps whatever backs t and zeroes it. */
 void trace_release(struct trace *t);
+/* Frees t's optional timing (times, durations, thread_exits) and leaves t untimed; the
+ * replay worker does this after copying what it needs, so the heap is clean when it measures. */
+void trace_drop_times(struct trace *t);
 
 /* Growable event array used by readers, importers, the generator and the recorder. */
 struct trace_builder {
