@@ -3,9 +3,9 @@
 # pass paced at a speed factor records the pace in summary.csv and meta.yaml and a time on
 # every timeline row, in order; a thread exit recorded after the last event is waited for;
 # unpaced runs leave those columns empty; --threads paces too; a campaign's `pace` option paces
-# its memory pass; an untimed trace, a bad factor and a paced throughput pass are refused with
-# exit 2 and one line. No timing is asserted beyond the schedule's lower bound (a paced pass
-# cannot end before its last event is due).
+# its memory pass; `plot` draws paced timelines against seconds; an untimed trace, a bad factor
+# and a paced throughput pass are refused with exit 2 and one line. No timing is asserted
+# beyond the schedule's lower bound (a paced pass cannot end before its last event is due).
 # Usage: run_pace.sh ALLOCREPLAY SOURCE_ROOT
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -63,6 +63,17 @@ ok $? "unpaced: pace and time_s empty"
 ok $? "--threads --pace recorded: two replay threads, paced ($(head -c 200 err.txt))"
 grep -q '^  rss_every_ms: 5' threads/meta.yaml
 ok $? "meta.yaml records the time grid"
+
+if command -v gnuplot >/dev/null; then
+    "$bin" plot paced >/dev/null 2>err.txt && grep -q "seconds since the memory pass started" paced/plots/memory-burst.svg
+    ok $? "plot: a paced memory chart is drawn against seconds ($(head -c 200 err.txt))"
+    "$bin" plot unpaced >/dev/null 2>&1 && grep -q "events replayed" unpaced/plots/memory-burst.svg &&
+        ! grep -q "seconds since" unpaced/plots/memory-burst.svg
+    ok $? "plot: an unpaced one against events"
+else
+    ok 0 "plot: paced chart" "SKIP gnuplot not installed"
+    ok 0 "plot: unpaced chart" "SKIP gnuplot not installed"
+fi
 
 # A thread exit 30 ms after the last event: the pass waits for it.
 cat >tail.yaml <<'EOF'
