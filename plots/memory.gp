@@ -1,17 +1,26 @@
 # Live bytes vs footprint vs RSS over the replay of one trace: one panel per backend, from
 # the memory pass of its first repetition.
-# Data: one block per backend (blocks separated by two blank lines): event, live, footprint,
-# RSS, in MiB. Variables: nb (backends), names (backend names, space-separated), trace.
+# Data: one block per backend (blocks separated by two blank lines): x, live, footprint, RSS,
+# in MiB; x is the events replayed, or with xs = 1 (a paced memory pass, --pace) the seconds
+# since the pass started. Variables: nb (backends), names (backend names, space-separated),
+# trace, xs.
+if (!exists("xs")) xs = 0
 if (!exists("w")) w = 1100
 if (!exists("h")) h = (nb > 3 ? 760 : 440)
 load plotsdir.'/common.gp'
 cols = (nb < 3 ? nb : 3)
 rows = (nb + cols - 1) / cols
-set multiplot layout rows, cols title "Memory over the replay: ".trace." (live bytes requested vs backend footprint vs resident set)" font ",14"
+over = (xs ? "Memory over time (paced replay): " : "Memory over the replay: ")
+set multiplot layout rows, cols title over.trace." (live bytes requested vs backend footprint vs resident set)" font ",14"
 set key inside left top box opaque samplen 1.5 font ",9"
-set xlabel "events replayed"
 set ylabel "MiB"
-set format x "%.0s%c"
+if (xs) {
+    set xlabel "seconds since the memory pass started"
+    set format x "%g"
+} else {
+    set xlabel "events replayed"
+    set format x "%.0s%c"
+}
 set autoscale xfix
 set xtics font ",9"
 set mxtics 2

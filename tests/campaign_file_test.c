@@ -176,7 +176,8 @@ int main(void)
                  "4:12: 'latency' must be true or false, not 'yes'", "option not a boolean");
     expect_error("traces: [t.yaml]\nbackends: [sgi]\noptions: {latncy: true}\n",
                  "3:11: unknown option 'latncy' (known: latency, memory, verify, touch, lenient, "
-                 "threads, window, rss_every, min_time_ms, timeout, memory_limit)",
+                 "threads, window, pace, rss_every, rss_every_ms, min_time_ms, timeout, "
+                 "memory_limit)",
                  "unknown option");
     expect_error("traces: [t.yaml]\nbackends: [sgi]\noptions: {threads: 4}\n",
                  "3:20: 'threads' must be true or false, not '4'", "threads is a boolean");

@@ -12,12 +12,17 @@
 
 static char dir[64];
 
+/* The clock of the logs write_log writes: CLOCK_MONOTONIC ns, or TSC ticks at TSC_NS_PER_TICK
+ * with the header's pair at (start ns * 2 ticks, start ns) and each chunk's 1000 ns later. */
+static uint32_t log_clock = RECORDER_CLOCK_NS;
+
 /* Writes one log file: consecutive records of the same thread form one chunk, as the
  * recorder's per-thread buffers do. Records are given in file order, not seq order.
  * torn_bytes > 0 appends a chunk header promising that many bytes that never came. */
 static void write_log(uint32_t pid, uint32_t image, uint64_t start_ns,
                       const struct recorder_log_record *recs, size_t n, uint32_t torn_bytes)
 {
+    uint64_t per_ns = log_clock == RECORDER_CLOCK_TSC ? 2 : 1;
     char path[128];
     snprintf(path, sizeof path, "%s/%u-%u%s", dir, pid, image, RECORDER_LOG_SUFFIX);
     FILE *f = fopen(path, "wb");
@@ -28,21 +33,24 @@ static void write_log(uint32_t pid, uint32_t image, uint64_t start_ns,
     h.pid = pid;
     h.image = image;
     h.start_ns = start_ns;
+    h.clock = log_clock;
+    h.start_ticks = start_ns * per_ns;
     fwrite(&h, sizeof h, 1, f);
     for (size_t i = 0; i < n;) {
-        uint64_t words[64];
+        uint64_t words[96];
         uint32_t used = 0;
         size_t j = i;
         for (; j < n && recs[j].thread == recs[i].thread; j++)
             used += recorder_log_encode(words + used, recs[j].seq, recs[j].op, recs[j].align_log2,
-                                        recs[j].addr, recs[j].size);
-        struct recorder_log_chunk c = {recs[i].thread, used * 8};
+                                        recs[j].addr, recs[j].ticks, recs[j].size);
+        struct recorder_log_chunk c = {recs[i].thread, used * 8, (start_ns + 1000) * per_ns,
+                                       start_ns + 1000};
         fwrite(&c, sizeof c, 1, f);
         fwrite(words, 8, used, f);
         i = j;
     }
     if (torn_bytes) {
-        struct recorder_log_chunk c = {0, torn_bytes};
+        struct recorder_log_chunk c = {0, torn_bytes, 0, 0};
         fwrite(&c, sizeof c, 1, f);
         fwrite("\0\0\0\0\0\0\0\0", 8, 1, f);
     }
@@ -62,7 +70,9 @@ static void clear_dir(void)
     closedir(d);
 }
 
-#define R(seq, op, addr, size, thread) {(seq), (addr), (size), (thread), RECORDER_OP_##op, 0, 0}
+/* A record whose call began at 100 + 10 * seq clock ticks. */
+#define R(seq, op, addr, size, thread)                                                        \
+    {(seq), (addr), (size), (thread), RECORDER_OP_##op, 0, 0, 100 + 10 * (seq)}
 
 struct want {
     enum trace_op op;
@@ -118,6 +128,7 @@ static void test_rules(void)
         R(12, CALLOC, 0x4000, 8, 0),       /* reused with no free logged: free inserted */
         R(13, REALLOC_BEGIN, 0x4000, 0, 0),
         R(14, REALLOC_END, 0x5000, 0, 0),  /* realloc(p, 0) that returned a block: a free */
+        R(15, THREAD_EXIT, 0, 0, 1),
     };
     static const struct want want[] = {
         {TRACE_ALLOC, 0, 16, 0},  {TRACE_ALLOC, 1, 64, 0},   {TRACE_FREE, 0, 0, 1},
@@ -136,6 +147,14 @@ static void test_rules(void)
     TAP_EQ_U64(rep.implicit_frees, 1, "rules: reused live address counted");
     TAP_EQ_U64(rep.lost_records, 0, "rules: nothing lost");
     TAP_EQ_U64(rep.threads, 2, "rules: two threads");
+    /* Times: ns since the image started (start_ns 5): the first event (seq 0) at 95, the free
+     * inserted before seq 12 at that record's time, thread 1's exit at its record's. */
+    TAP_OK(t.times && t.times[0] == 95 && t.times[7] == 215 && t.times[8] == 215 && t.times[9] == 235,
+           "rules: times from the records' clock");
+    TAP_OK(t.thread_exits && t.thread_exits[0] == TRACE_TIME_NONE && t.thread_exits[1] == 245,
+           "rules: thread 1's exit recorded, thread 0 still running");
+    struct trace_error terr;
+    TAP_OK(trace_validate_times(&t, "rules", &terr) == 0, "rules: times valid");
     /* Thread numbers are dense in order of first appearance: recorder thread 1 shows up
      * after thread 0 in seq order, so the numbering is kept. */
     trace_release(&t);
@@ -171,6 +190,27 @@ static void test_images(void)
         TAP_EQ_U64(rep.released_at_exit, 2, "images: released at exit");
         TAP_EQ_U64(rep.dropped_frees, 1, "images: child's free of the parent's block dropped");
         TAP_EQ_U64(rep.images, 2, "images: two logs");
+        trace_release(&t);
+    }
+    clear_dir();
+}
+
+/* TSC ticks become ns by the line through the header's pair and the latest chunk's. */
+static void test_tsc(void)
+{
+    static const struct recorder_log_record recs[] = {
+        {0, 0x1000, 8, 0, RECORDER_OP_MALLOC, 0, 0, 1000}, /* the start: 500 ns */
+        {1, 0x1000, 0, 0, RECORDER_OP_FREE, 0, 0, 1600},   /* 300 ns later */
+        {2, 0x2000, 8, 0, RECORDER_OP_MALLOC, 0, 0, 1500}, /* clock behind: kept at 300 */
+    };
+    log_clock = RECORDER_CLOCK_TSC;
+    write_log(400, 0, 500, recs, 3, 0);
+    log_clock = RECORDER_CLOCK_NS;
+    struct trace t;
+    struct record_import_report rep;
+    if (TAP_OK(import(0, 400, &t, &rep) == 0, "tsc: imported")) {
+        TAP_OK(t.times && t.times[0] == 0 && t.times[1] == 300 && t.times[2] == 300,
+               "tsc: 2 ticks a ns, from the image's start; never back on a thread");
         trace_release(&t);
     }
     clear_dir();
@@ -213,6 +253,7 @@ int main(void)
         return 99;
     test_rules();
     test_images();
+    test_tsc();
     test_corrupt();
     rmdir(dir);
     return tap_done();

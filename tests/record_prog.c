@@ -6,6 +6,8 @@
  *   record_prog fork      allocations before, in and after a forked child
  *   record_prog dlopen    dlopen of several libraries before and between allocations
  *   record_prog fail      a few allocations, then exit status 3
+ *   record_prog sleep     an allocation, PROG_SLEEP_MS of sleep, another allocation
+ *   record_prog none      no heap call at all
  */
 #include "record_prog.h"
 
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Keeps pointers observable so nothing is optimised out even by a clever compiler. */
@@ -158,6 +161,16 @@ static int dlopen_heavy(void)
     return 0;
 }
 
+static int sleeper(void)
+{
+    marker(PROG_SLEEP_BEFORE);
+    struct timespec ts = {0, PROG_SLEEP_MS * 1000000L};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+    marker(PROG_SLEEP_AFTER);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2)
@@ -170,6 +183,8 @@ int main(int argc, char **argv)
         return forked();
     if (!strcmp(argv[1], "dlopen"))
         return dlopen_heavy();
+    if (!strcmp(argv[1], "sleep"))
+        return sleeper();
     if (!strcmp(argv[1], "none"))
         return 0; /* no heap call at all */
     if (!strcmp(argv[1], "fail")) {

@@ -17,4 +17,8 @@
 
 #define PROG_DLOPEN_SIZE 55555u
 
+#define PROG_SLEEP_BEFORE 66666u /* allocated, then PROG_SLEEP_MS of sleep, then the other */
+#define PROG_SLEEP_AFTER 66667u
+#define PROG_SLEEP_MS 100
+
 #endif

@@ -12,9 +12,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *so_path, *prog_path;
+static uint64_t wall_ns; /* of the last record(): from before the fork to after the wait */
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static void remove_dir(const char *dir)
 {
@@ -38,6 +47,7 @@ static int record(const char *mode, int follow, struct trace *t, struct record_i
     char dir[] = "/tmp/allocreplay-rec-test.XXXXXX";
     if (!mkdtemp(dir))
         return -1;
+    uint64_t start = now_ns();
     pid_t pid = fork();
     if (pid == 0) {
         char pidbuf[32];
@@ -50,8 +60,9 @@ static int record(const char *mode, int follow, struct trace *t, struct record_i
         _exit(127);
     }
     int status;
-    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-        WEXITSTATUS(status) != 0) {
+    pid_t waited = pid < 0 ? pid : waitpid(pid, &status, 0);
+    wall_ns = now_ns() - start;
+    if (pid < 0 || waited != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         remove_dir(dir);
         return -1;
     }
@@ -205,6 +216,37 @@ static void test_threads(void)
     free(is_handoff);
     TAP_EQ_U64(handoff_allocs, PROG_HANDOFFS, "threads: producer allocations");
     TAP_EQ_U64(handoff_frees, PROG_HANDOFFS, "threads: freed by the consumer thread");
+    struct trace_error err;
+    TAP_OK(t.times && trace_validate_times(&t, "threads", &err) == 0,
+           "threads: timed, times never decrease on a thread, exits after last events");
+    int exits = t.thread_exits != NULL;
+    for (int w = 0; exits && w < PROG_THREADS; w++)
+        exits &= thread_of[w] >= 0 && t.thread_exits[thread_of[w]] != TRACE_TIME_NONE;
+    TAP_OK(exits, "threads: every worker's exit recorded");
+    TAP_OK(t.thread_exits && t.thread_exits[t.events[0].thread] == TRACE_TIME_NONE,
+           "threads: the main thread (still running at exit) has none");
+    TAP_OK(t.times && t.times[t.n_events - 1] <= wall_ns,
+           "threads: the trace lasts less than the run (%llu <= %llu ns)",
+           t.times ? (unsigned long long)t.times[t.n_events - 1] : 0ull,
+           (unsigned long long)wall_ns);
+    trace_release(&t);
+}
+
+/* Times follow the clock: a sleep of PROG_SLEEP_MS between two allocations shows. */
+static void test_sleep(void)
+{
+    struct trace t;
+    struct record_import_report rep;
+    if (!TAP_OK(record("sleep", 0, &t, &rep) == 0, "sleep: recorded and imported"))
+        return;
+    int64_t a = find_size(&t, 0, PROG_SLEEP_BEFORE), b = find_size(&t, 0, PROG_SLEEP_AFTER);
+    if (TAP_OK(a >= 0 && b > a && t.times, "sleep: both allocations, timed")) {
+        uint64_t gap = t.times[b] - t.times[a], sleep_ns = PROG_SLEEP_MS * 1000000ull;
+        /* At least the sleep (less 0.1% for the clock's calibration), at most the whole run. */
+        TAP_OK(gap >= sleep_ns - sleep_ns / 1000 && gap <= wall_ns,
+               "sleep: %llu ns between them: at least the sleep, at most the run (%llu ns)",
+               (unsigned long long)gap, (unsigned long long)wall_ns);
+    }
     trace_release(&t);
 }
 
@@ -257,6 +299,7 @@ int main(int argc, char **argv)
     prog_path = argv[2];
     test_exact();
     test_threads();
+    test_sleep();
     test_fork();
     test_dlopen();
     return tap_done();

@@ -54,7 +54,7 @@ int main(void)
     c.value[SUMMARY_COL_rep] = "2";
     c.value[SUMMARY_COL_status] = "signal SIGSEGV";
     c.latency_report = "allocreplay-report 1\nl alloc 10 11 5\nl free 20 21 7\nend\n";
-    c.memory_report = "t 0 0 - 0\nt 5 100 4096 8192\n";
+    c.memory_report = "t 0 0 - 0 -\nt 5 100 4096 8192 0.25\n";
     results_cell_key(key, sizeof key, "t", "b", 2);
     TAP_OK(!results_cell_done(dir, key), "cell not done before it is written");
     TAP_OK(results_write_cell(dir, key, &c, err, sizeof err) == 0, "cell written");
@@ -85,8 +85,8 @@ int main(void)
     TAP_OK(csv_reader_next(&r, err, sizeof err) == 0, "two rows");
     csv_reader_close(&r);
     TAP_OK(strstr(lat, "t,b,2,alloc,10,11,5\r\nt,b,2,free,20,21,7\r\n") != NULL, "latency rows");
-    TAP_OK(strstr(tl, "t,b,2,0,0,,0\r\nt,b,2,5,100,4096,8192\r\n") != NULL,
-           "timeline rows, unknown footprint empty");
+    TAP_OK(strstr(tl, "t,b,2,0,0,,0,\r\nt,b,2,5,100,4096,8192,0.25\r\n") != NULL,
+           "timeline rows, unknown footprint and time empty");
     free(sum);
     free(lat);
     free(tl);

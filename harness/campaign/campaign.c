@@ -384,9 +384,16 @@ static int get_options(struct parser *p, struct campaign *c, const struct yaml_t
             rc = get_bool(p, v, key, &c->opt.threads);
         else if (!strcmp(key, "window")) {
             if (v->kind != YAML_TREE_SCALAR || run_window_parse(v->value, &c->opt.window))
-                return fail_at(p, v, "option 'window' must be strict, free or a count of events >= 1");
+                return fail_at(p, v, "option 'window' must be auto, strict, free or a count of events >= 1");
             c->opt.window_set = 1;
             rc = 0;
+        } else if (!strcmp(key, "pace")) {
+            if (v->kind != YAML_TREE_SCALAR || run_pace_parse(v->value, &c->opt.pace))
+                return fail_at(p, v, "option 'pace' must be recorded or a speed factor such as 10x");
+            rc = 0;
+        } else if (!strcmp(key, "rss_every_ms")) {
+            rc = get_uint(p, v, key, 1, 86400 * 1000, 0, &u);
+            c->opt.rss_every_ms = u;
         } else if (!strcmp(key, "rss_every")) {
             rc = get_uint(p, v, key, 1, UINT64_MAX, 0, &u);
             c->opt.rss_every = u;
@@ -402,7 +409,8 @@ static int get_options(struct parser *p, struct campaign *c, const struct yaml_t
         } else
             return fail_at(p, k,
                            "unknown option '%s' (known: latency, memory, verify, touch, lenient, "
-                           "threads, window, rss_every, min_time_ms, timeout, memory_limit)",
+                           "threads, window, pace, rss_every, rss_every_ms, min_time_ms, timeout, "
+                           "memory_limit)",
                            SHOWN(key));
         if (rc)
             return -1;

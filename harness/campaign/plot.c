@@ -407,10 +407,12 @@ static int chart_fragmentation(struct plotter *p)
 }
 
 /* The memory timeline of one (trace, backend): the rows of its first repetition in the file. */
+#define TL_COLS 5
+#define TL_TIME 4
 struct series {
     char *trace, *backend;
     char rep[32];
-    double *v; /* event, live, footprint, rss (bytes) */
+    double *v; /* per row, TL_COLS values: event, live, footprint, rss (bytes), time (s); -1 = empty */
     size_t n, cap;
 };
 
@@ -463,8 +465,10 @@ static int read_timeline(struct plotter *p, struct timeline *tl)
     if (csv_reader_open(&r, path, p->err, p->err_len))
         return -1;
     int c_trace = csv_reader_column(&r, "trace"), c_backend = csv_reader_column(&r, "backend");
-    int c_rep = csv_reader_column(&r, "rep"), c_num[4] = {csv_reader_column(&r, "event"),
-        csv_reader_column(&r, "live_bytes"), csv_reader_column(&r, "footprint_bytes"), csv_reader_column(&r, "rss_bytes")};
+    /* time_s (a paced memory pass) is absent from results written before it existed. */
+    int c_rep = csv_reader_column(&r, "rep"), c_num[TL_COLS] = {csv_reader_column(&r, "event"),
+        csv_reader_column(&r, "live_bytes"), csv_reader_column(&r, "footprint_bytes"),
+        csv_reader_column(&r, "rss_bytes"), csv_reader_column(&r, "time_s")};
     if (c_trace < 0 || c_backend < 0 || c_rep < 0 || c_num[0] < 0) {
         csv_reader_close(&r);
         return failf(p, "%s: not a timeline.csv (no trace, backend, rep or event column)", path);
@@ -477,7 +481,7 @@ static int read_timeline(struct plotter *p, struct timeline *tl)
             continue;
         if (!s || s->n == s->cap) {
             size_t cap = s->cap ? 2 * s->cap : 256;
-            double *g = s ? realloc(s->v, cap * 4 * sizeof *g) : NULL;
+            double *g = s ? realloc(s->v, cap * TL_COLS * sizeof *g) : NULL;
             if (!g) {
                 csv_reader_close(&r);
                 return failf(p, "%s: out of memory", path);
@@ -485,9 +489,9 @@ static int read_timeline(struct plotter *p, struct timeline *tl)
             s->v = g;
             s->cap = cap;
         }
-        for (int k = 0; k < 4; k++) {
-            const char *field = csv_reader_field(&r, c_num[k]);
-            s->v[4 * s->n + (size_t)k] = *field ? strtod(field, NULL) : -1;
+        for (int k = 0; k < TL_COLS; k++) {
+            const char *field = c_num[k] < 0 ? "" : csv_reader_field(&r, c_num[k]);
+            s->v[TL_COLS * s->n + (size_t)k] = *field ? strtod(field, NULL) : -1;
         }
         s->n++;
     }
@@ -503,6 +507,22 @@ static void put_mib(FILE *f, double bytes)
         fprintf(f, "\t%.6g", bytes / (1024.0 * 1024.0));
 }
 
+/* 1 when every sample of trace t's series has a time: its memory passes were paced, and the
+ * chart's x axis is seconds rather than events. */
+static int timeline_paced(const struct plotter *p, const struct timeline *tl, size_t t)
+{
+    size_t timed = 0;
+    for (size_t i = 0; i < tl->n; i++) {
+        const struct series *se = &tl->s[i];
+        if (strcmp(se->trace, p->traces.v[t]))
+            continue;
+        for (size_t k = 0; k < se->n; k++, timed++)
+            if (se->v[TL_COLS * k + TL_TIME] < 0)
+                return 0;
+    }
+    return timed > 0;
+}
+
 static int chart_memory(struct plotter *p, struct timeline *tl, size_t t)
 {
     char path[4300], name[300], s[256];
@@ -515,6 +535,7 @@ static int chart_memory(struct plotter *p, struct timeline *tl, size_t t)
     snprintf(name, sizeof name, "memory-%s.dat", s);
     if (!(f = open_data(p, name, path, sizeof path)))
         return -1;
+    const int paced = timeline_paced(p, tl, t);
     for (size_t b = 0; b < p->backends.n; b++) {
         for (size_t i = 0; i < tl->n; i++) {
             struct series *se = &tl->s[i];
@@ -524,9 +545,13 @@ static int chart_memory(struct plotter *p, struct timeline *tl, size_t t)
             if (nb++)
                 fputs("\n\n", f);
             for (size_t k = 0; k < se->n; k++) {
-                fprintf(f, "%.0f", se->v[4 * k]);
+                const double *row = &se->v[TL_COLS * k];
+                if (paced)
+                    fprintf(f, "%.6f", row[TL_TIME]);
+                else
+                    fprintf(f, "%.0f", row[0]);
                 for (int c = 1; c < 4; c++)
-                    put_mib(f, se->v[4 * k + (size_t)c]);
+                    put_mib(f, row[c]);
                 fputc('\n', f);
             }
             /* gnuplot's word() splits on spaces: none may appear inside a name. */
@@ -547,6 +572,7 @@ static int chart_memory(struct plotter *p, struct timeline *tl, size_t t)
     sb_var(&v, "trace", p->traces.v[t]);
     sb_var(&v, "names", names.oom ? "" : names.s);
     sb_num(&v, "nb", nb);
+    sb_num(&v, "xs", (size_t)paced);
     snprintf(name, sizeof name, "memory-%s", s);
     rc = v.oom || names.oom ? failf(p, "out of memory") : run_gnuplot(p, "memory.gp", v.s, name);
     free(v.s);

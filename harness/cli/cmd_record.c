@@ -227,7 +227,7 @@ static int import_and_write(const struct args *a, char **cmd, const char *raw, p
         fprintf(stderr, "allocreplay record: %s\n", err.msg);
         return 1;
     }
-    if (rep.images == 0) {
+    if (rep.logs == 0) {
         fprintf(stderr, "allocreplay record: the recorder was never loaded into %s (a statically "
                         "linked or setuid program ignores LD_PRELOAD): no trace written\n", cmd[0]);
         rc = 1;

@@ -46,12 +46,22 @@ static int parse_backends(const char *v, void *dest, char *why, size_t why_len)
     return rc;
 }
 
+/* --pace recorded|Nx into run_options.pace. */
+static int parse_pace(const char *v, void *dest, char *why, size_t why_len)
+{
+    if (run_pace_parse(v, dest)) {
+        snprintf(why, why_len, "recorded or a speed factor such as 10x or 0.5x");
+        return -1;
+    }
+    return 0;
+}
+
 /* --window W into run_options (window and window_set). */
 static int parse_window(const char *v, void *dest, char *why, size_t why_len)
 {
     struct run_options *o = dest;
     if (run_window_parse(v, &o->window)) {
-        snprintf(why, why_len, "strict, free or a count of events >= 1");
+        snprintf(why, why_len, "auto, strict, free or a count of events >= 1");
         return -1;
     }
     o->window_set = 1;
@@ -94,9 +104,19 @@ static const struct opt_row rows[] = {
              "from its first event to its last (thread-safe backends only)"},
     {"window", 0, OPT_CUSTOM, OPT_AT(struct run_args, plan.opt), .parse = parse_window,
      .metavar = "W",
-     .help = "with --threads: an event waits for the one W places before it\n"
-             "in the recorded order; strict (= 1), free (per-object order\n"
-             "only) or a count (default 16)"},
+     .help = "with --threads: an event waits for every event W or more places\n"
+             "before it in the recorded order; strict (= 1), free (per-object\n"
+             "order only), or auto (default: live bytes within 1% of the\n"
+             "trace's peak, which is reached exactly)"},
+    {"pace", 0, OPT_CUSTOM, OPT_AT(struct run_args, plan.opt.pace), .parse = parse_pace,
+     .metavar = "recorded|Nx",
+     .help = "memory pass: keep the recorded idle time between events (timed\n"
+             "traces only), at N times the recorded speed; the timeline then\n"
+             "has seconds too (throughput and latency stay unpaced)"},
+    {"rss-every-ms", 0, OPT_U64, OPT_AT(struct run_args, plan.opt.rss_every_ms), .min = 1,
+     .max = 86400 * 1000, .metavar = "MS",
+     .help = "with --pace: also sample every MS ms (default: the paced\n"
+             "duration / 1000, at least 1 ms)"},
     {"output", 'o', OPT_STRING, OPT_AT(struct run_args, plan.out_dir), .metavar = "DIR",
      .help = "results directory (default results/run/YYYYmmdd-HHMMSS)"},
     {"threshold", 0, OPT_DOUBLE, OPT_AT(struct run_args, threshold_pct), .dmin = 0, .dmax = 1000,

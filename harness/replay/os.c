@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -195,4 +196,15 @@ void os_futex_wait(const void *addr, uint32_t expected, uint64_t timeout_ns)
 void os_futex_wake_all(const void *addr)
 {
     syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
+void os_sleep_until(uint64_t t_ns)
+{
+    struct timespec ts = {(time_t)(t_ns / 1000000000u), (long)(t_ns % 1000000000u)};
+    clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+}
+
+int os_timer_slack_min(void)
+{
+    return prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 }

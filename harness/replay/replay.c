@@ -16,21 +16,6 @@ const char *replay_pass_name(enum replay_pass p)
     return (unsigned)p < 4 ? pass_names[p] : "?";
 }
 
-int replay_window_parse(const char *s, uint32_t *out)
-{
-    if (!strcmp(s, "strict") || !strcmp(s, "free")) {
-        *out = s[0] == 's';
-        return 0;
-    }
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *end || *s == '-' || v < 1 || v > UINT32_MAX)
-        return -1;
-    *out = (uint32_t)v;
-    return 0;
-}
-
 int replay_pass_parse(const char *name, enum replay_pass *out)
 {
     for (int i = 0; i < 4; i++)
@@ -58,6 +43,10 @@ static NOINLINE int loop_clock_touch(struct replay *r)
 static NOINLINE int loop_memory(struct replay *r, uint64_t begin, uint64_t end)
 {
     return run_events(r, NULL, begin, end, M_TOUCH | M_TRACK);
+}
+static NOINLINE int loop_memory_paced(struct replay *r, uint64_t begin, uint64_t end)
+{
+    return run_events(r, NULL, begin, end, M_TOUCH | M_TRACK | M_PACE);
 }
 static NOINLINE int loop_verify(struct replay *r) { return run_events(r, NULL, 0, r->n_events, M_VERIFY); }
 
@@ -120,15 +109,79 @@ void replay__sample(struct replay *r, uint64_t done, uint64_t live)
     }
     m->final_rss = rel;
     m->view_final = view;
+    const uint64_t t = r->paced ? os_clock_ns() - r->pace.start_ns : UINT64_MAX;
     if (m->n_samples < m->cap_samples)
-        m->samples[m->n_samples++] = (struct replay_sample){done, live, fp, rel};
+        m->samples[m->n_samples++] = (struct replay_sample){done, live, fp, rel, t};
+}
+
+/* A sample of the time grid, taken by a paced thread while it waits for event i. */
+static void grid_sample(struct replay *r, uint64_t i)
+{
+    struct replay_shared *const sh = r->shared;
+    if (!sh) {
+        replay__sample(r, i, r->mem.live);
+        return;
+    }
+    pthread_mutex_lock(&sh->mu);
+    replay__sample(r, atomic_load(&sh->n_done), atomic_load_explicit(&sh->live, memory_order_relaxed));
+    pthread_mutex_unlock(&sh->mu);
+}
+
+/* Waits until the clock reads due, taking the grid's samples (i: the next event, or n_events
+ * at the end). Returns how late the wait ended. */
+static uint64_t pace_until(struct replay *r, uint64_t due, uint64_t i)
+{
+    struct pace *const p = &r->pace;
+    for (;;) {
+        const uint64_t now = os_clock_ns();
+        if (UNLIKELY(pace_grid_claim(p, now))) {
+            grid_sample(r, i);
+            continue; /* reading /proc took time: look at the clock again */
+        }
+        uint64_t until = 0;
+        switch (pace_next_step(now, due, atomic_load_explicit(&p->next_grid, memory_order_relaxed),
+                               &until)) {
+        case PACE_GO:
+            return now - due;
+        case PACE_SPIN:
+            cpu_pause();
+            break;
+        case PACE_SLEEP:
+            os_sleep_until(until);
+            break;
+        }
+    }
+}
+
+NOINLINE void replay__pace_wait(struct replay *r, uint64_t i)
+{
+    pace_note_lag(&r->pace, pace_until(r, pace_due(&r->pace, i), i));
+}
+
+void replay__memory_begin(struct replay *r)
+{
+    r->mem.rss_baseline = os_rss_anon();
+    if (r->paced)
+        pace_start(&r->pace);
+    replay__sample(r, 0, 0);
+}
+
+void replay__pace_finish(struct replay *r)
+{
+    if (!r->paced)
+        return;
+    const uint64_t end = r->pace.start_ns + r->pace.duration_ns;
+    if (os_clock_ns() < end) {
+        (void)pace_until(r, end, r->n_events);
+        grid_sample(r, r->n_events);
+    }
+    r->pace.elapsed_ns = os_clock_ns() - r->pace.start_ns;
 }
 
 static int run_memory(struct replay *r, uint64_t peak_event)
 {
     const uint64_t every = r->cfg.rss_every;
-    r->mem.rss_baseline = os_rss_anon();
-    replay__sample(r, 0, 0);
+    replay__memory_begin(r);
     for (uint64_t i = 0; i < r->n_events;) {
         uint64_t next = (i / every + 1) * every;
         if (next > r->n_events)
@@ -137,11 +190,12 @@ static int run_memory(struct replay *r, uint64_t peak_event)
          * gives footprint and RSS at that moment. */
         if (peak_event > i && peak_event < next)
             next = peak_event;
-        if (loop_memory(r, i, next))
+        if (r->paced ? loop_memory_paced(r, i, next) : loop_memory(r, i, next))
             return -1;
         i = next;
         replay__sample(r, i, r->mem.live);
     }
+    replay__pace_finish(r);
     r->mem.have_smaps = os_smaps_rollup(&r->mem.smaps) == 0;
     return 0;
 }
@@ -172,6 +226,35 @@ int replay_peak_live(const struct trace_event *events, uint64_t n_events, uint32
         }
     }
     os_table_free(size, bytes);
+    return 0;
+}
+
+/* The memory pass's tables and, paced, its schedule. Returns 0, -1 with err filled (a paced
+ * pass that cannot be), or -2 (no memory for the tables). */
+static int init_memory(struct replay *r, char *err, size_t err_len)
+{
+    const struct replay_config *cfg = &r->cfg;
+    uint64_t grid_room = 0;
+    if (cfg->pace > 0) {
+        if (cfg->pass != REPLAY_MEMORY || !cfg->times) {
+            snprintf(err, err_len, "%s", cfg->times ? "only the memory pass can be paced"
+                                                    : "a paced replay needs a timed trace");
+            return -1;
+        }
+        r->paced = 1;
+        grid_room = pace_init(&r->pace, cfg->times, r->n_events, cfg->pace, cfg->pace_end_ns,
+                              cfg->pace_grid_ns, 0);
+    }
+    r->usable = os_table_alloc((size_t)r->n_ids * sizeof *r->usable);
+    /* Every rss_every events, the event of peak live, the first and last, the end of a paced
+     * pass and its time grid. */
+    r->mem.cap_samples = (size_t)(r->n_events / cfg->rss_every + 4 + grid_room);
+    r->mem.samples = os_table_alloc(r->mem.cap_samples * sizeof *r->mem.samples);
+    if (!r->usable || !r->mem.samples)
+        return -2;
+    r->mem.have_usable = r->ops->usable_size != NULL;
+    r->mem.have_footprint = r->ops->stats != NULL;
+    r->mem.heap_bytes = r->mem.mmap_bytes = UINT64_MAX;
     return 0;
 }
 
@@ -225,15 +308,14 @@ int replay_init(struct replay *r, const struct trace_event *events, uint64_t n_e
      * a short trace replayed many times: their calibrated cost comes off every loop. */
     if (cfg->pass == REPLAY_THROUGHPUT)
         r->clock_overhead_ns = calibrate_overhead(0);
-    if (cfg->pass == REPLAY_MEMORY) {
-        r->usable = os_table_alloc((size_t)n_ids * sizeof *r->usable);
-        r->mem.cap_samples = (size_t)(n_events / r->cfg.rss_every) + 3;
-        r->mem.samples = os_table_alloc(r->mem.cap_samples * sizeof *r->mem.samples);
-        if (!r->usable || !r->mem.samples)
-            goto nomem;
-        r->mem.have_usable = ops->usable_size != NULL;
-        r->mem.have_footprint = ops->stats != NULL;
-        r->mem.heap_bytes = r->mem.mmap_bytes = UINT64_MAX;
+    if (cfg->pass == REPLAY_MEMORY || cfg->pace > 0) {
+        int rc = init_memory(r, err, err_len);
+        if (rc) {
+            if (rc == -2)
+                goto nomem;
+            replay_release(r);
+            return -1;
+        }
     }
     return 0;
 

@@ -11,6 +11,7 @@
  *   allocreplay-worker --trace PATH --backend SPEC --pass PASS --report-fd FD
  *                      [--touch] [--rss-every N] [--lenient] [--timer tsc|clock] [--tsc-hz HZ]
  *                      [--min-time MS] [--threads [--window N]]
+ *                      [--pace recorded|Nx [--rss-every-ms MS]]   (memory pass only)
  *
  * Order of work: load the trace (a binary trace is mmap'd; any other is parsed and copied into
  * an mmap'd table), create the backend, map every harness table, take the RSS baseline, replay,
@@ -19,6 +20,7 @@
  */
 #include "allocators/registry.h"
 #include "replay/os.h"
+#include "replay/pace.h"
 #include "replay/replay.h"
 #include "replay_threads.h"
 #include "worker_backend.h"
@@ -46,6 +48,8 @@ struct worker_args {
     uint64_t min_time_ms; /* throughput pass: loop over the trace for at least this long */
     int timer_clock; /* --timer clock (index 1 of timers[]): force the clock_gettime fallback */
     double tsc_hz;
+    double pace;          /* memory pass: the speed factor of a paced replay; 0 = not paced */
+    uint64_t rss_every_ms; /* paced memory pass: the time grid (0 = automatic) */
 };
 
 static int list_backends(void)
@@ -112,7 +116,16 @@ static int parse_pass(const char *v, void *dest, char *why, size_t why_len)
 static int parse_window(const char *v, void *dest, char *why, size_t why_len)
 {
     if (replay_window_parse(v, dest)) {
-        snprintf(why, why_len, "strict, free or a count of events");
+        snprintf(why, why_len, "auto, strict, free or a count of events");
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_pace(const char *v, void *dest, char *why, size_t why_len)
+{
+    if (pace_parse(v, dest)) {
+        snprintf(why, why_len, "recorded or a speed factor such as 10x or 0.5x");
         return -1;
     }
     return 0;
@@ -152,8 +165,15 @@ static const struct opt_row rows[] = {
     {"threads", 0, OPT_FLAG, OPT_AT(struct worker_args, threads),
      .help = "every pass: one replay thread per trace thread number"},
     {"window", 0, OPT_CUSTOM, OPT_AT(struct worker_args, window), .parse = parse_window,
-     .metavar = "W", .help = "with --threads: the ordering window (strict, free or a count of\n"
-                              "events; default 16)"},
+     .metavar = "W", .help = "with --threads: the ordering window (auto, strict, free or a\n"
+                              "count of events; default auto)"},
+    {"pace", 0, OPT_CUSTOM, OPT_AT(struct worker_args, pace), .parse = parse_pace,
+     .metavar = "recorded|Nx", .help = "memory pass: keep the recorded time between events\n"
+                                       "(a timed trace), at N times its speed"},
+    {"rss-every-ms", 0, OPT_U64, OPT_AT(struct worker_args, rss_every_ms), .min = 1,
+     .max = 86400 * 1000, .metavar = "MS",
+     .help = "paced memory pass: also sample every MS ms (default: the\n"
+             "paced duration / 1000, at least 1 ms)"},
 };
 
 static const struct opt_command worker_command = {
@@ -192,8 +212,9 @@ static void put_ratio_minus_one(FILE *f, const char *col, uint64_t num, uint64_t
 static void report_threads(FILE *f, uint32_t threads, int threaded, uint32_t window)
 {
     put_u64(f, "threads", threads);
+    char buf[16];
     if (threaded)
-        put_u64(f, "window", window);
+        fprintf(f, "s window %s\n", replay_window_name(window, buf, sizeof buf));
 }
 
 static void report_throughput(FILE *f, const struct replay *r)
@@ -290,15 +311,16 @@ static void report_memory(FILE *f, const struct replay *r)
         put_u64(f, "smaps_anonymous_bytes", m->smaps.anonymous);
         put_u64(f, "smaps_private_dirty_bytes", m->smaps.private_dirty);
     }
+    /* t EVENT LIVE FOOTPRINT RSS TIME_S, "-" for an unknown footprint or an unpaced time. */
     for (size_t i = 0; i < m->n_samples; i++) {
         const struct replay_sample *s = &m->samples[i];
-        if (s->footprint_bytes == UINT64_MAX)
-            fprintf(f, "t %llu %llu - %llu\n", (unsigned long long)s->event,
-                    (unsigned long long)s->live_bytes, (unsigned long long)s->rss_bytes);
-        else
-            fprintf(f, "t %llu %llu %llu %llu\n", (unsigned long long)s->event,
-                    (unsigned long long)s->live_bytes, (unsigned long long)s->footprint_bytes,
-                    (unsigned long long)s->rss_bytes);
+        char fp[24] = "-", time[32] = "-";
+        if (s->footprint_bytes != UINT64_MAX)
+            snprintf(fp, sizeof fp, "%llu", (unsigned long long)s->footprint_bytes);
+        if (s->time_ns != UINT64_MAX)
+            snprintf(time, sizeof time, "%.6f", (double)s->time_ns / 1e9);
+        fprintf(f, "t %llu %llu %s %llu %s\n", (unsigned long long)s->event,
+                (unsigned long long)s->live_bytes, fp, (unsigned long long)s->rss_bytes, time);
     }
 }
 
@@ -332,6 +354,41 @@ static int move_events_off_heap(struct trace *t, const struct trace_event **even
     return 0;
 }
 
+/* A paced pass's event times move into an mmap'd table like the events; the trace's heap
+ * copies of its timing are freed either way, so the measured malloc starts from a clean heap.
+ * *end_ns: the latest recorded thread exit (0 when none). Returns 0 or -1. */
+static int move_times_off_heap(struct trace *t, int paced, uint64_t **times, size_t *bytes,
+                               uint64_t *end_ns)
+{
+    *times = NULL;
+    *bytes = 0;
+    *end_ns = 0;
+    if (paced && t->times) {
+        *bytes = (size_t)t->n_events * sizeof **times;
+        if (!(*times = os_table_alloc(*bytes)))
+            return -1;
+        memcpy(*times, t->times, *bytes);
+        for (uint32_t k = 0; t->thread_exits && k < t->n_threads; k++)
+            if (t->thread_exits[k] != TRACE_TIME_NONE && t->thread_exits[k] > *end_ns)
+                *end_ns = t->thread_exits[k];
+    }
+    trace_drop_times(t);
+    return 0;
+}
+
+static void report_pace(FILE *f, const struct replay *r)
+{
+    const struct pace *p = &r->pace;
+    char name[32];
+    pace_format(1.0 / p->inv_factor, name, sizeof name);
+    fprintf(f, "s pace %s\n", name);
+    put_u64(f, "pace_duration_ns", p->duration_ns);
+    put_u64(f, "paced_wall_ns", p->elapsed_ns);
+    put_u64(f, "pace_lag_max_ns", atomic_load(&p->lag_max));
+    put_f64(f, "pace_lag_mean_ns",
+            r->n_events ? (double)atomic_load(&p->lag_sum) / (double)r->n_events : 0);
+}
+
 /* Reports the figures of a pass that replayed to the end, then "end". Returns the worker's
  * exit status. */
 static int report_pass(FILE *rep, enum replay_pass pass, const struct replay *r, uint32_t n_threads,
@@ -347,6 +404,8 @@ static int report_pass(FILE *rep, enum replay_pass pass, const struct replay *r,
             return report_fail(rep, "cannot map the merged histogram");
         break;
     case REPLAY_MEMORY:
+        if (r->paced)
+            report_pace(rep, r);
         report_memory(rep, r);
         break;
     case REPLAY_VERIFY:
@@ -357,21 +416,47 @@ static int report_pass(FILE *rep, enum replay_pass pass, const struct replay *r,
     return fflush(rep) ? WORKER_EXIT_FAILED : WORKER_EXIT_OK;
 }
 
-static int run_pass(const struct worker_args *a, const struct worker_backend *wb, FILE *rep)
-{
+/* The trace as the pass replays it: events (and, paced, times) in mmap'd tables. */
+struct loaded {
     struct trace t;
+    const struct trace_event *events;
+    size_t copy_bytes; /* of events when they were copied (0: mmap'd in place) */
+    uint64_t *times, end_ns;
+    size_t times_bytes;
+};
+
+/* Loads the trace and moves what the replay reads off the heap. Returns 0, or -1 with one
+ * line in err (the trace is then released). */
+static int load_trace(const struct worker_args *a, struct loaded *L, char *err, size_t err_len)
+{
     struct trace_error terr;
     struct trace_load_options lopt = {.lenient = a->lenient};
-    char err[512];
-
-    if (trace_load(a->trace, &lopt, &t, NULL, &terr))
-        return report_fail(rep, terr.msg);
-    const struct trace_event *events;
-    size_t copy_bytes;
-    if (move_events_off_heap(&t, &events, &copy_bytes)) {
-        trace_release(&t);
-        return report_fail(rep, "cannot map the event table");
+    if (trace_load(a->trace, &lopt, &L->t, NULL, &terr)) {
+        snprintf(err, err_len, "%s", terr.msg);
+        return -1;
     }
+    const char *why = NULL;
+    if (a->pace > 0 && !L->t.times)
+        why = "--pace needs a timed trace, and this one has no times";
+    else if (move_times_off_heap(&L->t, a->pace > 0, &L->times, &L->times_bytes, &L->end_ns))
+        why = "cannot map the time table";
+    else if (move_events_off_heap(&L->t, &L->events, &L->copy_bytes))
+        why = "cannot map the event table";
+    if (!why)
+        return 0;
+    snprintf(err, err_len, "%s: %s", a->trace, why);
+    trace_release(&L->t);
+    return -1;
+}
+
+static int run_pass(const struct worker_args *a, const struct worker_backend *wb, FILE *rep)
+{
+    char err[512];
+    struct loaded L = {0};
+    if (load_trace(a, &L, err, sizeof err))
+        return report_fail(rep, err);
+    struct trace t = L.t;
+    const struct trace_event *events = L.events;
 
     /* The thread schedule is computed before the backend exists, like every harness table. A
      * trace on one thread number keeps the single-threaded pass. */
@@ -400,6 +485,10 @@ static int run_pass(const struct worker_args *a, const struct worker_backend *wb
         .tsc_hz = a->tsc_hz,
         .min_time_ns = a->pass == REPLAY_THROUGHPUT ? a->min_time_ms * 1000000u : 0,
         .window = a->window,
+        .times = L.times,
+        .pace = a->pace,
+        .pace_end_ns = L.end_ns,
+        .pace_grid_ns = a->rss_every_ms * 1000000u,
     };
     /* The latency pass must not migrate between its timer reads (pinned before the timer's
      * overhead is calibrated in replay_init); a pinning failure (a restricted cpuset) only
@@ -428,14 +517,15 @@ static int run_pass(const struct worker_args *a, const struct worker_backend *wb
         ops->destroy(r.ctx); /* a threaded replay creates a new one for each process image */
     }
     replay_schedule_release(&sched);
-    os_table_free((void *)(copy_bytes ? events : NULL), copy_bytes);
+    os_table_free((void *)(L.copy_bytes ? events : NULL), L.copy_bytes);
+    os_table_free(L.times, L.times_bytes);
     trace_release(&t);
     return rc;
 }
 
 int main(int argc, char **argv)
 {
-    struct worker_args a = {.window = REPLAY_DEFAULT_WINDOW}; /* rows without a default */
+    struct worker_args a = {.window = REPLAY_WINDOW_AUTO}; /* rows without a default */
     struct opt_parsed p;
     char err[512];
     if (opt_parse(&worker_command, argc, argv, &a, &p, err, sizeof err))
@@ -453,7 +543,12 @@ int main(int argc, char **argv)
     if (!a.trace || !a.backend || !opt_given(&worker_command, &p, "pass") ||
         !opt_given(&worker_command, &p, "report-fd"))
         return usage_error("--trace, --backend, --pass and --report-fd are required");
+    if (a.pace > 0 && a.pass != REPLAY_MEMORY)
+        return usage_error("--pace paces the memory pass only");
     os_disable_core_dumps();
+    /* A paced replay's sleeps end when asked, not up to 50 us later (the default slack). */
+    if (a.pace > 0)
+        (void)os_timer_slack_min();
     /* Before anything is written: the setup may re-execute the worker. */
     struct worker_backend wb;
     int setup = worker_backend_setup(a.backend, argv, &wb, err, sizeof err);

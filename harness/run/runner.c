@@ -3,6 +3,7 @@
 #include "run/runner.h"
 
 #include "replay/os.h"
+#include "replay/pace.h"
 #include "replay/replay.h"
 #include "run/catalog.h"
 #include "run/identity.h"
@@ -24,6 +25,11 @@
 int run_window_parse(const char *s, uint32_t *window)
 {
     return replay_window_parse(s, window);
+}
+
+int run_pace_parse(const char *s, double *pace)
+{
+    return pace_parse(s, pace);
 }
 
 /* Where and how each backend spec runs. */
@@ -165,6 +171,13 @@ static int check_traces(struct runner *R)
             snprintf(R->err, sizeof R->err, "%s", terr.msg);
             return -1;
         }
+        if (plan->opt.pace > 0 && !t.times) {
+            snprintf(R->err, sizeof R->err,
+                     "%s: a paced run needs a timed trace, and this one has no times "
+                     "(docs/trace-format.md, \"Time\")", plan->traces[i]);
+            trace_release(&t);
+            return -1;
+        }
         /* --lenient must say what it dropped; the workers drop the same events again. */
         char dropped[512];
         size_t o = 0;
@@ -213,8 +226,8 @@ static int run_worker(struct runner *R, size_t ti, const struct target *t, enum 
                       struct spawn_result *res)
 {
     const struct run_options *o = &R->plan->opt;
-    char every[32], hz[64], min_time[32], window[16];
-    char *argv[24];
+    char every[32], hz[64], min_time[32], window[16], pace[32], grid[32];
+    char *argv[28];
     int n = 0;
     argv[n++] = t->worker;
     argv[n++] = "--trace";
@@ -232,12 +245,8 @@ static int run_worker(struct runner *R, size_t ti, const struct target *t, enum 
     if (o->threads) {
         argv[n++] = "--threads";
         if (o->window_set) {
-            if (o->window)
-                snprintf(window, sizeof window, "%u", o->window);
-            else
-                snprintf(window, sizeof window, "free");
             argv[n++] = "--window";
-            argv[n++] = window;
+            argv[n++] = (char *)replay_window_name(o->window, window, sizeof window);
         }
     }
     if (pass == REPLAY_THROUGHPUT && o->min_time_ms) {
@@ -249,6 +258,16 @@ static int run_worker(struct runner *R, size_t ti, const struct target *t, enum 
         snprintf(every, sizeof every, "%llu", (unsigned long long)o->rss_every);
         argv[n++] = "--rss-every";
         argv[n++] = every;
+    }
+    if (pass == REPLAY_MEMORY && o->pace > 0) {
+        pace_format(o->pace, pace, sizeof pace);
+        argv[n++] = "--pace";
+        argv[n++] = pace;
+        if (o->rss_every_ms) {
+            snprintf(grid, sizeof grid, "%llu", (unsigned long long)o->rss_every_ms);
+            argv[n++] = "--rss-every-ms";
+            argv[n++] = grid;
+        }
     }
     if (pass == REPLAY_LATENCY) {
         if (!strcmp(R->timer, "clock")) {

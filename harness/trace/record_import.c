@@ -2,6 +2,7 @@
 #include "trace/record_import.h"
 
 #include "recorder/recorder_log.h"
+#include "record_map.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -14,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define NO_ID UINT32_MAX
+#define NO_ID RECORD_MAP_NONE
 
 static void set_err(struct trace_error *err, const char *fmt, ...)
 {
@@ -24,101 +25,12 @@ static void set_err(struct trace_error *err, const char *fmt, ...)
     va_end(ap);
 }
 
-/* --- address -> id: open addressing, linear probing, deletion by backward shift --- */
-
-struct addr_map {
-    uint64_t *keys; /* 0 = empty (no block lives at address 0) */
-    uint32_t *ids;
-    size_t mask, count;
-};
-
-static size_t slot_of(const struct addr_map *m, uint64_t addr)
-{
-    /* Blocks are at least 16-byte aligned: drop the always-zero bits before mixing. */
-    return (size_t)(((addr >> 4) * 0x9E3779B97F4A7C15ull) >> 17) & m->mask;
-}
-
-static int map_init(struct addr_map *m, size_t cap)
-{
-    m->keys = calloc(cap, sizeof *m->keys);
-    m->ids = malloc(cap * sizeof *m->ids);
-    m->mask = cap - 1;
-    m->count = 0;
-    return m->keys && m->ids ? 0 : -1;
-}
-
-static void map_free(struct addr_map *m)
-{
-    free(m->keys);
-    free(m->ids);
-    memset(m, 0, sizeof *m);
-}
-
-static size_t map_find(const struct addr_map *m, uint64_t addr)
-{
-    size_t i = slot_of(m, addr);
-    while (m->keys[i] && m->keys[i] != addr)
-        i = (i + 1) & m->mask;
-    return i;
-}
-
-static int map_put(struct addr_map *m, uint64_t addr, uint32_t id);
-
-static int map_grow(struct addr_map *m)
-{
-    struct addr_map bigger;
-    if (map_init(&bigger, (m->mask + 1) * 2) != 0) {
-        map_free(&bigger);
-        return -1;
-    }
-    for (size_t i = 0; i <= m->mask; i++)
-        if (m->keys[i])
-            map_put(&bigger, m->keys[i], m->ids[i]);
-    map_free(m);
-    *m = bigger;
-    return 0;
-}
-
-static int map_put(struct addr_map *m, uint64_t addr, uint32_t id)
-{
-    if ((m->count + 1) * 2 > m->mask + 1 && map_grow(m) != 0)
-        return -1;
-    size_t i = map_find(m, addr);
-    if (!m->keys[i])
-        m->count++;
-    m->keys[i] = addr;
-    m->ids[i] = id;
-    return 0;
-}
-
-/* Removes addr and returns its id (NO_ID if absent). */
-static uint32_t map_take(struct addr_map *m, uint64_t addr)
-{
-    size_t i = map_find(m, addr);
-    if (!m->keys[i])
-        return NO_ID;
-    uint32_t id = m->ids[i];
-    /* Backward shift: move later members of the probe run into the hole when their home
-     * slot does not lie strictly between the hole and them (cyclically). */
-    size_t hole = i;
-    for (size_t j = (i + 1) & m->mask; m->keys[j]; j = (j + 1) & m->mask) {
-        size_t home = slot_of(m, m->keys[j]);
-        if (((j - home) & m->mask) >= ((j - hole) & m->mask)) {
-            m->keys[hole] = m->keys[j];
-            m->ids[hole] = m->ids[j];
-            hole = j;
-        }
-    }
-    m->keys[hole] = 0;
-    m->count--;
-    return id;
-}
-
 /* --- the log files --- */
 
 struct log_file {
     char *path;
     struct recorder_log_header h;
+    int has_records; /* more than the header: the image allocated */
 };
 
 static int by_start(const void *a, const void *b)
@@ -137,13 +49,18 @@ static int has_suffix(const char *s, const char *suffix)
     return n >= k && !strcmp(s + n - k, suffix);
 }
 
-static int read_header(const char *path, struct recorder_log_header *h, struct trace_error *err)
+static int read_header(const char *path, struct log_file *f, struct trace_error *err)
 {
+    struct recorder_log_header *h = &f->h;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
         set_err(err, "%s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
         return -1;
     }
+    f->has_records = (size_t)st.st_size > sizeof *h;
     ssize_t n = read(fd, h, sizeof *h);
     close(fd);
     if (n != (ssize_t)sizeof *h || memcmp(h->magic, RECORDER_LOG_MAGIC, sizeof h->magic) != 0 ||
@@ -195,7 +112,7 @@ static int list_logs(const char *dir, const struct record_import_options *opt,
             break;
         }
         snprintf(files[n].path, len, "%s/%s", dir, e->d_name);
-        if (read_header(files[n].path, &files[n].h, err) != 0) {
+        if (read_header(files[n].path, &files[n], err) != 0) {
             free(files[n].path);
             rc = -1;
             break;
@@ -218,7 +135,47 @@ static int list_logs(const char *dir, const struct record_import_options *opt,
     return 0;
 }
 
+/* --- the output: events and their times, grown in place --- */
+
+struct out {
+    struct trace_event *events;
+    uint64_t *times;
+    uint64_t n, cap;
+};
+
+/* Large arrays are asked for in huge pages: tens of thousands of page faults (most of the
+ * import's system time on a 10 M-event log) become a few hundred. */
+static void *grow_array(void *p, size_t bytes)
+{
+    void *q = realloc(p, bytes);
+    if (q && bytes >= ((size_t)8 << 20)) {
+        uintptr_t lo = ((uintptr_t)q + 4095) & ~(uintptr_t)4095;
+        uintptr_t hi = ((uintptr_t)q + bytes) & ~(uintptr_t)4095;
+        if (hi > lo)
+            madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+    }
+    return q;
+}
+
+static int out_reserve(struct out *o, uint64_t cap)
+{
+    if (cap <= o->cap)
+        return 0;
+    struct trace_event *e = grow_array(o->events, cap * sizeof *e);
+    if (!e)
+        return -1;
+    o->events = e;
+    uint64_t *t = grow_array(o->times, cap * sizeof *t);
+    if (!t)
+        return -1;
+    o->times = t;
+    o->cap = cap;
+    return 0;
+}
+
 /* --- the conversion --- */
+
+#define MAX_THREADS 65536 /* trace thread numbers are 16-bit */
 
 struct pending_realloc {
     uint64_t old_addr;
@@ -227,21 +184,44 @@ struct pending_realloc {
 };
 
 struct importer {
-    struct trace_builder b;
-    struct addr_map live;
+    struct out o;
+    struct record_map live;
     uint32_t next_id;
     uint32_t next_thread;          /* trace thread numbers, across images */
     uint32_t *thread_of;           /* recorder thread -> trace thread + 1 (0 = unseen) */
     struct pending_realloc *pending;
     size_t n_thread_slots;
+    uint64_t *last_time;           /* per trace thread: its last event's time */
+    uint64_t *exit_plus1;          /* per trace thread: its recorded exit + 1, 0 = none */
+    uint64_t base_ns;              /* CLOCK_MONOTONIC at the trace's time 0 */
+    /* The image's clock: ns = at_ns + (ticks - at_ticks) * rate, since base_ns. */
+    uint64_t at_ticks;
+    int64_t at_ns;
+    double rate;
+    uint64_t image_end;            /* the image's latest time so far */
+    uint16_t image_last_thread;    /* the thread of the image's latest record */
     struct record_import_report *rep;
 };
 
 static int push(struct importer *im, enum trace_op op, uint32_t id, uint64_t size,
-                uint8_t align_log2, uint16_t thread)
+                uint8_t align_log2, uint16_t thread, uint64_t time)
 {
+    struct out *o = &im->o;
+    if (o->n == o->cap && out_reserve(o, o->cap ? o->cap * 2 : 4096) != 0)
+        return -1;
     struct trace_event ev = {id, (uint8_t)op, align_log2, thread, size};
-    return trace_builder_push(&im->b, &ev);
+    o->events[o->n] = ev;
+    if (time < im->last_time[thread])
+        time = im->last_time[thread]; /* never back in time on one thread */
+    im->last_time[thread] = time;
+    o->times[o->n++] = time;
+    return 0;
+}
+
+static uint64_t to_ns(const struct importer *im, uint64_t ticks)
+{
+    double ns = (double)im->at_ns + (double)(int64_t)(ticks - im->at_ticks) * im->rate;
+    return ns <= 0 ? 0 : ns >= (double)TRACE_MAX_TIME ? TRACE_MAX_TIME : (uint64_t)ns;
 }
 
 /* Makes room for recorder thread number th; returns the trace thread number or -1. */
@@ -264,7 +244,7 @@ static int32_t trace_thread(struct importer *im, uint32_t th)
         im->n_thread_slots = n;
     }
     if (!im->thread_of[th]) {
-        if (im->next_thread > UINT16_MAX)
+        if (im->next_thread >= MAX_THREADS)
             return -1;
         im->thread_of[th] = ++im->next_thread;
     }
@@ -272,81 +252,101 @@ static int32_t trace_thread(struct importer *im, uint32_t th)
 }
 
 /* Binds addr to a new or kept id, inserting a free for an object the address still names. */
-static int bind(struct importer *im, uint64_t addr, uint32_t id, uint16_t thread)
+static int bind(struct importer *im, uint64_t addr, uint32_t id, uint16_t thread, uint64_t time)
 {
-    uint32_t stale = map_take(&im->live, addr);
+    uint32_t stale = record_map_take(&im->live, addr);
     if (stale != NO_ID) {
         im->rep->implicit_frees++;
-        if (push(im, TRACE_FREE, stale, 0, 0, thread) != 0)
+        if (push(im, TRACE_FREE, stale, 0, 0, thread, time) != 0)
             return -1;
     }
-    return map_put(&im->live, addr, id);
+    return record_map_put(&im->live, addr, id);
 }
 
+static int import_alloc(struct importer *im, const struct recorder_log_record *r, uint16_t th,
+                        uint64_t time)
+{
+    enum trace_op op = r->op == RECORDER_OP_MALLOC   ? TRACE_ALLOC
+                       : r->op == RECORDER_OP_CALLOC ? TRACE_CALLOC
+                                                     : TRACE_ALIGNED;
+    uint8_t al = op == TRACE_ALIGNED ? r->align_log2 : 0;
+    if (al > TRACE_MAX_ALIGN_LOG2) {
+        al = TRACE_MAX_ALIGN_LOG2;
+        im->rep->clamped_aligns++;
+    }
+    uint64_t size = r->size;
+    if (size == 0) {
+        size = 1;
+        im->rep->zero_sizes++;
+    }
+    uint32_t id = im->next_id++;
+    if (bind(im, r->addr, id, th, time) != 0)
+        return -1;
+    return push(im, op, id, size, al, th, time);
+}
+
+static int import_realloc_end(struct importer *im, const struct recorder_log_record *r,
+                              uint16_t th, uint64_t time)
+{
+    struct pending_realloc *pend = &im->pending[r->thread];
+    if (!pend->active)
+        return 1; /* corrupt: reported by the caller */
+    pend->active = 0;
+    if (r->addr == 0) /* realloc failed: the old block is still there */
+        return pend->id == NO_ID ? 0 : record_map_put(&im->live, pend->old_addr, pend->id);
+    if (pend->id == NO_ID) {
+        /* Memory from before recording: the program's view is a new object. */
+        im->rep->dropped_frees++;
+        if (r->size == 0)
+            return 0;
+        uint32_t id = im->next_id++;
+        if (bind(im, r->addr, id, th, time) != 0)
+            return -1;
+        return push(im, TRACE_ALLOC, id, r->size, 0, th, time);
+    }
+    if (r->size == 0) /* an allocator whose realloc(p, 0) returns a block: still a free */
+        return push(im, TRACE_FREE, pend->id, 0, 0, th, time);
+    if (bind(im, r->addr, pend->id, th, time) != 0)
+        return -1;
+    return push(im, TRACE_REALLOC, pend->id, r->size, 0, th, time);
+}
+
+/* 0, -1 out of memory (or too many threads), 1 corrupt record. */
 static int import_record(struct importer *im, const struct recorder_log_record *r)
 {
     int32_t th32 = trace_thread(im, r->thread);
     if (th32 < 0)
         return -1;
     uint16_t th = (uint16_t)th32;
-    uint64_t size = r->size;
-    struct pending_realloc *pend = &im->pending[r->thread];
+    uint64_t time = to_ns(im, r->ticks);
+    if (time > im->image_end)
+        im->image_end = time;
+    im->image_last_thread = th;
     switch (r->op) {
     case RECORDER_OP_MALLOC:
     case RECORDER_OP_CALLOC:
-    case RECORDER_OP_ALIGNED: {
-        enum trace_op op = r->op == RECORDER_OP_MALLOC   ? TRACE_ALLOC
-                           : r->op == RECORDER_OP_CALLOC ? TRACE_CALLOC
-                                                         : TRACE_ALIGNED;
-        uint8_t al = op == TRACE_ALIGNED ? r->align_log2 : 0;
-        if (al > TRACE_MAX_ALIGN_LOG2) {
-            al = TRACE_MAX_ALIGN_LOG2;
-            im->rep->clamped_aligns++;
-        }
-        if (size == 0) {
-            size = 1;
-            im->rep->zero_sizes++;
-        }
-        uint32_t id = im->next_id++;
-        if (bind(im, r->addr, id, th) != 0)
-            return -1;
-        return push(im, op, id, size, al, th);
-    }
+    case RECORDER_OP_ALIGNED:
+        return import_alloc(im, r, th, time);
     case RECORDER_OP_FREE: {
-        uint32_t id = map_take(&im->live, r->addr);
+        uint32_t id = record_map_take(&im->live, r->addr);
         if (id == NO_ID) {
             im->rep->dropped_frees++;
             return 0;
         }
-        return push(im, TRACE_FREE, id, 0, 0, th);
+        return push(im, TRACE_FREE, id, 0, 0, th, time);
     }
-    case RECORDER_OP_REALLOC_BEGIN:
+    case RECORDER_OP_REALLOC_BEGIN: {
+        struct pending_realloc *pend = &im->pending[r->thread];
         pend->old_addr = r->addr;
-        pend->id = map_take(&im->live, r->addr);
+        pend->id = record_map_take(&im->live, r->addr);
         pend->active = 1;
         return 0;
-    case RECORDER_OP_REALLOC_END: {
-        if (!pend->active)
-            return 1; /* corrupt: reported by the caller */
-        pend->active = 0;
-        if (r->addr == 0) /* realloc failed: the old block is still there */
-            return pend->id == NO_ID ? 0 : map_put(&im->live, pend->old_addr, pend->id);
-        if (pend->id == NO_ID) {
-            /* Memory from before recording: the program's view is a new object. */
-            im->rep->dropped_frees++;
-            if (size == 0)
-                return 0;
-            uint32_t id = im->next_id++;
-            if (bind(im, r->addr, id, th) != 0)
-                return -1;
-            return push(im, TRACE_ALLOC, id, size, 0, th);
-        }
-        if (size == 0) /* an allocator whose realloc(p, 0) returns a block: still a free */
-            return push(im, TRACE_FREE, pend->id, 0, 0, th);
-        if (bind(im, r->addr, pend->id, th) != 0)
-            return -1;
-        return push(im, TRACE_REALLOC, pend->id, size, 0, th);
     }
+    case RECORDER_OP_REALLOC_END:
+        return import_realloc_end(im, r, th, time);
+    case RECORDER_OP_THREAD_EXIT:
+        im->exit_plus1[th] = (time > im->last_time[th] ? time : im->last_time[th]) + 1;
+        return 0;
     default:
         return 1;
     }
@@ -355,200 +355,346 @@ static int import_record(struct importer *im, const struct recorder_log_record *
 /* Frees what an image left live, in id order so the output does not depend on hashing. */
 static int release_live(struct importer *im, uint16_t thread)
 {
-    if (im->live.count == 0)
+    struct record_map *m = &im->live;
+    if (m->count == 0)
         return 0;
-    uint32_t *ids = malloc(im->live.count * sizeof *ids);
-    if (!ids)
-        return -1;
-    size_t n = 0;
-    for (size_t i = 0; i <= im->live.mask; i++)
-        if (im->live.keys[i])
-            ids[n++] = im->live.ids[i];
-    /* Ids of one image are consecutive and increasing: a counting pass sorts them. */
-    uint32_t lo = ids[0];
-    for (size_t i = 1; i < n; i++)
-        if (ids[i] < lo)
-            lo = ids[i];
+    /* Ids of one image are consecutive and increasing: a flag per id sorts them. */
+    uint32_t lo = UINT32_MAX;
+    for (size_t i = 0; i <= m->mask; i++)
+        if (m->slots[i].addr && m->slots[i].id < lo)
+            lo = m->slots[i].id;
     size_t span = im->next_id - lo;
     uint8_t *is_live = calloc(span, 1);
-    if (!is_live) {
-        free(ids);
+    if (!is_live)
         return -1;
-    }
-    for (size_t i = 0; i < n; i++)
-        is_live[ids[i] - lo] = 1;
+    for (size_t i = 0; i <= m->mask; i++)
+        if (m->slots[i].addr)
+            is_live[m->slots[i].id - lo] = 1;
     int rc = 0;
     for (size_t i = 0; i < span && rc == 0; i++)
         if (is_live[i]) {
-            rc = push(im, TRACE_FREE, (uint32_t)(lo + i), 0, 0, thread);
+            rc = push(im, TRACE_FREE, (uint32_t)(lo + i), 0, 0, thread, im->image_end);
             im->rep->released_at_exit++;
         }
     free(is_live);
-    free(ids);
     return rc;
 }
 
-/* Decodes the chunks of a mapped log (after its header) into an array of records. A chunk
- * cut short by a failed last write ends the log: its records are counted as lost. */
-static int decode_log(struct importer *im, const char *path, const unsigned char *p, size_t len,
-                      struct recorder_log_record **out, size_t *n_out, struct trace_error *err)
+/* --- one image's log: its chunks, its clock, its threads' records merged by seq --- */
+
+struct chunk {
+    uint64_t off; /* of the chunk's first record, from the start of the file */
+    uint32_t bytes, thread;
+};
+
+struct log_map {
+    const char *path;
+    const unsigned char *map;
+    size_t len;
+    struct chunk *chunks; /* in file order, then grouped by thread (group_chunks) */
+    size_t n_chunks;
+    uint32_t n_threads;   /* highest recorder thread number + 1 */
+};
+
+/* Reads the chunk headers (a chunk cut short by a failed last write ends the log: counted as
+ * lost) and sets the image's clock from the header's pair and the latest chunk's. */
+static int scan_chunks(struct importer *im, struct log_map *lm, const struct recorder_log_header *h,
+                       struct trace_error *err)
 {
-    struct recorder_log_record *recs = NULL;
-    size_t n = 0, cap = 0, off = 0;
-    while (off + sizeof(struct recorder_log_chunk) <= len) {
+    size_t off = sizeof *h, cap = 0;
+    uint64_t hi_ticks = h->start_ticks, hi_ns = h->start_ns;
+    while (off + sizeof(struct recorder_log_chunk) <= lm->len) {
         struct recorder_log_chunk c;
-        memcpy(&c, p + off, sizeof c);
-        off += sizeof c;
-        if (c.bytes % 8 || c.bytes > len - off) {
-            im->rep->lost_records++;
+        memcpy(&c, lm->map + off, sizeof c);
+        if (c.bytes % 8 || c.bytes > lm->len - off - sizeof c)
             break;
-        }
-        const uint64_t *w = (const uint64_t *)(const void *)(p + off);
-        size_t words = c.bytes / 8;
-        off += c.bytes;
-        for (size_t i = 0; i < words;) {
-            if (n == cap) {
-                cap = cap ? cap * 2 : 4096;
-                struct recorder_log_record *grown = realloc(recs, cap * sizeof *grown);
-                if (!grown) {
-                    free(recs);
-                    set_err(err, "%s: out of memory", path);
-                    return -1;
-                }
-                recs = grown;
-            }
-            unsigned used = recorder_log_decode(w + i, words - i, c.thread, &recs[n]);
-            if (!used) {
-                free(recs);
-                set_err(err, "%s: corrupt log (bad record at byte %zu)", path,
-                        sizeof(struct recorder_log_header) + off - c.bytes + i * 8);
+        if (lm->n_chunks == cap) {
+            cap = cap ? cap * 2 : 256;
+            struct chunk *grown = realloc(lm->chunks, cap * sizeof *grown);
+            if (!grown) {
+                set_err(err, "%s: out of memory", lm->path);
                 return -1;
             }
-            i += used;
-            n++;
+            lm->chunks = grown;
         }
+        lm->chunks[lm->n_chunks++] = (struct chunk){off + sizeof c, c.bytes, c.thread};
+        if (c.thread >= lm->n_threads)
+            lm->n_threads = c.thread + 1;
+        if (c.ticks > hi_ticks)
+            hi_ticks = c.ticks, hi_ns = c.ns;
+        off += sizeof c + c.bytes;
     }
-    if (off < len && off + sizeof(struct recorder_log_chunk) > len)
-        im->rep->lost_records++; /* a torn chunk header */
-    *out = recs;
-    *n_out = n;
+    if (off < lm->len)
+        im->rep->lost_records++; /* a torn chunk or chunk header */
+    im->at_ticks = h->start_ticks;
+    im->at_ns = (int64_t)(h->start_ns - im->base_ns);
+    im->rate = 1.0;
+    if (h->clock == RECORDER_CLOCK_TSC && hi_ticks > h->start_ticks && hi_ns > h->start_ns)
+        im->rate = (double)(hi_ns - h->start_ns) / (double)(hi_ticks - h->start_ticks);
     return 0;
 }
 
-/* Maps the log at path and decodes its records into *recs (malloc'd, *n of them; none for a
- * file holding only a header). 0 or -1 with err. */
-static int read_log(struct importer *im, const char *path, struct recorder_log_record **recs,
-                    size_t *n, struct trace_error *err)
+/* Orders the chunks by thread, keeping file order within a thread (a counting sort). */
+static int group_chunks(struct log_map *lm, struct trace_error *err)
 {
-    *recs = NULL;
-    *n = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (lm->n_threads > lm->n_chunks + MAX_THREADS) {
+        set_err(err, "%s: corrupt log (thread number %u)", lm->path, lm->n_threads - 1);
+        return -1;
+    }
+    size_t *start = calloc((size_t)lm->n_threads + 1, sizeof *start);
+    struct chunk *sorted = malloc(lm->n_chunks * sizeof *sorted + 1);
+    if (!start || !sorted) {
+        free(start);
+        free(sorted);
+        set_err(err, "%s: out of memory", lm->path);
+        return -1;
+    }
+    for (size_t i = 0; i < lm->n_chunks; i++)
+        start[lm->chunks[i].thread + 1]++;
+    for (uint32_t k = 0; k < lm->n_threads; k++)
+        start[k + 1] += start[k];
+    for (size_t i = 0; i < lm->n_chunks; i++)
+        sorted[start[lm->chunks[i].thread]++] = lm->chunks[i];
+    free(start);
+    free(lm->chunks);
+    lm->chunks = sorted;
+    return 0;
+}
+
+/* One recorder thread's records: its chunks one after the other. */
+struct stream {
+    const uint64_t *w, *end, *pf; /* next record, end of its chunk, next record to prefetch */
+    const struct chunk *next, *last;
+    uint64_t seq;                 /* of the record at w; UINT64_MAX when the thread is done */
+};
+
+#define PREFETCH_WORDS 32 /* about eight records ahead: the latency of a miss in the map */
+
+static void stream_fill(struct stream *s, const unsigned char *map)
+{
+    while (s->w == s->end && s->next < s->last) {
+        s->w = s->pf = (const uint64_t *)(const void *)(map + s->next->off);
+        s->end = s->w + s->next->bytes / 8;
+        s->next++;
+    }
+    s->seq = s->w < s->end ? s->w[0] >> 16 : UINT64_MAX;
+}
+
+static void stream_prefetch(struct stream *s, const struct record_map *m)
+{
+    while (s->pf < s->w + PREFETCH_WORDS && s->end - s->pf >= RECORDER_LOG_MAX_WORDS) {
+        unsigned op = s->pf[0] & 0xff;
+        record_map_prefetch(m, s->pf[1]);
+        s->pf += recorder_log_has_size(op) ? 4 : 3;
+    }
+}
+
+/* The streams not being read, in a binary min-heap by seq. */
+struct merge {
+    struct stream *streams, **heap, *cur;
+    size_t n_heap;
+    uint64_t expected;
+    int started;
+};
+
+static void heap_push(struct merge *mg, struct stream *s)
+{
+    size_t i = mg->n_heap++;
+    while (i > 0 && mg->heap[(i - 1) / 2]->seq > s->seq) {
+        mg->heap[i] = mg->heap[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    mg->heap[i] = s;
+}
+
+static struct stream *heap_pop(struct merge *mg)
+{
+    struct stream *top = mg->heap[0], *last = mg->heap[--mg->n_heap];
+    size_t i = 0, n = mg->n_heap;
+    for (size_t c = 1; c < n; i = c, c = 2 * i + 1) {
+        if (c + 1 < n && mg->heap[c + 1]->seq < mg->heap[c]->seq)
+            c++;
+        if (last->seq <= mg->heap[c]->seq)
+            break;
+        mg->heap[i] = mg->heap[c];
+    }
+    mg->heap[i] = last;
+    return top;
+}
+
+/* The next record in seq order into *r, its thread's stream read on while it holds the next
+ * number (one thread's records mostly come in runs); a missing number is a lost record.
+ * Returns 1, 0 at the end, or -1 with err (corrupt). */
+static int merge_next(struct importer *im, struct merge *mg, const struct log_map *lm,
+                      struct recorder_log_record *r, struct trace_error *err)
+{
+    struct stream *s = mg->cur;
+    if (!s || s->seq != mg->expected) {
+        if (s && s->seq != UINT64_MAX)
+            heap_push(mg, s);
+        if (mg->n_heap == 0)
+            return 0;
+        s = mg->cur = heap_pop(mg);
+        if (mg->started && s->seq < mg->expected) {
+            set_err(err, "%s: corrupt log (sequence number %llu twice)", lm->path,
+                    (unsigned long long)s->seq);
+            return -1;
+        }
+        if (mg->started)
+            im->rep->lost_records += s->seq - mg->expected;
+        mg->started = 1;
+        mg->expected = s->seq;
+    }
+    unsigned used = recorder_log_decode(s->w, (size_t)(s->end - s->w),
+                                        (uint32_t)(s->next[-1].thread), r);
+    if (!used) {
+        set_err(err, "%s: corrupt log (bad record at byte %zu)", lm->path,
+                (size_t)((const unsigned char *)s->w - lm->map));
+        return -1;
+    }
+    s->w += used;
+    stream_fill(s, lm->map);
+    stream_prefetch(s, &im->live);
+    mg->expected++;
+    return 1;
+}
+
+/* Feeds every record of the mapped log lm, in seq order, to import_record. */
+static int import_records(struct importer *im, const struct log_map *lm, struct trace_error *err)
+{
+    struct merge mg = {0};
+    mg.streams = calloc((size_t)lm->n_threads + 1, sizeof *mg.streams);
+    mg.heap = calloc((size_t)lm->n_threads + 1, sizeof *mg.heap);
+    if (!mg.streams || !mg.heap) {
+        free(mg.streams);
+        free(mg.heap);
+        set_err(err, "%s: out of memory", lm->path);
+        return -1;
+    }
+    for (size_t i = 0, j; i < lm->n_chunks; i = j) {
+        for (j = i; j < lm->n_chunks && lm->chunks[j].thread == lm->chunks[i].thread; j++)
+            ;
+        struct stream *s = &mg.streams[lm->chunks[i].thread];
+        s->next = &lm->chunks[i];
+        s->last = &lm->chunks[j];
+        stream_fill(s, lm->map);
+        if (s->seq != UINT64_MAX)
+            heap_push(&mg, s);
+    }
+    struct recorder_log_record r;
+    int rc;
+    while ((rc = merge_next(im, &mg, lm, &r, err)) > 0) {
+        int st = import_record(im, &r);
+        if (st < 0) {
+            set_err(err, "%s: out of memory or more than 65536 threads", lm->path);
+            rc = -1;
+            break;
+        }
+        if (st > 0) {
+            set_err(err, "%s: seq %llu: corrupt log (op %u)", lm->path,
+                    (unsigned long long)r.seq, r.op);
+            rc = -1;
+            break;
+        }
+    }
+    free(mg.streams);
+    free(mg.heap);
+    return rc;
+}
+
+/* Imports one image (a log with records). */
+static int import_file(struct importer *im, const struct log_file *f, int release_at_end,
+                       struct trace_error *err)
+{
+    struct log_map lm = {.path = f->path};
+    int fd = open(f->path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0) {
-        set_err(err, "%s: %s", path, strerror(errno));
+        set_err(err, "%s: %s", f->path, strerror(errno));
         if (fd >= 0)
             close(fd);
         return -1;
     }
-    size_t len = (size_t)st.st_size, hdr = sizeof(struct recorder_log_header);
-    if (len <= hdr) {
-        close(fd);
-        return 0;
-    }
-    void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    lm.len = (size_t)st.st_size;
+    /* Populated at once: one system call rather than a fault per few pages. */
+    void *map = lm.len ? mmap(NULL, lm.len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0)
+                       : MAP_FAILED;
     close(fd);
     if (map == MAP_FAILED) {
-        set_err(err, "%s: %s", path, strerror(errno));
+        set_err(err, "%s: %s", f->path, strerror(errno));
         return -1;
     }
-    int rc = decode_log(im, path, (const unsigned char *)map + hdr, len - hdr, recs, n, err);
-    munmap(map, len);
+    lm.map = map;
+    im->image_end = 0;
+    int rc = scan_chunks(im, &lm, &f->h, err);
+    if (rc == 0)
+        rc = group_chunks(&lm, err);
+    if (rc == 0)
+        rc = import_records(im, &lm, err);
+    if (rc == 0 && release_at_end && release_live(im, im->image_last_thread) != 0) {
+        set_err(err, "%s: out of memory", f->path);
+        rc = -1;
+    }
+    free(lm.chunks);
+    munmap(map, lm.len);
     return rc;
 }
 
-/* Orders the records by seq through a direct-placement index (seq numbers of an image are
- * dense, so this is a linear-time sort): *order (calloc'd, *span entries) holds record index
- * + 1 per seq number from the lowest, 0 where a record is missing. 0 or -1 with err. */
-static int order_by_seq(const char *path, const struct recorder_log_record *recs, size_t n,
-                        uint32_t **order, uint64_t *span, struct trace_error *err)
+/* Moves the events and times into out, with the threads' exits. */
+static int finish(struct importer *im, const struct record_import_options *opt, struct trace *out)
 {
-    uint64_t lo = UINT64_MAX, hi = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (recs[i].seq < lo)
-            lo = recs[i].seq;
-        if (recs[i].seq > hi)
-            hi = recs[i].seq;
-    }
-    *span = hi - lo + 1;
-    *order = NULL;
-    if (*span > (uint64_t)n * 4 + 1024 || n >= UINT32_MAX) {
-        set_err(err, "%s: corrupt log (sequence numbers span %llu for %zu records)", path,
-                (unsigned long long)*span, n);
+    memset(out, 0, sizeof *out);
+    out->n_threads = im->next_thread ? im->next_thread : 1;
+    int any_exit = 0;
+    for (uint32_t k = 0; k < im->next_thread; k++)
+        any_exit |= im->exit_plus1[k] != 0;
+    out->name = opt->name ? strdup(opt->name) : NULL;
+    out->description = opt->description ? strdup(opt->description) : NULL;
+    out->thread_exits = any_exit ? malloc(out->n_threads * sizeof *out->thread_exits) : NULL;
+    if ((opt->name && !out->name) || (opt->description && !out->description) ||
+        (any_exit && !out->thread_exits)) {
+        trace_release(out);
         return -1;
     }
-    uint32_t *o = calloc(*span, sizeof *o);
-    if (!o) {
-        set_err(err, "%s: out of memory", path);
-        return -1;
+    for (uint32_t k = 0; any_exit && k < out->n_threads; k++) {
+        uint64_t e = im->exit_plus1[k];
+        out->thread_exits[k] = !e                       ? TRACE_TIME_NONE
+                               : e - 1 < im->last_time[k] ? im->last_time[k]
+                                                         : e - 1;
     }
-    for (size_t i = 0; i < n; i++) {
-        uint32_t *slot = &o[recs[i].seq - lo];
-        if (*slot) {
-            set_err(err, "%s: corrupt log (sequence number %llu twice)", path,
-                    (unsigned long long)recs[i].seq);
-            free(o);
-            return -1;
-        }
-        *slot = (uint32_t)i + 1;
-    }
-    *order = o;
+    out->events = out->owned_events = im->o.events;
+    out->n_events = im->o.n;
+    out->n_ids = im->next_id;
+    if (im->o.n)
+        out->times = im->o.times;
+    else
+        free(im->o.times);
+    memset(&im->o, 0, sizeof im->o);
     return 0;
 }
 
-/* Imports one image: its records in seq order, a gap counted as a lost record. */
-static int import_file(struct importer *im, const char *path, int release_at_end,
-                       struct trace_error *err)
+static void importer_free(struct importer *im)
 {
-    struct recorder_log_record *recs;
-    size_t n;
-    if (read_log(im, path, &recs, &n, err) != 0)
-        return -1;
-    if (n == 0) {
-        free(recs);
-        return 0;
+    record_map_free(&im->live);
+    free(im->thread_of);
+    free(im->pending);
+    free(im->last_time);
+    free(im->exit_plus1);
+    free(im->o.events);
+    free(im->o.times);
+}
+
+/* Room for every record of the imported logs (24 bytes or more each), so the output arrays
+ * are allocated once. */
+static int reserve_for(struct importer *im, const struct log_file *files, size_t n)
+{
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct stat st;
+        if (files[i].has_records && stat(files[i].path, &st) == 0)
+            bytes += (uint64_t)st.st_size;
     }
-    int rc = -1;
-    uint64_t span;
-    uint32_t *order;
-    if (order_by_seq(path, recs, n, &order, &span, err) != 0)
-        goto out;
-    uint16_t last_thread = 0;
-    for (uint64_t s = 0; s < span; s++) {
-        if (!order[s]) {
-            im->rep->lost_records++;
-            continue;
-        }
-        const struct recorder_log_record *r = &recs[order[s] - 1];
-        int st = import_record(im, r);
-        if (st < 0) {
-            set_err(err, "%s: out of memory or more than 65536 threads", path);
-            goto out;
-        }
-        if (st > 0) {
-            set_err(err, "%s: record %u: corrupt log (op %u)", path, order[s] - 1, r->op);
-            goto out;
-        }
-        last_thread = (uint16_t)(im->thread_of[r->thread] - 1);
-    }
-    if (release_at_end && release_live(im, last_thread) != 0) {
-        set_err(err, "%s: out of memory", path);
-        goto out;
-    }
-    rc = 0;
-out:
-    free(order);
-    free(recs);
-    return rc;
+    return out_reserve(&im->o, bytes / 24 + 1024);
 }
 
 int record_import_dir(const char *dir, const struct record_import_options *opt,
@@ -556,33 +702,47 @@ int record_import_dir(const char *dir, const struct record_import_options *opt,
                       struct trace_error *err)
 {
     struct log_file *files;
-    size_t n_files;
+    size_t n_files, n_images = 0;
     memset(rep, 0, sizeof *rep);
     if (list_logs(dir, opt, &files, &n_files, err) != 0)
         return -1;
     struct importer im;
     memset(&im, 0, sizeof im);
     im.rep = rep;
-    trace_builder_init(&im.b);
-    int rc = map_init(&im.live, 1024);
+    im.base_ns = UINT64_MAX;
+    for (size_t i = 0; i < n_files; i++)
+        if (files[i].has_records) {
+            n_images++;
+            if (files[i].h.start_ns < im.base_ns)
+                im.base_ns = files[i].h.start_ns;
+        }
+    im.last_time = calloc(MAX_THREADS, sizeof *im.last_time);
+    im.exit_plus1 = calloc(MAX_THREADS, sizeof *im.exit_plus1);
+    int rc = im.last_time && im.exit_plus1 && record_map_init(&im.live) == 0 &&
+                     reserve_for(&im, files, n_files) == 0
+                 ? 0
+                 : -1;
     if (rc != 0)
         set_err(err, "%s: out of memory", dir);
     for (size_t i = 0; i < n_files && rc == 0; i++) {
+        if (!files[i].has_records)
+            continue;
         /* Thread numbers and addresses are per image. */
         if (im.thread_of)
             memset(im.thread_of, 0, im.n_thread_slots * sizeof *im.thread_of);
         if (im.pending)
             memset(im.pending, 0, im.n_thread_slots * sizeof *im.pending);
-        rc = import_file(&im, files[i].path, n_files > 1, err);
-        if (rc == 0 && n_files > 1) {
-            map_free(&im.live);
-            rc = map_init(&im.live, 1024);
+        rc = import_file(&im, &files[i], n_images > 1, err);
+        if (rc == 0 && n_images > 1) {
+            record_map_free(&im.live);
+            rc = record_map_init(&im.live);
             if (rc != 0)
                 set_err(err, "%s: out of memory", dir);
         }
         rep->images++;
     }
-    if (rc == 0 && trace_builder_finish(&im.b, opt->name, opt->description, out) != 0) {
+    rep->logs = (uint32_t)n_files;
+    if (rc == 0 && finish(&im, opt, out) != 0) {
         set_err(err, "%s: out of memory", dir);
         rc = -1;
     }
@@ -590,12 +750,8 @@ int record_import_dir(const char *dir, const struct record_import_options *opt,
         rep->events = out->n_events;
         rep->objects = out->n_ids;
         rep->threads = im.next_thread;
-    } else {
-        trace_builder_discard(&im.b);
     }
-    map_free(&im.live);
-    free(im.thread_of);
-    free(im.pending);
+    importer_free(&im);
     free_files(files, n_files);
     return rc;
 }

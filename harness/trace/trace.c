@@ -185,6 +185,14 @@ void trace_builder_discard(struct trace_builder *b)
     trace_builder_init(b);
 }
 
+void trace_drop_times(struct trace *t)
+{
+    free(t->times);
+    free(t->durations);
+    free(t->thread_exits);
+    t->times = t->durations = t->thread_exits = NULL;
+}
+
 uint64_t trace_checksum(const struct trace *t)
 {
     struct trace_checksum c;

@@ -99,6 +99,16 @@ void os_futex_wait(const void *addr, uint32_t expected, uint64_t timeout_ns);
 /* Wakes every thread sleeping in os_futex_wait on addr. */
 void os_futex_wake_all(const void *addr);
 
+/* ---- paced replay ---- */
+
+/* Sleeps until CLOCK_MONOTONIC reads at least t_ns (an absolute time, as os_clock_ns gives),
+ * or a signal arrives; the caller re-checks the clock. */
+void os_sleep_until(uint64_t t_ns);
+/* Sets the calling thread's timer slack to 1 ns (the default, 50 us, is added to every
+ * sleep), so that a paced replay wakes when it asked to. Inherited by threads created after
+ * it. Returns 0 or -1. */
+int os_timer_slack_min(void);
+
 /* ---- limits ---- */
 
 /* Sets RLIMIT_AS (soft and hard) to bytes. Returns 0 or -1. */

@@ -12,7 +12,7 @@
  *   TSC exists), the timer's own cost subtracted, one histogram per operation kind;
  * - memory: each new or grown block written once per page and at its last byte; live bytes,
  *   backend footprint and RssAnon sampled every rss_every events and at the event of peak
- *   live bytes;
+ *   live bytes; paced (pace.h), also on a time grid, and the idle time between events kept;
  * - verify: every block filled with an id-derived pattern and checked at free and realloc.
  * Each pass is its own specialisation of one inline loop, so an option that is off costs no
  * branch per event.
@@ -23,6 +23,7 @@
 #include "allocreplay/allocator.h"
 #include "replay/histogram.h"
 #include "replay/os.h"
+#include "replay/pace.h"
 #include "trace/trace.h"
 
 #include <stddef.h>
@@ -32,10 +33,17 @@ enum replay_pass { REPLAY_THROUGHPUT, REPLAY_LATENCY, REPLAY_MEMORY, REPLAY_VERI
 
 const char *replay_pass_name(enum replay_pass p); /* "throughput", ... */
 
-/* The ordering window of threaded passes from its name: "strict" (1, the recorded order),
- * "free" (0, free-running: each object's order only) or a count of events >= 1. Returns 0 or
+/* The ordering window of threaded passes (harness/replay/window.h): a count of events W (an
+ * event starts once every event W or more places before it is complete; 1 = strict recorded
+ * order), 0 = free-running (each object's order only), or REPLAY_WINDOW_AUTO (the default:
+ * the loosest order that keeps live bytes within 1% of the trace's peak and reaches it). */
+#define REPLAY_WINDOW_AUTO UINT32_MAX
+/* The window from its name: "auto", "strict", "free" or a count of events >= 1. Returns 0 or
  * -1 (not one of those). */
 int replay_window_parse(const char *s, uint32_t *out);
+/* The window's name as replay_window_parse reads it ("auto", "strict", "free" or the count,
+ * written into buf). */
+const char *replay_window_name(uint32_t window, char *buf, size_t len);
 int replay_pass_parse(const char *name, enum replay_pass *out); /* 0 or -1 */
 
 #define REPLAY_DEFAULT_RSS_EVERY 10000
@@ -52,10 +60,18 @@ struct replay_config {
      * the fresh heap) is measured too. The calibrated cost of the clock reads bracketing a
      * loop is subtracted from each. */
     uint64_t min_time_ns;
-    /* Threaded passes (replay_threads_run): an event may not start before the event window
-     * places before it in the recorded order is complete; 1 = strict recorded order, 0 =
-     * free-running (only each object's order and the threads' lifetimes are kept). */
+    /* Threaded passes (replay_threads_run): the ordering window, a count (1 = strict recorded
+     * order), 0 = free-running (only each object's order and the threads' lifetimes are
+     * kept) or REPLAY_WINDOW_AUTO. */
     uint32_t window;
+    /* Paced replay (pace.h), memory pass only: times[i] is event i's recorded start (ns since
+     * the trace's start; must stay valid until replay_release), pace the speed factor (0 = not
+     * paced, 1 = as recorded), pace_end_ns the trace's recorded end when it is later than its
+     * last event (a thread's exit; 0 = none), pace_grid_ns the time-grid interval (0 = auto). */
+    const uint64_t *times;
+    double pace;
+    uint64_t pace_end_ns;
+    uint64_t pace_grid_ns;
 };
 
 /* One object: its block and the size and alignment last requested for it. */
@@ -71,6 +87,7 @@ struct replay_sample {
     uint64_t live_bytes;      /* sum of requested sizes of live objects */
     uint64_t footprint_bytes; /* backend stats; UINT64_MAX when the backend cannot say */
     uint64_t rss_bytes;       /* RssAnon minus the baseline, clamped at 0 */
+    uint64_t time_ns;         /* paced: ns since the pass's start; UINT64_MAX otherwise */
 };
 
 struct replay_memory {
@@ -121,6 +138,8 @@ struct replay {
     struct replay_latency lat;
     struct replay_memory mem;
     struct replay_shared *shared; /* NULL but during a threaded pass */
+    int paced;                    /* cfg.pace > 0: pace holds the schedule */
+    struct pace pace;
 
     /* Set when replay_run fails: the event index and object id, and one line of reason
      * ("out of memory: ...", "verify: event 1234 id 17: content mismatch at offset 8"). */

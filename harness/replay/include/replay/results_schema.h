@@ -47,7 +47,7 @@
     X(loops, U64)                                                                              \
     X(threads, U64)                                                                            \
     X(config, STR)                                                                             \
-    X(window, U64)                                                                             \
+    X(window, STR)                                                                             \
     X(trace_peak_live_bytes, U64)                                                              \
     X(view_peak_live_bytes, U64)                                                               \
     X(view_peak_free_bytes, U64)                                                               \
@@ -58,10 +58,15 @@
     X(view_final_free_bytes, U64)                                                              \
     X(view_final_metadata_bytes, U64)                                                          \
     X(view_final_unused_bytes, U64)                                                            \
-    X(view_final_retained_bytes, U64)
+    X(view_final_retained_bytes, U64)                                                          \
+    X(pace, STR)                                                                               \
+    X(pace_duration_ns, U64)                                                                   \
+    X(paced_wall_ns, U64)                                                                      \
+    X(pace_lag_max_ns, U64)                                                                    \
+    X(pace_lag_mean_ns, F64)
 
 /* latency.csv and timeline.csv, long form. */
 #define LATENCY_COLUMNS(X) X(trace, STR) X(backend, STR) X(rep, U64) X(op, STR) X(lo_ns, F64) X(hi_ns, F64) X(count, U64)
-#define TIMELINE_COLUMNS(X) X(trace, STR) X(backend, STR) X(rep, U64) X(event, U64) X(live_bytes, U64) X(footprint_bytes, U64) X(rss_bytes, U64)
+#define TIMELINE_COLUMNS(X) X(trace, STR) X(backend, STR) X(rep, U64) X(event, U64) X(live_bytes, U64) X(footprint_bytes, U64) X(rss_bytes, U64) X(time_s, F64)
 
 #endif

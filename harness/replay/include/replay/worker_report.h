@@ -3,7 +3,9 @@
  *   allocreplay-report 1
  *   s COLUMN VALUE             a summary.csv value (COLUMN from SUMMARY_COLUMNS)
  *   l OP LO_NS HI_NS COUNT     one non-empty latency histogram bucket of operation OP
- *   t EVENT LIVE FOOTPRINT RSS one memory sample ("-" for a footprint the backend cannot say)
+ *   t EVENT LIVE FOOTPRINT RSS TIME_S
+ *                              one memory sample ("-" for a footprint the backend cannot say,
+ *                              and for the time of an unpaced pass: seconds since its start)
  *   fail REASON                the pass failed (verify mismatch, out of memory, bad input)
  *   end                        the report is complete
  *

@@ -14,7 +14,12 @@
  *   just before, counted.
  * - Images (processes, exec'd programs) are appended one after the other in the order they
  *   started; when more than one is imported, the objects still live at the end of an image
- *   are freed there (the kernel reclaims them at exit), counted.
+ *   are freed there (the kernel reclaims them at exit), counted. An image that recorded
+ *   nothing (a log holding only its header) is not one of them.
+ * - Times: every event gets its call's start in ns since the earliest image started (the
+ *   recorder's clock converted through its calibration pairs), kept from decreasing on a
+ *   thread (a clock read on another core may be a few ns behind); a thread's recorded exit
+ *   becomes its exit time (not before its last event).
  */
 #ifndef ALLOCREPLAY_RECORD_IMPORT_H
 #define ALLOCREPLAY_RECORD_IMPORT_H
@@ -34,7 +39,8 @@ struct record_import_report {
     uint64_t events;           /* trace events written */
     uint32_t objects;          /* ids */
     uint32_t threads;
-    uint32_t images;           /* log files imported */
+    uint32_t logs;             /* log files found: process images the recorder was loaded in */
+    uint32_t images;           /* of them, those that recorded anything (imported) */
     uint64_t dropped_frees;    /* frees/reallocs of addresses never seen */
     uint64_t zero_sizes;       /* zero-byte requests recorded as 1 byte */
     uint64_t implicit_frees;   /* frees inserted for addresses reused with no free logged */

@@ -162,6 +162,9 @@ uint64_t trace_checksum(const struct trace *t);
 
 /* Frees or unmaps whatever backs t and zeroes it. */
 void trace_release(struct trace *t);
+/* Frees t's optional timing (times, durations, thread_exits) and leaves t untimed; the
+ * replay worker does this after copying what it needs, so the heap is clean when it measures. */
+void trace_drop_times(struct trace *t);
 
 /* Growable event array used by readers, importers, the generator and the recorder. */
 struct trace_builder {
