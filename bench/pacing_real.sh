@@ -2,14 +2,16 @@
 # Paced replay against the real program: bench/pacing/bursts.c (the program that
 # traces/specs/bursts-idle.yaml models) runs under each allocator — glibc, and LD_PRELOAD of
 # the installed jemalloc (its defaults, and MALLOC_CONF=background_thread:true) and mimalloc —
-# while this script samples its RssAnon from /proc every SAMPLE_MS; then `allocreplay run
-# traces/bursts-idle.alrt --pace recorded` replays the trace on the same allocators, sampling
-# every SAMPLE_MS too, and back to back (unpaced) for contrast. Prints RSS (MiB above the
-# baseline) at the same moments of both timelines, and leaves the samples in OUT_DIR.
+# while this script samples its RssAnon from /proc every SAMPLE_MS. Then the program is
+# recorded (`allocreplay record`: its own events, with their times), and both its recording and
+# the generated traces/bursts-idle.alrt are replayed on the same allocators with `--pace
+# recorded`, sampling every SAMPLE_MS too, and back to back (unpaced) for contrast. Prints RSS
+# (MiB above the baseline) at the same moments of the three timelines, and leaves the samples
+# in OUT_DIR.
 #
 #   bench/pacing_real.sh [BUILD_DIR [OUT_DIR]]     SAMPLE_MS=N (default 50)
 #
-# About 9.2 s per allocator for the program and as much for each paced cell: ~80 s in all.
+# About 9.2 s per allocator for the program and for each paced cell: about 2.5 minutes.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -57,16 +59,21 @@ if [ -r "$mi" ]; then
 fi
 
 backends=$(IFS=,; echo "${specs[*]}")
-"$bin" run "$trace" -b "$backends" --pace recorded --rss-every-ms "$ms" --min-time 0 \
-    -o "$out/paced" --format csv >/dev/null
-"$bin" run "$trace" -b "$backends" --rss-every 500 --min-time 0 -o "$out/unpaced" \
-    --format csv >/dev/null
+"$bin" record -o "$out/recorded.alrt" -- "$prog" >/dev/null
+for kind in recorded generated; do
+    t=$out/recorded.alrt
+    [ $kind = generated ] && t=$trace
+    "$bin" run "$t" -b "$backends" --pace recorded --rss-every-ms "$ms" --min-time 0 \
+        -o "$out/paced-$kind" --format csv >/dev/null
+    "$bin" run "$t" -b "$backends" --rss-every 500 --min-time 0 -o "$out/unpaced-$kind" \
+        --format csv >/dev/null
+done
 
 # at FILE T: the RSS (KiB, above the first sample) of the last sample at or before T seconds.
 at() { awk -v t="$2" 'NR == 1 {base = $2} $1 <= t {v = $2 - base} END {printf "%.1f", v / 1024}' "$1"; }
-# The paced replay's samples of one backend as "seconds rss_kib".
+# replay_tsv KIND BACKEND: a paced replay's samples of one backend as "seconds rss_kib".
 replay_tsv() {
-    tr -d '\r' <"$out/paced/timeline.csv" | awk -F, -v b="$1" '
+    tr -d '\r' <"$out/paced-$1/timeline.csv" | awk -F, -v b="$2" '
         NR == 1 {for (i = 1; i <= NF; i++) c[$i] = i; next}
         $c["backend"] == b {print $c["time_s"], $c["rss_bytes"] / 1024}'
 }
@@ -80,17 +87,20 @@ printf '%-28s' "allocator / t"
 printf '%7s' "${moments[@]}"
 printf '%12s\n' "unpaced end"
 for i in "${!names[@]}"; do
-    replay_tsv "${specs[$i]}" >"$out/replay-${names[$i]}.tsv"
-    for kind in program replay; do
+    for kind in program recorded generated; do
         f=$out/real-${names[$i]}.tsv
-        [ $kind = replay ] && f=$out/replay-${names[$i]}.tsv
+        if [ $kind != program ]; then
+            f=$out/replay-$kind-${names[$i]}.tsv
+            replay_tsv $kind "${specs[$i]}" >"$f"
+        fi
         printf '%-28s' "${names[$i]} ($kind)"
         for t in "${moments[@]}"; do printf '%7s' "$(at "$f" "$t")"; done
-        if [ $kind = replay ]; then
-            printf '%12s\n' "$(field "$out/unpaced/summary.csv" "${specs[$i]}" final_rss_bytes)"
+        if [ $kind != program ]; then
+            printf '%12s\n' "$(field "$out/unpaced-$kind/summary.csv" "${specs[$i]}" final_rss_bytes)"
         else
             echo
         fi
     done
 done
-echo "samples in $out (real-*.tsv, replay-*.tsv, paced/, unpaced/)"
+echo "program: the C program; recorded: paced replay of its recording; generated: of traces/bursts-idle.alrt"
+echo "samples in $out (real-*.tsv, replay-*.tsv, paced-*/, unpaced-*/)"
