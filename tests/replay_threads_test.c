@@ -6,6 +6,7 @@
  * reproduces the trace's peak live bytes exactly. */
 #include "replay_threads.h"
 #include "tap.h"
+#include "window.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -77,6 +78,105 @@ static void test_schedule(void)
     if (rc == 0)
         replay_schedule_release(&s);
     free(all);
+}
+
+/* ---- the auto window's bound, checked by brute force ----
+ *
+ * On random traces of four threads (sizes from 1 B to 128 KiB, reallocs, frees on any
+ * thread): for every frontier m, the events that may have started (lim(i) <= m) can raise live
+ * bytes to at most the trace's live bytes before m plus, per thread, the largest sum of its
+ * deltas over a prefix of its events among them; that must stay within the peak + 1%. The
+ * trace's peak event waits for all before it and all after it wait for it; limits never
+ * decrease. */
+
+#define RT_EVENTS 3000u
+
+static uint64_t rng_next(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+static uint64_t random_trace(struct trace_event *ev, uint64_t seed)
+{
+    static uint32_t live[RT_EVENTS];
+    uint32_t n_live = 0, next_id = 0;
+    uint64_t n = 0, x = seed;
+    while (n < RT_EVENTS) {
+        const uint64_t r = rng_next(&x);
+        const uint16_t th = (uint16_t)(r % 4);
+        const uint64_t size = 1 + (rng_next(&x) % ((uint64_t)1 << (r >> 8) % 18));
+        if (n_live == 0 || (r >> 40) % 8 < 3) {
+            ev[n++] = (struct trace_event)EV(TRACE_ALLOC, next_id, size, th);
+            live[n_live++] = next_id++;
+            continue;
+        }
+        const uint32_t k = (uint32_t)((r >> 20) % n_live);
+        if ((r >> 40) % 8 < 5) {
+            ev[n++] = (struct trace_event)EV(TRACE_REALLOC, live[k], size, th);
+        } else {
+            ev[n++] = (struct trace_event)EV(TRACE_FREE, live[k], 0, th);
+            live[k] = live[--n_live];
+        }
+    }
+    return n;
+}
+
+/* Checks the bound on one trace; returns the number of violations. */
+static uint64_t window_violations(const struct trace_event *ev, uint64_t n, uint32_t n_ids)
+{
+    static int64_t delta[RT_EVENTS];
+    static uint64_t size[RT_EVENTS], before[RT_EVENTS + 1], lim[RT_EVENTS];
+    struct replay_schedule s;
+    struct replay_window w;
+    char err[256];
+    if (replay_schedule_build(&s, ev, n, n_ids, err, sizeof err) ||
+        replay_window_build(&w, &s, ev, err, sizeof err))
+        return UINT64_MAX;
+    uint64_t peak = 0, peak_at = 0, bad = 0;
+    memset(size, 0, sizeof size);
+    before[0] = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        const uint64_t old = size[ev[i].id];
+        size[ev[i].id] = ev[i].op == TRACE_FREE ? 0 : ev[i].size;
+        delta[i] = (int64_t)size[ev[i].id] - (int64_t)old;
+        before[i + 1] = before[i] + (uint64_t)delta[i];
+        if (before[i + 1] > peak)
+            peak = before[i + 1], peak_at = i;
+        lim[i] = i - w.back[s.first[s.pthread_of[ev[i].thread]] + s.pos[i]];
+        bad += i > 0 && lim[i] < lim[i - 1];
+    }
+    for (uint64_t i = 0; i < n; i++)
+        bad += (i == peak_at && lim[i] != i) || (i > peak_at && lim[i] <= peak_at);
+    for (uint64_t m = 0; m < n; m++) {
+        int64_t sum[4] = {0}, top[4] = {0};
+        for (uint64_t i = m; i < n && lim[i] <= m; i++) {
+            const uint16_t th = ev[i].thread;
+            sum[th] += delta[i];
+            top[th] = sum[th] > top[th] ? sum[th] : top[th];
+        }
+        bad += before[m] + (uint64_t)(top[0] + top[1] + top[2] + top[3]) > peak + peak / 100;
+    }
+    replay_window_release(&w);
+    replay_schedule_release(&s);
+    return bad;
+}
+
+static void test_window_bound(void)
+{
+    static struct trace_event ev[RT_EVENTS];
+    uint64_t bad = 0;
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        const uint64_t n = random_trace(ev, seed * 0x9e3779b97f4a7c15u);
+        uint32_t n_ids = 0;
+        for (uint64_t i = 0; i < n; i++)
+            n_ids = ev[i].id + 1 > n_ids ? ev[i].id + 1 : n_ids;
+        bad += window_violations(ev, n, n_ids);
+    }
+    TAP_EQ_U64(bad, 0, "auto window on 20 random traces: live bytes bounded by the peak + 1%, "
+                       "the peak event alone, limits non-decreasing");
 }
 
 /* ---- a thread-safe backend that stamps every call ----
@@ -283,6 +383,27 @@ static int recorded_concurrency(const struct tr *t)
     return best;
 }
 
+/* lim[i]: every event before lim[i] must be complete before event i starts (window.h). */
+static void window_limits(const struct tr *t, const struct replay_schedule *s, uint32_t window,
+                          uint64_t *lim)
+{
+    struct replay_window w = {0};
+    char err[256];
+    if (window == REPLAY_WINDOW_AUTO && replay_window_build(&w, s, t->ev, err, sizeof err)) {
+        TAP_OK(0, "auto window builds (%s)", err);
+        window = 1;
+    }
+    for (uint64_t i = 0; i < t->n; i++) {
+        if (w.back) {
+            const uint32_t p = s->pthread_of[t->ev[i].thread];
+            lim[i] = i - w.back[s->first[p] + s->pos[i]];
+        } else {
+            lim[i] = window && i + 1 >= window ? i + 1 - window : 0;
+        }
+    }
+    replay_window_release(&w);
+}
+
 /* Replays t threaded with this window and pass; checks the order of every call. */
 static void check_replay(const char *what, struct tr *t, uint32_t window, enum replay_pass pass,
                          const struct allocator_options *opt)
@@ -314,30 +435,45 @@ static void check_replay(const char *what, struct tr *t, uint32_t window, enum r
     TAP_OK(rc == 0, "%s: threaded replay runs (%s)", what, rc ? r.reason : "ok");
     TAP_OK(atomic_load(&bad_calls) == 0, "%s: no call on a block not live or of another size", what);
 
-    /* The order checker: every event started after the end of the event window places
-     * before it and of its object's previous event. */
-    static uint64_t prev_on[MAX_EVENTS];
+    /* The order checker: every event started after the end of every event before its limit
+     * (window.h) and of its object's previous event. ended_before[x]: the last end among the
+     * events before x. */
+    static uint64_t prev_on[MAX_EVENTS], lim[MAX_EVENTS], ended_before[MAX_EVENTS + 1];
+    window_limits(t, &s, window, lim);
+    ended_before[0] = 0;
+    for (uint64_t i = 0; i < t->n; i++) {
+        const uint64_t end = atomic_load(&g_end[i]);
+        ended_before[i + 1] = end > ended_before[i] ? end : ended_before[i];
+    }
     for (uint32_t id = 0; id < t->n_ids; id++)
         prev_on[id] = UINT64_MAX;
     uint64_t missing = 0, early_window = 0, early_object = 0;
     for (uint64_t i = 0; i < t->n; i++) {
         const uint64_t st = atomic_load(&g_start[i]);
         missing += st == 0 || atomic_load(&g_end[i]) == 0;
-        if (window && i >= window && st < atomic_load(&g_end[i - window]))
+        if (st < ended_before[lim[i]])
             early_window++;
         const uint64_t p = prev_on[t->ev[i].id];
         if (p != UINT64_MAX && st < atomic_load(&g_end[p]))
             early_object++;
         prev_on[t->ev[i].id] = i;
     }
+    char wname[16];
     TAP_OK(missing == 0, "%s: every event ran (%llu did not)", what, (unsigned long long)missing);
-    TAP_OK(early_window == 0, "%s: no event before the event %u places before it (%llu were)",
-           what, window, (unsigned long long)early_window);
+    TAP_OK(early_window == 0, "%s: no event before every event its window (%s) waits for ended (%llu were)",
+           what, replay_window_name(window, wname, sizeof wname), (unsigned long long)early_window);
     TAP_OK(early_object == 0, "%s: no event before its object's previous event (%llu were)",
            what, (unsigned long long)early_object);
     TAP_OK(atomic_load(&max_alive) <= recorded_concurrency(t),
            "%s: at most the recorded %d threads at once (%d)", what, recorded_concurrency(t),
            atomic_load(&max_alive));
+    if (pass == REPLAY_MEMORY && window == REPLAY_WINDOW_AUTO) {
+        uint64_t peak, at;
+        replay_peak_live(t->ev, t->n, t->n_ids, &peak, &at);
+        TAP_OK(r.mem.peak_live >= peak && r.mem.peak_live <= peak + peak / 100,
+               "%s: the auto window's peak live is within 1%% of the trace's (%llu, trace %llu)",
+               what, (unsigned long long)r.mem.peak_live, (unsigned long long)peak);
+    }
     if (pass == REPLAY_MEMORY && window == 1) {
         uint64_t peak, at;
         replay_peak_live(t->ev, t->n, t->n_ids, &peak, &at);
@@ -361,6 +497,8 @@ static void test_orders(void)
     check_replay("relay, latency pass, window 4", &t, 4, REPLAY_LATENCY, NULL);
     check_replay("relay, verify pass, window 4", &t, 4, REPLAY_VERIFY, NULL);
     check_replay("relay, memory pass, strict", &t, 1, REPLAY_MEMORY, NULL);
+    check_replay("relay, auto window", &t, REPLAY_WINDOW_AUTO, REPLAY_THROUGHPUT, NULL);
+    check_replay("relay, memory pass, auto window", &t, REPLAY_WINDOW_AUTO, REPLAY_MEMORY, NULL);
     TAP_EQ_U64(atomic_load(&live_blocks), 0, "nothing left live");
 }
 
@@ -372,6 +510,7 @@ static void test_lifetimes(void)
     TAP_OK(recorded_concurrency(&t) <= 3, "1,000 staggered threads overlap at most 3 at a time");
     check_replay("1,000 thread numbers, window 16", &t, 16, REPLAY_THROUGHPUT, NULL);
     check_replay("1,000 thread numbers, free-running", &t, 0, REPLAY_MEMORY, NULL);
+    check_replay("1,000 thread numbers, auto window", &t, REPLAY_WINDOW_AUTO, REPLAY_MEMORY, NULL);
 }
 
 /* Two process images (a --follow-forks recording): threads 0-3, everything freed, then
@@ -455,6 +594,7 @@ int main(void)
 {
     pthread_key_create(&alive_key, thread_gone);
     test_schedule();
+    test_window_bound();
     test_orders();
     test_lifetimes();
     test_images();

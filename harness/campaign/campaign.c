@@ -384,7 +384,7 @@ static int get_options(struct parser *p, struct campaign *c, const struct yaml_t
             rc = get_bool(p, v, key, &c->opt.threads);
         else if (!strcmp(key, "window")) {
             if (v->kind != YAML_TREE_SCALAR || run_window_parse(v->value, &c->opt.window))
-                return fail_at(p, v, "option 'window' must be strict, free or a count of events >= 1");
+                return fail_at(p, v, "option 'window' must be auto, strict, free or a count of events >= 1");
             c->opt.window_set = 1;
             rc = 0;
         } else if (!strcmp(key, "pace")) {

@@ -293,6 +293,7 @@ struct announce {
     size_t n_backends;
     int resume;
     const char *dir;
+    const unsigned *shard; /* K, N */
 };
 
 static void announce_progress(void *user, const struct cell_progress *cp)
@@ -304,6 +305,8 @@ static void announce_progress(void *user, const struct cell_progress *cp)
                 "allocreplay campaign: %s: %zu traces x %zu backends x %u repetitions%s -> %s\n",
                 input_printable(name, sizeof name, an->c->name, 120), an->c->n_traces,
                 an->n_backends, an->c->repetitions, an->resume ? " (resuming)" : "", an->dir);
+        /* From now on the directory exists and an interrupt leaves a run to resume. */
+        note_on_interrupt(an->c->file, an->dir, an->shard, an->prog.tty);
     }
     progress_update(&an->prog, cp);
 }
@@ -398,9 +401,9 @@ int cmd_campaign(int argc, char **argv)
         .campaign_hash = campaign_hash(&c),
         .backend_where = (const char *const *)where,
     };
-    an = (struct announce){.c = &c, .n_backends = nb, .resume = a.resume != NULL, .dir = dir};
+    an = (struct announce){.c = &c, .n_backends = nb, .resume = a.resume != NULL, .dir = dir,
+                           .shard = a.shard};
     progress_init(&an.prog, stderr);
-    note_on_interrupt(c.file, dir, a.shard, an.prog.tty);
     rc = runner_execute(&plan, announce_progress, &an);
     progress_finish(&an.prog);
     if (rc == 2)

@@ -295,7 +295,12 @@ int cmd_merge(int argc, char **argv)
     if (built) {
         rc = built > 0 ? 2 : 1;
         remove_tree(tmp);
-        goto fail;
+        if (built < 0) /* err names a file of the temporary, now gone */
+            fprintf(stderr, "allocreplay merge: %s: nothing written: %s\n", out, err);
+        else
+            fprintf(stderr, "allocreplay merge: %s\n", err);
+        merge_plan_free(&plan);
+        return rc;
     }
     if (commit(tmp, out, old, err, sizeof err)) {
         rc = 1;

@@ -61,7 +61,7 @@ static int parse_window(const char *v, void *dest, char *why, size_t why_len)
 {
     struct run_options *o = dest;
     if (run_window_parse(v, &o->window)) {
-        snprintf(why, why_len, "strict, free or a count of events >= 1");
+        snprintf(why, why_len, "auto, strict, free or a count of events >= 1");
         return -1;
     }
     o->window_set = 1;
@@ -104,9 +104,10 @@ static const struct opt_row rows[] = {
              "from its first event to its last (thread-safe backends only)"},
     {"window", 0, OPT_CUSTOM, OPT_AT(struct run_args, plan.opt), .parse = parse_window,
      .metavar = "W",
-     .help = "with --threads: an event waits for the one W places before it\n"
-             "in the recorded order; strict (= 1), free (per-object order\n"
-             "only) or a count (default 16)"},
+     .help = "with --threads: an event waits for every event W or more places\n"
+             "before it in the recorded order; strict (= 1), free (per-object\n"
+             "order only), or auto (default: live bytes within 1% of the\n"
+             "trace's peak, which is reached exactly)"},
     {"pace", 0, OPT_CUSTOM, OPT_AT(struct run_args, plan.opt.pace), .parse = parse_pace,
      .metavar = "recorded|Nx",
      .help = "memory pass: keep the recorded idle time between events (timed\n"

@@ -16,21 +16,6 @@ const char *replay_pass_name(enum replay_pass p)
     return (unsigned)p < 4 ? pass_names[p] : "?";
 }
 
-int replay_window_parse(const char *s, uint32_t *out)
-{
-    if (!strcmp(s, "strict") || !strcmp(s, "free")) {
-        *out = s[0] == 's';
-        return 0;
-    }
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *end || *s == '-' || v < 1 || v > UINT32_MAX)
-        return -1;
-    *out = (uint32_t)v;
-    return 0;
-}
-
 int replay_pass_parse(const char *name, enum replay_pass *out)
 {
     for (int i = 0; i < 4; i++)

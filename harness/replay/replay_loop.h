@@ -45,7 +45,8 @@ struct replay_shared {
     struct replay *r;
     const struct replay_schedule *s;
     struct replay_progress *progress; /* s->n_threads entries */
-    uint32_t window;                  /* 0: free-running; 1: strict order; W */
+    uint32_t window;                  /* 0: free-running; 1: strict order; W; REPLAY_WINDOW_AUTO */
+    const uint16_t *back;             /* auto: the limits (window.h); NULL: lim(i) = i - W + 1 */
     atomic_int failed;                /* set once, by the first failing thread */
     pthread_mutex_t mu;               /* samples and histogram merges */
     /* memory pass: the counters of replay_memory, shared */
@@ -55,12 +56,23 @@ struct replay_shared {
     _Atomic uint64_t peak_event, usable_at_peak; /* at the peak's moment */
     _Alignas(64) _Atomic uint64_t n_done; /* events complete over all pthreads */
     uint64_t trace_peak_event;            /* the trace's event of peak live: sampled there */
+    /* The frontier (window.h): a lower bound of the first incomplete event, raised by the
+     * threads that compute it; and what they compute it from: the pthreads started so far
+     * (numbered in the order of their first events) and the slots of those not yet joined
+     * (REPLAY_SLOT_FREE: an empty slot), both kept by the thread that starts and joins them. */
+    _Alignas(64) _Atomic uint64_t frontier;
+    _Atomic uint32_t n_started;
+    _Atomic uint32_t n_slots; /* slots in use are below this */
+    _Atomic uint32_t *slot;   /* s->n_threads entries */
 };
+#define REPLAY_SLOT_FREE UINT32_MAX
 
-/* One pthread of a threaded pass. */
+/* One pthread of a threaded pass, on its own cache line. */
 struct replay_player {
-    struct replay_shared *sh;
+    _Alignas(64) struct replay_shared *sh;
     uint32_t index;         /* its pthread number in the schedule */
+    uint32_t slot;          /* its entry in sh->slot (the starting thread's) */
+    uint64_t frontier;      /* the frontier as this thread last knew it */
     struct histogram *hist; /* latency pass: its own histograms, merged at its end */
     pthread_t tid;
 };
@@ -118,22 +130,101 @@ static ALWAYS_INLINE int wait_for(struct replay_shared *sh, uint32_t t, uint32_t
     return wait_slow(sh, t, count);
 }
 
+/* The first incomplete event, in recorded order, as the pthreads' progress shows it now; and the
+ * count to wait for on the pthread that has it (*t, *count). Reads the next pthread to start
+ * and the slots of those started and not joined (see replay_shared). */
+static NOINLINE uint64_t scan_frontier(struct replay_shared *sh, uint32_t *t, uint32_t *count)
+{
+    const struct replay_schedule *const s = sh->s;
+    const uint32_t started = atomic_load_explicit(&sh->n_started, memory_order_acquire);
+    const uint32_t n_slots = atomic_load_explicit(&sh->n_slots, memory_order_acquire);
+    uint64_t best = s->n_events;
+    if (started < s->n_threads) {
+        best = s->first_event[started];
+        *t = started;
+        *count = 1;
+    }
+    for (uint32_t i = 0; i < n_slots; i++) {
+        const uint32_t p = atomic_load_explicit(&sh->slot[i], memory_order_relaxed);
+        if (p == REPLAY_SLOT_FREE)
+            continue;
+        const uint32_t done = atomic_load_explicit(&sh->progress[p].done, memory_order_acquire);
+        if (done >= s->first[p + 1] - s->first[p])
+            continue;
+        const uint64_t next = s->order[s->first[p] + done];
+        if (next < best) {
+            best = next;
+            *t = p;
+            *count = done + 1;
+        }
+    }
+    return best;
+}
+
+/* How many of pthread t's events come before event index x (a binary search of its list). */
+static inline uint32_t events_before(const struct replay_schedule *s, uint32_t t, uint64_t x)
+{
+    uint64_t lo = s->first[t], hi = s->first[t + 1];
+    while (lo < hi) {
+        const uint64_t mid = lo + (hi - lo) / 2;
+        if (s->order[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return (uint32_t)(lo - s->first[t]);
+}
+
+/* The frontier as the pthreads' progress shows it now, published for the others. */
+static inline uint64_t raise_frontier(struct replay_shared *sh, uint32_t *t, uint32_t *count)
+{
+    uint64_t f = atomic_load_explicit(&sh->frontier, memory_order_acquire);
+    const uint64_t seen = scan_frontier(sh, t, count);
+    while (f < seen && !atomic_compare_exchange_weak_explicit(&sh->frontier, &f, seen,
+                                                              memory_order_acq_rel,
+                                                              memory_order_acquire))
+        ;
+    return f > seen ? f : seen;
+}
+
+/* Waits until every event before lim is complete, for event i (lim <= i). A thread that must
+ * wait waits longer, until the frontier is halfway from lim to i, so that once awake it has
+ * room for a run of events rather than one: with more replay threads than CPUs, each wait is
+ * a sleep and a wake-up. It waits on the pthread that has the first incomplete event, for all
+ * its events before that target at once, then looks again. Returns 0, or -1 when the pass
+ * failed elsewhere. */
+static NOINLINE int wait_frontier(struct replay_shared *sh, struct replay_player *pl, uint64_t lim,
+                                  uint64_t i)
+{
+    uint64_t f = atomic_load_explicit(&sh->frontier, memory_order_acquire);
+    uint64_t target = lim;
+    while (f < target) {
+        uint32_t t = 0, count = 0;
+        f = raise_frontier(sh, &t, &count);
+        if (f >= target)
+            break;
+        target = i;
+        const uint32_t until = events_before(sh->s, t, target);
+        if (wait_for(sh, t, until > count ? until : count))
+            return -1;
+    }
+    pl->frontier = f;
+    return 0;
+}
+
 /* Everything event i (the k-th of the player's list) waits for before it starts: the previous
- * event on its object and, with a window, the event window places before it, when other
- * pthreads replay them. Paced replay (a thread waiting for its event's recorded time) hooks
- * in here too. Returns 0, or -1 when the pass failed elsewhere. */
-static ALWAYS_INLINE int before_event(const struct replay *r, struct replay_player *pl, uint64_t k,
-                                      uint64_t i)
+ * event on its object, when another pthread replays it, and the frontier reaching the event's
+ * limit (window.h). Paced replay (a thread waiting for its event's recorded time) hooks in
+ * here too. Returns 0, or -1 when the pass failed elsewhere. */
+static ALWAYS_INLINE int before_event(struct replay_player *pl, uint64_t k, uint64_t i)
 {
     struct replay_shared *const sh = pl->sh;
-    const struct replay_schedule *const s = sh->s;
-    const uint64_t dep = s->obj_dep[k];
+    const uint64_t dep = sh->s->obj_dep[k];
     if (dep != SCHEDULE_DEP_NONE && wait_for(sh, SCHEDULE_DEP_THREAD(dep), SCHEDULE_DEP_COUNT(dep)))
         return -1;
-    if (sh->window && i >= sh->window) {
-        const uint64_t j = i - sh->window;
-        const uint32_t t = s->pthread_of[r->events[j].thread];
-        if (t != pl->index && wait_for(sh, t, s->pos[j] + 1))
+    if (sh->window) {
+        const uint64_t back = sh->back ? sh->back[k] : (uint64_t)sh->window - 1;
+        if (i > back && i - back > pl->frontier && wait_frontier(sh, pl, i - back, i))
             return -1;
     }
     return 0;
@@ -350,7 +441,7 @@ static ALWAYS_INLINE int run_events(struct replay *r, struct replay_player *pl, 
         const struct trace_event *const ev = (mode & M_THREAD) ? &r->events[order[k]] : next++;
         const uint64_t ti = (mode & M_THREAD) ? order[k] : 0;
         if (mode & M_THREAD)
-            if (UNLIKELY(before_event(r, pl, k, ti)))
+            if (UNLIKELY(before_event(pl, k, ti)))
                 return -1;
         if (mode & M_PACE)
             replay__pace_wait(r, EV_INDEX);

@@ -2,6 +2,7 @@
 #include "replay_threads.h"
 
 #include "replay_loop.h"
+#include "window.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -129,9 +130,34 @@ static int fresh_context(struct replay *r, const struct allocator_options *opt)
     return -1;
 }
 
+/* The slots of the pthreads started and not joined (replay_shared), kept by the thread that
+ * starts and joins them: the free slots on a stack. */
+struct slots {
+    uint32_t *free;
+    uint32_t n_free;
+};
+
+static void join_player(struct replay_shared *sh, struct slots *sl, struct replay_player *pl)
+{
+    pthread_join(pl->tid, NULL);
+    atomic_store_explicit(&sh->slot[pl->slot], REPLAY_SLOT_FREE, memory_order_relaxed);
+    sl->free[sl->n_free++] = pl->slot;
+}
+
+/* Enters pthread t in a slot, then counts it started: a thread that reads the count sees it. */
+static void enter_player(struct replay_shared *sh, struct slots *sl, struct replay_player *pl)
+{
+    uint32_t n = atomic_load_explicit(&sh->n_slots, memory_order_relaxed);
+    pl->slot = sl->n_free ? sl->free[--sl->n_free] : n;
+    atomic_store_explicit(&sh->slot[pl->slot], pl->index, memory_order_relaxed);
+    if (pl->slot == n)
+        atomic_store_explicit(&sh->n_slots, n + 1, memory_order_release);
+    atomic_store_explicit(&sh->n_started, pl->index + 1, memory_order_release);
+}
+
 /* One replay of the whole trace: starts each pthread when its first event is due and the
  * pthreads that ended before it have been joined, then joins the rest. Returns 0 or -1. */
-static int run_once(struct replay_shared *sh, struct replay_player *players,
+static int run_once(struct replay_shared *sh, struct replay_player *players, struct slots *sl,
                     const pthread_attr_t *attr, const struct allocator_options *opt)
 {
     struct replay *r = sh->r;
@@ -139,7 +165,7 @@ static int run_once(struct replay_shared *sh, struct replay_player *players,
     uint32_t started = 0, joined = 0;
     for (uint32_t t = 0; t < s->n_threads; t++) {
         while (s->last_event[s->end_order[joined]] < s->first_event[t])
-            pthread_join(players[s->end_order[joined++]].tid, NULL);
+            join_player(sh, sl, &players[s->end_order[joined++]]);
         if (atomic_load(&sh->failed))
             break;
         if (t > 0 && s->image_start[t] && opt && fresh_context(r, opt))
@@ -153,6 +179,8 @@ static int run_once(struct replay_shared *sh, struct replay_player *players,
         struct replay_player *pl = &players[t];
         pl->sh = sh;
         pl->index = t;
+        pl->frontier = 0;
+        enter_player(sh, sl, pl);
         int e = pthread_create(&pl->tid, attr, player_main, pl);
         if (e) {
             char what[96];
@@ -165,7 +193,7 @@ static int run_once(struct replay_shared *sh, struct replay_player *players,
     }
     for (; joined < s->n_threads; joined++)
         if (s->end_order[joined] < started)
-            pthread_join(players[s->end_order[joined]].tid, NULL);
+            join_player(sh, sl, &players[s->end_order[joined]]);
     return atomic_load(&sh->failed) ? -1 : 0;
 }
 
@@ -183,31 +211,102 @@ static void sort_samples(struct replay_memory *m, int paced)
     }
 }
 
-int replay_threads_run(struct replay *r, const struct replay_schedule *s,
-                       const struct allocator_options *opt)
+/* The tables of a threaded pass, mapped before it starts. */
+struct thread_tables {
+    struct replay_shared *sh;
+    struct replay_player *players;
+    struct replay_progress *progress;
+    _Atomic uint32_t *slot;
+    struct slots free_slots;
+    struct replay_window window;
+    uint32_t n;
+};
+
+static void tables_free(struct thread_tables *tt)
 {
-    const size_t progress_bytes = (size_t)s->n_threads * sizeof(struct replay_progress);
-    const size_t players_bytes = (size_t)s->n_threads * sizeof(struct replay_player);
-    struct replay_shared *sh = os_table_alloc(sizeof *sh);
-    struct replay_player *players = os_table_alloc(players_bytes);
-    struct replay_progress *progress = os_table_alloc(progress_bytes);
+    os_table_free(tt->sh, sizeof *tt->sh);
+    os_table_free(tt->players, tt->n * sizeof *tt->players);
+    os_table_free(tt->progress, tt->n * sizeof *tt->progress);
+    os_table_free((void *)tt->slot, tt->n * sizeof *tt->slot);
+    os_table_free(tt->free_slots.free, tt->n * sizeof *tt->free_slots.free);
+    replay_window_release(&tt->window);
+}
+
+/* Maps the tables, the auto window's limits and (memory pass) finds the trace's event of
+ * peak live; sets up the shared state. Returns 0, or -1 with r->reason set. */
+static int tables_map(struct thread_tables *tt, struct replay *r, const struct replay_schedule *s)
+{
+    memset(tt, 0, sizeof *tt);
+    tt->n = s->n_threads;
+    tt->sh = os_table_alloc(sizeof *tt->sh);
+    tt->players = os_table_alloc(tt->n * sizeof *tt->players);
+    tt->progress = os_table_alloc(tt->n * sizeof *tt->progress);
+    tt->slot = os_table_alloc(tt->n * sizeof *tt->slot);
+    tt->free_slots.free = os_table_alloc(tt->n * sizeof *tt->free_slots.free);
     uint64_t trace_peak = 0, trace_peak_event = 0;
-    r->loops = 0;
-    r->wall_ns = 0;
-    if (!sh || !players || !progress ||
+    if (!tt->sh || !tt->players || !tt->progress || !tt->slot || !tt->free_slots.free ||
         (r->cfg.pass == REPLAY_MEMORY &&
          replay_peak_live(r->events, r->n_events, r->n_ids, &trace_peak, &trace_peak_event))) {
         snprintf(r->reason, sizeof r->reason, "cannot map the thread tables: %s", strerror(errno));
-        os_table_free(sh, sizeof *sh);
-        os_table_free(players, players_bytes);
-        os_table_free(progress, progress_bytes);
+        tables_free(tt);
         return -1;
     }
+    if (r->cfg.window == REPLAY_WINDOW_AUTO &&
+        replay_window_build(&tt->window, s, r->events, r->reason, sizeof r->reason)) {
+        tables_free(tt);
+        return -1;
+    }
+    struct replay_shared *sh = tt->sh;
     sh->r = r;
     sh->s = s;
-    sh->progress = progress;
+    sh->progress = tt->progress;
     sh->window = r->cfg.window;
+    sh->back = tt->window.back;
+    sh->slot = tt->slot;
     sh->trace_peak_event = trace_peak_event;
+    return 0;
+}
+
+/* Before each replay of the trace: no event done, no pthread started. */
+static void tables_reset(struct thread_tables *tt)
+{
+    for (uint32_t t = 0; t < tt->n; t++) {
+        atomic_init(&tt->progress[t].done, 0);
+        atomic_init(&tt->progress[t].want, UINT32_MAX);
+        atomic_init(&tt->progress[t].epoch, 0);
+        atomic_init(&tt->slot[t], REPLAY_SLOT_FREE);
+    }
+    atomic_init(&tt->sh->frontier, 0);
+    atomic_init(&tt->sh->n_started, 0);
+    atomic_init(&tt->sh->n_slots, 0);
+    tt->free_slots.n_free = 0;
+}
+
+/* The memory pass's figures from the shared counters, samples in event order. */
+static void finish_memory(struct replay *r, struct replay_shared *sh)
+{
+    struct replay_memory *m = &r->mem;
+    m->live = atomic_load(&sh->live);
+    m->usable_sum = atomic_load(&sh->usable_sum);
+    m->peak_live = atomic_load(&sh->peak_live);
+    m->peak_live_event = atomic_load(&sh->peak_event);
+    m->usable_at_peak_live = atomic_load(&sh->usable_at_peak);
+    if (!m->n_samples || m->samples[m->n_samples - 1].event != r->n_events)
+        replay__sample(r, r->n_events, m->live);
+    replay__pace_finish(r);
+    sort_samples(m, r->paced);
+    m->have_smaps = os_smaps_rollup(&m->smaps) == 0;
+}
+
+int replay_threads_run(struct replay *r, const struct replay_schedule *s,
+                       const struct allocator_options *opt)
+{
+    struct thread_tables tt;
+    r->loops = 0;
+    r->wall_ns = 0;
+    if (tables_map(&tt, r, s))
+        return -1;
+    struct replay_shared *sh = tt.sh;
     pthread_mutex_init(&sh->mu, NULL);
     r->shared = sh;
 
@@ -220,13 +319,9 @@ int replay_threads_run(struct replay *r, const struct replay_schedule *s,
     const uint64_t overhead = r->cfg.pass == REPLAY_THROUGHPUT ? r->clock_overhead_ns : 0;
     uint64_t total = 0;
     for (;;) {
-        for (uint32_t t = 0; t < s->n_threads; t++) {
-            atomic_init(&progress[t].done, 0);
-            atomic_init(&progress[t].want, UINT32_MAX);
-            atomic_init(&progress[t].epoch, 0);
-        }
+        tables_reset(&tt);
         const uint64_t t0 = os_clock_ns();
-        rc = run_once(sh, players, &attr, opt);
+        rc = run_once(sh, tt.players, &tt.free_slots, &attr, opt);
         const uint64_t d = os_clock_ns() - t0;
         total += d > overhead ? d - overhead : 0;
         r->loops++;
@@ -237,24 +332,10 @@ int replay_threads_run(struct replay *r, const struct replay_schedule *s,
     }
     r->wall_ns = total;
     pthread_attr_destroy(&attr);
-
-    if (r->cfg.pass == REPLAY_MEMORY && rc == 0) {
-        struct replay_memory *m = &r->mem;
-        m->live = atomic_load(&sh->live);
-        m->usable_sum = atomic_load(&sh->usable_sum);
-        m->peak_live = atomic_load(&sh->peak_live);
-        m->peak_live_event = atomic_load(&sh->peak_event);
-        m->usable_at_peak_live = atomic_load(&sh->usable_at_peak);
-        if (!m->n_samples || m->samples[m->n_samples - 1].event != r->n_events)
-            replay__sample(r, r->n_events, m->live);
-        replay__pace_finish(r);
-        sort_samples(m, r->paced);
-        m->have_smaps = os_smaps_rollup(&m->smaps) == 0;
-    }
+    if (r->cfg.pass == REPLAY_MEMORY && rc == 0)
+        finish_memory(r, sh);
     r->shared = NULL;
     pthread_mutex_destroy(&sh->mu);
-    os_table_free(players, players_bytes);
-    os_table_free(progress, progress_bytes);
-    os_table_free(sh, sizeof *sh);
+    tables_free(&tt);
     return rc;
 }

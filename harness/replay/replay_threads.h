@@ -1,8 +1,9 @@
 /* Threaded passes (`allocreplay run --threads`, docs/metrics.md "Threads"): every pass
  * (throughput, latency, memory, verify) replayed with each trace thread on its own pthread,
  * alive from its first event to its last, events ordered by the schedule (schedule.h): each
- * object's events in order, and with a window W each event after the one W places before it
- * in the recorded order.
+ * object's events in order, and each event after every event before its window's limit in
+ * the recorded order (window.h; the limits of the auto window are computed here, before the
+ * pass starts).
  *
  * - throughput: wall time from the start of the first thread to the join of the last,
  *   thread starts and exits included (the program started and ended those threads too); in
@@ -22,8 +23,6 @@
 #include "replay/replay.h"
 #include "schedule.h"
 
-/* The default window, chosen by measurement (docs/performance.md, "Threaded replay"). */
-#define REPLAY_DEFAULT_WINDOW 16u
 
 /* Runs r's pass (prepared by replay_init) on the pthreads of schedule s, built from the same
  * events. At the start of each image after the first (schedule.h) the backend context is

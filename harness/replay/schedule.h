@@ -10,8 +10,8 @@
  * Waits of the event at global index i (on pthread P):
  * - the previous event on the same object, when another pthread replays it (obj_dep): an
  *   object is never freed before it is allocated, nor reallocated out of turn;
- * - with a window W (1 = strict order), event i - W in the recorded order, when another
- *   pthread replays it (computed at run time from pthread_of and pos);
+ * - the window (window.h): every event before its limit in the recorded order, found at run
+ *   time from each pthread's progress (the frontier);
  * - its own pthread's earlier events, by construction.
  *
  * Lifetimes: pthread P is started once the event before its first one is complete and the

@@ -116,7 +116,7 @@ static int parse_pass(const char *v, void *dest, char *why, size_t why_len)
 static int parse_window(const char *v, void *dest, char *why, size_t why_len)
 {
     if (replay_window_parse(v, dest)) {
-        snprintf(why, why_len, "strict, free or a count of events");
+        snprintf(why, why_len, "auto, strict, free or a count of events");
         return -1;
     }
     return 0;
@@ -165,8 +165,8 @@ static const struct opt_row rows[] = {
     {"threads", 0, OPT_FLAG, OPT_AT(struct worker_args, threads),
      .help = "every pass: one replay thread per trace thread number"},
     {"window", 0, OPT_CUSTOM, OPT_AT(struct worker_args, window), .parse = parse_window,
-     .metavar = "W", .help = "with --threads: the ordering window (strict, free or a count of\n"
-                              "events; default 16)"},
+     .metavar = "W", .help = "with --threads: the ordering window (auto, strict, free or a\n"
+                              "count of events; default auto)"},
     {"pace", 0, OPT_CUSTOM, OPT_AT(struct worker_args, pace), .parse = parse_pace,
      .metavar = "recorded|Nx", .help = "memory pass: keep the recorded time between events\n"
                                        "(a timed trace), at N times its speed"},
@@ -212,8 +212,9 @@ static void put_ratio_minus_one(FILE *f, const char *col, uint64_t num, uint64_t
 static void report_threads(FILE *f, uint32_t threads, int threaded, uint32_t window)
 {
     put_u64(f, "threads", threads);
+    char buf[16];
     if (threaded)
-        put_u64(f, "window", window);
+        fprintf(f, "s window %s\n", replay_window_name(window, buf, sizeof buf));
 }
 
 static void report_throughput(FILE *f, const struct replay *r)
@@ -524,7 +525,7 @@ static int run_pass(const struct worker_args *a, const struct worker_backend *wb
 
 int main(int argc, char **argv)
 {
-    struct worker_args a = {.window = REPLAY_DEFAULT_WINDOW}; /* rows without a default */
+    struct worker_args a = {.window = REPLAY_WINDOW_AUTO}; /* rows without a default */
     struct opt_parsed p;
     char err[512];
     if (opt_parse(&worker_command, argc, argv, &a, &p, err, sizeof err))

@@ -180,8 +180,9 @@ void results_print_meta(FILE *f, const struct run_plan *plan, const struct meta_
             (unsigned long long)(o->rss_every ? o->rss_every : REPLAY_DEFAULT_RSS_EVERY), o->timeout_s, (unsigned long long)o->memory_limit,
             o->lenient ? "true" : "false", (unsigned long long)o->min_time_ms,
             o->threads ? "true" : "false");
+    char window[16];
     if (o->threads && o->window_set)
-        fprintf(f, "  window: %u\n", o->window);
+        fprintf(f, "  window: %s\n", replay_window_name(o->window, window, sizeof window));
     if (o->pace > 0) {
         char pace[32];
         pace_format(o->pace, pace, sizeof pace);

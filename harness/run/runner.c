@@ -245,12 +245,8 @@ static int run_worker(struct runner *R, size_t ti, const struct target *t, enum 
     if (o->threads) {
         argv[n++] = "--threads";
         if (o->window_set) {
-            if (o->window)
-                snprintf(window, sizeof window, "%u", o->window);
-            else
-                snprintf(window, sizeof window, "free");
             argv[n++] = "--window";
-            argv[n++] = window;
+            argv[n++] = (char *)replay_window_name(o->window, window, sizeof window);
         }
     }
     if (pass == REPLAY_THROUGHPUT && o->min_time_ms) {

@@ -55,7 +55,7 @@ static int malformed(struct trace__importer *im, const char *what)
 static int numbers(const char **p, int n, unsigned hex_mask, uint64_t *v)
 {
     for (int i = 0; i < n; i++)
-        if (trace__import_number(p, (hex_mask >> i) & 1, &v[i]) != 0)
+        if (((hex_mask >> i) & 1 ? trace__import_hex(p, &v[i]) : trace__import_dec(p, &v[i])) != 0)
             return -1;
     return 0;
 }
@@ -88,7 +88,7 @@ static int parse_line(struct trace__importer *im, struct tid_map *tids, struct c
                       const char *p)
 {
     uint64_t tid, v[3];
-    if (trace__import_number(&p, 0, &tid) != 0 || *p != ':')
+    if (trace__import_dec(&p, &tid) != 0 || *p != ':')
         return malformed(im, "expected 'TID: op ...'");
     p++;
     while (*p == ' ' || *p == '\t')
@@ -184,18 +184,18 @@ int trace__android_read(const char *path, FILE *f, const char *f_why,
         free(tids);
         return -1;
     }
+    im.in = f;
     im.read_why = f_why;
-    char *line = malloc(TRACE_IMPORT_MAX_LINE);
+    char *line;
     struct clock_base base = {NULL};
     int rc = 0;
     while (rc == 0 &&
-           (rc = trace__import_next_line(&im, f, line, "memory_replay", "memory_replay trace")) == 1) {
+           (rc = trace__import_next_line(&im, &line, "memory_replay", "memory_replay trace")) == 1) {
         rc = 0;
-        if (line[0] == '\n' || line[0] == '#')
+        if (line[0] == '\0' || line[0] == '#')
             continue;
         rc = parse_line(&im, tids, &base, line);
     }
-    free(line);
     if (!given)
         fclose(f);
     free(tids);

@@ -18,10 +18,12 @@ int trace__import_begin(struct trace__importer *im, const char *path,
     im->cap = 1024;
     im->keys = calloc(im->cap, sizeof *im->keys);
     im->ids = malloc(im->cap * sizeof *im->ids);
+    im->buf = calloc(1, TRACE_IMPORT_BLOCK + 16); /* the NUL, and 8 bytes readable past it */
     trace_builder_init(&im->b);
-    if (!im->keys || !im->ids || trace__validator_init(&im->v, 0, 1) != 0) {
+    if (!im->keys || !im->ids || !im->buf || trace__validator_init(&im->v, 0, 1) != 0) {
         free(im->keys);
         free(im->ids);
+        free(im->buf);
         return trace__fail(err, "%s: out of memory", path);
     }
     return 0;
@@ -31,10 +33,12 @@ void trace__import_abort(struct trace__importer *im)
 {
     free(im->keys);
     free(im->ids);
+    free(im->buf);
     trace_builder_discard(&im->b);
     trace__validator_free(&im->v);
     im->keys = NULL;
     im->ids = NULL;
+    im->buf = NULL;
 }
 
 int trace__import_finish(struct trace__importer *im, struct trace *out)
@@ -214,63 +218,99 @@ int trace__import_realloc(struct trace__importer *im, uint64_t old_addr, uint64_
     return 0;
 }
 
-int trace__import_next_line(struct trace__importer *im, FILE *f, char *buf, const char *format,
+/* Keeps the unread part of the block and reads more after it. 0, or -1 on a read error. */
+static int refill(struct trace__importer *im)
+{
+    size_t left = im->fill - im->pos;
+    memmove(im->buf, im->buf + im->pos, left);
+    im->pos = 0;
+    im->fill = left;
+    size_t got = fread(im->buf + left, 1, TRACE_IMPORT_BLOCK - left, im->in);
+    im->fill += got;
+    /* The first NUL byte of the block, found once here rather than on every line. */
+    const char *nul = memchr(im->buf, '\0', im->fill);
+    im->nul = nul ? (size_t)(nul - im->buf) : SIZE_MAX;
+    if (got == 0) {
+        if (ferror(im->in))
+            return -1;
+        im->eof = 1;
+    }
+    return 0;
+}
+
+static int too_long(struct trace__importer *im, const char *format)
+{
+    return trace__fail(im->err, "%s:%llu: malformed %s line: line longer than %d bytes", im->path,
+                       (unsigned long long)im->line + 1, format, TRACE_IMPORT_MAX_LINE - 1);
+}
+
+int trace__import_next_line(struct trace__importer *im, char **line, const char *format,
                             const char *lines)
 {
-    if (!buf)
-        return trace__fail(im->err, "%s: out of memory", im->path);
-    size_t n = 0;
-    int c;
-    while ((c = getc_unlocked(f)) != EOF) {
-        if (n == TRACE_IMPORT_MAX_LINE - 1)
-            return trace__fail(im->err, "%s:%llu: malformed %s line: line longer than %d bytes",
-                               im->path, (unsigned long long)im->line + 1, format,
-                               TRACE_IMPORT_MAX_LINE - 1);
-        buf[n++] = (char)c;
-        if (c == '\n')
+    char *p, *nl;
+    size_t len;
+    for (;;) {
+        p = im->buf + im->pos;
+        len = im->fill - im->pos;
+        nl = memchr(p, '\n', len);
+        if (nl) {
+            len = (size_t)(nl - p);
+            im->pos += len + 1;
             break;
-    }
-    buf[n] = '\0';
-    if (n == 0) {
-        if (ferror(f))
+        }
+        if (len >= TRACE_IMPORT_MAX_LINE - 1)
+            return too_long(im, format);
+        if (im->eof) {
+            if (len == 0)
+                return im->line ? 0
+                                : trace__fail(im->err, "%s: empty file (no %s lines)", im->path,
+                                              lines);
+            nl = p + len; /* the last line, without its newline: buf has a byte to spare */
+            im->pos = im->fill;
+            break;
+        }
+        if (refill(im) != 0)
             return im->read_why && im->read_why[0]
                        ? trace__fail(im->err, "%s: %s", im->path, im->read_why)
                        : trace__fail(im->err, "%s: read error", im->path);
-        if (im->line == 0)
-            return trace__fail(im->err, "%s: empty file (no %s lines)", im->path, lines);
-        return 0;
     }
+    if (len >= TRACE_IMPORT_MAX_LINE - 1)
+        return too_long(im, format);
     im->line++;
-    if (memchr(buf, '\0', n))
+    if ((size_t)(nl - im->buf) > im->nul)
         return trace__fail(im->err, "%s:%llu: malformed %s line: NUL byte in the line", im->path,
                            (unsigned long long)im->line, format);
+    *nl = '\0';
+    *line = p;
     return 1;
 }
 
-int trace__import_number(const char **s, int hex, uint64_t *out)
+/* Every byte listed: 16 means "not a hex digit". */
+const unsigned char trace__hex_digit[256] = {
+#define X16 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16
+    X16, X16, X16,                                                  /* 0x00-0x2f */
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 16, 16, 16, 16, 16,           /* 0x30: 0-9 */
+    16, 10, 11, 12, 13, 14, 15, 16, 16, 16, 16, 16, 16, 16, 16, 16, /* 0x40: A-F */
+    X16,                                                            /* 0x50 */
+    16, 10, 11, 12, 13, 14, 15, 16, 16, 16, 16, 16, 16, 16, 16, 16, /* 0x60: a-f */
+    X16, X16, X16, X16, X16, X16, X16, X16, X16,                    /* 0x70-0xff */
+#undef X16
+};
+
+/* The slow path of trace__import_hex/dec: no digits, or more than fit without a check. */
+int trace__import_long_number(const char **s, const char *digits, const char *end, int hex,
+                              uint64_t *out)
 {
-    const char *p = *s;
+    if (digits == end)
+        return -1;
+    while (*digits == '0' && end - digits > 1)
+        digits++; /* leading zeros cannot overflow */
     uint64_t v = 0;
-    int digits = 0;
-    if (hex && p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
-        p += 2;
-    for (;; p++, digits++) {
-        unsigned c = (unsigned char)*p, d;
-        if (c - '0' < 10)
-            d = c - '0';
-        else if (hex && (c | 0x20) - 'a' < 6)
-            d = (c | 0x20) - 'a' + 10;
-        else
-            break;
+    for (const char *p = digits; p < end; p++) {
+        unsigned d = trace__hex_digit[(unsigned char)*p];
         if (hex ? v >> 60 != 0 : v > (UINT64_MAX - d) / 10)
             return -1;
         v = hex ? v << 4 | d : v * 10 + d;
     }
-    if (!digits)
-        return -1;
-    while (*p == ' ' || *p == '\t')
-        p++;
-    *s = p;
-    *out = v;
-    return 0;
+    return trace__import_skip_blanks(s, end, v, out);
 }

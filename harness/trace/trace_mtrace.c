@@ -27,14 +27,14 @@ static int malformed(struct trace__importer *im, const char *what)
 /* An address: hex, or "(nil)" for NULL. */
 static int address(const char **p, uint64_t *out)
 {
-    if (!strncmp(*p, "(nil)", 5)) {
+    if (**p == '(' && !strncmp(*p, "(nil)", 5)) {
         *p += 5;
         while (**p == ' ')
             (*p)++;
         *out = 0;
         return 0;
     }
-    return trace__import_number(p, 1, out);
+    return trace__import_hex(p, out);
 }
 
 static int at_end(const char *p)
@@ -63,13 +63,14 @@ static int parse_line(struct trace__importer *im, const char *p, struct mtrace_o
     }
     o->op = *p;
     o->size = 0;
-    if (!o->op || !strchr("+-<>!", o->op) || p[1] != ' ')
+    if (!(o->op == '+' || o->op == '-' || o->op == '<' || o->op == '>' || o->op == '!') ||
+        p[1] != ' ')
         return malformed(im, "expected '+', '-', '<', '>' or '!' followed by an address");
     p += 2;
     if (address(&p, &o->addr) != 0)
         return malformed(im, "bad address");
     if ((o->op == '+' || o->op == '>' || o->op == '!') &&
-        trace__import_number(&p, 1, &o->size) != 0)
+        trace__import_hex(&p, &o->size) != 0)
         return malformed(im, "bad or missing size");
     if (!at_end(p))
         return malformed(im, "unexpected text after the operation");
@@ -125,19 +126,19 @@ int trace__mtrace_read(const char *path, FILE *f, const char *f_why,
             fclose(f);
         return -1;
     }
+    im.in = f;
     im.read_why = f_why;
-    char *line = malloc(TRACE_IMPORT_MAX_LINE);
+    char *line;
     int rc = 0;
     struct pending_realloc pr = {0};
-    while (rc == 0 && (rc = trace__import_next_line(&im, f, line, "mtrace", "mtrace log")) == 1) {
-        struct mtrace_op o;
+    while (rc == 0 && (rc = trace__import_next_line(&im, &line, "mtrace", "mtrace log")) == 1) {
+        struct mtrace_op o = {0};
         rc = parse_line(&im, line, &o);
         if (rc == 1)
             rc = apply(&im, &o, &pr);
     }
     if (rc == 0 && pr.line)
         rc = unpaired_realloc(&im, &pr);
-    free(line);
     if (!given)
         fclose(f);
     if (rc != 0) {

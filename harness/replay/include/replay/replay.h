@@ -33,10 +33,17 @@ enum replay_pass { REPLAY_THROUGHPUT, REPLAY_LATENCY, REPLAY_MEMORY, REPLAY_VERI
 
 const char *replay_pass_name(enum replay_pass p); /* "throughput", ... */
 
-/* The ordering window of threaded passes from its name: "strict" (1, the recorded order),
- * "free" (0, free-running: each object's order only) or a count of events >= 1. Returns 0 or
+/* The ordering window of threaded passes (harness/replay/window.h): a count of events W (an
+ * event starts once every event W or more places before it is complete; 1 = strict recorded
+ * order), 0 = free-running (each object's order only), or REPLAY_WINDOW_AUTO (the default:
+ * the loosest order that keeps live bytes within 1% of the trace's peak and reaches it). */
+#define REPLAY_WINDOW_AUTO UINT32_MAX
+/* The window from its name: "auto", "strict", "free" or a count of events >= 1. Returns 0 or
  * -1 (not one of those). */
 int replay_window_parse(const char *s, uint32_t *out);
+/* The window's name as replay_window_parse reads it ("auto", "strict", "free" or the count,
+ * written into buf). */
+const char *replay_window_name(uint32_t window, char *buf, size_t len);
 int replay_pass_parse(const char *name, enum replay_pass *out); /* 0 or -1 */
 
 #define REPLAY_DEFAULT_RSS_EVERY 10000
@@ -53,9 +60,9 @@ struct replay_config {
      * the fresh heap) is measured too. The calibrated cost of the clock reads bracketing a
      * loop is subtracted from each. */
     uint64_t min_time_ns;
-    /* Threaded passes (replay_threads_run): an event may not start before the event window
-     * places before it in the recorded order is complete; 1 = strict recorded order, 0 =
-     * free-running (only each object's order and the threads' lifetimes are kept). */
+    /* Threaded passes (replay_threads_run): the ordering window, a count (1 = strict recorded
+     * order), 0 = free-running (only each object's order and the threads' lifetimes are
+     * kept) or REPLAY_WINDOW_AUTO. */
     uint32_t window;
     /* Paced replay (pace.h), memory pass only: times[i] is event i's recorded start (ns since
      * the trace's start; must stay valid until replay_release), pace the speed factor (0 = not

@@ -47,7 +47,7 @@
     X(loops, U64)                                                                              \
     X(threads, U64)                                                                            \
     X(config, STR)                                                                             \
-    X(window, U64)                                                                             \
+    X(window, STR)                                                                             \
     X(trace_peak_live_bytes, U64)                                                              \
     X(view_peak_live_bytes, U64)                                                               \
     X(view_peak_free_bytes, U64)                                                               \

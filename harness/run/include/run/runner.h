@@ -32,8 +32,8 @@ struct run_options {
     /* every pass: replay a trace with several thread numbers on one thread per number
      * (docs/metrics.md); every backend must then be thread-safe. */
     int threads;
-    /* with threads: the ordering window when window_set (0 = free-running, 1 = strict order;
-     * replay_window_parse), else the worker's default */
+    /* with threads: the ordering window when window_set (replay_window_parse: 0 =
+     * free-running, 1 = strict order, REPLAY_WINDOW_AUTO), else the worker's default (auto) */
     uint32_t window;
     int window_set;
     /* memory pass: keep the recorded time between events at this many times the recorded
@@ -42,8 +42,8 @@ struct run_options {
     double pace;
     uint64_t rss_every_ms;
 };
-/* Parses a --window value or a campaign's window option into run_options.window: "strict",
- * "free" or a count of events (the worker's parser, replay_window_parse). 0 or -1. */
+/* Parses a --window value or a campaign's window option into run_options.window: "auto",
+ * "strict", "free" or a count of events (the worker's parser, replay_window_parse). 0 or -1. */
 int run_window_parse(const char *s, uint32_t *window);
 /* Parses a --pace value or a campaign's pace option: "recorded" or "Nx" (pace_parse). 0 or
  * -1. */
