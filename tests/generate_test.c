@@ -5,6 +5,7 @@
 #include "gen/generate.h"
 #include "gen/generate_spec.h"
 #include "tap.h"
+#include "trace/trace_summary.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -233,6 +234,8 @@ static void test_errors(void)
          ":4:5: rate: every phase needs one when any phase has one"},
         {"format: allocreplay-spec/1\nphases:\n  - {objects: 5, idle: 2, size: {dist: fixed, value: 8}}\n",
          ":3:24: idle needs a rate"},
+        {"format: allocreplay-spec/1\nids: recycled\nphases: []\n", ":2:6: ids must be fresh or reuse"},
+        {"format: allocreplay-spec/1\nthread_run: 0\nphases: []\n", ":2:13: thread_run must be between"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct gen_spec spec;
@@ -296,6 +299,49 @@ static void test_time(void)
     trace_release(&t);
 }
 
+/* ids: reuse keeps the id count at the peak of live objects, across phases that drain and
+ * phases that do not, with deaths and growth steps scheduled for objects whose ids were reused
+ * (each would break the trace if it reached the wrong object); thread_run gives runs of one
+ * thread. */
+static void test_reuse_and_runs(void)
+{
+    static const char *text =
+        "format: allocreplay-spec/1\nthreads: 8\nthread_run: 100\nids: reuse\nphases:\n"
+        "  - events: 30000\n    drain: false\n    classes:\n"
+        "      - {weight: 4, size: {dist: uniform, min: 8, max: 64}, lifetime: {dist: exponential, mean: 30},\n"
+        "         realloc: {pattern: linear, increment: 8, steps: 5, probability: 0.5, interval: 20}}\n"
+        "      - {size: {dist: fixed, value: 8}, lifetime: {dist: exponential, mean: 5}}\n"
+        "      - {size: {dist: fixed, value: 100}, lifetime: {dist: fifo, live: 50}}\n"
+        "  - {events: 30000, size: {dist: fixed, value: 16}, lifetime: {dist: random, live: 40}}\n"
+        "  - {objects: 500, size: {dist: fixed, value: 32}}\n";
+    struct trace t;
+    struct trace_error err;
+    if (!TAP_OK(gen_text(text, 3, &t, &err) == 0, "reuse: generates (%s)", err.msg))
+        return;
+    struct trace_summary s;
+    trace_summarize(&t, &s);
+    TAP_OK(trace_validate(&t, &err) == 0, "reuse: the trace is valid (%s)", err.msg);
+    TAP_OK(s.objects > 20000 && t.n_ids == s.peak_live_objects,
+           "reuse: %llu objects on %u ids, the peak of live objects (%llu)",
+           (unsigned long long)s.objects, t.n_ids, (unsigned long long)s.peak_live_objects);
+    /* A death or growth step meant for an earlier object of a reused id must not reach it. */
+    uint32_t *grown = calloc(t.n_ids, sizeof *grown), most = 0;
+    for (uint64_t i = 0; grown && i < t.n_events; i++) {
+        const struct trace_event *ev = &t.events[i];
+        grown[ev->id] = ev->op == TRACE_REALLOC ? grown[ev->id] + 1 : 0;
+        most = grown[ev->id] > most ? grown[ev->id] : most;
+    }
+    free(grown);
+    TAP_OK(most == 5, "reuse: at most 5 growth steps per object (got %u)", most);
+    uint64_t switches = 0;
+    for (uint64_t i = 1; i < t.n_events; i++)
+        switches += t.events[i].thread != t.events[i - 1].thread;
+    TAP_OK(s.threads == 8 && switches > 100 && switches < t.n_events / 50,
+           "thread_run: 8 threads, %llu switches in %llu events", (unsigned long long)switches,
+           (unsigned long long)t.n_events);
+    trace_release(&t);
+}
+
 static void test_math(void)
 {
     double worst_log = 0, worst_exp = 0;
@@ -325,6 +371,7 @@ int main(void)
     test_disciplines();
     test_errors();
     test_time();
+    test_reuse_and_runs();
     test_math();
     unlink(spec_path);
     return tap_done();

@@ -13,6 +13,8 @@ struct obj {
     uint64_t size;
     const struct gen_growth *growth; /* its class's growth pattern */
     uint32_t grow_left;
+    uint32_t life;  /* with reused ids: which object of this id it is (stale due entries) */
+    uint32_t phase; /* the phase that allocated it (its drain frees it) */
     uint16_t thread;
     uint8_t alive;
 };
@@ -22,7 +24,7 @@ enum due_kind { DUE_FREE, DUE_GROW };
 
 struct due {
     uint64_t tick, order; /* order breaks ties in scheduling order: deterministic */
-    uint32_t id;
+    uint32_t id, life;    /* life: the object's, so an entry outlived by its object is skipped */
     uint8_t kind;
 };
 
@@ -35,18 +37,25 @@ struct pool {
 
 struct gen {
     const struct gen_spec *spec;
+    const struct gen_sink *sink;
     struct gen_rng rng;
-    struct trace_builder b;
+    uint64_t n_events;
     struct obj *objs;
-    uint32_t n_objs;
+    uint32_t n_objs;   /* ids handed out so far: every id is below it */
     size_t cap_objs;
+    uint32_t *free_ids; /* ids: reuse: the ids of dead objects, most recently freed last */
+    size_t n_free, cap_free;
     struct due *heap;
     size_t n_heap, cap_heap;
     uint64_t tick, order;
+    uint32_t phase;
+    uint16_t running; /* thread_run: the thread making this tick's events */
     double rate;  /* of the running phase; 0: the trace is untimed */
     double now;   /* ns since the trace's start, for timed specs */
     struct trace_error *err;
 };
+
+#define PROGRESS_EVERY ((uint64_t)1 << 22) /* events between two calls of sink->progress */
 
 static int fail(struct gen *g, const char *fmt, ...)
 {
@@ -82,7 +91,7 @@ static int schedule(struct gen *g, uint64_t tick, uint32_t id, enum due_kind kin
             return -1;
         g->heap = h;
     }
-    struct due d = {tick, g->order++, id, (uint8_t)kind};
+    struct due d = {tick, g->order++, id, g->objs[id].life, (uint8_t)kind};
     size_t i = g->n_heap++;
     while (i > 0 && due_before(&d, &g->heap[(i - 1) / 2])) {
         g->heap[i] = g->heap[(i - 1) / 2];
@@ -116,26 +125,37 @@ static struct due unschedule(struct gen *g)
 
 static int emit(struct gen *g, enum trace_op op, uint32_t id, uint64_t size, uint8_t align_log2)
 {
-    struct trace_event ev = {id, (uint8_t)op, align_log2, g->objs[id].thread, size};
-    int rc;
+    uint16_t thread = g->spec->thread_run ? g->running : g->objs[id].thread;
+    struct trace_event ev = {id, (uint8_t)op, align_log2, thread, size};
+    uint64_t time = TRACE_TIME_NONE;
     if (g->rate > 0) {
         /* A Poisson stream: exponential gaps, mean 1/rate (drawn only for timed specs, so an
          * untimed spec gives the same trace as before). */
         g->now += gen_rng_exponential(&g->rng, 1e9 / g->rate);
-        rc = trace_builder_push_timed(&g->b, &ev, (uint64_t)g->now, TRACE_TIME_NONE);
-    } else {
-        rc = trace_builder_push(&g->b, &ev);
+        time = (uint64_t)g->now;
     }
-    if (rc != 0)
-        return fail(g, "out of memory");
+    if (g->sink->event(g->sink->ctx, &ev, time, g->err) != 0)
+        return -1;
+    if (++g->n_events % PROGRESS_EVERY == 0 && g->sink->progress)
+        g->sink->progress(g->sink->ctx, g->n_events);
     return 0;
 }
 
 static int kill(struct gen *g, uint32_t id)
 {
-    if (!g->objs[id].alive)
+    struct obj *o = &g->objs[id];
+    if (!o->alive)
         return 0;
-    g->objs[id].alive = 0;
+    o->alive = 0;
+    if (g->spec->reuse_ids) {
+        if (g->n_free == g->cap_free) {
+            uint32_t *f = grow_array(g->free_ids, &g->cap_free, sizeof *f);
+            if (!f)
+                return fail(g, "out of memory");
+            g->free_ids = f;
+        }
+        g->free_ids[g->n_free++] = id;
+    }
     return emit(g, TRACE_FREE, id, 0, 0);
 }
 
@@ -153,8 +173,8 @@ static int run_due(struct gen *g)
     while (g->n_heap > 0 && g->heap[0].tick <= g->tick) {
         struct due d = unschedule(g);
         struct obj *o = &g->objs[d.id];
-        if (!o->alive)
-            continue; /* freed earlier (pool, drain): a stale entry */
+        if (!o->alive || o->life != d.life)
+            continue; /* freed earlier (pool, drain), perhaps its id reused: a stale entry */
         if (d.kind == DUE_FREE) {
             if (kill(g, d.id) != 0)
                 return -1;
@@ -247,8 +267,14 @@ static uint32_t pool_take(struct gen *g, struct pool *p, enum gen_life_kind kind
 
 /* --- phases --- */
 
-static int new_object(struct gen *g, const struct gen_class *c, uint32_t *id_out)
+/* A fresh id, or with ids: reuse the most recently freed one. */
+static int take_id(struct gen *g, uint32_t *id)
 {
+    if (g->n_free > 0) {
+        *id = g->free_ids[--g->n_free];
+        g->objs[*id].life++;
+        return 0;
+    }
     if (g->n_objs == UINT32_MAX)
         return fail(g, "more than 2^32 - 1 objects");
     if (g->n_objs == g->cap_objs) {
@@ -257,10 +283,21 @@ static int new_object(struct gen *g, const struct gen_class *c, uint32_t *id_out
             return fail(g, "out of memory");
         g->objs = objs;
     }
-    uint32_t id = g->n_objs++;
+    *id = g->n_objs++;
+    g->objs[*id].life = 0;
+    return 0;
+}
+
+static int new_object(struct gen *g, const struct gen_class *c, uint32_t *id_out)
+{
+    uint32_t id = 0;
+    if (take_id(g, &id) != 0)
+        return -1;
     struct obj *o = &g->objs[id];
+    o->phase = g->phase;
     o->size = sample_size(g, &c->size);
-    o->thread = g->spec->threads > 1 ? (uint16_t)gen_rng_below(&g->rng, g->spec->threads) : 0;
+    o->thread = g->spec->threads > 1 && !g->spec->thread_run
+                    ? (uint16_t)gen_rng_below(&g->rng, g->spec->threads) : 0;
     o->alive = 1;
     o->grow_left = 0;
     o->growth = &c->growth;
@@ -325,6 +362,15 @@ static int step(struct gen *g, const struct gen_class *c, struct pool *p)
     return 1;
 }
 
+/* thread_run: at each tick the running thread hands over with probability 1 / thread_run, to
+ * a thread drawn uniformly (perhaps itself), so runs last thread_run ticks on average. */
+static void next_thread(struct gen *g)
+{
+    const struct gen_spec *sp = g->spec;
+    if (sp->thread_run && sp->threads > 1 && gen_rng_unit(&g->rng) * (double)sp->thread_run < 1.0)
+        g->running = (uint16_t)gen_rng_below(&g->rng, sp->threads);
+}
+
 static int run_phase(struct gen *g, const struct gen_phase *ph)
 {
     struct pool *pools = calloc(ph->n_classes, sizeof *pools);
@@ -333,12 +379,14 @@ static int run_phase(struct gen *g, const struct gen_phase *ph)
     double total = 0;
     for (size_t i = 0; i < ph->n_classes; i++)
         total += ph->classes[i].weight;
-    uint32_t first_id = g->n_objs;
-    uint64_t start = g->b.n_events, allocs = 0;
+    /* Without reused ids, the phase's objects are exactly the ids from here on. */
+    uint32_t first_id = g->spec->reuse_ids ? 0 : g->n_objs;
+    uint64_t start = g->n_events, allocs = 0;
     g->rate = ph->rate;
     int rc = 0;
-    while (rc == 0 && (ph->events ? g->b.n_events - start < ph->events : allocs < ph->objects)) {
+    while (rc == 0 && (ph->events ? g->n_events - start < ph->events : allocs < ph->objects)) {
         g->tick++;
+        next_thread(g);
         rc = run_due(g);
         if (rc != 0)
             break;
@@ -354,7 +402,8 @@ static int run_phase(struct gen *g, const struct gen_phase *ph)
             while (pools[i].n > 0 && rc == 0)
                 rc = kill(g, pool_take(g, &pools[i], ph->classes[i].life.kind));
         for (uint32_t id = first_id; id < g->n_objs && rc == 0; id++)
-            rc = kill(g, id);
+            if (g->objs[id].phase == g->phase)
+                rc = kill(g, id);
     }
     g->now += ph->idle * 1e9;
     for (size_t i = 0; i < ph->n_classes; i++)
@@ -363,27 +412,63 @@ static int run_phase(struct gen *g, const struct gen_phase *ph)
     return rc;
 }
 
-int generate(const struct gen_spec *spec, uint64_t seed, struct trace *out,
-             struct trace_error *err)
+int generate_stream(const struct gen_spec *spec, uint64_t seed, const struct gen_sink *sink,
+                    struct trace_error *err)
 {
     struct gen g;
     memset(&g, 0, sizeof g);
     g.spec = spec;
+    g.sink = sink;
     g.err = err;
     gen_rng_seed(&g.rng, seed);
-    trace_builder_init(&g.b);
     int rc = 0;
-    for (size_t i = 0; i < spec->n_phases && rc == 0; i++)
+    for (size_t i = 0; i < spec->n_phases && rc == 0; i++, g.phase++)
         rc = run_phase(&g, &spec->phases[i]);
     /* The trace ends with every object freed, in id order. */
     for (uint32_t id = 0; id < g.n_objs && rc == 0; id++)
         rc = kill(&g, id);
-    if (rc == 0 && trace_builder_finish(&g.b, spec->name, spec->description, out) != 0)
-        rc = fail(&g, "out of memory");
-    if (rc != 0)
-        trace_builder_discard(&g.b);
+    if (rc == 0 && sink->progress)
+        sink->progress(sink->ctx, g.n_events);
     free(g.objs);
+    free(g.free_ids);
     free(g.heap);
+    return rc;
+}
+
+uint64_t generate_events_hint(const struct gen_spec *spec)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < spec->n_phases; i++) {
+        if (!spec->phases[i].events)
+            return 0;
+        n += spec->phases[i].events;
+    }
+    return n;
+}
+
+static int push_event(void *ctx, const struct trace_event *ev, uint64_t time,
+                      struct trace_error *err)
+{
+    int rc = time == TRACE_TIME_NONE ? trace_builder_push(ctx, ev)
+                                     : trace_builder_push_timed(ctx, ev, time, TRACE_TIME_NONE);
+    if (rc != 0)
+        snprintf(err->msg, sizeof err->msg, "out of memory");
+    return rc;
+}
+
+int generate(const struct gen_spec *spec, uint64_t seed, struct trace *out,
+             struct trace_error *err)
+{
+    struct trace_builder b;
+    trace_builder_init(&b);
+    const struct gen_sink sink = {push_event, &b, NULL};
+    int rc = generate_stream(spec, seed, &sink, err);
+    if (rc == 0 && trace_builder_finish(&b, spec->name, spec->description, out) != 0) {
+        snprintf(err->msg, sizeof err->msg, "out of memory");
+        rc = -1;
+    }
+    if (rc != 0)
+        trace_builder_discard(&b);
     return rc;
 }
 

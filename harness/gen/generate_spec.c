@@ -362,7 +362,7 @@ static int parse_phase(struct ctx *c, const struct yaml_tree_node *m, struct gen
 static int parse_spec(struct ctx *c, const struct yaml_tree_node *root, struct gen_spec *s)
 {
     static const char *const keys[] = {"format", "name", "description", "seed", "threads",
-                                       "phases", NULL};
+                                       "thread_run", "ids", "phases", NULL};
     const struct yaml_tree_node *n, *phases;
     uint64_t threads = 1;
     if (want_map(c, root, "the spec") || check_keys(c, root, "the spec", keys) ||
@@ -374,9 +374,15 @@ static int parse_spec(struct ctx *c, const struct yaml_tree_node *root, struct g
         ((n = lookup(root, "description")) && get_string(c, n, "description", &s->description)) ||
         opt_u64(c, root, "seed", 0, UINT64_MAX, &s->seed) ||
         opt_u64(c, root, "threads", 1, 65536, &threads) ||
+        opt_u64(c, root, "thread_run", 1, UINT32_MAX, &s->thread_run) ||
         req(c, root, "phases", "the spec", &phases))
         return -1;
     s->threads = (uint32_t)threads;
+    if ((n = lookup(root, "ids"))) {
+        if (n->kind != YAML_TREE_SCALAR || (strcmp(n->value, "fresh") && strcmp(n->value, "reuse")))
+            return FAIL(c, n, "ids must be fresh or reuse");
+        s->reuse_ids = !strcmp(n->value, "reuse");
+    }
     if (phases->kind != YAML_TREE_SEQUENCE || phases->n_child == 0)
         return FAIL(c, phases, "phases must be a non-empty list");
     s->phases = calloc(phases->n_child, sizeof *s->phases);

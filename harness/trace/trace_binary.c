@@ -887,17 +887,23 @@ static int binary_write_compressed(const char *path, const struct trace *t,
         return trace__fail(err, "%s: out of memory", path);
     int rc = trace__binary_write(plain, t, err);
     if (rc == 0) {
-        struct mapped m;
-        rc = map_open(&m, plain, err);
-        if (rc == 0) {
-            uint64_t end = m.h.records_offset + m.h.n_events * RECORD_SIZE;
-            rc = trace__zst_write(path, m.map, (size_t)m.h.records_offset, m.records,
-                                  m.h.n_events, m.map + end, (size_t)(m.len - end),
-                                  TRACE_ZST_LEVEL, err);
-        }
-        unmap(&m);
+        rc = trace_compress_file(plain, path, err);
         unlink(plain);
     }
     free(plain);
+    return rc;
+}
+
+int trace_compress_file(const char *alrt_path, const char *path, struct trace_error *err)
+{
+    struct mapped m;
+    int rc = map_open(&m, alrt_path, err);
+    if (rc == 0) {
+        madvise(m.map, m.len, MADV_SEQUENTIAL);
+        uint64_t end = m.h.records_offset + m.h.n_events * RECORD_SIZE;
+        rc = trace__zst_write(path, m.map, (size_t)m.h.records_offset, m.records, m.h.n_events,
+                              m.map + end, (size_t)(m.len - end), TRACE_ZST_LEVEL, err);
+    }
+    unmap(&m);
     return rc;
 }

@@ -76,16 +76,39 @@ struct gen_spec {
     char *name;
     char *description;
     uint64_t seed;
-    uint32_t threads;  /* each object gets a uniform thread number below this */
+    uint32_t threads;  /* each object gets a uniform thread number below this ... */
+    uint64_t thread_run; /* ... or, when nonzero, threads take turns of this many ticks on
+                          * average, and every event of a tick is the running thread's */
+    int reuse_ids;     /* a new object takes the id freed last: ids = peak live objects */
     struct gen_phase *phases;
     size_t n_phases;
 };
 
 void gen_spec_free(struct gen_spec *s);
 
-/* Generates the trace; seed overrides spec->seed. Returns 0, or -1 (out of memory, or more
- * than 2^32 objects) with err filled. */
+/* Generates the trace into memory; seed overrides spec->seed. Returns 0, or -1 (out of memory,
+ * or more than 2^32 objects) with err filled. */
 int generate(const struct gen_spec *spec, uint64_t seed, struct trace *out,
              struct trace_error *err);
+
+/* Where generate_stream puts the events, one at a time in trace order: event gets each with its
+ * time (ns since the trace's start; TRACE_TIME_NONE for an untimed spec) and returns 0, or -1
+ * with err filled; progress, when not NULL, is told the events made so far every few million
+ * events and once at the end. */
+struct gen_sink {
+    int (*event)(void *ctx, const struct trace_event *ev, uint64_t time, struct trace_error *err);
+    void *ctx;
+    void (*progress)(void *ctx, uint64_t events);
+};
+
+/* Generates the trace into sink, holding only the live objects' state (with reuse_ids) or
+ * one 32-byte record per object, and the objects waiting for a death or a growth step: never
+ * the events. Returns 0 or -1 as generate. */
+int generate_stream(const struct gen_spec *spec, uint64_t seed, const struct gen_sink *sink,
+                    struct trace_error *err);
+
+/* The number of events the phases ask for (the final frees come on top), or 0 when a phase
+ * counts objects rather than events. */
+uint64_t generate_events_hint(const struct gen_spec *spec);
 
 #endif

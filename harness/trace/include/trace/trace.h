@@ -143,6 +143,11 @@ int trace_writer_append(struct trace_writer *w, const struct trace_event *ev, si
 int trace_writer_commit(struct trace_writer *w, struct trace_error *err);
 void trace_writer_abort(struct trace_writer *w);
 
+/* Compresses the binary trace file alrt_path into path (.alrt.zst), streaming through its
+ * map: what trace_save does for a .alrt.zst after writing the .alrt. Returns 0, or -1 with err
+ * filled. */
+int trace_compress_file(const char *alrt_path, const char *path, struct trace_error *err);
+
 /* Validates t's events as trace_load does (docs/trace-format.md), e.g. a generated or
  * recorded trace before it is saved. Returns 0, or -1 with err naming the first bad event:
  * "NAME: event N: double free: free of id 3, already freed" (N counted from 0). */
