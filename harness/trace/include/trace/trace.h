@@ -83,7 +83,6 @@ enum trace_format {
     TRACE_FORMAT_ZIP,         /* .zip: an archive of one mtrace or Android text trace (import only) */
 };
 enum trace_format trace_format_from_path(const char *path);
-const char *trace_format_name(enum trace_format f); /* "YAML", "binary (.alrt)", ... */
 /* The format of the file at path, from its first bytes; a file whose content fits no format is
  * taken by its extension (so the reader of that format names what is wrong), and with neither
  * it is refused naming the formats tried. A zip archive is reported as TRACE_FORMAT_ZIP whatever
