@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "trace/trace.h"
 #include "trace/trace_summary.h"
+#include "util/meter.h"
 #include "trace_info.h"
 
 #include <stdio.h>
@@ -87,7 +88,10 @@ int cmd_convert(int argc, char **argv)
                 p.pos[1]);
         return 2;
     }
-    struct trace_load_options opt = {.lenient = a.lenient};
+    struct meter m;
+    meter_start(&m, stderr, p.pos[0], "events", 0);
+    struct trace_load_options opt = {.lenient = a.lenient, .progress = meter_report,
+                                     .progress_ctx = &m};
     struct trace_load_report report;
     struct trace_error err;
     struct trace t;
@@ -95,6 +99,7 @@ int cmd_convert(int argc, char **argv)
         fprintf(stderr, "allocreplay: %s\n", err.msg);
         return 2;
     }
+    meter_finish(&m, t.n_events);
     rc = trace_save(p.pos[1], &t, &err);
     if (rc != 0)
         fprintf(stderr, "allocreplay: %s\n", err.msg);
@@ -162,7 +167,10 @@ static int summarize_command(int argc, char **argv, const struct opt_command *cm
     const char *path = p.pos[0];
     if (trace_info_refuse_results(path))
         return 2;
-    struct trace_load_options opt = {.lenient = a.lenient};
+    struct meter m;
+    meter_start(&m, stderr, path, "events", 0);
+    struct trace_load_options opt = {.lenient = a.lenient, .progress = meter_report,
+                                     .progress_ctx = &m};
     struct trace_load_report report;
     struct trace_error err;
     struct trace hdr;
@@ -172,6 +180,7 @@ static int summarize_command(int argc, char **argv, const struct opt_command *cm
         trace_release(&hdr);
         return 2;
     }
+    meter_finish(&m, hdr.n_events);
     if (a.json) {
         rc = trace_info_json(path, &hdr, &s, &report) ? 1 : 0;
     } else {

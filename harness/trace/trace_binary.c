@@ -28,6 +28,7 @@ static const unsigned char time_tag[8] = {'A', 'L', 'R', 'T', 'T', 'I', 'M', 'E'
  * back a window of the map once it is behind us. */
 #define CHUNK_EVENTS 4096u
 #define WINDOW_BYTES ((size_t)32 << 20)
+#define PROGRESS_EVENTS ((uint64_t)CHUNK_EVENTS << 10) /* between two progress calls */
 
 /* ---- checksum: see docs/trace-format.md, "Checksum" ---- */
 #define P1 0x9E3779B185EBCA87ull
@@ -609,6 +610,7 @@ static int take_strings(const struct mapped *m, struct trace *out, struct trace_
 struct walk {
     const struct mapped *m;
     int lenient;
+    const struct trace_load_options *opt; /* its progress callback, if any */
     int verify_checksum;
     int release_behind; /* drop scanned windows of the map (streaming scan) */
     trace_event_sink fn;
@@ -705,6 +707,8 @@ static int walk(const struct walk *w, struct trace_error *err)
     uintptr_t page_mask = ~(uintptr_t)(sysconf(_SC_PAGESIZE) - 1);
     for (uint64_t start = 0; start < n; start += CHUNK_EVENTS) {
         uint64_t end = n - start < CHUNK_EVENTS ? n : start + CHUNK_EVENTS;
+        if (w->opt && w->opt->progress && start % PROGRESS_EVENTS == 0)
+            w->opt->progress(w->opt->progress_ctx, start, n);
         if (w->verify_checksum)
             trace__checksum_update(&c, rec + start, (size_t)(end - start) * RECORD_SIZE);
         for (uint64_t i = start; i < end && !failed; i++) {
@@ -807,7 +811,8 @@ int trace__binary_load(const char *path, const struct trace_load_options *opt, s
         trace_release(out);
         return trace__fail(err, "%s: out of memory for the times", path);
     }
-    struct walk w = {.m = &m, .lenient = opt->lenient, .verify_checksum = 1, .report = report,
+    struct walk w = {.m = &m, .lenient = opt->lenient, .opt = opt, .verify_checksum = 1,
+                     .report = report,
                      .times_out = out->times, .durations_out = out->durations,
                      .exits_out = out->thread_exits};
     if (walk(&w, err) != 0 || take_strings(&m, out, err) != 0) {
@@ -864,7 +869,8 @@ int trace__binary_scan(const char *path, const struct trace_load_options *opt,
         return -1;
     }
     madvise(m.map, m.len, MADV_SEQUENTIAL);
-    struct walk w = {.m = &m, .lenient = opt->lenient, .verify_checksum = 1, .release_behind = 1,
+    struct walk w = {.m = &m, .lenient = opt->lenient, .opt = opt, .verify_checksum = 1,
+                     .release_behind = 1,
                      .fn = fn, .ctx = ctx, .report = report};
     int rc = walk(&w, err);
     if (rc == 0)

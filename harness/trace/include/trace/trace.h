@@ -113,6 +113,10 @@ const char *trace_problem_name(enum trace_problem p);
 
 struct trace_load_options {
     int lenient; /* drop bad events and count them instead of refusing the trace */
+    /* Progress of a long load, or NULL: called every few million events of a binary trace's
+     * checking pass with the events checked so far and the total. */
+    void (*progress)(void *ctx, uint64_t done, uint64_t total);
+    void *progress_ctx;
 };
 
 struct trace_load_report {
