@@ -684,6 +684,15 @@ static int check_record(const struct mapped *m, uint64_t i, const struct trace_e
     return 0;
 }
 
+/* The streaming scan gives back the map up to done, a window at a time, once read. */
+static void release_behind(uintptr_t *released, uintptr_t done)
+{
+    if (done - *released >= WINDOW_BYTES) {
+        madvise((void *)*released, done - *released, MADV_DONTNEED);
+        *released = done;
+    }
+}
+
 /* One pass: checksum and validation chunk by chunk. After the first fatal problem only the
  * checksum goes on, so that a corrupt file is reported as corrupt rather than by whatever
  * nonsense its damaged records happen to contain. */
@@ -742,13 +751,8 @@ static int walk(const struct walk *w, struct trace_error *err)
         }
         if (failed && !w->verify_checksum)
             break;
-        if (w->release_behind) {
-            uintptr_t done = (uintptr_t)(rec + end) & page_mask;
-            if (done - released >= WINDOW_BYTES) {
-                madvise((void *)released, done - released, MADV_DONTNEED);
-                released = done;
-            }
-        }
+        if (w->release_behind)
+            release_behind(&released, (uintptr_t)(rec + end) & page_mask);
     }
     trace__validator_free(&v);
     if (w->verify_checksum && trace__checksum_final(&c) != m->h.records_checksum) {
