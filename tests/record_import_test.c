@@ -155,6 +155,24 @@ static void test_rules(void)
            "rules: thread 1's exit recorded, thread 0 still running");
     struct trace_error terr;
     TAP_OK(trace_validate_times(&t, "rules", &terr) == 0, "rules: times valid");
+    /* Streamed into a binary file: the same trace, times and exits included. */
+    char path[128];
+    snprintf(path, sizeof path, "%s/streamed.alrt", dir);
+    struct record_import_options opt = {0, 100, "t", NULL};
+    struct record_import_report srep;
+    struct trace s;
+    int same = record_import_dir_to_file(dir, &opt, path, &srep, &terr) == 0 &&
+               trace_load(path, NULL, &s, NULL, &terr) == 0;
+    if (same) {
+        same = s.n_events == t.n_events && s.n_threads == t.n_threads && s.times &&
+               s.thread_exits && srep.events == t.n_events &&
+               !memcmp(s.events, t.events, t.n_events * sizeof *t.events) &&
+               !memcmp(s.times, t.times, t.n_events * sizeof *t.times) &&
+               !memcmp(s.thread_exits, t.thread_exits, t.n_threads * sizeof *t.thread_exits);
+        trace_release(&s);
+    }
+    TAP_OK(same, "rules: streamed to a file, the same trace (%s)", same ? "ok" : terr.msg);
+    unlink(path);
     /* Thread numbers are dense in order of first appearance: recorder thread 1 shows up
      * after thread 0 in seq order, so the numbering is kept. */
     trace_release(&t);
@@ -244,6 +262,10 @@ static void test_corrupt(void)
     TAP_OK(record_import_dir(dir, &opt, &t, &rep, &err) == 0 && t.n_events == 0,
            "empty directory: an empty trace");
     trace_release(&t);
+    snprintf(path, sizeof path, "%s/empty.alrt", dir);
+    TAP_OK(record_import_dir_to_file(dir, &opt, path, &rep, &err) == 0 && rep.events == 0 &&
+               access(path, F_OK) != 0,
+           "empty directory streamed: no file written");
 }
 
 int main(void)

@@ -118,43 +118,44 @@ static void put_value(char *buf, size_t len, enum verdict_aspect a, double v)
     }
 }
 
-/* The runner-up's margin over the best, signed, with its interval, then what it means:
- * "+41.7% [+16.7%, +66.7%]: significant (p=0.0079)". In the metric's unit when the best's
- * median is 0 (no percentage of 0). */
-static void put_margin(char *buf, size_t len, const struct verdict *v,
-                       const struct verdict_line *l)
+/* What the test says of the lead: "significant (p=0.0079)", "too few repetitions ...". */
+static void put_why(char *buf, size_t len, const struct verdict *v, const struct verdict_line *l)
 {
-    const struct stats_effect *e = &l->e;
-    char by[64], ci[64] = "", why[96];
-    if (!isnan(e->rel)) {
-        snprintf(by, sizeof by, "%+.1f%%", 100 * e->rel);
-        if (!isnan(e->rel_lo))
-            snprintf(ci, sizeof ci, " [%+.1f%%, %+.1f%%]", 100 * e->rel_lo, 100 * e->rel_hi);
-    } else {
-        put_value(by + 1, sizeof by - 1, l->aspect, fabs(e->shift));
-        by[0] = e->shift < 0 ? '-' : '+';
-    }
+    double p = l->e.mw.p;
     switch (l->state) {
     case VERDICT_TOO_FEW:
-        snprintf(why, sizeof why, "too few repetitions for a verdict (4 or more per backend)");
+        snprintf(buf, len, "too few repetitions for a verdict (4 or more per backend)");
         break;
-    case VERDICT_NOT_SIGNIFICANT:
-        snprintf(why, sizeof why, "not significant (p=%.2g)", e->mw.p);
-        break;
+    case VERDICT_NOT_SIGNIFICANT: snprintf(buf, len, "not significant (p=%.2g)", p); break;
     case VERDICT_BELOW_THRESHOLD:
-        snprintf(why, sizeof why, "significant (p=%.2g) but below the %g%% threshold", e->mw.p,
+        snprintf(buf, len, "significant (p=%.2g) but below the %g%% threshold", p,
                  100 * v->threshold);
         break;
-    default: snprintf(why, sizeof why, "significant (p=%.2g)", e->mw.p);
+    default: snprintf(buf, len, "significant (p=%.2g)", p);
     }
-    snprintf(buf, len, "%s%s: %s", by, ci, why);
+}
+
+/* The runner-up's margin over the best, signed, with its interval: "+41.7% [+16.7%, +66.7%]".
+ * In the metric's unit when the best's median is 0 (no percentage of 0). */
+static void put_margin(char *buf, size_t len, const struct verdict_line *l)
+{
+    const struct stats_effect *e = &l->e;
+    if (isnan(e->rel)) {
+        put_value(buf + 1, len - 1, l->aspect, fabs(e->shift));
+        buf[0] = e->shift < 0 ? '-' : '+';
+    } else if (!isnan(e->rel_lo) && l->state != VERDICT_TOO_FEW) {
+        snprintf(buf, len, "%+.1f%% [%+.1f%%, %+.1f%%]", 100 * e->rel, 100 * e->rel_lo,
+                 100 * e->rel_hi);
+    } else {
+        snprintf(buf, len, "%+.1f%%", 100 * e->rel);
+    }
 }
 
 void verdict_describe(const struct verdict *v, const struct verdict_line *l, char *buf,
                       size_t len)
 {
     int col = aspects[l->aspect].col;
-    char best[48], runner[48], margin[256];
+    char best[48], runner[48], margin[128], why[128];
     if (l->state == VERDICT_NOT_MEASURED) {
         snprintf(buf, len, "not measured%s",
                  l->aspect == VERDICT_TAIL ? " (no latency pass: --latency)" : "");
@@ -165,10 +166,16 @@ void verdict_describe(const struct verdict *v, const struct verdict_line *l, cha
         snprintf(buf, len, "%s, %s: the only backend measured", l->best->backend, best);
         return;
     }
+    put_why(why, sizeof why, v, l);
+    if (l->runner_up->stat[col].median == l->best->stat[col].median) {
+        snprintf(buf, len, "%s, %s; the same median as %s: %s", l->best->backend, best,
+                 l->runner_up->backend, why);
+        return;
+    }
     put_value(runner, sizeof runner, l->aspect, l->runner_up->stat[col].median);
-    put_margin(margin, sizeof margin, v, l);
-    snprintf(buf, len, "%s, %s; runner-up %s, %s, %s", l->best->backend, best,
-             l->runner_up->backend, runner, margin);
+    put_margin(margin, sizeof margin, l);
+    snprintf(buf, len, "%s, %s; runner-up %s, %s, %s: %s", l->best->backend, best,
+             l->runner_up->backend, runner, margin, why);
 }
 
 void verdict_print(FILE *out, const struct verdict *v)

@@ -219,9 +219,12 @@ static int import_and_write(const struct args *a, char **cmd, const char *raw, p
     char *name = trace_name_from_path(a->out);
     struct record_import_options opt = {a->follow, (uint32_t)pid, name, description};
     struct record_import_report rep;
-    struct trace t;
+    struct trace t = {0};
     struct trace_error err;
-    int rc = record_import_dir(raw, &opt, &t, &rep, &err);
+    /* A binary trace is streamed to its file; the other formats are written from memory. */
+    int streamed = trace_format_from_path(a->out) == TRACE_FORMAT_BINARY;
+    int rc = streamed ? record_import_dir_to_file(raw, &opt, a->out, &rep, &err)
+                      : record_import_dir(raw, &opt, &t, &rep, &err);
     free(name);
     if (rc != 0) {
         fprintf(stderr, "allocreplay record: %s\n", err.msg);
@@ -231,11 +234,11 @@ static int import_and_write(const struct args *a, char **cmd, const char *raw, p
         fprintf(stderr, "allocreplay record: the recorder was never loaded into %s (a statically "
                         "linked or setuid program ignores LD_PRELOAD): no trace written\n", cmd[0]);
         rc = 1;
-    } else if (t.n_events == 0) {
+    } else if (rep.events == 0) {
         fprintf(stderr, "allocreplay record: %s made no heap allocation (the recorder was loaded): "
                         "no trace written\n", cmd[0]);
         rc = 1;
-    } else if (trace_save(a->out, &t, &err) != 0) {
+    } else if (!streamed && trace_save(a->out, &t, &err) != 0) {
         fprintf(stderr, "allocreplay record: %s\n", err.msg);
         rc = 2;
     } else {

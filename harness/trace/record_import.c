@@ -141,7 +141,15 @@ struct out {
     struct trace_event *events;
     uint64_t *times;
     uint64_t n, cap;
+    /* Streaming (record_import_dir_to_file): the arrays are a batch of cap events, passed to w
+     * when full; a failed write leaves its message in werr. */
+    struct trace_writer *w;
+    uint64_t written;
+    int write_failed;
+    struct trace_error werr;
 };
+
+#define OUT_BATCH 65536 /* events per trace_writer_append_timed when streaming */
 
 /* Large arrays are asked for in huge pages: tens of thousands of page faults (most of the
  * import's system time on a 10 M-event log) become a few hundred. */
@@ -203,11 +211,25 @@ struct importer {
     struct record_import_report *rep;
 };
 
-static int push(struct importer *im, enum trace_op op, uint32_t id, uint64_t size,
-                uint8_t align_log2, uint16_t thread, uint64_t time)
+/* Passes a streamed batch to the writer, or grows the arrays. 0, or -1. */
+static int out_full(struct out *o)
+{
+    if (!o->w)
+        return out_reserve(o, o->cap ? o->cap * 2 : 4096);
+    if (trace_writer_append_timed(o->w, o->events, o->times, (size_t)o->n, &o->werr) != 0) {
+        o->write_failed = 1;
+        return -1;
+    }
+    o->written += o->n;
+    o->n = 0;
+    return 0;
+}
+
+static inline int push(struct importer *im, enum trace_op op, uint32_t id, uint64_t size,
+                       uint8_t align_log2, uint16_t thread, uint64_t time)
 {
     struct out *o = &im->o;
-    if (o->n == o->cap && out_reserve(o, o->cap ? o->cap * 2 : 4096) != 0)
+    if (o->n == o->cap && out_full(o) != 0)
         return -1;
     struct trace_event ev = {id, (uint8_t)op, align_log2, thread, size};
     o->events[o->n] = ev;
@@ -254,13 +276,15 @@ static int32_t trace_thread(struct importer *im, uint32_t th)
 /* Binds addr to a new or kept id, inserting a free for an object the address still names. */
 static int bind(struct importer *im, uint64_t addr, uint32_t id, uint16_t thread, uint64_t time)
 {
-    uint32_t stale = record_map_take(&im->live, addr);
+    uint32_t stale;
+    if (record_map_bind(&im->live, addr, id, &stale) != 0)
+        return -1;
     if (stale != NO_ID) {
+        /* The stale object's free goes before the event that binds addr anew. */
         im->rep->implicit_frees++;
-        if (push(im, TRACE_FREE, stale, 0, 0, thread, time) != 0)
-            return -1;
+        return push(im, TRACE_FREE, stale, 0, 0, thread, time);
     }
-    return record_map_put(&im->live, addr, id);
+    return 0;
 }
 
 static int import_alloc(struct importer *im, const struct recorder_log_record *r, uint16_t th,
@@ -311,13 +335,10 @@ static int import_realloc_end(struct importer *im, const struct recorder_log_rec
     return push(im, TRACE_REALLOC, pend->id, r->size, 0, th, time);
 }
 
-/* 0, -1 out of memory (or too many threads), 1 corrupt record. */
-static int import_record(struct importer *im, const struct recorder_log_record *r)
+/* Imports r, of trace thread th. 0, -1 out of memory, 1 corrupt record. */
+static inline int import_record(struct importer *im, const struct recorder_log_record *r,
+                                uint16_t th)
 {
-    int32_t th32 = trace_thread(im, r->thread);
-    if (th32 < 0)
-        return -1;
-    uint16_t th = (uint16_t)th32;
     uint64_t time = to_ns(im, r->ticks);
     if (time > im->image_end)
         im->image_end = time;
@@ -491,10 +512,8 @@ static void stream_prefetch(struct stream *s, const struct record_map *m)
 
 /* The streams not being read, in a binary min-heap by seq. */
 struct merge {
-    struct stream *streams, **heap, *cur;
+    struct stream *streams, **heap;
     size_t n_heap;
-    uint64_t expected;
-    int started;
 };
 
 static void heap_push(struct merge *mg, struct stream *s)
@@ -522,56 +541,58 @@ static struct stream *heap_pop(struct merge *mg)
     return top;
 }
 
-/* The next record in seq order into *r, its thread's stream read on while it holds the next
- * number (one thread's records mostly come in runs); a missing number is a lost record.
- * Returns 1, 0 at the end, or -1 with err (corrupt). */
-static int merge_next(struct importer *im, struct merge *mg, const struct log_map *lm,
-                      struct recorder_log_record *r, struct trace_error *err)
+/* Imports s's records while they hold the numbers *next, *next + 1, ... (one thread's records
+ * mostly come in runs). 0, or -1 with err. */
+static int import_run(struct importer *im, struct stream *s, const struct log_map *lm,
+                      uint64_t *next, struct trace_error *err)
 {
-    struct stream *s = mg->cur;
-    if (!s || s->seq != mg->expected) {
-        if (s && s->seq != UINT64_MAX)
-            heap_push(mg, s);
-        if (mg->n_heap == 0)
-            return 0;
-        s = mg->cur = heap_pop(mg);
-        if (mg->started && s->seq < mg->expected) {
-            set_err(err, "%s: corrupt log (sequence number %llu twice)", lm->path,
-                    (unsigned long long)s->seq);
+    uint64_t want = *next;
+    struct recorder_log_record r;
+    int st = 0;
+    while (s->seq == want && st == 0) {
+        const uint64_t *w = s->w, *end = s->end;
+        uint32_t thread = s->next[-1].thread;
+        int32_t th = trace_thread(im, thread);
+        if (th < 0) {
+            set_err(err, "%s: out of memory or more than 65536 threads", lm->path);
             return -1;
         }
-        if (mg->started)
-            im->rep->lost_records += s->seq - mg->expected;
-        mg->started = 1;
-        mg->expected = s->seq;
+        for (unsigned used; w < end && w[0] >> 16 == want; w += used, want++) {
+            used = recorder_log_decode(w, (size_t)(end - w), thread, &r);
+            if (!used) {
+                set_err(err, "%s: corrupt log (bad record at byte %zu)", lm->path,
+                        (size_t)((const unsigned char *)w - lm->map));
+                return -1;
+            }
+            s->w = w;
+            stream_prefetch(s, &im->live);
+            if ((st = import_record(im, &r, (uint16_t)th)) != 0)
+                break;
+        }
+        s->w = w;
+        if (st == 0)
+            stream_fill(s, lm->map);
     }
-    unsigned used = recorder_log_decode(s->w, (size_t)(s->end - s->w),
-                                        (uint32_t)(s->next[-1].thread), r);
-    if (!used) {
-        set_err(err, "%s: corrupt log (bad record at byte %zu)", lm->path,
-                (size_t)((const unsigned char *)s->w - lm->map));
-        return -1;
-    }
-    s->w += used;
-    stream_fill(s, lm->map);
-    stream_prefetch(s, &im->live);
-    mg->expected++;
-    return 1;
+    *next = want;
+    if (st < 0)
+        set_err(err, "%s: out of memory", lm->path);
+    else if (st > 0)
+        set_err(err, "%s: seq %llu: corrupt log (op %u)", lm->path, (unsigned long long)r.seq,
+                r.op);
+    return st ? -1 : 0;
 }
 
-/* Feeds every record of the mapped log lm, in seq order, to import_record. */
+/* Feeds every record of the mapped log lm, in seq order, to import_record; a missing number
+ * is a lost record. */
 static int import_records(struct importer *im, const struct log_map *lm, struct trace_error *err)
 {
     struct merge mg = {0};
     mg.streams = calloc((size_t)lm->n_threads + 1, sizeof *mg.streams);
     mg.heap = calloc((size_t)lm->n_threads + 1, sizeof *mg.heap);
-    if (!mg.streams || !mg.heap) {
-        free(mg.streams);
-        free(mg.heap);
+    int rc = mg.streams && mg.heap ? 0 : -1;
+    if (rc != 0)
         set_err(err, "%s: out of memory", lm->path);
-        return -1;
-    }
-    for (size_t i = 0, j; i < lm->n_chunks; i = j) {
+    for (size_t i = 0, j; rc == 0 && i < lm->n_chunks; i = j) {
         for (j = i; j < lm->n_chunks && lm->chunks[j].thread == lm->chunks[i].thread; j++)
             ;
         struct stream *s = &mg.streams[lm->chunks[i].thread];
@@ -581,21 +602,21 @@ static int import_records(struct importer *im, const struct log_map *lm, struct 
         if (s->seq != UINT64_MAX)
             heap_push(&mg, s);
     }
-    struct recorder_log_record r;
-    int rc;
-    while ((rc = merge_next(im, &mg, lm, &r, err)) > 0) {
-        int st = import_record(im, &r);
-        if (st < 0) {
-            set_err(err, "%s: out of memory or more than 65536 threads", lm->path);
+    uint64_t next = 0;
+    for (int started = 0; rc == 0 && mg.n_heap > 0; started = 1) {
+        struct stream *s = heap_pop(&mg);
+        if (started && s->seq < next) {
+            set_err(err, "%s: corrupt log (sequence number %llu twice)", lm->path,
+                    (unsigned long long)s->seq);
             rc = -1;
             break;
         }
-        if (st > 0) {
-            set_err(err, "%s: seq %llu: corrupt log (op %u)", lm->path,
-                    (unsigned long long)r.seq, r.op);
-            rc = -1;
-            break;
-        }
+        if (started)
+            im->rep->lost_records += s->seq - next;
+        next = s->seq;
+        rc = import_run(im, s, lm, &next, err);
+        if (s->seq != UINT64_MAX)
+            heap_push(&mg, s);
     }
     free(mg.streams);
     free(mg.heap);
@@ -640,27 +661,34 @@ static int import_file(struct importer *im, const struct log_file *f, int releas
     return rc;
 }
 
+/* The threads' exit times (n_threads of them), or NULL when none was recorded (or out of
+ * memory: *oom set). */
+static uint64_t *thread_exits(const struct importer *im, uint32_t n_threads, int *oom)
+{
+    int any_exit = 0;
+    for (uint32_t k = 0; k < im->next_thread; k++)
+        any_exit |= im->exit_plus1[k] != 0;
+    uint64_t *exits = any_exit ? malloc(n_threads * sizeof *exits) : NULL;
+    *oom = any_exit && !exits;
+    for (uint32_t k = 0; exits && k < n_threads; k++) {
+        uint64_t e = im->exit_plus1[k];
+        exits[k] = !e ? TRACE_TIME_NONE : e - 1 < im->last_time[k] ? im->last_time[k] : e - 1;
+    }
+    return exits;
+}
+
 /* Moves the events and times into out, with the threads' exits. */
 static int finish(struct importer *im, const struct record_import_options *opt, struct trace *out)
 {
     memset(out, 0, sizeof *out);
     out->n_threads = im->next_thread ? im->next_thread : 1;
-    int any_exit = 0;
-    for (uint32_t k = 0; k < im->next_thread; k++)
-        any_exit |= im->exit_plus1[k] != 0;
+    int oom;
+    out->thread_exits = thread_exits(im, out->n_threads, &oom);
     out->name = opt->name ? strdup(opt->name) : NULL;
     out->description = opt->description ? strdup(opt->description) : NULL;
-    out->thread_exits = any_exit ? malloc(out->n_threads * sizeof *out->thread_exits) : NULL;
-    if ((opt->name && !out->name) || (opt->description && !out->description) ||
-        (any_exit && !out->thread_exits)) {
+    if ((opt->name && !out->name) || (opt->description && !out->description) || oom) {
         trace_release(out);
         return -1;
-    }
-    for (uint32_t k = 0; any_exit && k < out->n_threads; k++) {
-        uint64_t e = im->exit_plus1[k];
-        out->thread_exits[k] = !e                       ? TRACE_TIME_NONE
-                               : e - 1 < im->last_time[k] ? im->last_time[k]
-                                                         : e - 1;
     }
     out->events = out->owned_events = im->o.events;
     out->n_events = im->o.n;
@@ -671,6 +699,34 @@ static int finish(struct importer *im, const struct record_import_options *opt, 
         free(im->o.times);
     memset(&im->o, 0, sizeof im->o);
     return 0;
+}
+
+/* Streaming: the last batch and the exits, then the file is committed (or, with no event at
+ * all, not written). */
+static int finish_file(struct importer *im, struct trace_error *err)
+{
+    struct out *o = &im->o;
+    if (o->n && out_full(o) != 0) {
+        *err = o->werr;
+        trace_writer_abort(o->w);
+        return -1;
+    }
+    if (o->written == 0) {
+        trace_writer_abort(o->w);
+        return 0;
+    }
+    int oom;
+    uint64_t *exits = thread_exits(im, im->next_thread, &oom);
+    int rc = oom ? -1 : 0;
+    if (oom)
+        set_err(err, "out of memory");
+    if (rc == 0 && exits)
+        rc = trace_writer_thread_exits(o->w, exits, im->next_thread, err);
+    free(exits);
+    if (rc == 0)
+        return trace_writer_commit(o->w, err);
+    trace_writer_abort(o->w);
+    return -1;
 }
 
 static void importer_free(struct importer *im)
@@ -697,29 +753,25 @@ static int reserve_for(struct importer *im, const struct log_file *files, size_t
     return out_reserve(&im->o, bytes / 24 + 1024);
 }
 
-int record_import_dir(const char *dir, const struct record_import_options *opt,
-                      struct trace *out, struct record_import_report *rep,
-                      struct trace_error *err)
+/* Imports the logs of dir into im (which has its output set up). 0, or -1 with err. */
+static int import_dir(const char *dir, const struct record_import_options *opt,
+                      struct importer *im, struct trace_error *err)
 {
     struct log_file *files;
     size_t n_files, n_images = 0;
-    memset(rep, 0, sizeof *rep);
     if (list_logs(dir, opt, &files, &n_files, err) != 0)
         return -1;
-    struct importer im;
-    memset(&im, 0, sizeof im);
-    im.rep = rep;
-    im.base_ns = UINT64_MAX;
+    im->base_ns = UINT64_MAX;
     for (size_t i = 0; i < n_files; i++)
         if (files[i].has_records) {
             n_images++;
-            if (files[i].h.start_ns < im.base_ns)
-                im.base_ns = files[i].h.start_ns;
+            if (files[i].h.start_ns < im->base_ns)
+                im->base_ns = files[i].h.start_ns;
         }
-    im.last_time = calloc(MAX_THREADS, sizeof *im.last_time);
-    im.exit_plus1 = calloc(MAX_THREADS, sizeof *im.exit_plus1);
-    int rc = im.last_time && im.exit_plus1 && record_map_init(&im.live) == 0 &&
-                     reserve_for(&im, files, n_files) == 0
+    im->last_time = calloc(MAX_THREADS, sizeof *im->last_time);
+    im->exit_plus1 = calloc(MAX_THREADS, sizeof *im->exit_plus1);
+    int rc = im->last_time && im->exit_plus1 && record_map_init(&im->live) == 0 &&
+                     (im->o.w || reserve_for(im, files, n_files) == 0)
                  ? 0
                  : -1;
     if (rc != 0)
@@ -728,30 +780,69 @@ int record_import_dir(const char *dir, const struct record_import_options *opt,
         if (!files[i].has_records)
             continue;
         /* Thread numbers and addresses are per image. */
-        if (im.thread_of)
-            memset(im.thread_of, 0, im.n_thread_slots * sizeof *im.thread_of);
-        if (im.pending)
-            memset(im.pending, 0, im.n_thread_slots * sizeof *im.pending);
-        rc = import_file(&im, &files[i], n_images > 1, err);
+        if (im->thread_of)
+            memset(im->thread_of, 0, im->n_thread_slots * sizeof *im->thread_of);
+        if (im->pending)
+            memset(im->pending, 0, im->n_thread_slots * sizeof *im->pending);
+        rc = import_file(im, &files[i], n_images > 1, err);
         if (rc == 0 && n_images > 1) {
-            record_map_free(&im.live);
-            rc = record_map_init(&im.live);
+            record_map_free(&im->live);
+            rc = record_map_init(&im->live);
             if (rc != 0)
                 set_err(err, "%s: out of memory", dir);
         }
-        rep->images++;
+        im->rep->images++;
     }
-    rep->logs = (uint32_t)n_files;
+    if (rc != 0 && im->o.write_failed)
+        *err = im->o.werr;
+    im->rep->logs = (uint32_t)n_files;
+    im->rep->objects = im->next_id;
+    im->rep->threads = im->next_thread;
+    free_files(files, n_files);
+    return rc;
+}
+
+int record_import_dir(const char *dir, const struct record_import_options *opt,
+                      struct trace *out, struct record_import_report *rep,
+                      struct trace_error *err)
+{
+    struct importer im;
+    memset(&im, 0, sizeof im);
+    memset(rep, 0, sizeof *rep);
+    im.rep = rep;
+    int rc = import_dir(dir, opt, &im, err);
     if (rc == 0 && finish(&im, opt, out) != 0) {
         set_err(err, "%s: out of memory", dir);
         rc = -1;
     }
-    if (rc == 0) {
+    if (rc == 0)
         rep->events = out->n_events;
-        rep->objects = out->n_ids;
-        rep->threads = im.next_thread;
-    }
     importer_free(&im);
-    free_files(files, n_files);
+    return rc;
+}
+
+int record_import_dir_to_file(const char *dir, const struct record_import_options *opt,
+                              const char *path, struct record_import_report *rep,
+                              struct trace_error *err)
+{
+    struct importer im;
+    memset(&im, 0, sizeof im);
+    memset(rep, 0, sizeof *rep);
+    im.rep = rep;
+    im.o.w = trace_writer_open(path, opt->name, opt->description, err);
+    if (!im.o.w)
+        return -1;
+    int rc = out_reserve(&im.o, OUT_BATCH);
+    if (rc != 0)
+        set_err(err, "%s: out of memory", dir);
+    if (rc == 0)
+        rc = import_dir(dir, opt, &im, err);
+    if (rc == 0)
+        rc = finish_file(&im, err);
+    else
+        trace_writer_abort(im.o.w);
+    if (rc == 0)
+        rep->events = im.o.written;
+    importer_free(&im);
     return rc;
 }

@@ -3,12 +3,20 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define INITIAL_SLOTS 4096
 
 static int alloc_slots(struct record_map *m, size_t n)
 {
     m->slots = calloc(n, sizeof *m->slots);
+    /* Lookups land anywhere in the table: in huge pages they miss the TLB far less (a large
+     * calloc is fresh, untouched memory, so the advice applies from the first touch). */
+    size_t bytes = n * sizeof *m->slots;
+    uintptr_t lo = ((uintptr_t)m->slots + 4095) & ~(uintptr_t)4095;
+    uintptr_t hi = ((uintptr_t)m->slots + bytes) & ~(uintptr_t)4095;
+    if (m->slots && bytes >= ((size_t)4 << 20))
+        madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
     m->mask = n - 1;
     m->count = 0;
     return m->slots ? 0 : -1;
@@ -49,17 +57,24 @@ static int grow(struct record_map *m)
     return 0;
 }
 
-int record_map_put(struct record_map *m, uint64_t addr, uint32_t id)
+int record_map_bind(struct record_map *m, uint64_t addr, uint32_t id, uint32_t *old)
 {
     /* At most half full: probe runs stay short. */
     if ((m->count + 1) * 2 > m->mask + 1 && grow(m) != 0)
         return -1;
     struct record_map_slot *s = &m->slots[find(m, addr)];
+    *old = s->addr ? s->id : RECORD_MAP_NONE;
     if (!s->addr)
         m->count++;
     s->addr = addr;
     s->id = id;
     return 0;
+}
+
+int record_map_put(struct record_map *m, uint64_t addr, uint32_t id)
+{
+    uint32_t old;
+    return record_map_bind(m, addr, id, &old);
 }
 
 uint32_t record_map_take(struct record_map *m, uint64_t addr)

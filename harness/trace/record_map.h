@@ -37,6 +37,8 @@ int record_map_init(struct record_map *m); /* 0, or -1 when out of memory */
 void record_map_free(struct record_map *m);
 /* Binds addr to id (replacing a binding). 0, or -1 when out of memory. */
 int record_map_put(struct record_map *m, uint64_t addr, uint32_t id);
+/* The same in one probe, with the id addr was bound to in *old (RECORD_MAP_NONE if none). */
+int record_map_bind(struct record_map *m, uint64_t addr, uint32_t id, uint32_t *old);
 /* Removes addr and returns its id, RECORD_MAP_NONE if absent. */
 uint32_t record_map_take(struct record_map *m, uint64_t addr);
 

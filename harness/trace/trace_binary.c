@@ -181,6 +181,13 @@ struct trace_writer {
     struct trace_checksum c;
     uint32_t ids, threads; /* highest id and thread seen, + 1 */
     const struct trace *timed; /* trace__binary_write of a trace with times or thread exits */
+    /* trace_writer_append_timed: the time section's times so far (varints), their count and
+     * the last one; trace_writer_thread_exits: the exits. */
+    unsigned char *tbuf;
+    size_t tlen, tcap;
+    uint64_t n_timed, tprev;
+    uint64_t *exits;
+    uint32_t n_exits;
     size_t n_buf;
     struct trace_event buf[WRITER_EVENTS];
 };
@@ -272,6 +279,8 @@ int trace_writer_append(struct trace_writer *w, const struct trace_event *ev, si
 
 static void writer_free(struct trace_writer *w)
 {
+    free(w->tbuf);
+    free(w->exits);
     free(w->strings);
     free(w);
 }
@@ -312,10 +321,65 @@ static void time_put(struct time_out *o, uint64_t v)
     o->written += k;
 }
 
+static void time_put_bytes(struct time_out *o, const unsigned char *p, size_t n)
+{
+    while (n) {
+        if (o->n == sizeof o->buf)
+            time_flush(o, 0);
+        size_t k = sizeof o->buf - o->n < n ? sizeof o->buf - o->n : n;
+        memcpy(o->buf + o->n, p, k);
+        o->n += k, o->written += k, p += k, n -= k;
+    }
+}
+
+/* zigzag: times may step back across threads, never on one thread */
+static uint64_t time_delta(uint64_t time, uint64_t prev)
+{
+    uint64_t d = time - prev;
+    return (d << 1) ^ (uint64_t)-(int64_t)(d >> 63);
+}
+
+int trace_writer_append_timed(struct trace_writer *w, const struct trace_event *ev,
+                              const uint64_t *times, size_t n, struct trace_error *err)
+{
+    if (w->tcap - w->tlen < n * 10) {
+        size_t cap = w->tcap ? w->tcap : 1 << 16;
+        while (cap - w->tlen < n * 10)
+            cap *= 2;
+        unsigned char *grown = realloc(w->tbuf, cap);
+        if (!grown)
+            return trace__fail(err, "%s: out of memory", w->path);
+        w->tbuf = grown, w->tcap = cap;
+    }
+    for (size_t i = 0; i < n; i++) {
+        w->tlen += trace__varint_put(w->tbuf + w->tlen, time_delta(times[i], w->tprev));
+        w->tprev = times[i];
+    }
+    w->n_timed += n;
+    return trace_writer_append(w, ev, n, err);
+}
+
+int trace_writer_thread_exits(struct trace_writer *w, const uint64_t *exits, uint32_t n,
+                              struct trace_error *err)
+{
+    uint64_t *copy = malloc((n ? n : 1) * sizeof *copy);
+    if (!copy)
+        return trace__fail(err, "%s: out of memory", w->path);
+    memcpy(copy, exits, n * sizeof *copy);
+    free(w->exits);
+    w->exits = copy, w->n_exits = n;
+    if (n > w->threads)
+        w->threads = n;
+    return 0;
+}
+
 /* Appends the time section after the records: a placeholder header, the payload, then the real
- * header once the lengths and the checksum are known. Returns 0 or -1 (seek failed). */
+ * header once the lengths and the checksum are known. The times, durations and exits are t's,
+ * or (t NULL) those streamed into w. Returns 0 or -1 (seek failed). */
 static int write_time_section(struct trace_writer *w, const struct trace *t)
 {
+    const uint64_t *exits = t ? t->thread_exits : w->exits;
+    uint32_t n_threads = t ? t->n_threads : w->h.n_threads;
     FILE *f = w->af.f;
     long start = ftell(f);
     static const unsigned char zeros[TIME_HEADER_SIZE];
@@ -329,18 +393,18 @@ static int write_time_section(struct trace_writer *w, const struct trace *t)
     trace__checksum_init(&o->c);
     uint64_t len[3];
     uint64_t prev = 0;
-    for (uint64_t i = 0; t->times && i < t->n_events; i++) {
-        /* zigzag: times may step back across threads, never on one thread */
-        uint64_t d = t->times[i] - prev;
-        time_put(o, (d << 1) ^ (uint64_t)-(int64_t)(d >> 63));
+    for (uint64_t i = 0; t && t->times && i < t->n_events; i++) {
+        time_put(o, time_delta(t->times[i], prev));
         prev = t->times[i];
     }
+    if (!t)
+        time_put_bytes(o, w->tbuf, w->tlen);
     len[0] = o->written;
-    for (uint64_t i = 0; t->durations && i < t->n_events; i++)
+    for (uint64_t i = 0; t && t->durations && i < t->n_events; i++)
         time_put(o, t->durations[i] + 1); /* 0 = unknown (TRACE_TIME_NONE + 1) */
     len[1] = o->written - len[0];
-    for (uint32_t k = 0; t->thread_exits && k < t->n_threads; k++)
-        time_put(o, t->thread_exits[k] + 1);
+    for (uint32_t k = 0; exits && k < n_threads; k++)
+        time_put(o, (!t && k >= w->n_exits ? TRACE_TIME_NONE : exits[k]) + 1);
     len[2] = o->written - len[0] - len[1];
     time_flush(o, 1);
     unsigned char hdr[TIME_HEADER_SIZE] = {0};
@@ -348,7 +412,7 @@ static int write_time_section(struct trace_writer *w, const struct trace *t)
     trace__put64(hdr + 8, len[0]);
     trace__put64(hdr + 16, len[1]);
     trace__put64(hdr + 24, len[2]);
-    trace__put32(hdr + 32, t->thread_exits ? t->n_threads : 0);
+    trace__put32(hdr + 32, exits ? n_threads : 0);
     trace__put64(hdr + 40, trace__checksum_final(&o->c));
     free(o);
     if (fseek(f, start, SEEK_SET) != 0)
@@ -368,7 +432,13 @@ int trace_writer_commit(struct trace_writer *w, struct trace_error *err)
         h->n_threads = w->threads;
     if (h->n_threads == 0)
         h->n_threads = 1;
-    if (w->timed) {
+    if (w->n_timed && w->n_timed != h->n_events) {
+        trace__fail(err, "%s: times for %llu of %llu events", w->path,
+                    (unsigned long long)w->n_timed, (unsigned long long)h->n_events);
+        trace_writer_abort(w);
+        return -1;
+    }
+    if (w->timed || w->n_timed || w->exits) {
         h->flags |= FLAG_TIME;
         if (write_time_section(w, w->timed) != 0) {
             trace__fail(err, "%s: cannot write the time section", w->path);

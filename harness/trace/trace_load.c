@@ -37,26 +37,6 @@ static const enum trace_format ext_formats[] = {TRACE_FORMAT_ANDROID, TRACE_FORM
                                                 TRACE_FORMAT_BINARY, TRACE_FORMAT_MTRACE,
                                                 TRACE_FORMAT_ZIP};
 
-const char *trace_format_name(enum trace_format f)
-{
-    switch (f) {
-    case TRACE_FORMAT_YAML:
-        return "YAML";
-    case TRACE_FORMAT_BINARY:
-        return "binary (.alrt)";
-    case TRACE_FORMAT_MTRACE:
-        return "glibc mtrace log";
-    case TRACE_FORMAT_ANDROID:
-        return "Android memory_replay text";
-    case TRACE_FORMAT_BINARY_ZSTD:
-        return "compressed binary (.alrt.zst)";
-    case TRACE_FORMAT_ZIP:
-        return "zip archive";
-    default:
-        return "unknown";
-    }
-}
-
 enum trace_format trace_format_from_path(const char *path)
 {
     size_t n = strlen(path);

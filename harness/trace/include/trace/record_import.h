@@ -55,4 +55,11 @@ int record_import_dir(const char *dir, const struct record_import_options *opt,
                       struct trace *out, struct record_import_report *rep,
                       struct trace_error *err);
 
+/* The same, streaming the trace into the binary trace (.alrt) at path rather than returning
+ * it: memory holds the live addresses and a batch of events, not the trace. The file appears
+ * only when complete, and not at all when no event was recorded (rep->events 0). */
+int record_import_dir_to_file(const char *dir, const struct record_import_options *opt,
+                              const char *path, struct record_import_report *rep,
+                              struct trace_error *err);
+
 #endif

@@ -83,7 +83,6 @@ enum trace_format {
     TRACE_FORMAT_ZIP,         /* .zip: an archive of one mtrace or Android text trace (import only) */
 };
 enum trace_format trace_format_from_path(const char *path);
-const char *trace_format_name(enum trace_format f); /* "YAML", "binary (.alrt)", ... */
 /* The format of the file at path, from its first bytes; a file whose content fits no format is
  * taken by its extension (so the reader of that format names what is wrong), and with neither
  * it is refused naming the formats tried. A zip archive is reported as TRACE_FORMAT_ZIP whatever
@@ -144,6 +143,14 @@ struct trace_writer *trace_writer_open(const char *path, const char *name,
                                        const char *description, struct trace_error *err);
 int trace_writer_append(struct trace_writer *w, const struct trace_event *ev, size_t n,
                         struct trace_error *err);
+/* A timed trace streamed: each event with its time (ns since the trace's start, never
+ * decreasing on one thread: trace_load checks). Every event of the trace must come this way.
+ * The times are kept coded (a few bytes each) until commit writes them after the records. */
+int trace_writer_append_timed(struct trace_writer *w, const struct trace_event *ev,
+                              const uint64_t *times, size_t n, struct trace_error *err);
+/* Thread k's exit time for k < n (TRACE_TIME_NONE: none; threads from n on have none). */
+int trace_writer_thread_exits(struct trace_writer *w, const uint64_t *exits, uint32_t n,
+                              struct trace_error *err);
 int trace_writer_commit(struct trace_writer *w, struct trace_error *err);
 void trace_writer_abort(struct trace_writer *w);
 
