@@ -61,21 +61,21 @@ status_is 2 "$bin" info r1 >out 2>err && [ "$(wc -l <err)" -eq 1 ] &&
 ok $? "info on a results directory says so"
 
 "$bin" run "$src/traces/list-churn.yaml" -b sgi,malloc -n 4 --latency -o r4 --format json \
-    --threshold 1000 >out 2>err
-ok $? "run -n 4 --latency --format json --threshold 1000"
+    --threshold 100000 >out 2>err
+ok $? "run -n 4 --latency --format json --threshold 100000"
 py out 'g = {x["backend"]: x for x in d["groups"]}
 assert set(g) == {"sgi", "malloc"} and g["sgi"]["n_ok"] == 4 and g["sgi"]["n_failed"] == 0
 m = g["malloc"]["metrics"]
 assert m["peak_live_bytes"] == {"median": 120, "min": 120, "max": 120, "mad_pct": 0}, m
 assert m["p99_ns"]["median"] > 0 and isinstance(m["peak_rss_bytes"]["median"], int)
-assert d["threshold_pct"] == 1000 and d["results_dir"] == "r4"
+assert d["threshold_pct"] == 100000 and d["results_dir"] == "r4"
 v = d["verdict"]
 assert [x["aspect"] for x in v] == ["fastest", "best p99", "least memory"], v
 for x in v:
     assert x["best"] in g and x["runner_up"] in g and x["best"] != x["runner_up"], x
     assert x["best_n"] == 4 and x["state"] in ("significant", "below-threshold", "not-significant"), x
     assert x["best_median"] <= x["runner_up_median"], x
-    # No lead of 1000% in ns/event between these two: --threshold reached the verdict.
+    # No lead of 1000x in ns/event between these two: --threshold reached the verdict.
     assert x["aspect"] != "fastest" or x["state"] != "significant", x'
 ok $? "run JSON: groups with every metric, a verdict per aspect with 4 repetitions"
 

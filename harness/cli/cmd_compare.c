@@ -235,7 +235,7 @@ struct args {
 static const char *const formats[] = {"table", "json", NULL};
 
 static const struct opt_row rows[] = {
-    {"threshold", 0, OPT_DOUBLE, OPT_AT(struct args, threshold_pct), .dmin = 0, .dmax = 1000,
+    {"threshold", 0, OPT_DOUBLE, OPT_AT(struct args, threshold_pct), .dmin = 0, .dmax = 100000,
      .def = "3", .metavar = "PCT",
      .help = "smallest difference called, in percent of A's median"},
     {"csv", 0, OPT_STRING, OPT_AT(struct args, csv), .metavar = "OUT",

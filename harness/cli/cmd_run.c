@@ -119,7 +119,7 @@ static const struct opt_row rows[] = {
              "duration / 1000, at least 1 ms)"},
     {"output", 'o', OPT_STRING, OPT_AT(struct run_args, plan.out_dir), .metavar = "DIR",
      .help = "results directory (default results/run/YYYYmmdd-HHMMSS)"},
-    {"threshold", 0, OPT_DOUBLE, OPT_AT(struct run_args, threshold_pct), .dmin = 0, .dmax = 1000,
+    {"threshold", 0, OPT_DOUBLE, OPT_AT(struct run_args, threshold_pct), .dmin = 0, .dmax = 100000,
      .def = "3", .metavar = "PCT",
      .help = "the verdict calls a lead only when it is at least PCT% of the\nbest's median (and "
              "significant)"},
