@@ -587,6 +587,7 @@ uint64_t campaign_hash(const struct campaign *c)
     h = hash_printf(h, "window %d %u", o->window_set, o->window_set ? o->window : 0);
     h = hash_printf(h, "rss_every %" PRIu64 " min_time_ms %" PRIu64 " timeout %u memory_limit %" PRIu64,
                     o->rss_every, o->min_time_ms, o->timeout_s, o->memory_limit);
+    h = hash_printf(h, "pace %.17g rss_every_ms %" PRIu64, o->pace, o->rss_every_ms);
     for (size_t i = 0; i < c->n_backends; i++)
         h = hash_printf(h, "backend %s", c->backends[i]);
     for (size_t i = 0; i < c->n_optional_backends; i++)

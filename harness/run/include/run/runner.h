@@ -17,6 +17,8 @@
 extern "C" {
 #endif
 
+/* A new option also goes into meta.yaml's options (meta.c) and campaign_hash() (campaign.c):
+ * together they are what --resume and merge compare (run/identity.h). */
 struct run_options {
     int latency;           /* run the latency pass */
     int memory;            /* run the memory pass (default on) */
