@@ -22,13 +22,9 @@ known="
 harness/cli/cmd_campaign.c:cmd_campaign
 harness/replay/schedule.c:replay_schedule_build
 harness/run/runner.c:runner_execute
-harness/run/meta.c:results_write_meta
 tests/trace_binary_test.c:main
 tests/campaign_file_test.c:main
 tests/replay_test.c:main
-tests/sgi_pool_test.c:main
-tests/bad/gen_binary.c:main
-tests/slab_test.c:main
 "
 
 # Prints "LINES FILE:LINE NAME" for every function definition of the files named.

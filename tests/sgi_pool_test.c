@@ -97,124 +97,148 @@ static void check_lists(struct sgi_pool *pool, const size_t want[SGI_NFREELISTS]
         tap_ok(1, "%s: every free list as derived", when);
 }
 
-int main(void)
-{
-    struct recorder rec = {0};
-    struct sgi_sys sys = {.malloc = rec_malloc, .free = rec_free, .realloc = rec_realloc,
-                          .user = &rec};
-    struct sgi_pool *pool = sgi_pool_create(&sys, NULL);
-    size_t lists[SGI_NFREELISTS] = {0};
+/* The state of the walk above: the recorder, the pool, the free-list lengths derived so far
+ * and the blocks held. */
+struct walk {
+    struct recorder rec;
+    struct sgi_pool *pool;
+    size_t lists[SGI_NFREELISTS];
     char *a, *b, *p8, *q, *p24, *p128, *big, *p64, *p112, *held[15], *r;
+};
 
-    if (!tap_ok(pool != NULL, "pool created"))
-        return tap_done();
-
+/* Steps 1-4: the first chunk, nobjs cut to what the pool holds, the leftover on its list. */
+static void steps_1_to_4(struct walk *w)
+{
     /* 1 */
-    p8 = sgi_pool_allocate(pool, 8);
-    TAP_EQ_U64(rec.n_requests, 1, "1: one malloc");
-    TAP_EQ_U64(rec.requests[0], 320, "1: malloc(2*160 + round_up(0))");
-    a = p8;
-    q = sgi_pool_allocate(pool, 8);
-    TAP_OK(q == a + 8, "1: the refill chains the chunk in address order");
-    sgi_pool_deallocate(pool, q, 8);
-    lists[0] = 19;
-    check_lists(pool, lists, "1");
-    TAP_EQ_U64(sgi_pool_heap_size(pool), 320, "1: heap_size");
-    TAP_EQ_U64(sgi_pool_leftover(pool), 160, "1: pool leftover");
+    w->p8 = sgi_pool_allocate(w->pool, 8);
+    TAP_EQ_U64(w->rec.n_requests, 1, "1: one malloc");
+    TAP_EQ_U64(w->rec.requests[0], 320, "1: malloc(2*160 + round_up(0))");
+    w->a = w->p8;
+    w->q = sgi_pool_allocate(w->pool, 8);
+    TAP_OK(w->q == w->a + 8, "1: the refill chains the chunk in address order");
+    sgi_pool_deallocate(w->pool, w->q, 8);
+    w->lists[0] = 19;
+    check_lists(w->pool, w->lists, "1");
+    TAP_EQ_U64(sgi_pool_heap_size(w->pool), 320, "1: heap_size");
+    TAP_EQ_U64(sgi_pool_leftover(w->pool), 160, "1: pool leftover");
 
     /* 2 */
-    p24 = sgi_pool_allocate(pool, 20);
-    TAP_OK(p24 == a + 160, "2: the 24-byte block comes from the pool's rest");
-    lists[2] = 5;
-    check_lists(pool, lists, "2 (nobjs cut to 6)");
-    TAP_EQ_U64(sgi_pool_leftover(pool), 16, "2: pool leftover");
-    TAP_EQ_U64(rec.n_requests, 1, "2: no malloc");
+    w->p24 = sgi_pool_allocate(w->pool, 20);
+    TAP_OK(w->p24 == w->a + 160, "2: the 24-byte block comes from the pool's rest");
+    w->lists[2] = 5;
+    check_lists(w->pool, w->lists, "2 (nobjs cut to 6)");
+    TAP_EQ_U64(sgi_pool_leftover(w->pool), 16, "2: pool leftover");
+    TAP_EQ_U64(w->rec.n_requests, 1, "2: no malloc");
 
     /* 3 */
-    b = sgi_pool_allocate(pool, 100);
-    TAP_EQ_U64(rec.n_requests, 2, "3: one more malloc");
-    TAP_EQ_U64(rec.requests[1], 4184, "3: malloc(2*2080 + round_up(320 >> 4))");
-    lists[1] = 1;
-    lists[12] = 19;
-    check_lists(pool, lists, "3 (leftover 16 on its list)");
-    TAP_EQ_U64(sgi_pool_heap_size(pool), 4504, "3: heap_size");
-    TAP_EQ_U64(sgi_pool_leftover(pool), 2104, "3: pool leftover");
+    w->b = sgi_pool_allocate(w->pool, 100);
+    TAP_EQ_U64(w->rec.n_requests, 2, "3: one more malloc");
+    TAP_EQ_U64(w->rec.requests[1], 4184, "3: malloc(2*2080 + round_up(320 >> 4))");
+    w->lists[1] = 1;
+    w->lists[12] = 19;
+    check_lists(w->pool, w->lists, "3 (leftover 16 on its list)");
+    TAP_EQ_U64(sgi_pool_heap_size(w->pool), 4504, "3: heap_size");
+    TAP_EQ_U64(sgi_pool_leftover(w->pool), 2104, "3: pool leftover");
 
     /* 4 */
-    p128 = sgi_pool_allocate(pool, 128);
-    TAP_OK(p128 == b + 2080, "4: the 128-byte block follows the 104-byte refill");
-    lists[15] = 15;
-    check_lists(pool, lists, "4 (nobjs cut to 16)");
-    TAP_EQ_U64(sgi_pool_leftover(pool), 56, "4: pool leftover");
+    w->p128 = sgi_pool_allocate(w->pool, 128);
+    TAP_OK(w->p128 == w->b + 2080, "4: the 128-byte block follows the 104-byte refill");
+    w->lists[15] = 15;
+    check_lists(w->pool, w->lists, "4 (nobjs cut to 16)");
+    TAP_EQ_U64(sgi_pool_leftover(w->pool), 56, "4: pool leftover");
+}
 
+/* Steps 5-8: over 128 bytes, a free, then the system malloc failing. */
+static void steps_5_to_8(struct walk *w)
+{
     /* 5 */
-    big = sgi_pool_allocate(pool, 200);
-    TAP_EQ_U64(rec.n_requests, 3, "5: over 128 bytes goes to malloc");
-    TAP_EQ_U64(rec.requests[2], 200, "5: malloc(200)");
+    w->big = sgi_pool_allocate(w->pool, 200);
+    TAP_EQ_U64(w->rec.n_requests, 3, "5: over 128 bytes goes to malloc");
+    TAP_EQ_U64(w->rec.requests[2], 200, "5: malloc(200)");
 
     /* 6 */
-    sgi_pool_deallocate(pool, p24, 20);
-    lists[2] = 6;
-    check_lists(pool, lists, "6");
+    sgi_pool_deallocate(w->pool, w->p24, 20);
+    w->lists[2] = 6;
+    check_lists(w->pool, w->lists, "6");
 
     /* 7 */
-    rec.failing = 1;
-    p64 = sgi_pool_allocate(pool, 64);
-    TAP_OK(p64 == b + 104, "7: malloc failed, a 104-byte free block became the pool");
-    TAP_EQ_U64(rec.n_requests, 4, "7: one (failed) malloc");
-    TAP_EQ_U64(rec.requests[3], 2848, "7: malloc(2*1280 + round_up(4504 >> 4))");
-    lists[6] = 1;
-    lists[12] = 18;
-    check_lists(pool, lists, "7 (leftover 56 on its list, one 104 block taken)");
-    TAP_EQ_U64(sgi_pool_heap_size(pool), 4504, "7: heap_size unchanged");
-    TAP_EQ_U64(sgi_pool_leftover(pool), 40, "7: pool leftover");
+    w->rec.failing = 1;
+    w->p64 = sgi_pool_allocate(w->pool, 64);
+    TAP_OK(w->p64 == w->b + 104, "7: malloc failed, a 104-byte free block became the pool");
+    TAP_EQ_U64(w->rec.n_requests, 4, "7: one (failed) malloc");
+    TAP_EQ_U64(w->rec.requests[3], 2848, "7: malloc(2*1280 + round_up(4504 >> 4))");
+    w->lists[6] = 1;
+    w->lists[12] = 18;
+    check_lists(w->pool, w->lists, "7 (leftover 56 on its list, one 104 block taken)");
+    TAP_EQ_U64(sgi_pool_heap_size(w->pool), 4504, "7: heap_size unchanged");
+    TAP_EQ_U64(sgi_pool_leftover(w->pool), 40, "7: pool leftover");
 
     /* 8 */
     for (int i = 0; i < 15; i++)
-        held[i] = sgi_pool_allocate(pool, 128);
-    TAP_EQ_U64(rec.n_requests, 4, "8: draining L[15] calls nothing");
-    TAP_OK(held[0] == p128 + 128 && held[14] == p128 + 15 * 128, "8: L[15] in address order");
-    r = sgi_pool_allocate(pool, 112);
-    TAP_OK(r == NULL, "8: out of memory with no larger free block: NULL");
-    TAP_EQ_U64(rec.n_requests, 6, "8: malloc, then malloc_alloc's malloc");
-    TAP_EQ_U64(rec.requests[4], 4768, "8: malloc(2*2240 + round_up(281))");
-    TAP_EQ_U64(rec.requests[5], 4768, "8: the fallback asks for the same");
-    lists[4] = 1;
-    lists[15] = 0;
-    check_lists(pool, lists, "8 (leftover 40 on its list)");
-    TAP_EQ_U64(sgi_pool_leftover(pool), 0, "8: pool empty");
-    TAP_EQ_U64(sgi_pool_heap_size(pool), 4504, "8: heap_size unchanged");
+        w->held[i] = sgi_pool_allocate(w->pool, 128);
+    TAP_EQ_U64(w->rec.n_requests, 4, "8: draining L[15] calls nothing");
+    TAP_OK(w->held[0] == w->p128 + 128 && w->held[14] == w->p128 + 15 * 128,
+           "8: L[15] in address order");
+    w->r = sgi_pool_allocate(w->pool, 112);
+    TAP_OK(w->r == NULL, "8: out of memory with no larger free block: NULL");
+    TAP_EQ_U64(w->rec.n_requests, 6, "8: malloc, then malloc_alloc's malloc");
+    TAP_EQ_U64(w->rec.requests[4], 4768, "8: malloc(2*2240 + round_up(281))");
+    TAP_EQ_U64(w->rec.requests[5], 4768, "8: the fallback asks for the same");
+    w->lists[4] = 1;
+    w->lists[15] = 0;
+    check_lists(w->pool, w->lists, "8 (leftover 40 on its list)");
+    TAP_EQ_U64(sgi_pool_leftover(w->pool), 0, "8: pool empty");
+    TAP_EQ_U64(sgi_pool_heap_size(w->pool), 4504, "8: heap_size unchanged");
+}
 
+/* Steps 9-10: healthy again, and every kind of reallocate. */
+static void steps_9_10(struct walk *w)
+{
     /* 9 */
-    rec.failing = 0;
-    p112 = sgi_pool_allocate(pool, 112);
-    TAP_OK(p112 != NULL, "9: healthy again");
-    TAP_EQ_U64(rec.requests[6], 4768, "9: malloc(4768)");
-    lists[13] = 19;
-    check_lists(pool, lists, "9");
-    TAP_EQ_U64(sgi_pool_heap_size(pool), 9272, "9: heap_size");
-    TAP_EQ_U64(sgi_pool_leftover(pool), 2528, "9: pool leftover");
+    w->rec.failing = 0;
+    w->p112 = sgi_pool_allocate(w->pool, 112);
+    TAP_OK(w->p112 != NULL, "9: healthy again");
+    TAP_EQ_U64(w->rec.requests[6], 4768, "9: malloc(4768)");
+    w->lists[13] = 19;
+    check_lists(w->pool, w->lists, "9");
+    TAP_EQ_U64(sgi_pool_heap_size(w->pool), 9272, "9: heap_size");
+    TAP_EQ_U64(sgi_pool_leftover(w->pool), 2528, "9: pool leftover");
 
     /* 10 */
-    TAP_OK(sgi_pool_reallocate(pool, p8, 8, 5) == p8, "10: same rounded size keeps the pointer");
-    memset(big, 0x5a, 200);
-    big = sgi_pool_reallocate(pool, big, 200, 300);
-    TAP_EQ_U64(rec.realloc_to, 300, "10: both over 128: realloc(300)");
-    TAP_OK(big[199] == 0x5a, "10: realloc kept the content");
-    memcpy(b, "twenty bytes of text", 20);
-    r = sgi_pool_reallocate(pool, b, 100, 20);
-    TAP_OK(r == p24 && !memcmp(r, "twenty bytes of text", 20), "10: 100 -> 20 moves to L[2]'s head");
-    r = sgi_pool_reallocate(pool, r, 20, 150);
-    TAP_EQ_U64(rec.requests[7], 150, "10: 20 -> 150 is malloc(150)");
-    TAP_OK(!memcmp(r, "twenty bytes of text", 20), "10: content copied");
-    TAP_EQ_U64(rec.n_requests, 8, "10: no other system request");
-    lists[12] = 19;
-    check_lists(pool, lists, "10 (end state)");
+    TAP_OK(sgi_pool_reallocate(w->pool, w->p8, 8, 5) == w->p8,
+           "10: same rounded size keeps the pointer");
+    memset(w->big, 0x5a, 200);
+    w->big = sgi_pool_reallocate(w->pool, w->big, 200, 300);
+    TAP_EQ_U64(w->rec.realloc_to, 300, "10: both over 128: realloc(300)");
+    TAP_OK(w->big[199] == 0x5a, "10: realloc kept the content");
+    memcpy(w->b, "twenty bytes of text", 20);
+    w->r = sgi_pool_reallocate(w->pool, w->b, 100, 20);
+    TAP_OK(w->r == w->p24 && !memcmp(w->r, "twenty bytes of text", 20),
+           "10: 100 -> 20 moves to L[2]'s head");
+    w->r = sgi_pool_reallocate(w->pool, w->r, 20, 150);
+    TAP_EQ_U64(w->rec.requests[7], 150, "10: 20 -> 150 is malloc(150)");
+    TAP_OK(!memcmp(w->r, "twenty bytes of text", 20), "10: content copied");
+    TAP_EQ_U64(w->rec.n_requests, 8, "10: no other system request");
+    w->lists[12] = 19;
+    check_lists(w->pool, w->lists, "10 (end state)");
+}
 
-    sgi_pool_deallocate(pool, r, 150);
-    sgi_pool_deallocate(pool, big, 300);
-    TAP_EQ_U64(rec.live, 3, "the chunks A, B, C are the only system blocks left");
-    sgi_pool_destroy(pool);
-    TAP_EQ_U64(rec.live, 0, "destroy frees every chunk");
+int main(void)
+{
+    static struct walk w;
+    struct sgi_sys sys = {
+        .malloc = rec_malloc, .free = rec_free, .realloc = rec_realloc, .user = &w.rec};
+    w.pool = sgi_pool_create(&sys, NULL);
+    if (!tap_ok(w.pool != NULL, "pool created"))
+        return tap_done();
+    steps_1_to_4(&w);
+    steps_5_to_8(&w);
+    steps_9_10(&w);
+
+    sgi_pool_deallocate(w.pool, w.r, 150);
+    sgi_pool_deallocate(w.pool, w.big, 300);
+    TAP_EQ_U64(w.rec.live, 3, "the chunks A, B, C are the only system blocks left");
+    sgi_pool_destroy(w.pool);
+    TAP_EQ_U64(w.rec.live, 0, "destroy frees every chunk");
     return tap_done();
 }

@@ -34,22 +34,14 @@ static uintptr_t slab_of(void *p)
     return (uintptr_t)p & ~(uintptr_t)(SLAB_SIZE - 1);
 }
 
-int main(void)
+/* 8-byte class: (65536 - 128) / 8 = 8176 blocks per slab; N opens a third slab. */
+enum { CAP8 = (SLAB_SIZE - SLAB_HEADER_BYTES) / 8, N = 2 * CAP8 + 1 };
+static char *blocks[N];
+
+/* Fills three slabs of the 8-byte class: carving order, slab boundaries, stats. */
+static void check_carving(void *ctx)
 {
-    char err[256];
-    struct allocator_options opt;
     struct allocator_stats st;
-    /* 8-byte class: (65536 - 128) / 8 = 8176 blocks per slab. */
-    enum { CAP8 = (SLAB_SIZE - SLAB_HEADER_BYTES) / 8, N = 2 * CAP8 + 1 };
-    static char *blocks[N];
-
-    ops = allocator_resolve("slab:empty_keep=1", &opt, err, sizeof err);
-    if (!ops)
-        TAP_SKIP_ALL("no slab backend");
-    void *ctx = ops->create(&opt, err, sizeof err);
-    if (!tap_ok(ctx != NULL, "create"))
-        return tap_done();
-
     for (int i = 0; i < N; i++)
         blocks[i] = ops->alloc(ctx, 8);
     TAP_EQ_U64((uintptr_t)blocks[0] - slab_of(blocks[0]), SLAB_HEADER_BYTES,
@@ -63,7 +55,12 @@ int main(void)
     TAP_EQ_U64(st.in_use_bytes, (size_t)N * 8, "in use: every block");
     TAP_EQ_U64(extra(&st, "slabs_in_use"), 3, "three slabs in use");
     TAP_EQ_U64(ops->usable_size(ctx, blocks[5], 5), 8, "usable size is the class size");
+}
 
+/* full -> partial -> empty, with empty_keep=1: one emptied slab held, the others unmapped. */
+static void check_emptying(void *ctx)
+{
+    struct allocator_stats st;
     /* A full slab with one block freed becomes partial, and that block is the next handed out. */
     ops->free(ctx, blocks[10], 8, 0);
     ops->free(ctx, blocks[2 * CAP8], 8, 0); /* the third slab empties: held (keep 1) */
@@ -87,7 +84,12 @@ int main(void)
                (uintptr_t)reused - slab_of(reused) == SLAB_HEADER_BYTES,
            "the held slab is reused from its start");
     ops->free(ctx, reused, 8, 0);
+}
 
+/* aligned_alloc from the classes and from malloc; realloc across the large boundary. */
+static void check_aligned_and_realloc(void *ctx)
+{
+    struct allocator_stats st;
     /* aligned_alloc: 24 bytes at 32 come from the 32-byte class; 200 bytes at 64 from malloc. */
     char *a32 = ops->aligned_alloc(ctx, 24, 32);
     TAP_OK(((uintptr_t)a32 & 31) == 0, "24 bytes aligned to 32");
@@ -110,11 +112,16 @@ int main(void)
     ops->free(ctx, r, 50, 0);
     allocator_stats_read(ops, ctx, &st);
     TAP_EQ_U64(st.in_use_bytes, 0, "nothing in use at the end");
-    ops->destroy(ctx);
+}
 
-    /* keep = 3: all three emptied slabs of a class stay. */
+/* keep = 3: all three emptied slabs of a class stay, until destroy unmaps them. */
+static void check_keep3(void)
+{
+    char err[256];
+    struct allocator_options opt;
+    struct allocator_stats st;
     ops = allocator_resolve("slab:empty_keep=3", &opt, err, sizeof err);
-    ctx = ops->create(&opt, err, sizeof err);
+    void *ctx = ops->create(&opt, err, sizeof err);
     for (int i = 0; i < N; i++)
         blocks[i] = ops->alloc(ctx, 8);
     for (int i = 0; i < N; i++)
@@ -124,5 +131,22 @@ int main(void)
     TAP_EQ_U64(st.footprint_bytes, 3 * SLAB_SIZE, "keep 3: footprint three slabs");
     ops->destroy(ctx);
     TAP_OK(!mapped(blocks[0]), "destroy unmaps the held slabs");
+}
+
+int main(void)
+{
+    char err[256];
+    struct allocator_options opt;
+    ops = allocator_resolve("slab:empty_keep=1", &opt, err, sizeof err);
+    if (!ops)
+        TAP_SKIP_ALL("no slab backend");
+    void *ctx = ops->create(&opt, err, sizeof err);
+    if (!tap_ok(ctx != NULL, "create"))
+        return tap_done();
+    check_carving(ctx);
+    check_emptying(ctx);
+    check_aligned_and_realloc(ctx);
+    ops->destroy(ctx);
+    check_keep3();
     return tap_done();
 }

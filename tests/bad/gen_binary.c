@@ -101,16 +101,14 @@ static int write_file(const char *dir, const char *name, const struct file *f)
 
 #define EV(op_, id_, size_) {.id = (id_), .op = TRACE_##op_, .size = (size_)}
 
-int main(int argc, char **argv)
+/* The valid trace the damaged files start from. */
+static const struct trace_event good[] = {EV(ALLOC, 0, 16), EV(ALLOC, 1, 100), EV(REALLOC, 0, 64),
+                                          EV(FREE, 1, 0), EV(FREE, 0, 0)};
+static const size_t n_good = sizeof good / sizeof good[0];
+
+/* Files cut short or with bytes to spare. Returns 0, or -1 when a file could not be written. */
+static int write_truncations(const char *dir)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: gen_binary DIR\n");
-        return 2;
-    }
-    const char *dir = argv[1];
-    static const struct trace_event good[] = {EV(ALLOC, 0, 16), EV(ALLOC, 1, 100),
-                                              EV(REALLOC, 0, 64), EV(FREE, 1, 0), EV(FREE, 0, 0)};
-    const size_t n_good = sizeof good / sizeof good[0];
     struct file f;
     int rc = 0;
 
@@ -132,6 +130,15 @@ int main(int argc, char **argv)
     make(&f, good, n_good, 0, 0);
     f.len += 3;
     rc |= write_file(dir, "bin-stray-bytes.alrt", &f);
+    return rc ? -1 : 0;
+}
+
+/* Single bit flips, each caught by a checksum or the magic. Returns 0, or -1 when a file could not
+ * be written. */
+static int write_bit_flips(const char *dir)
+{
+    struct file f;
+    int rc = 0;
 
     /* Bit flips: in a record (size of event 2), in the header (id count), in the magic. */
     make(&f, good, n_good, 0, 0);
@@ -146,6 +153,14 @@ int main(int argc, char **argv)
     make(&f, good, n_good, 0, 0);
     f.b[HEADER + 1] ^= 0x01; /* the name: covered by the header checksum */
     rc |= write_file(dir, "bin-bitflip-name.alrt", &f);
+    return rc ? -1 : 0;
+}
+
+/* Header fields out of range. Returns 0, or -1 when a file could not be written. */
+static int write_header_fields(const char *dir)
+{
+    struct file f;
+    int rc = 0;
 
     /* Header fields out of range, with a correct header checksum. */
     make(&f, good, n_good, 0, 0);
@@ -172,6 +187,15 @@ int main(int argc, char **argv)
     make(&f, good, n_good, 0, 0);
     set_field(&f, RECORDS_OFFSET, UINT64_MAX - 15, 8);
     rc |= write_file(dir, "bin-records-offset.alrt", &f);
+    return rc ? -1 : 0;
+}
+
+/* Records beyond the header's counts, an unknown op, a huge id space. Returns 0, or -1 when a file
+ * could not be written. */
+static int write_bad_structure(const char *dir)
+{
+    struct file f;
+    int rc = 0;
 
     /* Records that break the structure: ids and threads beyond the header's counts, an unknown
      * op. Checksums correct. */
@@ -193,6 +217,15 @@ int main(int argc, char **argv)
                                              EV(FREE, UINT32_MAX - 1, 0)};
     make(&f, far, 3, UINT32_MAX, 0);
     rc |= write_file(dir, "bin-huge-id-space-double-free.alrt", &f);
+    return rc ? -1 : 0;
+}
+
+/* Well-formed records that make an invalid trace. Returns 0, or -1 when a file could not be
+ * written. */
+static int write_invalid_events(const char *dir)
+{
+    struct file f;
+    int rc = 0;
 
     /* Events that are well-formed records but invalid traces. */
     static const struct trace_event size_max[] = {EV(ALLOC, 0, UINT64_MAX)};
@@ -219,5 +252,20 @@ int main(int argc, char **argv)
     static const struct trace_event live[] = {EV(ALLOC, 0, 8), EV(ALLOC, 0, 8)};
     make(&f, live, 2, 0, 0);
     rc |= write_file(dir, "bin-alloc-live-id.alrt", &f);
+    return rc ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: gen_binary DIR\n");
+        return 2;
+    }
+    const char *dir = argv[1];
+    int rc = write_truncations(dir);
+    rc |= write_bit_flips(dir);
+    rc |= write_header_fields(dir);
+    rc |= write_bad_structure(dir);
+    rc |= write_invalid_events(dir);
     return rc ? 1 : 0;
 }
