@@ -1,53 +1,106 @@
 #!/usr/bin/env bash
-# How the ordering window of threaded replay (--threads --window W) trades fidelity for speed
-# (docs/performance.md, "Threaded replay"): for each trace with two or more threads and each
-# window, the peak live bytes the threaded memory pass reached against the trace's own peak
-# (the largest deviation over RUNS runs: with W > 1 it depends on scheduling), and the
-# threaded throughput pass's ns/event (median over RUNS runs), on BACKEND (default null: its
-# ns/event is the harness's own cost, so the figure is what the ordering costs).
+# The ordering window of threaded replay (--threads --window W) measured (docs/performance.md,
+# "Threaded replay"), in two parts, both through the worker directly (one pass per run):
 #
-#   bench/window.sh [BUILD_DIR] [TRACE...]    RUNS=N (default 3), BACKEND=NAME,
-#                                             WINDOWS="1 4 16 ..." (default 1 2 4 8 16 32 64 256 free)
+# peak:  for each trace with two or more threads and each window, the peak live bytes the
+#        threaded memory pass reached against the trace's own: the largest deviation over RUNS
+#        runs, signed (+ above the trace's peak, - below).
+# speed: for each trace of SPEED_TRACES, ns/event of the threaded throughput pass on BACKEND
+#        (null: its ns/event is the harness's own cost, so the figure is what the ordering
+#        costs) for each window of SPEED_WINDOWS and single-threaded ("single"), ROUNDS rounds
+#        interleaved (every configuration once per round, so load changes hit all alike), each
+#        run looping for MIN_TIME ms; medians, and each one's ratio to free-running.
 #
-# Without TRACE: every shipped trace (traces/, traces/recorded/) with two or more threads.
+#   bench/window.sh [BUILD_DIR] [TRACE...]
+#     RUNS=N (3), BACKEND=NAME (null), WINDOWS="1 4 16 64 auto free", PARTS="peak speed",
+#     SPEED_TRACES="traces/server-churn.alrt traces/recorded/python-json.alrt",
+#     SPEED_WINDOWS="strict 16 auto free", ROUNDS=N (5), MIN_TIME=MS (300)
+#
+# Without TRACE: every shipped, recorded and test trace (traces/, traces/recorded/,
+# tests/traces/) with two or more threads. Exit 0 whatever the figures (a measurement).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-build=$(cd "${1:-$here/../build}" && pwd)
+root=$(cd "$here/.." && pwd)
+build=$(cd "${1:-$root/build}" && pwd)
 shift || true
 ar=$build/harness/allocreplay
+worker=$build/harness/allocreplay-worker
 runs=${RUNS:-3}
 backend=${BACKEND:-null}
-windows=${WINDOWS:-1 2 4 8 16 32 64 256 free}
-[ -x "$ar" ] || { echo "window.sh: build first (ninja -C $build)" >&2; exit 2; }
+windows=${WINDOWS:-1 4 16 64 auto free}
+parts=${PARTS:-peak speed}
+speed_traces=${SPEED_TRACES:-$root/traces/server-churn.alrt $root/traces/recorded/python-json.alrt}
+speed_windows=${SPEED_WINDOWS:-strict 16 auto free}
+rounds=${ROUNDS:-5}
+min_time=${MIN_TIME:-300}
+[ -x "$ar" ] && [ -x "$worker" ] || { echo "window.sh: build first (ninja -C $build)" >&2; exit 2; }
+
 traces=("$@")
 if [ ${#traces[@]} -eq 0 ]; then
-    for f in $(find "$here/../traces" \( -name '*.yaml' -o -name '*.alrt' \) -not -path '*/specs/*' | sort); do
-        t=$("$ar" info "$f" | awk '/^threads:/ { print $2 }')
+    while read -r f; do
+        t=$("$ar" info "$f" 2>/dev/null | awk '/^threads:/ { print $2 }')
         [ "${t:-1}" -ge 2 ] && traces+=("$f")
+    done < <(find "$root/traces" "$root/tests/traces/import" -type f \
+                  \( -name '*.yaml' -o -name '*.alrt' -o -name '*.txt' -o -name '*.mtrace' \) \
+                  -not -path '*/specs/*' | sort)
+fi
+
+# field REPORT NAME: the value of one "s NAME VALUE" line of a worker report.
+field() { awk -v n="$2" '$1 == "s" && $2 == n { print $3 }' <<<"$1"; }
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+pass() { # pass TRACE PASS WINDOW [MIN_TIME]: the worker's report
+    local threads=(--threads --window "$3")
+    [ "$3" = single ] && threads=()
+    "$worker" --trace "$1" --backend "$backend" --pass "$2" "${threads[@]}" \
+        --min-time "${4:-0}" --report-fd 1 2>/dev/null
+}
+
+echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), load $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs, backend $backend"
+if [[ " $parts " == *" peak "* ]]; then
+    echo "## peak live: largest deviation from the trace's peak over RUNS=$runs memory passes"
+    printf '%-26s %9s %7s %11s' trace events threads trace_peak
+    for w in $windows; do printf ' %9s' "W=$w"; done
+    echo
+    for tr in "${traces[@]}"; do
+        info=$("$ar" info "$tr" 2>/dev/null)
+        printf '%-26s %9s %7s' "$(basename "$tr")" "$(awk '/^events:/ { print $2 }' <<<"$info")" \
+            "$(awk '/^threads:/ { print $2 }' <<<"$info")"
+        first=1
+        for w in $windows; do
+            worst=0 tp=0
+            for _ in $(seq "$runs"); do
+                rep=$(pass "$tr" memory "$w")
+                tp=$(field "$rep" trace_peak_live_bytes) p=$(field "$rep" peak_live_bytes)
+                [ -n "$p" ] || { worst=fail; break; }
+                worst=$(awk -v w="$worst" -v p="$p" -v t="$tp" \
+                    'BEGIN { d = 100 * (p - t) / t; a = d < 0 ? -d : d; b = w < 0 ? -w : w; print (a > b) ? d : w }')
+            done
+            [ $first -eq 1 ] && printf ' %11s' "$tp" && first=0
+            [ "$worst" = fail ] && printf ' %9s' fail || printf ' %+8.2f%%' "$worst"
+        done
+        echo
     done
 fi
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-col() { awk -F, -v c="$2" '{ sub(/\r$/, "") } NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next } { print $h[c] }' "$1"; }
-
-echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), load $(cut -d' ' -f1-3 /proc/loadavg), RUNS=$runs, backend $backend"
-printf '%-22s %7s %8s %14s %14s %9s %10s\n' trace threads window trace_peak worst_peak dev_% ns/event
-for tr in "${traces[@]}"; do
-    name=$(basename "$tr")
-    for w in $windows; do
-        rm -rf "$work/r"
-        "$ar" run "$tr" -b "$backend" -n "$runs" --min-time 0 --threads --window "$w" \
-            -o "$work/r" --format csv >/dev/null 2>"$work/err" ||
-            { echo "$name window $w: $(head -c 200 "$work/err")"; continue; }
-        s=$work/r/summary.csv
-        awk -v n="$name" -v w="$w" -v th="$(col "$s" threads | head -1)" \
-            -v tp="$(col "$s" trace_peak_live_bytes | head -1)" \
-            -v ns="$(col "$s" ns_per_event | median)" \
-            -v peaks="$(col "$s" peak_live_bytes | paste -sd' ')" \
-            'BEGIN { k = split(peaks, p, " "); worst = tp; d = 0
-                     for (i = 1; i <= k; i++) { x = p[i] - tp; if (x < 0) x = -x; if (x >= d) { d = x; worst = p[i] } }
-                     printf "%-22s %7s %8s %14d %14d %9.3f %10.1f\n", n, th, w, tp, worst, tp ? 100 * d / tp : 0, ns }'
+if [[ " $parts " == *" speed "* ]]; then
+    echo "## speed: ns/event of the throughput pass, median of ROUNDS=$rounds interleaved rounds of $min_time ms; ratio to free"
+    for tr in $speed_traces; do
+        declare -A ns=()
+        configs=($speed_windows single)
+        for _ in $(seq "$rounds"); do
+            for w in "${configs[@]}"; do
+                v=$(field "$(pass "$tr" throughput "$w" "$min_time")" ns_per_event)
+                ns[$w]="${ns[$w]:-} ${v:-nan}"
+            done
+        done
+        printf '%-26s' "$(basename "$tr")"
+        free=$(tr ' ' '\n' <<<"${ns[free]:-}" | grep -v '^$' | median)
+        for w in "${configs[@]}"; do
+            m=$(tr ' ' '\n' <<<"${ns[$w]}" | grep -v '^$' | median)
+            awk -v w="$w" -v m="$m" -v f="${free:-0}" -v all="${ns[$w]}" \
+                'BEGIN { printf "  %s %.0f ns (%s; x%.2f)", w, m, all, (f > 0 ? m / f : 0) }'
+        done
+        echo
+        unset ns
     done
-done
+fi

@@ -2,7 +2,13 @@
  * four, joins them, starts the next four). Each builds a working set of about 3 MB of small
  * and medium objects, frees most of it, and hands a few results to the main thread, then
  * exits, so the allocator's thread-exit path (caches flushed, arenas handed on, heaps
- * abandoned) runs 400 times. The results are freed by the main thread at the end. */
+ * abandoned) runs 400 times. The results are freed by the main thread at the end.
+ *
+ * Each block is written whole, as a program fills what it asks for: a trace records sizes,
+ * not which bytes were touched, and the replay's memory pass writes every page of a block. An
+ * earlier version wrote only the first 64 bytes; under jemalloc, whose blocks of 512 B to
+ * 16 KiB sit in page runs without in-band headers, the untouched pages never became resident
+ * (15 MB real against 25 MB with the blocks written; docs/performance.md, "Threaded replay"). */
 #include "fidelity.h"
 
 #include <pthread.h>
@@ -25,7 +31,7 @@ static void *work(void *arg)
         char *p = malloc(sz);
         if (!p)
             die("malloc");
-        memset(p, me, sz < 64 ? sz : 64);
+        memset(p, me, sz);
         vec_push(&objs, p);
         bytes += sz;
     }
