@@ -19,13 +19,21 @@ int cmd_merge(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
+int cmd_slice(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_backends(int argc, char **argv);
 
 extern const struct opt_command run_command, campaign_command, plot_command, compare_command,
-    merge_command, convert_command, info_command, validate_command, record_command,
+    merge_command, convert_command, info_command, validate_command, slice_command, record_command,
     generate_command, backends_command;
+
+/* --zstd-level of the commands that write traces (trace_save_options, 1 .. TRACE_ZSTD_MAX_LEVEL):
+ * an int field of the command's argument struct. */
+#define CLI_ZSTD_LEVEL_ROW(type, field)                                                           \
+    {"zstd-level", 0, OPT_U64, OPT_AT(type, field), .min = 1, .max = 22, .def = "3",              \
+     .metavar = "N",                                                                              \
+     .help = "zstd level of a .alrt.zst output: 1 fastest .. 22 smallest (docs/performance.md)"}
 
 /* The number of rows of a static option table. */
 #define OPT_ROWS(rows) .rows = rows, .n_rows = sizeof rows / sizeof rows[0]

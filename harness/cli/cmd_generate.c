@@ -14,6 +14,7 @@
 struct args {
     const char *out;
     uint64_t seed;
+    int zstd_level;
 };
 
 static const struct opt_row rows[] = {
@@ -21,6 +22,7 @@ static const struct opt_row rows[] = {
      .required = 1, .help = "the trace to write; its extension picks the format"},
     {"seed", 0, OPT_U64, OPT_AT(struct args, seed), .metavar = "N",
      .help = "overrides the spec's seed (default: the spec's, else 0)"},
+    CLI_ZSTD_LEVEL_ROW(struct args, zstd_level),
 };
 
 const struct opt_command generate_command = {
@@ -70,7 +72,7 @@ static void show_progress(void *ctx, uint64_t events)
  * .alrt.zst out is compressed from it. Returns 0, 1 (the generator failed) or 2 (cannot write),
  * with one line on stderr. */
 static int stream(const struct gen_spec *spec, uint64_t seed, const char *path, const char *out,
-                  const char *spec_path)
+                  const char *spec_path, const struct trace_save_options *save)
 {
     struct to_file *f = calloc(1, sizeof *f);
     struct trace_error err = {""};
@@ -100,7 +102,7 @@ static int stream(const struct gen_spec *spec, uint64_t seed, const char *path, 
     if (rc != 0)
         trace_writer_abort(w);
     if (rc != 0 || trace_writer_commit(w, &err) != 0 ||
-        (strcmp(path, out) && trace_compress_file(path, out, &err) != 0)) {
+        (strcmp(path, out) && trace_compress_file_with(path, out, save, &err) != 0)) {
         fprintf(stderr, "allocreplay: %s\n", err.msg);
         return 2;
     }
@@ -111,16 +113,16 @@ static int stream(const struct gen_spec *spec, uint64_t seed, const char *path, 
 
 /* A .alrt.zst: the .alrt is streamed next to it first. */
 static int stream_to(const struct gen_spec *spec, uint64_t seed, const char *out,
-                     const char *spec_path)
+                     const char *spec_path, const struct trace_save_options *save)
 {
     if (trace_format_from_path(out) == TRACE_FORMAT_BINARY)
-        return stream(spec, seed, out, out, spec_path);
+        return stream(spec, seed, out, out, spec_path, save);
     char *plain = NULL;
     if (asprintf(&plain, "%s.tmp-%d.alrt", out, (int)getpid()) < 0) {
         fprintf(stderr, "allocreplay: out of memory\n");
         return 1;
     }
-    int rc = stream(spec, seed, plain, out, spec_path);
+    int rc = stream(spec, seed, plain, out, spec_path, save);
     unlink(plain);
     free(plain);
     return rc;
@@ -147,10 +149,11 @@ int cmd_generate(int argc, char **argv)
         return 2;
     }
     uint64_t seed = opt_given(&generate_command, &p, "seed") ? a.seed : spec.seed;
+    struct trace_save_options save = {.zstd_level = a.zstd_level};
     /* Untimed binary traces stream to the file; YAML and timed traces (whose times are written
      * after the records) are built in memory first. */
     if (fmt != TRACE_FORMAT_YAML && spec.phases[0].rate == 0) {
-        rc = stream_to(&spec, seed, out, spec_path);
+        rc = stream_to(&spec, seed, out, spec_path, &save);
         gen_spec_free(&spec);
         return rc;
     }
@@ -161,7 +164,7 @@ int cmd_generate(int argc, char **argv)
         fprintf(stderr, "allocreplay: %s: %s\n", spec_path, err.msg);
         return 1;
     }
-    if (trace_save(out, &t, &err) != 0) {
+    if (trace_save_with(out, &t, &save, &err) != 0) {
         fprintf(stderr, "allocreplay: %s\n", err.msg);
         trace_release(&t);
         return 2;

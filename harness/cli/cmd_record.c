@@ -30,6 +30,7 @@
 struct args {
     const char *out, *raw_parent;
     int follow, keep_raw;
+    int zstd_level;
 };
 
 static const struct opt_row rows[] = {
@@ -41,6 +42,7 @@ static const struct opt_row rows[] = {
      .help = "keep the raw per-process logs (their directory is printed)"},
     {"raw-dir", 0, OPT_STRING, OPT_AT(struct args, raw_parent), .metavar = "DIR",
      .help = "where the raw logs go (default: /dev/shm, else $TMPDIR)"},
+    CLI_ZSTD_LEVEL_ROW(struct args, zstd_level),
 };
 
 const struct opt_command record_command = {
@@ -238,7 +240,8 @@ static int import_and_write(const struct args *a, char **cmd, const char *raw, p
         fprintf(stderr, "allocreplay record: %s made no heap allocation (the recorder was loaded): "
                         "no trace written\n", cmd[0]);
         rc = 1;
-    } else if (!streamed && trace_save(a->out, &t, &err) != 0) {
+    } else if (!streamed &&
+               trace_save_with(a->out, &t, &(struct trace_save_options){a->zstd_level}, &err) != 0) {
         fprintf(stderr, "allocreplay record: %s\n", err.msg);
         rc = 2;
     } else {

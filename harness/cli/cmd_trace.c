@@ -1,6 +1,7 @@
 /* allocreplay convert / info / validate: the trace tools (docs/trace-format.md). */
 #include "cli.h"
 #include "trace/trace.h"
+#include "trace/trace_repair.h"
 #include "trace/trace_summary.h"
 #include "trace_info.h"
 
@@ -10,12 +11,20 @@
 struct args {
     int lenient;
     int json; /* info --format json */
+    int repair, zstd_level; /* convert */
 };
 
 #define LENIENT_ROW                                                                               \
     {"lenient", 0, OPT_FLAG, OPT_AT(struct args, lenient),                                         \
      .help = "drop invalid events (and count them by kind) instead of refusing the trace"}
 static const struct opt_row rows[] = {LENIENT_ROW};
+static const struct opt_row convert_rows[] = {
+    LENIENT_ROW,
+    {"repair", 0, OPT_FLAG, OPT_AT(struct args, repair),
+     .help = "make a valid trace of an invalid one: fix what can be fixed, drop the rest, and\n"
+             "report both by kind (docs/trace-format.md, \"Repairing\")"},
+    CLI_ZSTD_LEVEL_ROW(struct args, zstd_level),
+};
 static const char *const info_formats[] = {"text", "json", NULL};
 static const struct opt_row info_rows[] = {
     LENIENT_ROW,
@@ -30,11 +39,13 @@ static const struct opt_row info_rows[] = {
      .rows = rows_, .n_rows = sizeof rows_ / sizeof rows_[0]}
 #define TRACE_COMMAND(cmd, pos, n, line, text) TRACE_COMMAND_ROWS(cmd, pos, n, line, text, rows)
 
-const struct opt_command convert_command = TRACE_COMMAND("convert", "IN OUT", 2,
+const struct opt_command convert_command = TRACE_COMMAND_ROWS("convert", "IN OUT", 2,
     "Converts a trace from one format to another.",
     "Reads, recognised by content: YAML, .alrt (binary), .alrt.zst (compressed binary), glibc\n"
     "mtrace() logs, Android memory_replay text and a .zip of one of these two; writes by OUT's\n"
-    "extension: .yaml/.yml, .alrt and .alrt.zst.\n");
+    "extension: .yaml/.yml, .alrt and .alrt.zst. An invalid trace is refused unless --lenient\n"
+    "(drop the invalid events) or --repair (fix or drop them) is given.\n",
+    convert_rows);
 
 const struct opt_command info_command = TRACE_COMMAND_ROWS("info", "TRACE", 1,
     "Prints a trace's figures.",
@@ -73,6 +84,43 @@ static void print_dropped(FILE *out, const char *path, const struct trace_load_r
     fprintf(out, "\n");
 }
 
+/* "IN: repaired: 3 events dropped, 2 fixed", then one line per kind found. */
+static void print_repaired(const char *path, const struct trace_repair_report *r)
+{
+    uint64_t n[2] = {0, 0}; /* fixed, dropped */
+    for (int k = 0; k < TRACE_REPAIR_KIND_COUNT; k++)
+        n[trace_repair_kind_drops((enum trace_repair_kind)k)] += r->count[k];
+    printf("%s: repaired: %llu events dropped, %llu fixed\n", path, (unsigned long long)n[1],
+           (unsigned long long)n[0]);
+    for (int k = 0; k < TRACE_REPAIR_KIND_COUNT; k++)
+        if (r->count[k])
+            printf("  %-8s %10llu  %s\n",
+                   trace_repair_kind_drops((enum trace_repair_kind)k) ? "dropped" : "fixed",
+                   (unsigned long long)r->count[k], trace_repair_kind_name((enum trace_repair_kind)k));
+}
+
+/* Loads IN; with --repair, replaces it by its repaired trace. 0, or 2 after printing why. */
+static int load_input(const char *path, const struct args *a, struct trace *t,
+                      struct trace_load_report *report, struct trace_repair_report *rep)
+{
+    struct trace_load_options opt = {.lenient = a->lenient, .keep_invalid = a->repair};
+    struct trace_error err;
+    if (trace_load(path, &opt, t, report, &err) != 0) {
+        fprintf(stderr, "allocreplay: %s\n", err.msg);
+        return 2;
+    }
+    if (!a->repair)
+        return 0;
+    struct trace raw = *t;
+    int rc = trace_repair(&raw, t, rep, &err);
+    trace_release(&raw);
+    if (rc != 0) {
+        fprintf(stderr, "allocreplay: %s\n", err.msg);
+        return 2;
+    }
+    return 0;
+}
+
 int cmd_convert(int argc, char **argv)
 {
     struct args a = {0};
@@ -80,6 +128,9 @@ int cmd_convert(int argc, char **argv)
     int rc = cli_parse(&convert_command, argc, argv, &a, &p);
     if (rc >= 0)
         return rc;
+    if (a.repair && a.lenient)
+        return cli_usage_error(&convert_command, "--repair and --lenient exclude each other "
+                                                 "(--repair drops what it cannot fix)");
     enum trace_format to = trace_format_from_path(p.pos[1]);
     if (to != TRACE_FORMAT_YAML && to != TRACE_FORMAT_BINARY && to != TRACE_FORMAT_BINARY_ZSTD) {
         fprintf(stderr, "allocreplay: %s: cannot write this format (writable: .yaml, .yml, .alrt, "
@@ -87,21 +138,22 @@ int cmd_convert(int argc, char **argv)
                 p.pos[1]);
         return 2;
     }
-    struct trace_load_options opt = {.lenient = a.lenient};
     struct trace_load_report report;
-    struct trace_error err;
+    struct trace_repair_report repaired;
     struct trace t;
-    if (trace_load(p.pos[0], &opt, &t, &report, &err) != 0) {
-        fprintf(stderr, "allocreplay: %s\n", err.msg);
-        return 2;
-    }
-    rc = trace_save(p.pos[1], &t, &err);
+    if ((rc = load_input(p.pos[0], &a, &t, &report, &repaired)) != 0)
+        return rc;
+    struct trace_save_options save = {.zstd_level = a.zstd_level};
+    struct trace_error err;
+    rc = trace_save_with(p.pos[1], &t, &save, &err);
     if (rc != 0)
         fprintf(stderr, "allocreplay: %s\n", err.msg);
     else {
         printf("%s: %llu events written to %s\n", p.pos[0], (unsigned long long)t.n_events,
                p.pos[1]);
         print_dropped(stdout, p.pos[0], &report);
+        if (a.repair)
+            print_repaired(p.pos[0], &repaired);
     }
     trace_release(&t);
     return rc ? 2 : 0;

@@ -21,6 +21,7 @@ static const struct command commands[] = {
     {"convert", cmd_convert, &convert_command},
     {"info", cmd_info, &info_command},
     {"validate", cmd_validate, &validate_command},
+    {"slice", cmd_slice, &slice_command},
     {"record", cmd_record, &record_command},
     {"generate", cmd_generate, &generate_command},
     {"backends", cmd_backends, &backends_command},

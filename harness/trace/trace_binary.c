@@ -462,17 +462,13 @@ int trace_writer_commit(struct trace_writer *w, struct trace_error *err)
     return rc;
 }
 
-/* Below the reader, whose map it uses. */
-static int binary_write_compressed(const char *path, const struct trace *t,
-                                   struct trace_error *err);
-
 int trace__binary_write(const char *path, const struct trace *t, struct trace_error *err)
 {
     if (big_endian_host())
         return trace__fail(err, "%s: binary traces are little-endian; this big-endian host cannot "
                                 "write them", path);
     if (trace_format_from_path(path) == TRACE_FORMAT_BINARY_ZSTD)
-        return binary_write_compressed(path, t, err);
+        return trace__binary_write_compressed(path, t, TRACE_ZST_LEVEL, err);
     struct trace_writer *w = trace_writer_open(path, t->name, t->description, err);
     if (!w)
         return -1;
@@ -679,6 +675,7 @@ static int take_strings(const struct mapped *m, struct trace *out, struct trace_
 struct walk {
     const struct mapped *m;
     int lenient;
+    int keep_invalid; /* invalid events are kept, not dropped (trace_load_options) */
     int verify_checksum;
     int release_behind; /* drop scanned windows of the map (streaming scan) */
     trace_event_sink fn;
@@ -794,8 +791,8 @@ static int walk(const struct walk *w, struct trace_error *err)
                     w->durations_out[i] = duration;
             }
             int p = trace__validate_event(&v, ev);
-            if (p < 0) {
-                if (w->fn)
+            if (p < 0 || (w->keep_invalid && p < TRACE_PROBLEM_COUNT)) {
+                if (w->fn) /* valid, or kept as it is for trace_repair */
                     w->fn(w->ctx, ev, time, duration);
             } else if (w->lenient && p < TRACE_PROBLEM_COUNT) {
                 w->report->dropped[p]++;
@@ -877,8 +874,8 @@ int trace__binary_load(const char *path, const struct trace_load_options *opt, s
         trace_release(out);
         return trace__fail(err, "%s: out of memory for the times", path);
     }
-    struct walk w = {.m = &m, .lenient = opt->lenient, .verify_checksum = 1, .report = report,
-                     .times_out = out->times, .durations_out = out->durations,
+    struct walk w = {.m = &m, .lenient = opt->lenient, .keep_invalid = opt->keep_invalid,
+                     .verify_checksum = 1, .report = report, .times_out = out->times, .durations_out = out->durations,
                      .exits_out = out->thread_exits};
     if (walk(&w, err) != 0 || take_strings(&m, out, err) != 0) {
         unmap(&m);
@@ -949,7 +946,7 @@ int trace__binary_scan(const char *path, const struct trace_load_options *opt,
 /* A compressed trace: the .alrt file is written first, next to path, then compressed from
  * its map, so that every part of it (header, records, the time section, any later section)
  * travels unchanged and the result decompresses to exactly that file. */
-static int binary_write_compressed(const char *path, const struct trace *t,
+int trace__binary_write_compressed(const char *path, const struct trace *t, int level,
                                    struct trace_error *err)
 {
     char *plain = NULL;
@@ -957,7 +954,7 @@ static int binary_write_compressed(const char *path, const struct trace *t,
         return trace__fail(err, "%s: out of memory", path);
     int rc = trace__binary_write(plain, t, err);
     if (rc == 0) {
-        rc = trace_compress_file(plain, path, err);
+        rc = trace_compress_file_with(plain, path, &(struct trace_save_options){level}, err);
         unlink(plain);
     }
     free(plain);
@@ -966,13 +963,23 @@ static int binary_write_compressed(const char *path, const struct trace *t,
 
 int trace_compress_file(const char *alrt_path, const char *path, struct trace_error *err)
 {
+    return trace_compress_file_with(alrt_path, path, NULL, err);
+}
+
+int trace_compress_file_with(const char *alrt_path, const char *path,
+                             const struct trace_save_options *opt, struct trace_error *err)
+{
+    int level = opt && opt->zstd_level ? opt->zstd_level : TRACE_ZST_LEVEL;
+    if (level < 1 || level > TRACE_ZSTD_MAX_LEVEL)
+        return trace__fail(err, "%s: zstd level %d (from 1 to %d)", path, level,
+                           TRACE_ZSTD_MAX_LEVEL);
     struct mapped m;
     int rc = map_open(&m, alrt_path, err);
     if (rc == 0) {
         madvise(m.map, m.len, MADV_SEQUENTIAL);
         uint64_t end = m.h.records_offset + m.h.n_events * RECORD_SIZE;
         rc = trace__zst_write(path, m.map, (size_t)m.h.records_offset, m.records, m.h.n_events,
-                              m.map + end, (size_t)(m.len - end), TRACE_ZST_LEVEL, err);
+                              m.map + end, (size_t)(m.len - end), level, err);
     }
     unmap(&m);
     return rc;

@@ -115,7 +115,7 @@ static int emit(struct trace__importer *im, const struct trace_event *ev, const 
         snprintf(why, sizeof why, "%s", why_align);
     } else {
         p = trace__validate_event(&im->v, ev);
-        if (p < 0)
+        if (p < 0 || (im->opt->keep_invalid && p < TRACE_PROBLEM_COUNT))
             return (im->time == TRACE_TIME_NONE
                         ? trace_builder_push(&im->b, ev)
                         : trace_builder_push_timed(&im->b, ev, im->time, im->duration)) == 0
@@ -123,7 +123,7 @@ static int emit(struct trace__importer *im, const struct trace_event *ev, const 
                        : trace__fail(im->err, "%s: out of memory", im->path);
         trace__problem_message(why, sizeof why, p, ev);
     }
-    if (im->opt->lenient && p < TRACE_PROBLEM_COUNT) {
+    if ((im->opt->lenient || im->opt->keep_invalid) && p < TRACE_PROBLEM_COUNT) {
         im->report->dropped[p]++;
         return 0;
     }

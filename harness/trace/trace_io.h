@@ -155,6 +155,9 @@ int trace__yaml_write(const char *path, const struct trace *t, struct trace_erro
 int trace__binary_load(const char *path, const struct trace_load_options *opt, struct trace *out,
                        struct trace_load_report *report, struct trace_error *err);
 int trace__binary_write(const char *path, const struct trace *t, struct trace_error *err);
+/* .alrt.zst at a zstd level (trace_save_options). */
+int trace__binary_write_compressed(const char *path, const struct trace *t, int level,
+                                   struct trace_error *err);
 
 /* ---- compressed binary traces (trace_zst.c) ----
  * The bytes of a .alrt file as zstd frames, its records transformed first (docs/trace-format.md,

@@ -238,12 +238,23 @@ int trace_load(const char *path, const struct trace_load_options *opt, struct tr
 
 int trace_save(const char *path, const struct trace *t, struct trace_error *err)
 {
+    return trace_save_with(path, t, NULL, err);
+}
+
+int trace_save_with(const char *path, const struct trace *t, const struct trace_save_options *opt,
+                    struct trace_error *err)
+{
+    int level = opt && opt->zstd_level ? opt->zstd_level : TRACE_ZST_LEVEL;
+    if (level < 1 || level > TRACE_ZSTD_MAX_LEVEL)
+        return trace__fail(err, "%s: zstd level %d (from 1 to %d)", path, level,
+                           TRACE_ZSTD_MAX_LEVEL);
     switch (trace_format_from_path(path)) {
     case TRACE_FORMAT_YAML:
         return trace__yaml_write(path, t, err);
     case TRACE_FORMAT_BINARY:
-    case TRACE_FORMAT_BINARY_ZSTD:
         return trace__binary_write(path, t, err);
+    case TRACE_FORMAT_BINARY_ZSTD:
+        return trace__binary_write_compressed(path, t, level, err);
     case TRACE_FORMAT_MTRACE:
     case TRACE_FORMAT_ANDROID:
     case TRACE_FORMAT_ZIP:

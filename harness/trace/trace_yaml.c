@@ -301,19 +301,20 @@ static int finish_event(struct reader *r, const struct fields *f, yaml_mark_t st
             ev.align_log2 = (uint8_t)__builtin_ctzll(f->align); /* a power of two: its log2 */
         }
     }
+    int representable = problem < 0;
     if (problem < 0) {
         problem = trace__validate_event(&r->v, &ev);
         if (problem >= 0)
             trace__problem_message(why, sizeof why, problem, &ev);
     }
-    if (problem < 0) {
+    if (problem < 0 || (r->opt->keep_invalid && representable && problem < TRACE_PROBLEM_COUNT)) {
         int rc = timed ? trace_builder_push_timed(&r->b, &ev, f->time,
                                                   f->have & F_DURATION ? f->duration
                                                                        : TRACE_TIME_NONE)
                        : trace_builder_push(&r->b, &ev);
         return rc == 0 ? 0 : trace__fail(r->err, "%s: out of memory", r->path);
     }
-    if (r->opt->lenient && problem < TRACE_PROBLEM_COUNT) {
+    if ((r->opt->lenient || r->opt->keep_invalid) && problem < TRACE_PROBLEM_COUNT) {
         r->report->dropped[problem]++;
         return 0;
     }

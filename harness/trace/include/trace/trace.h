@@ -112,6 +112,11 @@ const char *trace_problem_name(enum trace_problem p);
 
 struct trace_load_options {
     int lenient; /* drop bad events and count them instead of refusing the trace */
+    /* Keep events that break the validation rules as they are (for trace_repair, which makes
+     * a valid trace of them); events that cannot be represented (an alignment that is not a
+     * power of two) are dropped and counted as with lenient. Syntax errors and corrupt files
+     * are still refused. The trace returned is then not valid. */
+    int keep_invalid;
 };
 
 struct trace_load_report {
@@ -127,6 +132,16 @@ int trace_load(const char *path, const struct trace_load_options *opt, struct tr
 /* Writes t to path in the format its extension names (.yaml/.yml, .alrt or .alrt.zst), through a
  * temporary file renamed into place. Returns 0, or -1 with err filled. */
 int trace_save(const char *path, const struct trace *t, struct trace_error *err);
+
+/* trace_save with choices: the zstd level of a .alrt.zst (1 .. 22, higher is smaller and
+ * slower: docs/performance.md, "Compressed traces"; 0 = the default, 3). Other formats ignore
+ * it. opt may be NULL. */
+#define TRACE_ZSTD_MAX_LEVEL 22
+struct trace_save_options {
+    int zstd_level;
+};
+int trace_save_with(const char *path, const struct trace *t, const struct trace_save_options *opt,
+                    struct trace_error *err);
 
 /* A streaming writer of binary traces (.alrt), for producers that do not hold the whole trace
  * in memory (the recorder): open with the name and description, append events in any number of
@@ -154,6 +169,9 @@ void trace_writer_abort(struct trace_writer *w);
  * map: what trace_save does for a .alrt.zst after writing the .alrt. Returns 0, or -1 with err
  * filled. */
 int trace_compress_file(const char *alrt_path, const char *path, struct trace_error *err);
+/* The same at opt's zstd level (trace_save_options; NULL: the default). */
+int trace_compress_file_with(const char *alrt_path, const char *path,
+                             const struct trace_save_options *opt, struct trace_error *err);
 
 /* Validates t's events as trace_load does (docs/trace-format.md), e.g. a generated or
  * recorded trace before it is saved. Returns 0, or -1 with err naming the first bad event:
