@@ -149,7 +149,8 @@ static void test_rules(void)
     TAP_EQ_U64(rep.threads, 2, "rules: two threads");
     /* Times: ns since the image started (start_ns 5): the first event (seq 0) at 95, the free
      * inserted before seq 12 at that record's time, thread 1's exit at its record's. */
-    TAP_OK(t.times && t.times[0] == 95 && t.times[7] == 215 && t.times[8] == 215 && t.times[9] == 235,
+    TAP_OK(t.times && t.times[0] == 95 && t.times[7] == 215 && t.times[8] == 215 &&
+               t.times[9] == 235,
            "rules: times from the records' clock");
     TAP_OK(t.thread_exits && t.thread_exits[0] == TRACE_TIME_NONE && t.thread_exits[1] == 245,
            "rules: thread 1's exit recorded, thread 0 still running");

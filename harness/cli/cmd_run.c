@@ -133,7 +133,7 @@ const struct opt_command run_command = {
     .positional = "TRACE...",
     .min_pos = 1,
     .max_pos = -1,
-    .summary = "Replays traces against backends into a results directory, with a summary table.",
+    .summary = "Replays traces against backends into a results directory; a table and a verdict.",
     OPT_ROWS(rows),
 };
 
