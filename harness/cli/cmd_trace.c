@@ -3,6 +3,7 @@
 #include "trace/trace.h"
 #include "trace/trace_repair.h"
 #include "trace/trace_summary.h"
+#include "util/meter.h"
 #include "trace_info.h"
 
 #include <stdio.h>
@@ -214,7 +215,10 @@ static int summarize_command(int argc, char **argv, const struct opt_command *cm
     const char *path = p.pos[0];
     if (trace_info_refuse_results(path))
         return 2;
-    struct trace_load_options opt = {.lenient = a.lenient};
+    struct meter m;
+    meter_start(&m, stderr, path, "events", 0);
+    struct trace_load_options opt = {.lenient = a.lenient, .progress = meter_report,
+                                     .progress_ctx = &m};
     struct trace_load_report report;
     struct trace_error err;
     struct trace hdr;
@@ -224,6 +228,7 @@ static int summarize_command(int argc, char **argv, const struct opt_command *cm
         trace_release(&hdr);
         return 2;
     }
+    meter_finish(&m, hdr.n_events);
     if (a.json) {
         rc = trace_info_json(path, &hdr, &s, &report) ? 1 : 0;
     } else {

@@ -7,6 +7,7 @@
 #include <linux/futex.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -167,6 +168,22 @@ void *os_table_alloc(size_t bytes)
     for (size_t off = 0; off < bytes; off += (size_t)page)
         ((volatile char *)p)[off] = 0;
     return p;
+}
+
+void *os_table_alloc_big(size_t bytes)
+{
+    if (bytes < OS_TABLE_FILE_BYTES)
+        return os_table_alloc(bytes);
+    const char *dir = getenv("TMPDIR");
+    int fd = open(dir && *dir ? dir : "/var/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return os_table_alloc(bytes);
+    /* Reserved blocks: a full disk fails here, not as SIGBUS on a later write. */
+    void *p = MAP_FAILED;
+    if (posix_fallocate(fd, 0, (off_t)bytes) == 0)
+        p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    return p == MAP_FAILED ? os_table_alloc(bytes) : p;
 }
 
 void os_table_free(void *p, size_t bytes)

@@ -57,7 +57,7 @@ int replay_schedule_build(struct replay_schedule *s, const struct trace_event *e
     count_bytes = (size_t)s->n_threads * sizeof *count;
     count = os_table_alloc(count_bytes);
 #define ALLOC(name, n)                                                                         \
-    if (!s->name && !(s->name = os_table_alloc((size_t)(n) * sizeof *s->name)))                \
+    if (!s->name && !(s->name = os_table_alloc_big((size_t)(n) * sizeof *s->name)))            \
         goto nomem;
     TABLES(ALLOC)
 #undef ALLOC

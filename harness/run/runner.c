@@ -10,6 +10,7 @@
 #include "run/results.h"
 #include "run/spawn.h"
 #include "trace/trace.h"
+#include "util/meter.h"
 #include "replay/worker_report.h"
 
 #include <errno.h>
@@ -162,15 +163,19 @@ static int check_labels(const struct runner *R, char *err, size_t err_len)
 static int check_traces(struct runner *R)
 {
     const struct run_plan *plan = R->plan;
-    struct trace_load_options lopt = {.lenient = plan->opt.lenient};
     for (size_t i = 0; i < plan->n_traces; i++) {
         struct trace t;
         struct trace_error terr;
         struct trace_load_report rep = {{0}};
+        struct meter m;
+        meter_start(&m, stderr, plan->traces[i], "events checked", 0);
+        struct trace_load_options lopt = {.lenient = plan->opt.lenient,
+                                          .progress = meter_report, .progress_ctx = &m};
         if (trace_load(plan->traces[i], &lopt, &t, &rep, &terr)) {
             snprintf(R->err, sizeof R->err, "%s", terr.msg);
             return -1;
         }
+        meter_finish(&m, t.n_events);
         if (plan->opt.pace > 0 && !t.times) {
             snprintf(R->err, sizeof R->err,
                      "%s: a paced run needs a timed trace, and this one has no times "
@@ -222,6 +227,11 @@ static int check_traces(struct runner *R)
 }
 
 /* Runs one pass of one cell in a fresh worker. Returns 0 (res filled) or -1 (cannot start). */
+static void pass_tick(void *meter)
+{
+    meter_update(meter, 0);
+}
+
 static int run_worker(struct runner *R, size_t ti, const struct target *t, enum replay_pass pass,
                       struct spawn_result *res)
 {
@@ -280,10 +290,20 @@ static int run_worker(struct runner *R, size_t ti, const struct target *t, enum 
         }
     }
     argv[n] = NULL;
+    /* A pass longer than a few seconds (a big trace) shows that it is running, and for how
+     * long; the worker loads the trace, then replays it. */
+    char label[512];
+    snprintf(label, sizeof label, "%s %s: %s pass", R->trace_names[ti], t->label,
+             replay_pass_name(pass));
+    struct meter m;
+    meter_start(&m, stderr, label, NULL, 0);
     struct spawn_request req = {.path = t->worker, .argv = argv, .preload = t->preload,
                                 .report_fd = 3, .timeout_s = o->timeout_s,
-                                .memory_limit = o->memory_limit};
-    return spawn_run(&req, res, R->err, sizeof R->err);
+                                .memory_limit = o->memory_limit, .tick = pass_tick,
+                                .tick_ctx = &m};
+    int rc = spawn_run(&req, res, R->err, sizeof R->err);
+    meter_finish(&m, 0);
+    return rc;
 }
 
 /* Copies the "s COLUMN VALUE" lines of a report into the cell's values. */

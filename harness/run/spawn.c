@@ -239,6 +239,11 @@ static void collect(const struct spawn_request *req, pid_t pid, int fds[2], stru
             }
             wait_ms = left > 1000000 ? 1000000 : (int)left;
         }
+        if (req->tick) {
+            req->tick(req->tick_ctx);
+            if (wait_ms < 0 || wait_ms > 1000)
+                wait_ms = 1000;
+        }
         int n = poll(pfd, 2, wait_ms);
         if (n < 0 && errno != EINTR)
             break;

@@ -28,6 +28,7 @@ static const unsigned char time_tag[8] = {'A', 'L', 'R', 'T', 'T', 'I', 'M', 'E'
  * back a window of the map once it is behind us. */
 #define CHUNK_EVENTS 4096u
 #define WINDOW_BYTES ((size_t)32 << 20)
+#define PROGRESS_EVENTS ((uint64_t)CHUNK_EVENTS << 10) /* between two progress calls */
 
 /* ---- checksum: see docs/trace-format.md, "Checksum" ---- */
 #define P1 0x9E3779B185EBCA87ull
@@ -675,6 +676,7 @@ static int take_strings(const struct mapped *m, struct trace *out, struct trace_
 struct walk {
     const struct mapped *m;
     int lenient;
+    const struct trace_load_options *opt; /* its progress callback, if any */
     int keep_invalid; /* invalid events are kept, not dropped (trace_load_options) */
     int verify_checksum;
     int release_behind; /* drop scanned windows of the map (streaming scan) */
@@ -749,6 +751,15 @@ static int check_record(const struct mapped *m, uint64_t i, const struct trace_e
     return 0;
 }
 
+/* The streaming scan gives back the map up to done, a window at a time, once read. */
+static void release_behind(uintptr_t *released, uintptr_t done)
+{
+    if (done - *released >= WINDOW_BYTES) {
+        madvise((void *)*released, done - *released, MADV_DONTNEED);
+        *released = done;
+    }
+}
+
 /* One pass: checksum and validation chunk by chunk. After the first fatal problem only the
  * checksum goes on, so that a corrupt file is reported as corrupt rather than by whatever
  * nonsense its damaged records happen to contain. */
@@ -772,6 +783,8 @@ static int walk(const struct walk *w, struct trace_error *err)
     uintptr_t page_mask = ~(uintptr_t)(sysconf(_SC_PAGESIZE) - 1);
     for (uint64_t start = 0; start < n; start += CHUNK_EVENTS) {
         uint64_t end = n - start < CHUNK_EVENTS ? n : start + CHUNK_EVENTS;
+        if (w->opt && w->opt->progress && start % PROGRESS_EVENTS == 0)
+            w->opt->progress(w->opt->progress_ctx, start, n);
         if (w->verify_checksum)
             trace__checksum_update(&c, rec + start, (size_t)(end - start) * RECORD_SIZE);
         for (uint64_t i = start; i < end && !failed; i++) {
@@ -805,13 +818,8 @@ static int walk(const struct walk *w, struct trace_error *err)
         }
         if (failed && !w->verify_checksum)
             break;
-        if (w->release_behind) {
-            uintptr_t done = (uintptr_t)(rec + end) & page_mask;
-            if (done - released >= WINDOW_BYTES) {
-                madvise((void *)released, done - released, MADV_DONTNEED);
-                released = done;
-            }
-        }
+        if (w->release_behind)
+            release_behind(&released, (uintptr_t)(rec + end) & page_mask);
     }
     trace__validator_free(&v);
     if (w->verify_checksum && trace__checksum_final(&c) != m->h.records_checksum) {
@@ -875,7 +883,8 @@ int trace__binary_load(const char *path, const struct trace_load_options *opt, s
         return trace__fail(err, "%s: out of memory for the times", path);
     }
     struct walk w = {.m = &m, .lenient = opt->lenient, .keep_invalid = opt->keep_invalid,
-                     .verify_checksum = 1, .report = report, .times_out = out->times, .durations_out = out->durations,
+                     .opt = opt, .verify_checksum = 1, .report = report,
+                     .times_out = out->times, .durations_out = out->durations,
                      .exits_out = out->thread_exits};
     if (walk(&w, err) != 0 || take_strings(&m, out, err) != 0) {
         unmap(&m);
@@ -931,7 +940,8 @@ int trace__binary_scan(const char *path, const struct trace_load_options *opt,
         return -1;
     }
     madvise(m.map, m.len, MADV_SEQUENTIAL);
-    struct walk w = {.m = &m, .lenient = opt->lenient, .verify_checksum = 1, .release_behind = 1,
+    struct walk w = {.m = &m, .lenient = opt->lenient, .opt = opt, .verify_checksum = 1,
+                     .release_behind = 1,
                      .fn = fn, .ctx = ctx, .report = report};
     int rc = walk(&w, err);
     if (rc == 0)

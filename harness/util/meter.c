@@ -25,6 +25,11 @@ void meter_start(struct meter *m, FILE *out, const char *what, const char *unit,
 static void draw(struct meter *m, uint64_t done, double t, const char *end)
 {
     double el = t - m->start, rate = el > 0 ? (double)done / el : 0;
+    if (!m->unit) { /* a step that cannot count: its time only */
+        fprintf(m->out, "%s%s: %.0f s%s", m->tty ? "\r\033[K" : "", m->what, el, end);
+        fflush(m->out);
+        return;
+    }
     fprintf(m->out, "%s%s: %llu", m->tty ? "\r\033[K" : "", m->what, (unsigned long long)done);
     if (m->total && done <= m->total) {
         fprintf(m->out, "/%llu %s (%.0f%%), %.0f s, %.1f M/s", (unsigned long long)m->total,

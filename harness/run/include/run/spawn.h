@@ -21,6 +21,8 @@ struct spawn_request {
     int report_fd;       /* the child's fd that carries the report: 1 (stdout) or 3 */
     unsigned timeout_s;  /* SIGKILL after this many seconds; 0 = none */
     uint64_t memory_limit; /* RLIMIT_AS of the child in bytes; 0 = none */
+    void (*tick)(void *ctx); /* called about once a second while the child runs; may be NULL */
+    void *tick_ctx;
 };
 
 struct spawn_result {

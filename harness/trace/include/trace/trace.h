@@ -112,6 +112,10 @@ const char *trace_problem_name(enum trace_problem p);
 
 struct trace_load_options {
     int lenient; /* drop bad events and count them instead of refusing the trace */
+    /* Progress of a long load, or NULL: called every few million events of a binary trace's
+     * checking pass with the events checked so far and the total. */
+    void (*progress)(void *ctx, uint64_t done, uint64_t total);
+    void *progress_ctx;
     /* Keep events that break the validation rules as they are (for trace_repair, which makes
      * a valid trace of them); events that cannot be represented (an alignment that is not a
      * power of two) are dropped and counted as with lenient. Syntax errors and corrupt files

@@ -16,7 +16,7 @@
 struct meter {
     FILE *out;
     const char *what;  /* "generate big.alrt" */
-    const char *unit;  /* "events" */
+    const char *unit;  /* "events"; NULL: a step that cannot count, shown with its time only */
     uint64_t total;    /* 0: unknown */
     double start, last; /* CLOCK_MONOTONIC seconds */
     int tty, shown;
