@@ -123,7 +123,8 @@ static void grid_sample(struct replay *r, uint64_t i)
         return;
     }
     pthread_mutex_lock(&sh->mu);
-    replay__sample(r, atomic_load(&sh->n_done), atomic_load_explicit(&sh->live, memory_order_relaxed));
+    replay__sample(r, atomic_load(&sh->n_done),
+                   atomic_load_explicit(&sh->live, memory_order_relaxed));
     pthread_mutex_unlock(&sh->mu);
 }
 
