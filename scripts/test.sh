@@ -46,7 +46,8 @@ suite build-test --buildtype=debugoptimized --
 export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:strict_string_checks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 suite build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false \
-  -Djemalloc=disabled -Dmimalloc=disabled -Dtcmalloc=disabled -- --no-suite no-asan
+  -Djemalloc=disabled -Dmimalloc=disabled -Dtcmalloc=disabled -- --no-suite no-asan \
+  --timeout-multiplier 3   # instrumented code runs several times slower than the plain build
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
