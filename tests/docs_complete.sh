@@ -2,7 +2,8 @@
 # The docs say what the code has, as TAP: every column of summary.csv, latency.csv and
 # timeline.csv (the X-macro lists of harness/replay/include/replay/results_schema.h) is defined
 # in its section of docs/metrics.md; the fixed columns of aggregate.csv in docs/campaigns.md;
-# every meson test suite (from every meson.build of the tree) in docs/testing.md.
+# every meson test suite (from every meson.build of the tree) in docs/testing.md; every page of
+# docs/ that a comment of the code points at exists, and so does the section it names.
 #
 #   tests/docs_complete.sh SOURCE_ROOT
 set -u
@@ -58,5 +59,46 @@ mapfile -t suites < <(find . -name meson.build -not -path './build*' -print0 |
 ok "$([ "${#suites[@]}" -gt 0 ]; echo $?)" "the meson.build files declare suites (${#suites[@]})"
 check_documented "every test suite is described in docs/testing.md" \
     "$(defined_in docs/testing.md "## How the tests are organised")" "${suites[@]}"
+
+# Pointers into docs/ from the code and build files: `docs/X.md` and, where a section is named
+# in quotes right after it (`docs/X.md, "Section"` or `docs/X.md "Section"`), a heading of X that
+# starts with it (after any "4b." numbering) or a paragraph whose bold lead starts with it.
+# Prints one line per pointer that leads nowhere.
+dangling_doc_refs() {
+    local where ref page section
+    grep -rnoE 'docs/[A-Za-z0-9_-]+\.md(,? "[^"]+")?' harness allocators recorder include bench \
+        tests plots campaigns scripts meson.build meson_options.txt 2>/dev/null |
+        grep -v '^tests/docs_complete.sh:' |
+        while IFS= read -r ref; do
+            where=${ref%%:docs/*}
+            ref=docs/${ref#*:docs/}
+            page=${ref%%.md*}.md
+            if [ ! -f "$page" ]; then
+                echo "$where: $page does not exist"
+                continue
+            fi
+            case $ref in *'"'*) ;; *) continue ;; esac
+            section=${ref#*\"}
+            section=${section%\"}
+            awk -v s="$section" '/^#+ / { sub(/^#+ +([0-9]+[a-z]?\. )?/, ""); if (index($0, s) == 1) f = 1 }
+                                 /^\*\*/ { if (index(substr($0, 3), s) == 1) f = 1 }
+                                 END { exit !f }' "$page" ||
+                echo "$where: $page has no section \"$section\""
+        done
+}
+dangling=$(dangling_doc_refs)
+[ -z "$dangling" ] || echo "$dangling" | sed 's/^/# /'
+ok "$([ -z "$dangling" ]; echo $?)" "every pointer of the code into docs/ names a page and section that exist"
+
+# The checker itself, on a planted tree: a missing page, a missing section, and two good pointers.
+tap_scratch
+mkdir -p "$work/docs" "$work/harness"
+printf '# Page\n\n## 2b. The part\n\n**Lead paragraph.** Text.\n' >"$work/docs/a.md"
+printf '/* docs/a.md, "The part"; docs/a.md "Lead paragraph" */\n/* docs/b.md; docs/a.md, "Nothing" */\n' \
+    >"$work/harness/x.c"
+planted=$(cd "$work" && dangling_doc_refs)
+echo "$planted" | sed 's/^/# planted: /'
+ok "$([ "$planted" = 'harness/x.c:2: docs/b.md does not exist
+harness/x.c:2: docs/a.md has no section "Nothing"' ]; echo $?)" "a planted missing page and missing section are found, good pointers pass"
 
 tap_done
