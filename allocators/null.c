@@ -5,10 +5,14 @@
  * Blocks come in size classes (multiples of 16 bytes up to 1 KiB, powers of two above) and
  * are carved with a bump pointer from per-thread chunks of one large reservation. A freed
  * block goes onto the freeing thread's list for its class and serves that thread's next
- * request of the class. Lists stay short: past LIST_MAX blocks, BATCH of them move to a shared
- * list per class (a lock-free stack: pushed with compare-and-swap, taken whole with exchange,
- * so no ABA), which a thread whose own list is empty takes before it bumps; a thread that
- * exits hands its lists over the same way. Memory is never given back to the system. */
+ * request of the class: no lock, no atomic on that path. Lists stay short: past LIST_MAX
+ * blocks, BATCH of them move as one batch to a shared stack of batches per class, from which a
+ * thread whose own list is empty takes one batch before it bumps; a thread that exits pushes
+ * each of its lists as one batch. A batch is a NULL-terminated chain whose first block also
+ * links the next batch, so pushing and taking cost the same however much is shared (a shared
+ * chain of blocks, taken whole and counted, made 400 short-lived threads quadratic). The
+ * stack sits behind a mutex: it is only reached once per BATCH frees or per batch taken.
+ * Memory is never given back to the system. */
 #include "backends.h"
 
 #include <pthread.h>
@@ -35,6 +39,7 @@
 
 struct node {
     struct node *next;
+    struct node *batch; /* the first block of a shared batch: the next batch */
 };
 
 struct null_ctx {
@@ -43,7 +48,10 @@ struct null_ctx {
     _Atomic uintptr_t cur; /* the reservation's bump pointer (whole chunks, large blocks) */
     uintptr_t end;
     uint64_t generation;   /* tells a thread its cached state belongs to an earlier context */
-    _Atomic(struct node *) shared[N_CLASSES];
+    struct shared {
+        pthread_mutex_t mu;
+        _Atomic(struct node *) top; /* the stack of batches; changed under mu */
+    } shared[N_CLASSES];
     pthread_key_t key;     /* its destructor hands an exiting thread's lists over */
 };
 
@@ -96,13 +104,26 @@ static uintptr_t reserve(struct null_ctx *c, size_t bytes, size_t align)
     }
 }
 
-static void push_chain(struct null_ctx *c, unsigned cls, struct node *head, struct node *tail)
+/* Pushes the NULL-terminated chain at head as one batch. */
+static void push_batch(struct null_ctx *c, unsigned cls, struct node *head)
 {
-    struct node *top = atomic_load_explicit(&c->shared[cls], memory_order_relaxed);
-    do
-        tail->next = top;
-    while (!atomic_compare_exchange_weak_explicit(&c->shared[cls], &top, head, memory_order_release,
-                                                  memory_order_relaxed));
+    struct shared *s = &c->shared[cls];
+    pthread_mutex_lock(&s->mu);
+    head->batch = atomic_load_explicit(&s->top, memory_order_relaxed);
+    atomic_store_explicit(&s->top, head, memory_order_relaxed);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* The batch on top of the stack, or NULL. */
+static struct node *take_batch(struct null_ctx *c, unsigned cls)
+{
+    struct shared *s = &c->shared[cls];
+    pthread_mutex_lock(&s->mu);
+    struct node *b = atomic_load_explicit(&s->top, memory_order_relaxed);
+    if (b)
+        atomic_store_explicit(&s->top, b->batch, memory_order_relaxed);
+    pthread_mutex_unlock(&s->mu);
+    return b;
 }
 
 static void hand_over(void *arg)
@@ -110,17 +131,12 @@ static void hand_over(void *arg)
     struct null_thread *t = arg;
     if (t->generation != t->ctx->generation)
         return;
-    for (unsigned cls = 0; cls < N_CLASSES; cls++) {
-        struct node *head = t->list[cls];
-        if (!head)
-            continue;
-        struct node *tail = head;
-        while (tail->next)
-            tail = tail->next;
-        push_chain(t->ctx, cls, head, tail);
-        t->list[cls] = NULL;
-        t->n[cls] = 0;
-    }
+    for (unsigned cls = 0; cls < N_CLASSES; cls++)
+        if (t->list[cls]) {
+            push_batch(t->ctx, cls, t->list[cls]);
+            t->list[cls] = NULL;
+            t->n[cls] = 0;
+        }
 }
 
 static struct null_thread *thread_state(struct null_ctx *c)
@@ -152,6 +168,8 @@ static void *null_create(const struct allocator_options *opt, char *err, size_t 
             atomic_init(&c->cur, (uintptr_t)p);
             c->end = (uintptr_t)p + n;
             c->generation = atomic_fetch_add(&generations, 1) + 1;
+            for (unsigned cls = 0; cls < N_CLASSES; cls++)
+                pthread_mutex_init(&c->shared[cls].mu, NULL);
             return c;
         }
     }
@@ -165,6 +183,8 @@ static void null_destroy(void *ctx)
 {
     struct null_ctx *c = ctx;
     pthread_key_delete(c->key);
+    for (unsigned cls = 0; cls < N_CLASSES; cls++)
+        pthread_mutex_destroy(&c->shared[cls].mu);
     munmap(c->base, c->reserved);
     free(c);
 }
@@ -179,16 +199,14 @@ static void *take(struct null_ctx *c, unsigned cls)
         t->n[cls]--;
         return b;
     }
-    if (atomic_load_explicit(&c->shared[cls], memory_order_relaxed)) {
-        b = atomic_exchange_explicit(&c->shared[cls], NULL, memory_order_acquire);
-        if (b) {
-            uint32_t n = 0;
-            for (struct node *x = b->next; x; x = x->next)
-                n++;
-            t->list[cls] = b->next;
-            t->n[cls] = n;
-            return b;
-        }
+    if (atomic_load_explicit(&c->shared[cls].top, memory_order_relaxed) &&
+        (b = take_batch(c, cls))) { /* a peek, then the lock */
+        uint32_t n = 0;
+        for (struct node *x = b->next; x; x = x->next)
+            n++; /* at most LIST_MAX */
+        t->list[cls] = b->next;
+        t->n[cls] = n;
+        return b;
     }
     const size_t bytes = class_bytes(cls), align = class_align(cls);
     if (bytes > CHUNK / 4)
@@ -217,8 +235,9 @@ static void give(struct null_ctx *c, void *p, unsigned cls)
     for (unsigned i = 1; i < BATCH; i++)
         tail = tail->next;
     t->list[cls] = tail->next;
+    tail->next = NULL;
     t->n[cls] -= BATCH;
-    push_chain(c, cls, b, tail);
+    push_batch(c, cls, b);
 }
 
 static void *null_alloc(void *ctx, size_t size)

@@ -80,7 +80,8 @@ static int generate(uint64_t n, struct trace_builder *b)
     return 0;
 }
 
-/* xorshift64 with the seed bench/mktrace.c had: the churn events are the same as before the merge. */
+/* xorshift64 with a fixed seed: the churn trace is the same on every run and every machine (the
+ * numbers of docs/metrics.md, "The harness's own cost", were taken on it). */
 static uint64_t churn_state = 0x2545f4914f6cdd1du;
 static uint64_t churn_next(void)
 {

@@ -37,7 +37,7 @@ echo "load: $(uptime | sed 's/.*load average: //')"
 printf '%-10s %12s %8s %10s %10s %10s %10s\n' format events MB "cpu s" "wall s" "MB/s cpu" "MB/s wall"
 status=0
 for f in android mtrace; do
-    mb=$(awk -v b="$(stat -c %s "${!f}")" 'BEGIN { printf "%.1f", b / 1e6 }')
+    mb=$(awk -v b="$(stat -L -c %s "${!f}")" 'BEGIN { printf "%.1f", b / 1e6 }')
     c=$(tr ' ' '\n' <<<"${cpu[$f]}" | grep . | median)
     w=$(tr ' ' '\n' <<<"${wall[$f]}" | grep . | median)
     rate=$(awk -v m="$mb" -v s="$c" 'BEGIN { printf "%.0f", m / s }')

@@ -3,7 +3,8 @@
 #   internal fragmentation in percent (linear), and the Johnstone & Wilson measures #3 and #4
 #   as the ratio footprint / live (= the measure + 1) on a log axis, where 1 means no overhead.
 # Data: three blocks (index 0, 1, 2), each a header row, then per trace: name, one column per
-# backend. Variables: nb (backends), reps (text).
+# backend. Variables: nb (backends), reps (text), has (one '0'/'1' per panel: '0' when no
+# backend has that measure, e.g. no footprint statistics; the panel then says so).
 if (!exists("w")) w = 1100
 if (!exists("h")) h = 1100
 load plotsdir.'/common.gp'
@@ -31,6 +32,13 @@ do for [k=0:2] {
         set yrange [1:*]
         set format y "%gx"
     }
-    plot for [i=0:nb-1] data index k using (column(2+i)):xtic(1) title columnheader(2+i) lt (i+1)
+    if (substr(has, k + 1, k + 1) eq "1") {
+        plot for [i=0:nb-1] data index k using (column(2+i)):xtic(1) title columnheader(2+i) lt (i+1)
+    } else {
+        set xrange [-1:1]; set yrange [1:10]; unset xtics
+        set label 1 "unknown for every backend here" at 0, 3 center font ",11"
+        plot NaN notitle
+        unset label 1; set autoscale x; set xtics rotate by -25 left font ",9"
+    }
 }
 unset multiplot

@@ -492,7 +492,8 @@ static void init(struct tstate *t)
     RESOLVE(real_realloc, "realloc");
     RESOLVE(real_posix_memalign, "posix_memalign");
     g_page = (size_t)sysconf(_SC_PAGESIZE);
-    g_tsc = tsc_usable();
+    const char *clock = getenv(RECORDER_ENV_CLOCK);
+    g_tsc = tsc_usable() && !(clock && !strcmp(clock, "monotonic"));
     RESOLVE_OR(real_aligned_alloc, "aligned_alloc", memalign_fallback);
     RESOLVE_OR(real_memalign, "memalign", memalign_fallback);
     RESOLVE_OR(real_valloc, "valloc", valloc_fallback);

@@ -22,9 +22,7 @@ known="
 harness/cli/cmd_campaign.c:cmd_campaign
 harness/replay/schedule.c:replay_schedule_build
 harness/run/runner.c:runner_execute
-tests/trace_binary_test.c:main
 tests/campaign_file_test.c:main
-tests/replay_test.c:main
 "
 
 # Prints "LINES FILE:LINE NAME" for every function definition of the files named.

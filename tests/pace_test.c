@@ -67,9 +67,11 @@ static void test_schedule(void)
     static const uint64_t times[] = {0, 1000000, 500000, 4000000000u, 3000000000u};
     struct pace p;
     uint64_t room = pace_init(&p, times, 5, 2.0, 0, 0, 0);
-    TAP_EQ_U64(p.duration_ns, 2000000000u, "duration: the latest time (not the last event's) / factor");
+    TAP_EQ_U64(p.duration_ns, 2000000000u,
+               "duration: the latest time (not the last event's) / factor");
     TAP_EQ_U64(p.grid_ns, 2000000u, "automatic grid: the duration / 1000");
-    TAP_OK(room >= 2 * 1000, "room for a late pass's grid samples (%llu)", (unsigned long long)room);
+    TAP_OK(room >= 2 * 1000, "room for a late pass's grid samples (%llu)",
+           (unsigned long long)room);
     p.start_ns = 1000;
     TAP_EQ_U64(pace_due(&p, 1), 1000 + 500000, "event 1 is due at its time / factor");
     TAP_EQ_U64(pace_due(&p, 3), 1000 + 2000000000u, "event 3 likewise");

@@ -17,6 +17,7 @@
 
 static const char *so_path, *prog_path;
 static uint64_t wall_ns; /* of the last record(): from before the fork to after the wait */
+static const char *clock_name; /* ALLOCREPLAY_RECORD_CLOCK for the recorded program, if set */
 
 static uint64_t now_ns(void)
 {
@@ -56,6 +57,8 @@ static int record(const char *mode, int follow, struct trace *t, struct record_i
         setenv("ALLOCREPLAY_RECORD_PID", pidbuf, 1);
         setenv("ALLOCREPLAY_RECORD_FOLLOW_FORKS", follow ? "1" : "0", 1);
         setenv("LD_PRELOAD", so_path, 1);
+        if (clock_name)
+            setenv("ALLOCREPLAY_RECORD_CLOCK", clock_name, 1);
         execl(prog_path, prog_path, mode, (char *)NULL);
         _exit(127);
     }
@@ -232,20 +235,25 @@ static void test_threads(void)
     trace_release(&t);
 }
 
-/* Times follow the clock: a sleep of PROG_SLEEP_MS between two allocations shows. */
-static void test_sleep(void)
+/* Times follow the clock: a sleep of PROG_SLEEP_MS between two allocations shows, with the
+ * recorder's default clock (the TSC on x86) and with clock_gettime. */
+static void test_sleep(const char *clock)
 {
     struct trace t;
     struct record_import_report rep;
-    if (!TAP_OK(record("sleep", 0, &t, &rep) == 0, "sleep: recorded and imported"))
+    const char *what = clock ? clock : "default clock";
+    clock_name = clock;
+    int rc = record("sleep", 0, &t, &rep);
+    clock_name = NULL;
+    if (!TAP_OK(rc == 0, "sleep, %s: recorded and imported", what))
         return;
     int64_t a = find_size(&t, 0, PROG_SLEEP_BEFORE), b = find_size(&t, 0, PROG_SLEEP_AFTER);
-    if (TAP_OK(a >= 0 && b > a && t.times, "sleep: both allocations, timed")) {
+    if (TAP_OK(a >= 0 && b > a && t.times, "sleep, %s: both allocations, timed", what)) {
         uint64_t gap = t.times[b] - t.times[a], sleep_ns = PROG_SLEEP_MS * 1000000ull;
         /* At least the sleep (less 0.1% for the clock's calibration), at most the whole run. */
         TAP_OK(gap >= sleep_ns - sleep_ns / 1000 && gap <= wall_ns,
-               "sleep: %llu ns between them: at least the sleep, at most the run (%llu ns)",
-               (unsigned long long)gap, (unsigned long long)wall_ns);
+               "sleep, %s: %llu ns between them: at least the sleep, at most the run (%llu ns)",
+               what, (unsigned long long)gap, (unsigned long long)wall_ns);
     }
     trace_release(&t);
 }
@@ -299,7 +307,8 @@ int main(int argc, char **argv)
     prog_path = argv[2];
     test_exact();
     test_threads();
-    test_sleep();
+    test_sleep(NULL);
+    test_sleep("monotonic");
     test_fork();
     test_dlopen();
     return tap_done();

@@ -244,151 +244,178 @@ static const struct allocator_ops mmap_ops = {
     .create = c_create, .destroy = c_destroy, .alloc = m_alloc, .free = m_free, .stats = m_stats,
 };
 
-int main(void)
+/* Throughput: every event reaches the backend with the size and alignment it was given. */
+static void check_throughput(const struct trace *t, const struct expect *ex)
 {
-    struct expect ex;
-    struct trace t = make_trace(3000, 40000, &ex);
     struct replay r;
-    uint64_t peak, peak_event;
-
-    TAP_OK(replay_peak_live(t.events, t.n_events, t.n_ids, &peak, &peak_event) == 0 &&
-               peak == ex.peak_live,
-           "replay_peak_live = independent count (%llu)", (unsigned long long)ex.peak_live);
-
-    /* Throughput: every event reaches the backend with the size and alignment it was given. */
     memset(&chk, 0, sizeof chk);
-    TAP_OK(run(&t, REPLAY_THROUGHPUT, &r, 0) == 0, "throughput pass runs");
-    TAP_EQ_U64(chk.calls[TRACE_ALLOC], ex.ops[TRACE_ALLOC] + ex.ops[TRACE_CALLOC], "alloc calls (alloc + calloc)");
-    TAP_EQ_U64(chk.calls[TRACE_ALIGNED], ex.ops[TRACE_ALIGNED], "aligned_alloc calls");
-    TAP_EQ_U64(chk.calls[TRACE_REALLOC], ex.ops[TRACE_REALLOC], "realloc calls");
-    TAP_EQ_U64(chk.calls[TRACE_FREE], ex.ops[TRACE_FREE], "free calls");
+    TAP_OK(run(t, REPLAY_THROUGHPUT, &r, 0) == 0, "throughput pass runs");
+    TAP_EQ_U64(chk.calls[TRACE_ALLOC], ex->ops[TRACE_ALLOC] + ex->ops[TRACE_CALLOC],
+               "alloc calls (alloc + calloc)");
+    TAP_EQ_U64(chk.calls[TRACE_ALIGNED], ex->ops[TRACE_ALIGNED], "aligned_alloc calls");
+    TAP_EQ_U64(chk.calls[TRACE_REALLOC], ex->ops[TRACE_REALLOC], "realloc calls");
+    TAP_EQ_U64(chk.calls[TRACE_FREE], ex->ops[TRACE_FREE], "free calls");
     TAP_EQ_U64(chk.bad_free, 0, "free and realloc always told the right size and alignment");
     TAP_OK(r.wall_ns > 0, "wall time measured");
     replay_release(&r);
     TAP_EQ_U64(chk.live, 0, "replay_release frees the blocks still live");
+}
 
-    /* Throughput with a minimum time, on the first 500 events (a loop well under the 20 ms
-     * asked, even under a sanitizer): whole-trace loops, leftovers freed between them with
-     * the right size and alignment, every event of every loop reaching the backend. */
-    {
-        const uint64_t n_pre = 500;
-        uint64_t frees = 0, reallocs = 0, left = 0;
-        unsigned char *live = calloc(t.n_ids, 1);
-        for (uint64_t i = 0; i < n_pre; i++) {
-            frees += t.events[i].op == TRACE_FREE;
-            reallocs += t.events[i].op == TRACE_REALLOC;
-            live[t.events[i].id] = t.events[i].op != TRACE_FREE;
-        }
-        for (uint32_t id = 0; id < t.n_ids; id++)
-            left += live[id];
-        free(live);
-        char err[256];
-        struct replay_config cfg = {.pass = REPLAY_THROUGHPUT, .min_time_ns = 20000000};
-        memset(&chk, 0, sizeof chk);
-        TAP_OK(replay_init(&r, t.events, n_pre, t.n_ids, &checker_ops, &chk, &cfg, err, sizeof err) == 0 &&
-                   replay_run(&r) == 0,
-               "throughput pass with min_time 20 ms runs");
-        TAP_OK(r.loops > 1 && r.wall_ns >= 20000000, "%llu loops, %llu ns timed",
-               (unsigned long long)r.loops, (unsigned long long)r.wall_ns);
-        TAP_EQ_U64(chk.calls[TRACE_FREE], r.loops * frees + (r.loops - 1) * left,
-                   "free calls: the trace's in every loop, plus the leftovers between loops");
-        TAP_EQ_U64(chk.calls[TRACE_REALLOC], r.loops * reallocs, "realloc calls: every loop");
-        TAP_EQ_U64(chk.bad_free, 0, "leftovers freed with the right size and alignment");
-        replay_release(&r);
-        TAP_EQ_U64(chk.live, 0, "nothing left live after the last loop's release");
+/* Throughput with a minimum time, on the first 500 events (a loop well under the 20 ms
+ * asked, even under a sanitizer): whole-trace loops, leftovers freed between them with
+ * the right size and alignment, every event of every loop reaching the backend. */
+static void check_min_time(const struct trace *t)
+{
+    struct replay r;
+    const uint64_t n_pre = 500;
+    uint64_t frees = 0, reallocs = 0, left = 0;
+    unsigned char *live = calloc(t->n_ids, 1);
+    for (uint64_t i = 0; i < n_pre; i++) {
+        frees += t->events[i].op == TRACE_FREE;
+        reallocs += t->events[i].op == TRACE_REALLOC;
+        live[t->events[i].id] = t->events[i].op != TRACE_FREE;
     }
+    for (uint32_t id = 0; id < t->n_ids; id++)
+        left += live[id];
+    free(live);
+    char err[256];
+    struct replay_config cfg = {.pass = REPLAY_THROUGHPUT, .min_time_ns = 20000000};
+    memset(&chk, 0, sizeof chk);
+    TAP_OK(replay_init(&r, t->events, n_pre, t->n_ids, &checker_ops, &chk, &cfg, err, sizeof err) ==
+                   0 &&
+               replay_run(&r) == 0,
+           "throughput pass with min_time 20 ms runs");
+    TAP_OK(r.loops > 1 && r.wall_ns >= 20000000, "%llu loops, %llu ns timed",
+           (unsigned long long)r.loops, (unsigned long long)r.wall_ns);
+    TAP_EQ_U64(chk.calls[TRACE_FREE], r.loops * frees + (r.loops - 1) * left,
+               "free calls: the trace's in every loop, plus the leftovers between loops");
+    TAP_EQ_U64(chk.calls[TRACE_REALLOC], r.loops * reallocs, "realloc calls: every loop");
+    TAP_EQ_U64(chk.bad_free, 0, "leftovers freed with the right size and alignment");
+    replay_release(&r);
+    TAP_EQ_U64(chk.live, 0, "nothing left live after the last loop's release");
+}
 
-    /* Latency: one histogram entry per operation, with both timers. */
+/* Latency: one histogram entry per operation, with both timers. */
+static void check_latency(const struct trace *t, const struct expect *ex)
+{
+    struct replay r;
     for (int use_tsc = 0; use_tsc < 2; use_tsc++) {
         if (use_tsc && !os_tsc_usable()) {
             TAP_OK(1, "# SKIP no invariant TSC here");
             continue;
         }
         memset(&chk, 0, sizeof chk);
-        int ok = run(&t, REPLAY_LATENCY, &r, use_tsc) == 0;
+        int ok = run(t, REPLAY_LATENCY, &r, use_tsc) == 0;
         for (int op = 0; op < TRACE_OP_COUNT; op++)
-            ok &= r.lat.hist[op].total == ex.ops[op];
+            ok &= r.lat.hist[op].total == ex->ops[op];
         TAP_OK(ok, "latency pass (%s timer) records each operation once", use_tsc ? "tsc" : "clock");
         TAP_OK(r.lat.ticks_per_ns > 0, "ticks per ns known (%.3f)", r.lat.ticks_per_ns);
         replay_release(&r);
     }
+}
 
-    /* Memory: peak live and the samples. */
+/* Memory: peak live and the samples. */
+static void check_memory(const struct trace *t, const struct expect *ex, uint64_t peak_event)
+{
+    struct replay r;
     memset(&chk, 0, sizeof chk);
-    TAP_OK(run(&t, REPLAY_MEMORY, &r, 0) == 0, "memory pass runs");
-    TAP_EQ_U64(r.mem.peak_live, ex.peak_live, "memory pass peak live = independent count");
+    TAP_OK(run(t, REPLAY_MEMORY, &r, 0) == 0, "memory pass runs");
+    TAP_EQ_U64(r.mem.peak_live, ex->peak_live, "memory pass peak live = independent count");
     TAP_EQ_U64(r.mem.peak_live_event, peak_event, "peak reached at the same event");
-    TAP_EQ_U64(r.mem.live, ex.final_live, "final live bytes");
+    TAP_EQ_U64(r.mem.live, ex->final_live, "final live bytes");
     TAP_OK(r.mem.usable_at_peak_live >= r.mem.peak_live &&
                r.mem.usable_at_peak_live - r.mem.peak_live < 16 * 3000,
            "usable at peak within rounding of live");
     int has_peak_sample = 0;
     for (size_t i = 0; i < r.mem.n_samples; i++)
-        has_peak_sample |= r.mem.samples[i].event == peak_event &&
-                           r.mem.samples[i].live_bytes == ex.peak_live;
+        has_peak_sample |=
+            r.mem.samples[i].event == peak_event && r.mem.samples[i].live_bytes == ex->peak_live;
     TAP_OK(has_peak_sample, "a sample is taken at the event of peak live");
     TAP_OK(r.mem.n_samples >= 40 && r.mem.samples[0].event == 0 &&
-               r.mem.samples[r.mem.n_samples - 1].event == t.n_events,
+               r.mem.samples[r.mem.n_samples - 1].event == t->n_events,
            "samples every 1000 events from 0 to the end (%zu)", r.mem.n_samples);
     replay_release(&r);
+}
 
-    /* Verify: a correct backend passes; a lossy realloc and overlapping blocks are caught. */
+/* Verify: a correct backend passes; a lossy realloc and overlapping blocks are caught. */
+static void check_verify(const struct trace *t, const struct expect *ex)
+{
+    struct replay r;
     memset(&chk, 0, sizeof chk);
-    TAP_OK(run(&t, REPLAY_VERIFY, &r, 0) == 0, "verify passes a correct backend");
+    TAP_OK(run(t, REPLAY_VERIFY, &r, 0) == 0, "verify passes a correct backend");
     replay_release(&r);
 
     memset(&chk, 0, sizeof chk);
     chk.lossy_realloc = 1;
-    int rc = run(&t, REPLAY_VERIFY, &r, 0);
+    int rc = run(t, REPLAY_VERIFY, &r, 0);
     char want[64];
     snprintf(want, sizeof want, "verify: event %llu id ", (unsigned long long)r.fail_event);
     TAP_OK(rc == -1 && strstr(r.reason, "realloc lost content") && !strncmp(r.reason, want, strlen(want)),
            "lossy realloc caught: %s", r.reason);
-    TAP_OK(r.fail_event <= ex.first_growing_realloc && t.events[r.fail_event].op == TRACE_REALLOC,
+    TAP_OK(r.fail_event <= ex->first_growing_realloc && t->events[r.fail_event].op == TRACE_REALLOC,
            "at a realloc event, no later than the first growing one");
-    TAP_EQ_U64(r.fail_id, t.events[r.fail_event].id, "the failing event's object id is named");
+    TAP_EQ_U64(r.fail_id, t->events[r.fail_event].id, "the failing event's object id is named");
     replay_release(&r);
 
     memset(&chk, 0, sizeof chk);
     chk.overlap_small = 1;
-    rc = run(&t, REPLAY_VERIFY, &r, 0);
+    rc = run(t, REPLAY_VERIFY, &r, 0);
     TAP_OK(rc == -1 && strstr(r.reason, "content mismatch"), "overlapping blocks caught: %s", r.reason);
     replay_release(&r);
+}
 
-    /* A backend with calloc gets the calloc events (the checker above has none: the harness
-     * zeroed its alloc results, or verify would have failed on reused dirty blocks); one that
-     * does not zero is caught by verify. */
+/* A backend with calloc gets the calloc events (the checker above has none: the harness
+ * zeroed its alloc results, or verify would have failed on reused dirty blocks); one that
+ * does not zero is caught by verify. */
+static void check_calloc(const struct trace *t, const struct expect *ex)
+{
+    struct replay r;
+    int rc;
     struct allocator_ops with_calloc = checker_ops;
     with_calloc.calloc = c_calloc;
     struct replay_config tcfg = {.pass = REPLAY_THROUGHPUT};
     char terr[256] = "";
     memset(&chk, 0, sizeof chk);
-    TAP_OK(replay_init(&r, t.events, t.n_events, t.n_ids, &with_calloc, &chk, &tcfg, terr, sizeof terr) == 0 &&
+    TAP_OK(replay_init(&r, t->events, t->n_events, t->n_ids, &with_calloc, &chk, &tcfg, terr,
+                       sizeof terr) == 0 &&
                replay_run(&r) == 0,
            "throughput pass with a backend calloc");
-    TAP_EQ_U64(chk.calls[TRACE_CALLOC], ex.ops[TRACE_CALLOC], "calloc events reach the backend's calloc");
-    TAP_EQ_U64(chk.calls[TRACE_ALLOC], ex.ops[TRACE_ALLOC], "and alloc only the alloc events");
+    TAP_EQ_U64(chk.calls[TRACE_CALLOC], ex->ops[TRACE_CALLOC],
+               "calloc events reach the backend's calloc");
+    TAP_EQ_U64(chk.calls[TRACE_ALLOC], ex->ops[TRACE_ALLOC], "and alloc only the alloc events");
     replay_release(&r);
     memset(&chk, 0, sizeof chk);
     chk.dirty_calloc = 1;
     tcfg.pass = REPLAY_VERIFY;
-    rc = replay_init(&r, t.events, t.n_events, t.n_ids, &with_calloc, &chk, &tcfg, terr, sizeof terr) ? -2
-                                                                                                   : replay_run(&r);
+    rc = replay_init(&r, t->events, t->n_events, t->n_ids, &with_calloc, &chk, &tcfg, terr,
+                     sizeof terr)
+             ? -2
+             : replay_run(&r);
     TAP_OK(rc == -1 && strstr(r.reason, "calloc block not zeroed"), "a calloc that does not zero is caught: %s",
            r.reason);
     replay_release(&r);
+}
 
-    /* A backend without aligned_alloc cannot replay alignments above its min_align. */
+/* A backend without aligned_alloc cannot replay alignments above its min_align. */
+static void check_no_aligned(const struct trace *t)
+{
+    struct replay r;
     struct allocator_ops no_aligned = checker_ops;
     no_aligned.aligned_alloc = NULL;
     char err[256] = "";
     struct replay_config cfg = {.pass = REPLAY_THROUGHPUT};
-    TAP_OK(replay_init(&r, t.events, t.n_events, t.n_ids, &no_aligned, &chk, &cfg, err, sizeof err) == -1 &&
+    TAP_OK(replay_init(&r, t->events, t->n_events, t->n_ids, &no_aligned, &chk, &cfg, err,
+                       sizeof err) == -1 &&
                strstr(err, "aligned_alloc"),
            "missing aligned_alloc refused: %s", err);
-    trace_release(&t);
+}
 
-    /* RSS: one 256 MiB block, written once per page by the memory pass, shows in RssAnon. */
+/* RSS: one 256 MiB block, written once per page by the memory pass, shows in RssAnon. */
+static void check_rss(void)
+{
+    struct replay r;
+    struct trace t;
+    char err[256] = "";
     struct trace_builder b;
     trace_builder_init(&b);
     const uint64_t big = (uint64_t)256 << 20;
@@ -396,7 +423,7 @@ int main(void)
     trace_builder_push(&b, &e1);
     trace_builder_push(&b, &e2);
     trace_builder_finish(&b, "big", NULL, &t);
-    cfg = (struct replay_config){.pass = REPLAY_MEMORY, .rss_every = 1};
+    struct replay_config cfg = {.pass = REPLAY_MEMORY, .rss_every = 1};
     void *ctx = mmap_ops.create(NULL, err, sizeof err);
     TAP_OK(replay_init(&r, t.events, t.n_events, t.n_ids, &mmap_ops, ctx, &cfg, err, sizeof err) == 0 &&
                replay_run(&r) == 0,
@@ -414,5 +441,25 @@ int main(void)
     TAP_OK(r.mem.final_rss < big / 20, "final RSS back near the baseline after the free");
     replay_release(&r);
     trace_release(&t);
+}
+
+int main(void)
+{
+    struct expect ex;
+    struct trace t = make_trace(3000, 40000, &ex);
+    uint64_t peak, peak_event;
+
+    TAP_OK(replay_peak_live(t.events, t.n_events, t.n_ids, &peak, &peak_event) == 0 &&
+               peak == ex.peak_live,
+           "replay_peak_live = independent count (%llu)", (unsigned long long)ex.peak_live);
+    check_throughput(&t, &ex);
+    check_min_time(&t);
+    check_latency(&t, &ex);
+    check_memory(&t, &ex, peak_event);
+    check_verify(&t, &ex);
+    check_calloc(&t, &ex);
+    check_no_aligned(&t);
+    trace_release(&t);
+    check_rss();
     return tap_done();
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end test of `allocreplay run` and `allocreplay backends` (TAP), on the real CLI and
 # workers: results directory layout and columns, atomic outputs, peak live bytes against an
-# independent count, the null backend's ns/event, latency sum vs throughput, bad input.
+# independent count, the null backend's ns/event, every operation in latency.csv once, bad input.
+# Nothing here compares times (the latency pass against the throughput pass was a factor-4
+# check that a loaded 2-core machine broke): timings belong in bench/.
 # Usage: run_cli.sh ALLOCREPLAY
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -71,20 +73,6 @@ ok $? "null backend ns/event reported: $nspe ns (the harness's own cost per even
 ok $? "timer kind reported ($(col res/summary.csv null timer | head -1))"
 grep -q "^timer:" res/meta.yaml && grep -q "cpu_model:" res/meta.yaml && grep -q "git_revision:" res/meta.yaml
 ok $? "meta.yaml: machine, build, timer"
-# Per-op latencies summed vs the throughput pass's wall time, malloc backend. Not a timing
-# assertion: the latency pass leaves out the loop's own cost and adds fence effects, and this
-# runs on a shared 2-core machine where a worker can lose the CPU for tens of milliseconds in
-# either pass. So: operations over 100 us (preemptions) are left out of the sum, the best of the
-# repetitions is taken on both sides, and the bound is a loose factor of 4 either way. It
-# catches a unit error (ticks vs ns), a histogram losing operations, a wrong subtraction.
-lsum=$(awk -F, '{sub(/\r$/, "")} NR>1 && $2=="malloc" && $6 <= 100000 {s[$3] += $7 * ($5 + $6) / 2}
-                END {m = -1; for (r in s) if (m < 0 || s[r] < m) m = s[r]; print m}' res/latency.csv)
-# wall_ns sums the throughput pass's loops over the trace (--min-time): one loop's worth is
-# ns_per_event * events.
-wall=$(col res/summary.csv malloc ns_per_event | sort -g | head -1)
-wall=$(awk -v n="$wall" -v e="$(col res/summary.csv malloc events | head -1)" 'BEGIN { print n * e }')
-awk -v l="$lsum" -v w="$wall" 'BEGIN {r = l / w; printf "# latency sum / throughput wall = %.2f\n", r; exit !(r > 0.25 && r < 4)}'
-ok $? "sum of per-op latencies within a factor 4 of the throughput pass (sanity)"
 count=$(awk -F, -v b=malloc 'NR>1 && $2==b && $3==1 {s += $7} END {print s}' res/latency.csv)
 [ "$count" = 20000 ]
 ok $? "latency.csv counts every operation once ($count)"

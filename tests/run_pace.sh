@@ -108,6 +108,10 @@ rc=$?
 [ $rc -eq 2 ] && [ "$(wc -l <err.txt)" -eq 1 ] && grep -q "vector-growth.yaml: a paced run needs a timed trace" err.txt &&
     [ ! -e untimed/summary.csv ]
 ok $? "an untimed trace with --pace: exit 2, one line naming it ($rc: $(cat err.txt))"
+"$bin" run burst.alrt -b malloc --pace recorded --no-memory -o nomem >/dev/null 2>err.txt
+rc=$?
+[ $rc -eq 2 ] && grep -q "pace applies to the memory pass, which is off" err.txt && [ ! -e nomem ]
+ok $? "--pace with --no-memory is refused, exit 2 ($rc: $(cat err.txt))"
 "$bin" run burst.alrt -b malloc --pace 10 -o badpace >/dev/null 2>err.txt
 rc=$?
 [ $rc -eq 2 ] && grep -q "bad --pace '10'" err.txt

@@ -94,18 +94,12 @@ static unsigned char *copy(void)
     return b;
 }
 
-int main(void)
+/* The good file: mapped, used in place, everything kept; its bytes read into `bytes`, which the
+ * damaged copies start from. */
+static void check_good_file(void)
 {
-    if (!mkdtemp(dir))
-        return 99;
-    snprintf(good, sizeof good, "%s/good.alrt", dir);
-    snprintf(bad, sizeof bad, "%s/bad.alrt", dir);
-    struct trace t, back;
+    struct trace back;
     struct trace_error err;
-    make_trace(&t, sample, N_SAMPLE);
-    TAP_OK(trace_save(good, &t, &err) == 0, "save a binary trace");
-
-    /* The good file: mapped, used in place, everything kept. */
     TAP_OK(trace_load(good, NULL, &back, NULL, &err) == 0, "load it back");
     TAP_OK(back.map != NULL && back.owned_events == NULL, "events used in place from the map");
     TAP_OK(((uintptr_t)back.events & 15) == 0, "records are 16-byte aligned in the map");
@@ -123,16 +117,19 @@ int main(void)
     rewind(f);
     bytes = malloc(n_bytes);
     if (fread(bytes, 1, n_bytes, f) != n_bytes)
-        return 99;
+        exit(99);
     fclose(f);
     TAP_EQ_U64(n_bytes, 64 + 32 + N_SAMPLE * 16, "file size: header, padded strings, records");
     static const unsigned char magic[8] = {0x89, 'A', 'L', 'R', 'T', '\r', '\n', 0x1a};
     TAP_OK(!memcmp(bytes, magic, 8), "magic bytes");
+}
 
-    unsigned char *b;
+/* Damaged copies of the good file, each refused with its reason: truncations, the magic, header
+ * fields, strings, padding, records. */
+static void check_damaged_file(unsigned char *b)
+{
     write_bad(bytes, 0);
     expect_refused("empty file", "not an allocreplay binary trace (file too short for the magic)");
-    b = copy();
     b[1] = 'B';
     write_bad(b, n_bytes);
     expect_refused("wrong magic", "not an allocreplay binary trace (bad magic)");
@@ -186,8 +183,13 @@ int main(void)
     b[96 + 5 * 16 + 4] = TRACE_FREE; /* free of id 3, never allocated, unsealed */
     write_bad(b, n_bytes);
     expect_refused("corruption outranks validation", "records checksum mismatch (file corrupt)");
+}
 
-    /* Huge counts in a well-sealed header. */
+/* Huge counts in a well-sealed header. */
+static void check_huge_counts(unsigned char *b)
+{
+    struct trace back;
+    struct trace_error err;
     memcpy(b, bytes, n_bytes);
     wr64(b + 16, (uint64_t)1 << 60);
     reseal(b, n_bytes);
@@ -217,8 +219,13 @@ int main(void)
     TAP_OK(trace_load(bad, NULL, &back, NULL, &err) == 0 && back.n_ids == UINT32_MAX,
            "huge id count loads without allocating per id");
     trace_release(&back);
+}
 
-    /* Records that break the header's promises: corruption, refused even when lenient. */
+/* Records that break the header's promises: corruption, refused even when lenient. */
+static void check_broken_records(unsigned char *b)
+{
+    struct trace back;
+    struct trace_error err;
     struct trace_load_options lenient = {.lenient = 1};
     memcpy(b, bytes, n_bytes);
     b[96 + 2 * 16 + 4] = 9;
@@ -237,8 +244,14 @@ int main(void)
     write_bad(b, n_bytes);
     expect_refused("thread outside the thread count",
                    "record 3: thread 3 outside the header's thread count 3");
+}
 
-    /* Validation problems in a well-formed file: refused, or dropped and counted. */
+/* Validation problems in a well-formed file: refused, or dropped and counted. */
+static void check_invalid_events(unsigned char *b)
+{
+    struct trace back;
+    struct trace_error err;
+    struct trace_load_options lenient = {.lenient = 1};
     memcpy(b, bytes, n_bytes);
     b[96 + 4 * 16] = 0;                 /* free 0 (was free 1) ... */
     b[96 + 5 * 16 + 4] = TRACE_REALLOC; /* ... then realloc 3, never allocated */
@@ -281,9 +294,13 @@ int main(void)
     write_bad(b, n_bytes);
     expect_refused("alloc of a live id",
                    "record 3: alloc of a live id: calloc of id 0, not freed since its last alloc");
+}
 
-    /* trace_validate: the same rules on a trace in memory (a generator's or recorder's output). */
-    TAP_OK(trace_validate(&t, &err) == 0, "trace_validate accepts the sample");
+/* trace_validate: the same rules on a trace in memory (a generator's or recorder's output). */
+static void check_trace_validate(const struct trace *t)
+{
+    struct trace_error err;
+    TAP_OK(trace_validate(t, &err) == 0, "trace_validate accepts the sample");
     struct trace dbl;
     static const struct trace_event twice[] = {
         {.id = 0, .op = TRACE_ALLOC, .size = 8}, {.id = 0, .op = TRACE_FREE}, {.id = 0, .op = TRACE_FREE}};
@@ -292,70 +309,92 @@ int main(void)
                !strcmp(err.msg, "sample: event 2: double free: free of id 0, already freed"),
            "trace_validate names the first bad event");
     trace_release(&dbl);
+}
 
-    /* The streaming writer: pieces of any size give the same file as trace_save. */
-    {
-        enum { N = 20000 };
-        struct trace_builder bb;
-        struct trace whole;
-        trace_builder_init(&bb);
-        for (uint32_t i = 0; i < N / 2; i++) {
-            struct trace_event a = {.id = i, .op = TRACE_ALLOC, .thread = (uint16_t)(i % 5),
-                                    .size = 1 + i % 999};
-            struct trace_event fr = {.id = i, .op = TRACE_FREE};
-            trace_builder_push(&bb, &a);
-            trace_builder_push(&bb, &fr);
-        }
-        trace_builder_finish(&bb, "streamed", "written in pieces", &whole);
-        char a_path[300], b_path[300];
-        snprintf(a_path, sizeof a_path, "%s/whole.alrt", dir);
-        snprintf(b_path, sizeof b_path, "%s/pieces.alrt", dir);
-        TAP_OK(trace_save(a_path, &whole, &err) == 0, "trace_save of %d events", N);
-        struct trace_writer *w = trace_writer_open(b_path, "streamed", "written in pieces", &err);
-        static const size_t pieces[] = {1, 3, 0, 4095, 1, 5000, 2, 7};
-        size_t done = 0;
-        int ok = w != NULL;
-        for (size_t i = 0; ok && done < N; i++) {
-            size_t k = i < sizeof pieces / sizeof pieces[0] ? pieces[i] : 1999;
-            if (k > N - done)
-                k = N - done;
-            ok = trace_writer_append(w, whole.events + done, k, &err) == 0;
-            done += k;
-        }
-        TAP_OK(ok && access(b_path, F_OK) != 0, "appending in odd pieces; nothing visible yet");
-        TAP_OK(ok && trace_writer_commit(w, &err) == 0, "commit");
-        FILE *fa = fopen(a_path, "rb"), *fb = fopen(b_path, "rb");
-        int same = fa && fb;
-        for (int ca = 0, cb = 0; same && ca != EOF;) {
-            ca = fgetc(fa), cb = fgetc(fb);
-            same = ca == cb;
-        }
-        TAP_OK(same, "byte-identical to trace_save's file");
-        if (fa)
-            fclose(fa);
-        if (fb)
-            fclose(fb);
-        w = trace_writer_open(b_path, "x", NULL, &err);
-        trace_writer_append(w, whole.events, 3, &err);
-        trace_writer_abort(w);
-        TAP_OK(trace_load(b_path, NULL, &back, NULL, &err) == 0 && back.n_events == N,
-               "an aborted writer leaves the previous file untouched");
-        trace_release(&back);
-        struct trace_event junk = {.op = 7};
-        w = trace_writer_open(b_path, "x", NULL, &err);
-        TAP_OK(trace_writer_append(w, &junk, 1, &err) == -1 &&
-                   strstr(err.msg, "event 0: unknown op 7"),
-               "an unknown op is refused");
-        trace_writer_abort(w);
-        char yaml_path[300];
-        snprintf(yaml_path, sizeof yaml_path, "%s/x.yaml", dir);
-        TAP_OK(trace_writer_open(yaml_path, "x", NULL, &err) == NULL &&
-                   strstr(err.msg, "needs the .alrt extension"),
-               "the writer writes .alrt only");
-        unlink(a_path);
-        unlink(b_path);
-        trace_release(&whole);
+/* The streaming writer: pieces of any size give the same file as trace_save. */
+static void check_streaming_writer(void)
+{
+    struct trace back;
+    struct trace_error err;
+    enum { N = 20000 };
+    struct trace_builder bb;
+    struct trace whole;
+    trace_builder_init(&bb);
+    for (uint32_t i = 0; i < N / 2; i++) {
+        struct trace_event a = {
+            .id = i, .op = TRACE_ALLOC, .thread = (uint16_t)(i % 5), .size = 1 + i % 999};
+        struct trace_event fr = {.id = i, .op = TRACE_FREE};
+        trace_builder_push(&bb, &a);
+        trace_builder_push(&bb, &fr);
     }
+    trace_builder_finish(&bb, "streamed", "written in pieces", &whole);
+    char a_path[300], b_path[300];
+    snprintf(a_path, sizeof a_path, "%s/whole.alrt", dir);
+    snprintf(b_path, sizeof b_path, "%s/pieces.alrt", dir);
+    TAP_OK(trace_save(a_path, &whole, &err) == 0, "trace_save of %d events", N);
+    struct trace_writer *w = trace_writer_open(b_path, "streamed", "written in pieces", &err);
+    static const size_t pieces[] = {1, 3, 0, 4095, 1, 5000, 2, 7};
+    size_t done = 0;
+    int ok = w != NULL;
+    for (size_t i = 0; ok && done < N; i++) {
+        size_t k = i < sizeof pieces / sizeof pieces[0] ? pieces[i] : 1999;
+        if (k > N - done)
+            k = N - done;
+        ok = trace_writer_append(w, whole.events + done, k, &err) == 0;
+        done += k;
+    }
+    TAP_OK(ok && access(b_path, F_OK) != 0, "appending in odd pieces; nothing visible yet");
+    TAP_OK(ok && trace_writer_commit(w, &err) == 0, "commit");
+    FILE *fa = fopen(a_path, "rb"), *fb = fopen(b_path, "rb");
+    int same = fa && fb;
+    for (int ca = 0, cb = 0; same && ca != EOF;) {
+        ca = fgetc(fa), cb = fgetc(fb);
+        same = ca == cb;
+    }
+    TAP_OK(same, "byte-identical to trace_save's file");
+    if (fa)
+        fclose(fa);
+    if (fb)
+        fclose(fb);
+    w = trace_writer_open(b_path, "x", NULL, &err);
+    trace_writer_append(w, whole.events, 3, &err);
+    trace_writer_abort(w);
+    TAP_OK(trace_load(b_path, NULL, &back, NULL, &err) == 0 && back.n_events == N,
+           "an aborted writer leaves the previous file untouched");
+    trace_release(&back);
+    struct trace_event junk = {.op = 7};
+    w = trace_writer_open(b_path, "x", NULL, &err);
+    TAP_OK(trace_writer_append(w, &junk, 1, &err) == -1 && strstr(err.msg, "event 0: unknown op 7"),
+           "an unknown op is refused");
+    trace_writer_abort(w);
+    char yaml_path[300];
+    snprintf(yaml_path, sizeof yaml_path, "%s/x.yaml", dir);
+    TAP_OK(trace_writer_open(yaml_path, "x", NULL, &err) == NULL &&
+               strstr(err.msg, "needs the .alrt extension"),
+           "the writer writes .alrt only");
+    unlink(a_path);
+    unlink(b_path);
+    trace_release(&whole);
+}
+
+int main(void)
+{
+    if (!mkdtemp(dir))
+        return 99;
+    snprintf(good, sizeof good, "%s/good.alrt", dir);
+    snprintf(bad, sizeof bad, "%s/bad.alrt", dir);
+    struct trace t;
+    struct trace_error err;
+    make_trace(&t, sample, N_SAMPLE);
+    TAP_OK(trace_save(good, &t, &err) == 0, "save a binary trace");
+    check_good_file();
+    unsigned char *b = copy();
+    check_damaged_file(b);
+    check_huge_counts(b);
+    check_broken_records(b);
+    check_invalid_events(b);
+    check_trace_validate(&t);
+    check_streaming_writer();
 
     /* A failed save leaves nothing behind. */
     char nodir[300];

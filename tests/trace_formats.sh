@@ -148,4 +148,23 @@ refused "zstd of a truncated .alrt" "$work/cut-inner.zst" 'truncated'
 : >"$work/empty.dat"
 refused "an empty file" "$work/empty.dat" 'not a trace in any known format'
 
+# The three near-misses of the issue through every command that reads a trace, not only info:
+# one line naming the file, exit 2, no output file left behind.
+for f in campaign.yaml two.zip cut.alrt.zst; do
+    for cmd in validate convert slice run; do
+        args=()
+        case $cmd in
+        convert | slice) args=("$work/out-$cmd.alrt") ;;
+        run) args=(-b malloc --no-memory --min-time 0 -o "$work/run-$f") ;;
+        esac
+        "$bin" "$cmd" "$work/$f" "${args[@]}" >/dev/null 2>"$work/err"
+        st=$?
+        [ $st = 2 ] && [ "$(wc -l <"$work/err")" = 1 ] && grep -q "$work/$f" "$work/err" &&
+            [ ! -e "$work/out-$cmd.alrt" ]
+        r=$?
+        [ $r = 0 ] || { echo "# status $st:"; sed 's/^/# /' "$work/err"; }
+        ok $r "$f: $cmd exits 2 with one line naming it"
+    done
+done
+
 tap_done

@@ -70,6 +70,17 @@ ok $? "no option: the whole trace, unchanged"
     cmp -s "$work/range.yaml" "$work/range2.yaml"
 ok $? "slice to .alrt.zst: the same trace as to YAML"
 
+"$bin" slice "$in" "$work/l19.alrt.zst" --events 3..7 --zstd-level 19 >/dev/null &&
+    "$bin" convert "$work/l19.alrt.zst" "$work/l19.yaml" >/dev/null && cmp -s "$work/range.yaml" "$work/l19.yaml"
+ok $? "--zstd-level 19: the same slice"
+
+bad=$root/tests/traces/repair.yaml
+"$bin" slice "$bad" "$work/strict.yaml" >/dev/null 2>&1
+st=$?
+"$bin" slice "$bad" "$work/lenient.yaml" --lenient --events 1.. >"$work/lenient.out" 2>&1 &&
+    [ $st = 2 ] && "$bin" validate "$work/lenient.yaml" >/dev/null
+ok $? "--lenient: an invalid input is sliced with its bad events dropped (refused without)"
+
 # usage_refused WHAT PATTERN ARGS...: exit 2, one line on stderr matching PATTERN, no output file.
 usage_refused() {
     local what=$1 pattern=$2

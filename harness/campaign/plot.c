@@ -373,7 +373,7 @@ static int chart_fragmentation(struct plotter *p)
 {
     static const int cols[] = {AGG_COL_frag_internal, AGG_COL_frag_jw3, AGG_COL_frag_jw4};
     char path[4300];
-    int any = 0;
+    char has[4] = "000"; /* per panel: does any backend have a value (gnuplot cannot autoscale none) */
     FILE *f = open_data(p, "fragmentation.dat", path, sizeof path);
     if (!f)
         return -1;
@@ -385,20 +385,23 @@ static int chart_fragmentation(struct plotter *p)
             fputs(p->traces.v[t], f);
             for (size_t b = 0; b < p->backends.n; b++) {
                 const struct agg_stat *s = stat_of(p, t, b, cols[k]);
-                int ok = s && s->present;
-                any |= ok;
                 /* Internal: percent. J&W #3 and #4: footprint / live, i.e. the figure + 1, for a
                  * log axis (a small trace on a large-grained allocator is 1000x off). */
-                put_value(f, ok ? (k == 0 ? 100 * s->median : s->median + 1) : 0, ok && (k == 0 || s->median + 1 > 0));
+                int ok = s && s->present && (k == 0 || s->median + 1 > 0);
+                if (ok)
+                    has[k] = '1';
+                put_value(f, ok ? (k == 0 ? 100 * s->median : s->median + 1) : 0, ok);
             }
             fputc('\n', f);
         }
     }
+    int any = strcmp(has, "000") != 0;
     if (close_data(p, f, path) || !any)
         return any ? -1 : 0;
     struct sbuf v = {0};
     sb_var(&v, "data", path);
     sb_var(&v, "reps", p->reps);
+    sb_var(&v, "has", has);
     sb_num(&v, "nb", p->backends.n);
     sb_num(&v, "w", clamp_width(300 + p->traces.n * (p->backends.n * 14 + 30)));
     int rc = v.oom ? failf(p, "out of memory") : run_gnuplot(p, "fragmentation.gp", v.s, "fragmentation");

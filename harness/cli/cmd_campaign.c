@@ -370,7 +370,9 @@ int cmd_campaign(int argc, char **argv)
         rc = 2;
         goto out;
     }
-    if (a.resume && !is_dir(dir)) {
+    /* --resume DIR names a run to finish: a missing one is a mistake. -o DIR --resume is how
+     * a job script that may be requeued starts (docs/scaling.md): the first time, a new run. */
+    if (a.resume && !a.out && !is_dir(dir)) {
         fprintf(stderr, "allocreplay campaign: --resume: %s: no such results directory\n", dir);
         rc = 2;
         goto out;

@@ -1,6 +1,8 @@
 /* Which results directories `allocreplay merge` may put together (merge_plan.h). */
 #include "merge_plan.h"
 
+#include "run/results.h"
+
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,20 +193,6 @@ void merge_plan_gaps(const struct merge_plan *p, char *out, size_t len)
         snprintf(out + o, len - o, "; %zu shards in all", missing);
 }
 
-static void put_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            fputc('\\', f);
-        if ((unsigned char)*s < 0x20)
-            fprintf(f, "\\x%02x", (unsigned char)*s);
-        else
-            fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 /* The first input's meta.yaml, without its top-level `shard:` line and `merged:` block. */
 static int copy_meta_head(const char *dir, FILE *to, char *err, size_t err_len)
 {
@@ -245,12 +233,12 @@ int merge_plan_write_meta(const struct merge_plan *p, FILE *f, const char *gaps,
         if (!b)
             continue;
         fprintf(f, "    - {shard: \"%u/%u\", dir: ", k, p->n);
-        put_str(f, b->dir);
+        results_put_yaml_str(f, b->dir);
         fprintf(f, ", cells: %zu, expected: %zu}\n", b->cells, b->expected);
     }
     if (gaps && *gaps) {
         fprintf(f, "  partial: ");
-        put_str(f, gaps);
+        results_put_yaml_str(f, gaps);
         fputc('\n', f);
     }
     return 0;

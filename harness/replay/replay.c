@@ -123,7 +123,8 @@ static void grid_sample(struct replay *r, uint64_t i)
         return;
     }
     pthread_mutex_lock(&sh->mu);
-    replay__sample(r, atomic_load(&sh->n_done), atomic_load_explicit(&sh->live, memory_order_relaxed));
+    replay__sample(r, atomic_load(&sh->n_done),
+                   atomic_load_explicit(&sh->live, memory_order_relaxed));
     pthread_mutex_unlock(&sh->mu);
 }
 
@@ -133,6 +134,10 @@ static uint64_t pace_until(struct replay *r, uint64_t due, uint64_t i)
 {
     struct pace *const p = &r->pace;
     for (;;) {
+        /* A threaded pass that failed elsewhere stops waiting (within a grid interval): the
+         * thread then meets the failure at its next wait for another thread. */
+        if (r->shared && atomic_load_explicit(&r->shared->failed, memory_order_relaxed))
+            return 0;
         const uint64_t now = os_clock_ns();
         if (UNLIKELY(pace_grid_claim(p, now))) {
             grid_sample(r, i);

@@ -1,4 +1,4 @@
-/* Threaded passes (`allocreplay run --threads`, docs/metrics.md "Threads"): every pass
+/* Threaded passes (`allocreplay run --threads`, docs/metrics.md, "Threaded replay"): every pass
  * (throughput, latency, memory, verify) replayed with each trace thread on its own pthread,
  * alive from its first event to its last, events ordered by the schedule (schedule.h): each
  * object's events in order, and each event after every event before its window's limit in

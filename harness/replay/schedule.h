@@ -1,4 +1,4 @@
-/* The schedule of a threaded replay (docs/architecture.md, "Threads"), computed from the
+/* The schedule of a threaded replay (docs/metrics.md, "Threaded replay"), computed from the
  * events alone before the backend exists: which pthread replays which events, what each
  * event must wait for, and when each pthread starts and ends.
  *

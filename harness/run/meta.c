@@ -14,8 +14,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-/* A YAML double-quoted scalar. */
-static void put_str(FILE *f, const char *s)
+void results_put_yaml_str(FILE *f, const char *s)
 {
     if (!s) {
         fputs("null", f);
@@ -87,19 +86,19 @@ static void put_machine(FILE *f)
     struct utsname un;
     int have_uname = uname(&un) == 0;
     fprintf(f, "\nmachine:\n  cpu_model: ");
-    put_str(f, cpu_model(buf, sizeof buf));
+    results_put_yaml_str(f, cpu_model(buf, sizeof buf));
     fprintf(f, "\n  cores: %ld\n  kernel: ", sysconf(_SC_NPROCESSORS_ONLN));
     if (have_uname) {
         char k[sizeof un.sysname + sizeof un.release + sizeof un.machine + 4];
         snprintf(k, sizeof k, "%s %s %s", un.sysname, un.release, un.machine);
-        put_str(f, k);
+        results_put_yaml_str(f, k);
     } else {
-        put_str(f, NULL);
+        results_put_yaml_str(f, NULL);
     }
     fprintf(f, "\n  hostname: ");
-    put_str(f, have_uname ? un.nodename : NULL);
+    results_put_yaml_str(f, have_uname ? un.nodename : NULL);
     fprintf(f, "\n  governor: ");
-    put_str(f, first_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", buf, sizeof buf));
+    results_put_yaml_str(f, first_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", buf, sizeof buf));
 }
 
 /* The traces (path, name, checksum) and the backends (label, spec, settings read back). */
@@ -108,10 +107,10 @@ static void put_inputs(FILE *f, const struct run_plan *plan, const struct meta_i
     fprintf(f, "traces:\n");
     for (size_t i = 0; i < plan->n_traces; i++) {
         fprintf(f, "  - {path: ");
-        put_str(f, plan->traces[i]);
+        results_put_yaml_str(f, plan->traces[i]);
         if (mi->trace_names) {
             fprintf(f, ", name: ");
-            put_str(f, mi->trace_names[i]);
+            results_put_yaml_str(f, mi->trace_names[i]);
             fprintf(f, ", checksum: \"%016llx\"", (unsigned long long)mi->trace_checksums[i]);
         }
         fprintf(f, "}\n");
@@ -119,7 +118,7 @@ static void put_inputs(FILE *f, const struct run_plan *plan, const struct meta_i
     fprintf(f, "backends:\n");
     for (size_t i = 0; i < plan->n_backends; i++) {
         fprintf(f, "  - ");
-        put_str(f, mi->labels ? mi->labels[i] : plan->backends[i]);
+        results_put_yaml_str(f, mi->labels ? mi->labels[i] : plan->backends[i]);
         fputc('\n', f);
     }
     /* What each backend ran with, as its allocator reported it after start-up. */
@@ -127,11 +126,11 @@ static void put_inputs(FILE *f, const struct run_plan *plan, const struct meta_i
         fprintf(f, "backend_configs:\n");
         for (size_t i = 0; i < plan->n_backends; i++) {
             fprintf(f, "  - backend: ");
-            put_str(f, mi->labels[i]);
+            results_put_yaml_str(f, mi->labels[i]);
             fprintf(f, "\n    spec: ");
-            put_str(f, plan->backends[i]);
+            results_put_yaml_str(f, plan->backends[i]);
             fprintf(f, "\n    config: ");
-            put_str(f, mi->configs[i]);
+            results_put_yaml_str(f, mi->configs[i]);
             fputc('\n', f);
         }
     }
@@ -141,32 +140,32 @@ void results_print_meta(FILE *f, const struct run_plan *plan, const struct meta_
 {
     fprintf(f, "format: allocreplay-results/1\nkind: %s\nallocreplay: ",
             plan->campaign_file ? "campaign" : "run");
-    put_str(f, ALLOCREPLAY_VERSION);
+    results_put_yaml_str(f, ALLOCREPLAY_VERSION);
     fprintf(f, "\nname: ");
-    put_str(f, plan->name);
+    results_put_yaml_str(f, plan->name);
     fprintf(f, "\nstarted: ");
     put_time(f, mi->started);
     fprintf(f, "\nfinished: ");
     put_time(f, mi->finished);
     fprintf(f, "\ncampaign_file: ");
-    put_str(f, plan->campaign_file);
+    results_put_yaml_str(f, plan->campaign_file);
     if (plan->campaign_file)
         fprintf(f, "\ncampaign_hash: \"%016llx\"", (unsigned long long)plan->campaign_hash);
     put_machine(f);
     fprintf(f, "\nbuild:\n  compiler: ");
-    put_str(f, ALLOCREPLAY_CC);
+    results_put_yaml_str(f, ALLOCREPLAY_CC);
     fprintf(f, "\n  buildtype: ");
-    put_str(f, ALLOCREPLAY_BUILDTYPE);
+    results_put_yaml_str(f, ALLOCREPLAY_BUILDTYPE);
     fprintf(f, "\n  optimization: ");
-    put_str(f, ALLOCREPLAY_OPTIMIZATION);
+    results_put_yaml_str(f, ALLOCREPLAY_OPTIMIZATION);
     fprintf(f, "\n  c_args: ");
-    put_str(f, ALLOCREPLAY_C_ARGS);
+    results_put_yaml_str(f, ALLOCREPLAY_C_ARGS);
     fprintf(f, "\n  sanitize: ");
-    put_str(f, ALLOCREPLAY_SANITIZE);
+    results_put_yaml_str(f, ALLOCREPLAY_SANITIZE);
     fprintf(f, "\n  git_revision: ");
-    put_str(f, ALLOCREPLAY_GIT_REVISION);
+    results_put_yaml_str(f, ALLOCREPLAY_GIT_REVISION);
     fprintf(f, "\ntimer:\n  kind: ");
-    put_str(f, mi->timer);
+    results_put_yaml_str(f, mi->timer);
     if (mi->tsc_hz > 0)
         fprintf(f, "\n  tsc_hz: %.0f", mi->tsc_hz);
     if (mi->resolution_ns > 0)

@@ -611,6 +611,11 @@ int runner_execute(const struct run_plan *plan, runner_progress_fn progress, voi
         fprintf(stderr, "allocreplay: nothing to run (no trace, no backend, no repetition or a bad shard)\n");
         return 2;
     }
+    if (plan->opt.pace > 0 && !plan->opt.memory) {
+        fprintf(stderr, "allocreplay: pace applies to the memory pass, which is off (--no-memory, "
+                        "or the campaign option memory: false)\n");
+        return 2;
+    }
     R.targets = calloc(plan->n_backends, sizeof *R.targets);
     R.trace_names = calloc(plan->n_traces, sizeof *R.trace_names);
     R.trace_checksums = calloc(plan->n_traces, sizeof *R.trace_checksums);

@@ -51,12 +51,21 @@ static int malformed(struct trace__importer *im, const char *what)
                        (unsigned long long)im->line, what);
 }
 
-/* Reads n numbers (hex for pointers, decimal otherwise, per the mask of hex positions). */
-static int numbers(const char **p, int n, unsigned hex_mask, uint64_t *v)
+/* Reads n numbers (hex for pointers, decimal otherwise, per the mask of hex positions); the
+ * map slots of the pointers are prefetched when im is given. */
+static int numbers(const struct trace__importer *im, const char **p, int n, unsigned hex_mask,
+                   uint64_t *v)
 {
-    for (int i = 0; i < n; i++)
-        if (((hex_mask >> i) & 1 ? trace__import_hex(p, &v[i]) : trace__import_dec(p, &v[i])) != 0)
+    for (int i = 0; i < n; i++) {
+        if (!((hex_mask >> i) & 1)) {
+            if (trace__import_dec(p, &v[i]) != 0)
+                return -1;
+        } else if (trace__import_hex(p, &v[i]) != 0) {
             return -1;
+        } else if (im) {
+            trace__import_prefetch(im, v[i]);
+        }
+    }
     return 0;
 }
 
@@ -73,7 +82,7 @@ static int rest_ok(struct trace__importer *im, struct clock_base *base, const ch
     im->time = im->duration = TRACE_TIME_NONE;
     if (*p == '\0' || *p == '\n' || *p == '\r')
         return 1;
-    if (numbers(&p, 2, 0, ts) != 0 || !(*p == '\0' || *p == '\n' || *p == '\r'))
+    if (numbers(NULL, &p, 2, 0, ts) != 0 || !(*p == '\0' || *p == '\n' || *p == '\r'))
         return 0;
     if (ts[1] < ts[0]) {
         base->why = "end timestamp before the start timestamp";
@@ -104,12 +113,12 @@ static int parse_line(struct trace__importer *im, struct tid_map *tids, struct c
         return malformed(im, "more than 65536 threads");
 #define IS(word) (len == sizeof word - 1 && !memcmp(op, word, len))
     if (IS("malloc")) {
-        if (numbers(&p, 2, 1, v) != 0 || !rest_ok(im, base, p))
+        if (numbers(im, &p, 2, 1, v) != 0 || !rest_ok(im, base, p))
             return malformed(im, base->why ? base->why : "expected 'malloc PTR SIZE'");
         return trace__import_alloc(im, TRACE_ALLOC, v[0], v[1], 0, thread);
     }
     if (IS("calloc")) {
-        if (numbers(&p, 3, 1, v) != 0 || !rest_ok(im, base, p))
+        if (numbers(im, &p, 3, 1, v) != 0 || !rest_ok(im, base, p))
             return malformed(im, base->why ? base->why : "expected 'calloc PTR NMEMB SIZE'");
         uint64_t size;
         if (__builtin_mul_overflow(v[1], v[2], &size))
@@ -117,22 +126,22 @@ static int parse_line(struct trace__importer *im, struct tid_map *tids, struct c
         return trace__import_alloc(im, TRACE_CALLOC, v[0], size, 0, thread);
     }
     if (IS("memalign")) {
-        if (numbers(&p, 3, 1, v) != 0 || !rest_ok(im, base, p))
+        if (numbers(im, &p, 3, 1, v) != 0 || !rest_ok(im, base, p))
             return malformed(im, base->why ? base->why : "expected 'memalign PTR ALIGN SIZE'");
         return trace__import_alloc(im, TRACE_ALIGNED, v[0], v[2], v[1], thread);
     }
     if (IS("realloc")) {
-        if (numbers(&p, 3, 3, v) != 0 || !rest_ok(im, base, p))
+        if (numbers(im, &p, 3, 3, v) != 0 || !rest_ok(im, base, p))
             return malformed(im, base->why ? base->why : "expected 'realloc NEWPTR OLDPTR SIZE'");
         return trace__import_realloc(im, v[1], v[0], v[2], thread);
     }
     if (IS("free")) {
-        if (numbers(&p, 1, 1, v) != 0 || !rest_ok(im, base, p))
+        if (numbers(im, &p, 1, 1, v) != 0 || !rest_ok(im, base, p))
             return malformed(im, base->why ? base->why : "expected 'free PTR'");
         return trace__import_free(im, v[0], thread);
     }
     if (IS("thread_done")) {
-        if (numbers(&p, 1, 1, v) != 0 || !rest_ok(im, base, p))
+        if (numbers(im, &p, 1, 1, v) != 0 || !rest_ok(im, base, p))
             return malformed(im, base->why ? base->why : "expected 'thread_done 0x0'");
         if (im->time != TRACE_TIME_NONE && trace_builder_thread_exit(&im->b, thread, im->time) != 0)
             return trace__fail(im->err, "%s: out of memory", im->path);

@@ -16,13 +16,11 @@ int trace__import_begin(struct trace__importer *im, const char *path,
     im->err = err;
     im->time = im->duration = TRACE_TIME_NONE;
     im->cap = 1024;
-    im->keys = calloc(im->cap, sizeof *im->keys);
-    im->ids = malloc(im->cap * sizeof *im->ids);
+    im->slots = calloc(im->cap, sizeof *im->slots);
     im->buf = calloc(1, TRACE_IMPORT_BLOCK + 16); /* the NUL, and 8 bytes readable past it */
     trace_builder_init(&im->b);
-    if (!im->keys || !im->ids || !im->buf || trace__validator_init(&im->v, 0, 1) != 0) {
-        free(im->keys);
-        free(im->ids);
+    if (!im->slots || !im->buf) {
+        free(im->slots);
         free(im->buf);
         return trace__fail(err, "%s: out of memory", path);
     }
@@ -31,13 +29,10 @@ int trace__import_begin(struct trace__importer *im, const char *path,
 
 void trace__import_abort(struct trace__importer *im)
 {
-    free(im->keys);
-    free(im->ids);
+    free(im->slots);
     free(im->buf);
     trace_builder_discard(&im->b);
-    trace__validator_free(&im->v);
-    im->keys = NULL;
-    im->ids = NULL;
+    im->slots = NULL;
     im->buf = NULL;
 }
 
@@ -52,15 +47,13 @@ int trace__import_finish(struct trace__importer *im, struct trace *out)
 
 static size_t slot_of(const struct trace__importer *im, uint64_t addr)
 {
-    /* Allocator addresses share their low bits (alignment) and high bits (arena): mix them. */
-    uint64_t h = addr * 0x9E3779B97F4A7C15ull;
-    return (size_t)(h >> 32) & (im->cap - 1);
+    return trace__import_slot_of(im->cap, addr);
 }
 
 static size_t find(const struct trace__importer *im, uint64_t addr)
 {
     size_t i = slot_of(im, addr);
-    while (im->keys[i] && im->keys[i] != addr)
+    while (im->slots[i].key && im->slots[i].key != addr)
         i = (i + 1) & (im->cap - 1);
     return i;
 }
@@ -69,22 +62,15 @@ static int grow(struct trace__importer *im)
 {
     struct trace__importer old = *im;
     im->cap *= 2;
-    im->keys = calloc(im->cap, sizeof *im->keys);
-    im->ids = malloc(im->cap * sizeof *im->ids);
-    if (!im->keys || !im->ids) {
-        free(im->keys);
-        free(im->ids);
+    im->slots = calloc(im->cap, sizeof *im->slots);
+    if (!im->slots) {
         *im = old;
         return -1;
     }
     for (size_t i = 0; i < old.cap; i++)
-        if (old.keys[i]) {
-            size_t j = find(im, old.keys[i]);
-            im->keys[j] = old.keys[i];
-            im->ids[j] = old.ids[i];
-        }
-    free(old.keys);
-    free(old.ids);
+        if (old.slots[i].key)
+            im->slots[find(im, old.slots[i].key)] = old.slots[i];
+    free(old.slots);
     return 0;
 }
 
@@ -93,17 +79,28 @@ static int grow(struct trace__importer *im)
 static void remove_slot(struct trace__importer *im, size_t i)
 {
     size_t mask = im->cap - 1;
-    for (size_t j = (i + 1) & mask; im->keys[j]; j = (j + 1) & mask) {
-        size_t home = slot_of(im, im->keys[j]);
+    for (size_t j = (i + 1) & mask; im->slots[j].key; j = (j + 1) & mask) {
+        size_t home = slot_of(im, im->slots[j].key);
         /* Move j into the hole at i unless its home lies cyclically in (i, j]. */
         if (((j - home) & mask) >= ((j - i) & mask)) {
-            im->keys[i] = im->keys[j];
-            im->ids[i] = im->ids[j];
+            im->slots[i] = im->slots[j];
             i = j;
         }
     }
-    im->keys[i] = 0;
+    im->slots[i].key = 0;
     im->count--;
+}
+
+/* The validation rules an imported event can break. The id rules hold by construction: an
+ * allocation takes a fresh id, a free or realloc the id of a live address, so the per-id state
+ * of trace__validate_event (a cache miss per event on large traces) is not needed. */
+static int check_size(const struct trace_event *ev)
+{
+    if (ev->op != TRACE_FREE && (ev->size == 0 || ev->size > TRACE_MAX_SIZE))
+        return TRACE_PROBLEM_BAD_SIZE;
+    if (ev->align_log2 > TRACE_MAX_ALIGN_LOG2)
+        return TRACE_PROBLEM_BAD_ALIGN;
+    return -1;
 }
 
 static int emit(struct trace__importer *im, const struct trace_event *ev, const char *why_align)
@@ -114,7 +111,7 @@ static int emit(struct trace__importer *im, const struct trace_event *ev, const 
         p = TRACE_PROBLEM_BAD_ALIGN;
         snprintf(why, sizeof why, "%s", why_align);
     } else {
-        p = trace__validate_event(&im->v, ev);
+        p = check_size(ev);
         if (p < 0 || (im->opt->keep_invalid && p < TRACE_PROBLEM_COUNT))
             return (im->time == TRACE_TIME_NONE
                         ? trace_builder_push(&im->b, ev)
@@ -163,11 +160,11 @@ int trace__import_alloc(struct trace__importer *im, enum trace_op op, uint64_t a
     if (im->b.n_events == before)
         return 0; /* dropped (lenient): the address stays unknown */
     im->next_id++;
-    if (!im->keys[i]) {
-        im->keys[i] = addr;
+    if (!im->slots[i].key) {
+        im->slots[i].key = addr;
         im->count++;
     }
-    im->ids[i] = ev.id;
+    im->slots[i].id = ev.id;
     return 0;
 }
 
@@ -176,11 +173,11 @@ int trace__import_free(struct trace__importer *im, uint64_t addr, uint16_t threa
     if (!addr)
         return 0; /* free(NULL) does nothing */
     size_t i = find(im, addr);
-    if (!im->keys[i]) {
+    if (!im->slots[i].key) {
         im->report->dropped[TRACE_PROBLEM_UNKNOWN_FREE]++;
         return 0;
     }
-    struct trace_event ev = {.id = im->ids[i], .op = TRACE_FREE, .thread = thread};
+    struct trace_event ev = {.id = im->slots[i].id, .op = TRACE_FREE, .thread = thread};
     remove_slot(im, i);
     return emit(im, &ev, NULL);
 }
@@ -195,12 +192,12 @@ int trace__import_realloc(struct trace__importer *im, uint64_t old_addr, uint64_
     if (!new_addr)
         return 0; /* failed: the old block is untouched */
     size_t i = find(im, old_addr);
-    if (!im->keys[i]) {
+    if (!im->slots[i].key) {
         /* Grown from a block allocated before tracing began: the block itself is new to us. */
         im->report->dropped[TRACE_PROBLEM_UNKNOWN_FREE]++;
         return trace__import_alloc(im, TRACE_ALLOC, new_addr, size, 0, thread);
     }
-    struct trace_event ev = {.id = im->ids[i], .op = TRACE_REALLOC, .thread = thread, .size = size};
+    struct trace_event ev = {.id = im->slots[i].id, .op = TRACE_REALLOC, .thread = thread, .size = size};
     uint64_t before = im->b.n_events;
     if (emit(im, &ev, NULL) != 0)
         return -1;
@@ -210,11 +207,11 @@ int trace__import_realloc(struct trace__importer *im, uint64_t old_addr, uint64_
     if (im->count * 2 >= im->cap && grow(im) != 0)
         return trace__fail(im->err, "%s: out of memory", im->path);
     i = find(im, new_addr);
-    if (!im->keys[i]) {
-        im->keys[i] = new_addr;
+    if (!im->slots[i].key) {
+        im->slots[i].key = new_addr;
         im->count++;
     }
-    im->ids[i] = ev.id;
+    im->slots[i].id = ev.id;
     return 0;
 }
 

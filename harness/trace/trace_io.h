@@ -205,13 +205,31 @@ struct trace__importer {
     /* The time and duration of the events of the current line (ns since the trace's start),
      * TRACE_TIME_NONE when the line has none: any untimed event makes the trace untimed. */
     uint64_t time, duration;
-    uint64_t *keys; /* open addressing, linear probing; 0 = empty (NULL is never live) */
-    uint32_t *ids;
+    /* Live address -> id: open addressing, linear probing, key 0 = empty (NULL is never live);
+     * key and id side by side, so a lookup costs one cache miss, not two. */
+    struct trace__slot {
+        uint64_t key;
+        uint32_t id;
+    } *slots;
     size_t cap, count;
     uint32_t next_id;
     struct trace_builder b;
-    struct trace_validator v;
 };
+
+/* The slot where the map's search for addr starts. Allocator addresses share their low bits
+ * (alignment) and high bits (arena): mix them. */
+static inline size_t trace__import_slot_of(size_t cap, uint64_t addr)
+{
+    return (size_t)(addr * 0x9E3779B97F4A7C15ull >> 32) & (cap - 1);
+}
+
+/* Starts loading addr's slot into the cache: a parser calls it as soon as it has read an
+ * address, so that the map's lookup (a cache miss on large traces) overlaps the parsing of the
+ * rest of the line. */
+static inline void trace__import_prefetch(const struct trace__importer *im, uint64_t addr)
+{
+    __builtin_prefetch(&im->slots[trace__import_slot_of(im->cap, addr)]);
+}
 
 int trace__import_begin(struct trace__importer *im, const char *path,
                         const struct trace_load_options *opt, struct trace_load_report *report,

@@ -69,6 +69,7 @@ static int parse_line(struct trace__importer *im, const char *p, struct mtrace_o
     p += 2;
     if (address(&p, &o->addr) != 0)
         return malformed(im, "bad address");
+    trace__import_prefetch(im, o->addr);
     if ((o->op == '+' || o->op == '>' || o->op == '!') &&
         trace__import_hex(&p, &o->size) != 0)
         return malformed(im, "bad or missing size");

@@ -82,6 +82,12 @@ s=$?
 [ $s -eq 2 ] && [ "$(wc -l <err)" -eq 1 ] && grep -q 'no/such/dir: no such results directory' err
 ok $? "--resume with a missing directory: exit $s, $(head -c 120 err)"
 
+# -o DIR --resume, as a requeued job runs it: the first time, DIR does not exist yet.
+"$bin" campaign c.yaml -o fresh --shard 2/2 --resume >out 2>err
+s=$?
+[ $s -eq 0 ] && [ "$(tail -n +2 fresh/summary.csv | wc -l)" -eq 2 ]
+ok $? "-o DIR --resume with no DIR yet starts the run there: exit $s"
+
 # threads: true and a backend that is not thread-safe: the place in the file.
 printf 'traces: [t.yaml]\nbackends:\n  - malloc\n  - sgi\noptions: {threads: true}\n' >th.yaml
 "$bin" campaign th.yaml -o th >out 2>err

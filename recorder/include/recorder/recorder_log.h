@@ -43,6 +43,8 @@
 #define RECORDER_ENV_DIR "ALLOCREPLAY_RECORD_DIR"   /* directory for the logs; unset = off */
 #define RECORDER_ENV_PID "ALLOCREPLAY_RECORD_PID"   /* only this pid records (unless follow) */
 #define RECORDER_ENV_FOLLOW "ALLOCREPLAY_RECORD_FOLLOW_FORKS" /* "1": every process records */
+/* "monotonic": clock_gettime even where the TSC would do (tests and measurements) */
+#define RECORDER_ENV_CLOCK "ALLOCREPLAY_RECORD_CLOCK"
 
 enum recorder_log_op {
     RECORDER_OP_MALLOC = 1,        /* addr = result, size */

@@ -76,5 +76,8 @@ struct meta_info {
 void results_print_meta(FILE *f, const struct run_plan *plan, const struct meta_info *mi);
 int results_write_meta(const char *dir, const struct run_plan *plan, const struct meta_info *mi,
                        char *err, size_t err_len);
+/* S as a YAML double-quoted scalar (control bytes as \xNN), or null for NULL: how meta.yaml
+ * writes every string. */
+void results_put_yaml_str(FILE *f, const char *s);
 
 #endif
