@@ -99,13 +99,14 @@ step() {
 mib=$(( (events * 16 >> 20) + 1 ))   # the trace's table, when all of it is resident
 sched=$(( (events * 20 >> 20) + 1 )) # the --threads schedule, file-backed
 fixed=256                            # code, libraries, per-id tables of this mix, buffers
+per_thread=32 # --threads, per thread: stack, latency histograms, a malloc arena's share of the heap
 cd "$work"
 step generate $fixed "$bin" generate spec.yaml -o big.alrt
 cat generate.out
 step info $((mib + fixed)) "$bin" info big.alrt
 grep -E '^(events|objects|threads|peak live):' info.out | sed 's/^/# /'
 step run $((mib + fixed)) "$bin" run big.alrt -b "$first" -n 1 --verify --latency -o run-single
-step run-threads $((mib + sched + fixed)) "$bin" run big.alrt -b "$first" -n 1 --verify --latency \
+step run-threads $((mib + sched + fixed + 9 * per_thread)) "$bin" run big.alrt -b "$first" -n 1 --verify --latency \
     --threads -o run-threads
 step campaign $((mib + fixed)) "$bin" campaign campaign.yaml
 for d in run-single run-threads; do

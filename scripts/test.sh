@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs the whole test suite twice: a normal build, and an
 # AddressSanitizer + UndefinedBehaviorSanitizer build (third-party allocators disabled there:
-# they replace malloc, which ASan must own). Any sanitizer report fails the test it occurs in.
+# they replace malloc, which ASan must own); then the threaded replay's two tests in a
+# ThreadSanitizer build (about 4 minutes on 2 CPUs: docs/testing.md, "Threaded replay"). Any
+# sanitizer report fails the test it occurs in.
 # The last line is "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -48,6 +50,11 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 suite build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false \
   -Djemalloc=disabled -Dmimalloc=disabled -Dtcmalloc=disabled -- --no-suite no-asan \
   --timeout-multiplier 3   # instrumented code runs several times slower than the plain build
+
+export TSAN_OPTIONS=halt_on_error=1
+suite build-tsan --buildtype=debugoptimized -Db_sanitize=thread \
+  -Djemalloc=disabled -Dmimalloc=disabled -Dtcmalloc=disabled -- \
+  --timeout-multiplier 10 replay_threads run_threads
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ]

@@ -188,11 +188,11 @@ static inline uint64_t raise_frontier(struct replay_shared *sh, uint32_t *t, uin
 }
 
 /* Waits until every event before lim is complete, for event i (lim <= i). A thread that must
- * wait waits longer, until the frontier is halfway from lim to i, so that once awake it has
- * room for a run of events rather than one: with more replay threads than CPUs, each wait is
- * a sleep and a wake-up. It waits on the pthread that has the first incomplete event, for all
- * its events before that target at once, then looks again. Returns 0, or -1 when the pass
- * failed elsewhere. */
+ * wait waits longer, until every event before its own is complete, so that once awake it has
+ * its whole window's room for a run of events rather than one: with more replay threads than
+ * CPUs, each wait is a sleep and a wake-up. It waits on the pthread that has the first
+ * incomplete event, for all its events before that target at once, then looks again.
+ * Returns 0, or -1 when the pass failed elsewhere. */
 static NOINLINE int wait_frontier(struct replay_shared *sh, struct replay_player *pl, uint64_t lim,
                                   uint64_t i)
 {
