@@ -311,6 +311,83 @@ static void announce_progress(void *user, const struct cell_progress *cp)
     progress_update(&an->prog, cp);
 }
 
+/* The campaign's backends this build has into BACKENDS (N of them): a missing required one is
+ * an error naming its place in the file; a missing optional one a note. */
+static int select_backends(const struct campaign *c, const struct catalog *cat,
+                           const char **backends, size_t *n)
+{
+    char err[1024], shown[64];
+    for (size_t i = 0; i < c->n_backends; i++) {
+        if (!backend_built(cat, c->backends[i])) {
+            if (strncmp(c->backends[i], "plugin:", 7) && strncmp(c->backends[i], "preload:", 8))
+                catalog_unknown(cat, c->backends[i], err, sizeof err);
+            else
+                snprintf(err, sizeof err, "backend '%s': no such file",
+                         input_printable(shown, sizeof shown, c->backends[i], 56));
+            fprintf(stderr, "allocreplay campaign: %s:%lu:%lu: %s (optional_backends skips "
+                            "missing ones)\n",
+                    c->file, c->backend_where[i].line, c->backend_where[i].column, err);
+            return -1;
+        }
+        backends[(*n)++] = c->backends[i];
+    }
+    for (size_t i = 0; i < c->n_optional_backends; i++) {
+        if (backend_built(cat, c->optional_backends[i]))
+            backends[(*n)++] = c->optional_backends[i];
+        else
+            fprintf(stderr, "allocreplay campaign: note: optional backend %s is not in this build: skipped\n",
+                    input_printable(shown, sizeof shown, c->optional_backends[i], 56));
+    }
+    return 0;
+}
+
+/* After the run: charts, report and verdict (not for a shard: they wait for the merge), and
+ * where everything is. Returns the exit status. */
+static int finish_outputs(const struct args *a, const struct campaign *c, const char *dir, int rc)
+{
+    char err[1024];
+    if (results_postprocess(dir, a->shard[1] ? 0 : c->charts, err, sizeof err)) {
+        fprintf(stderr, "allocreplay campaign: %s\n", err);
+        rc = 2;
+    }
+    if (a->shard[1])
+        printf("shard %u/%u: %s\nafter the last shard: allocreplay merge -o OUT_DIR SHARD_DIR...\n",
+               a->shard[0], a->shard[1], dir);
+    else
+        printf("results: %s/summary.csv and aggregate.csv\n", dir);
+    if (!a->shard[1] && c->charts && rc != 2)
+        printf("charts:  %s/plots/\nreport:  %s/report.html\n", dir, dir);
+    if (!a->shard[1] && verdict_print_dir(stdout, dir, err, sizeof err))
+        fprintf(stderr, "allocreplay campaign: %s\n", err);
+    if (rc == 1)
+        printf("some cells failed: see the status column of %s/summary.csv\n", dir);
+    return rc;
+}
+
+/* The runner's plan for campaign C with the BACKENDS this build has. */
+static struct run_plan campaign_plan(const struct args *a, const struct campaign *c,
+                                     const char **backends, size_t nb, const char *dir,
+                                     char **where)
+{
+    return (struct run_plan){
+        .name = c->name,
+        .traces = (const char *const *)c->traces,
+        .n_traces = c->n_traces,
+        .backends = backends,
+        .n_backends = nb,
+        .repetitions = c->repetitions,
+        .warmup = c->warmup,
+        .opt = c->opt,
+        .out_dir = dir,
+        .shard_k = a->shard[0],
+        .shard_n = a->shard[1],
+        .resume = a->resume != NULL,
+        .campaign_file = c->file,
+        .campaign_hash = campaign_hash(c),
+        .backend_where = (const char *const *)where,
+    };
+}
+
 int cmd_campaign(int argc, char **argv)
 {
     struct args a = {0};
@@ -318,7 +395,7 @@ int cmd_campaign(int argc, char **argv)
     struct campaign c;
     struct announce an;
     struct catalog cat = {0};
-    char err[1024], dir[4096], shown[64];
+    char err[1024], dir[4096];
     const char **backends = NULL;
     char **where = NULL;
     size_t nb = 0;
@@ -344,27 +421,9 @@ int cmd_campaign(int argc, char **argv)
         rc = 2;
         goto out;
     }
-    for (size_t i = 0; i < c.n_backends; i++) {
-        if (!backend_built(&cat, c.backends[i])) {
-            if (strncmp(c.backends[i], "plugin:", 7) && strncmp(c.backends[i], "preload:", 8))
-                catalog_unknown(&cat, c.backends[i], err, sizeof err);
-            else
-                snprintf(err, sizeof err, "backend '%s': no such file",
-                         input_printable(shown, sizeof shown, c.backends[i], 56));
-            fprintf(stderr, "allocreplay campaign: %s:%lu:%lu: %s (optional_backends skips "
-                            "missing ones)\n",
-                    c.file, c.backend_where[i].line, c.backend_where[i].column, err);
-            rc = 2;
-            goto out;
-        }
-        backends[nb++] = c.backends[i];
-    }
-    for (size_t i = 0; i < c.n_optional_backends; i++) {
-        if (backend_built(&cat, c.optional_backends[i]))
-            backends[nb++] = c.optional_backends[i];
-        else
-            fprintf(stderr, "allocreplay campaign: note: optional backend %s is not in this build: skipped\n",
-                    input_printable(shown, sizeof shown, c.optional_backends[i], 56));
+    if (select_backends(&c, &cat, backends, &nb)) {
+        rc = 2;
+        goto out;
     }
     if (choose_dir(&a, &c, dir, sizeof dir)) {
         rc = 2;
@@ -386,23 +445,7 @@ int cmd_campaign(int argc, char **argv)
         goto out;
     }
 
-    struct run_plan plan = {
-        .name = c.name,
-        .traces = (const char *const *)c.traces,
-        .n_traces = c.n_traces,
-        .backends = backends,
-        .n_backends = nb,
-        .repetitions = c.repetitions,
-        .warmup = c.warmup,
-        .opt = c.opt,
-        .out_dir = dir,
-        .shard_k = a.shard[0],
-        .shard_n = a.shard[1],
-        .resume = a.resume != NULL,
-        .campaign_file = c.file,
-        .campaign_hash = campaign_hash(&c),
-        .backend_where = (const char *const *)where,
-    };
+    struct run_plan plan = campaign_plan(&a, &c, backends, nb, dir, where);
     an = (struct announce){.c = &c, .n_backends = nb, .resume = a.resume != NULL, .dir = dir,
                            .shard = a.shard};
     progress_init(&an.prog, stderr);
@@ -411,22 +454,7 @@ int cmd_campaign(int argc, char **argv)
     if (rc == 2)
         goto out;
 
-    /* A shard holds part of the matrix: its charts wait for the merge. */
-    if (results_postprocess(dir, a.shard[1] ? 0 : c.charts, err, sizeof err)) {
-        fprintf(stderr, "allocreplay campaign: %s\n", err);
-        rc = 2;
-    }
-    if (a.shard[1])
-        printf("shard %u/%u: %s\nafter the last shard: allocreplay merge -o OUT_DIR SHARD_DIR...\n",
-               a.shard[0], a.shard[1], dir);
-    else
-        printf("results: %s/summary.csv and aggregate.csv\n", dir);
-    if (!a.shard[1] && c.charts && rc != 2)
-        printf("charts:  %s/plots/\nreport:  %s/report.html\n", dir, dir);
-    if (!a.shard[1] && verdict_print_dir(stdout, dir, err, sizeof err))
-        fprintf(stderr, "allocreplay campaign: %s\n", err);
-    if (rc == 1)
-        printf("some cells failed: see the status column of %s/summary.csv\n", dir);
+    rc = finish_outputs(&a, &c, dir, rc);
 out:
     for (size_t i = 0; where && i < nb; i++)
         free(where[i]);

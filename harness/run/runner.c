@@ -598,6 +598,47 @@ static int resolve_targets(struct runner *R, const struct catalog *cat)
     return 0;
 }
 
+/* The results directory: refused when it would mix two runs, checked on --resume, created. */
+static int prepare_out_dir(struct runner *R, const struct meta_info *mi)
+{
+    const struct run_plan *plan = R->plan;
+    /* A new run into a directory holding another run's cells would silently mix the two. */
+    if (!plan->resume && results_has_cells(plan->out_dir)) {
+        snprintf(R->err, sizeof R->err,
+                 "%s: already holds results (finish that run with --resume, or choose another -o)",
+                 plan->out_dir);
+        return -1;
+    }
+    if (plan->resume && check_resume(R, mi))
+        return -1;
+    struct stat st;
+    if (mkdir_p(plan->out_dir) || stat(plan->out_dir, &st)) {
+        snprintf(R->err, sizeof R->err, "%s: cannot create: %s", plan->out_dir, strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(R->err, sizeof R->err, "%s: not a directory", plan->out_dir);
+        return -1;
+    }
+    return 0;
+}
+
+static void runner_free(struct runner *R)
+{
+    if (R->targets)
+        for (size_t i = 0; i < R->plan->n_backends; i++) {
+            free(R->targets[i].worker);
+            free(R->targets[i].label);
+            free(R->targets[i].config);
+        }
+    if (R->trace_names)
+        for (size_t i = 0; i < R->plan->n_traces; i++)
+            free(R->trace_names[i]);
+    free(R->targets);
+    free(R->trace_names);
+    free(R->trace_checksums);
+}
+
 int runner_execute(const struct run_plan *plan, runner_progress_fn progress, void *user)
 {
     struct runner R = {.plan = plan};
@@ -645,24 +686,8 @@ int runner_execute(const struct run_plan *plan, runner_progress_fn progress, voi
         labels[i] = R.targets[i].label;
         configs[i] = R.targets[i].config;
     }
-    /* A new run into a directory holding another run's cells would silently mix the two. */
-    if (!plan->resume && results_has_cells(plan->out_dir)) {
-        snprintf(R.err, sizeof R.err,
-                 "%s: already holds results (finish that run with --resume, or choose another -o)",
-                 plan->out_dir);
+    if (prepare_out_dir(&R, &mi))
         goto out;
-    }
-    if (plan->resume && check_resume(&R, &mi))
-        goto out;
-    struct stat st;
-    if (mkdir_p(plan->out_dir) || stat(plan->out_dir, &st)) {
-        snprintf(R.err, sizeof R.err, "%s: cannot create: %s", plan->out_dir, strerror(errno));
-        goto out;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        snprintf(R.err, sizeof R.err, "%s: not a directory", plan->out_dir);
-        goto out;
-    }
     choose_timer(&R);
     mi.timer = R.timer;
     mi.tsc_hz = R.timer && !strcmp(R.timer, "tsc") ? R.tsc_hz : 0;
@@ -692,20 +717,9 @@ out_failed:
 out:
     if (rc && R.err[0])
         fprintf(stderr, "allocreplay: %s\n", R.err);
-    if (R.targets)
-        for (size_t i = 0; i < plan->n_backends; i++) {
-            free(R.targets[i].worker);
-            free(R.targets[i].label);
-            free(R.targets[i].config);
-        }
     free(labels);
     free(configs);
     catalog_free(&cat);
-    if (R.trace_names)
-        for (size_t i = 0; i < plan->n_traces; i++)
-            free(R.trace_names[i]);
-    free(R.targets);
-    free(R.trace_names);
-    free(R.trace_checksums);
+    runner_free(&R);
     return rc;
 }
