@@ -19,7 +19,6 @@ limit=80
 exempt="harness/replay/replay_loop.h:run_events"
 # FILE:FUNCTION of the functions over the limit that are still to be split.
 known="
-harness/replay/schedule.c:replay_schedule_build
 harness/run/runner.c:runner_execute
 tests/campaign_file_test.c:main
 "

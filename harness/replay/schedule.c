@@ -27,6 +27,43 @@ void replay_schedule_release(struct replay_schedule *s)
     memset(s, 0, sizeof *s);
 }
 
+/* Pass 3 of replay_schedule_build: the per-pthread lists, the object dependencies, the end
+ * order and the image starts. COUNT holds each pthread's fill cursor; LAST_POS is zeroed. */
+static void fill_lists(struct replay_schedule *s, const struct trace_event *events,
+                       uint64_t *count, uint64_t *last_pos)
+{
+    /* An image starts at event i when every pthread started before i has ended (open == 0) and
+     * no object is live. */
+    uint64_t live = 0;
+    uint32_t open = 0, ended = 0;
+    for (uint64_t i = 0; i < s->n_events; i++) {
+        const struct trace_event *ev = &events[i];
+        const uint32_t p = s->pthread_of[ev->thread];
+        if (i == s->first_event[p]) {
+            s->image_start[p] = open == 0 && live == 0;
+            open++;
+        }
+        const uint64_t k = count[p]++;
+        s->order[k] = i;
+        s->pos[i] = (uint32_t)(k - s->first[p]);
+        const uint64_t prev = last_pos[ev->id];
+        s->obj_dep[k] = SCHEDULE_DEP_NONE;
+        if (prev) {
+            const uint64_t pk = prev - 1;
+            const uint32_t pp = s->pthread_of[events[s->order[pk]].thread];
+            if (pp != p)
+                s->obj_dep[k] = SCHEDULE_DEP(pp, pk - s->first[pp] + 1);
+        }
+        last_pos[ev->id] = k + 1;
+        live += ev->op == TRACE_ALLOC || ev->op == TRACE_CALLOC || ev->op == TRACE_ALIGNED;
+        live -= ev->op == TRACE_FREE;
+        if (i == s->last_event[p]) {
+            s->end_order[ended++] = p;
+            open--;
+        }
+    }
+}
+
 int replay_schedule_build(struct replay_schedule *s, const struct trace_event *events,
                           uint64_t n_events, uint32_t n_ids, char *err, size_t err_len)
 {
@@ -86,37 +123,7 @@ int replay_schedule_build(struct replay_schedule *s, const struct trace_event *e
         count[p] = s->first[p]; /* now each pthread's fill cursor */
     }
     s->first[s->n_threads] = at;
-    /* Pass 3: the lists, the object dependencies, the end order and the image starts. An
-     * image starts at event i when every pthread started before i has ended (open == 0) and
-     * no object is live. */
-    uint64_t live = 0;
-    uint32_t open = 0, ended = 0;
-    for (uint64_t i = 0; i < n_events; i++) {
-        const struct trace_event *ev = &events[i];
-        const uint32_t p = s->pthread_of[ev->thread];
-        if (i == s->first_event[p]) {
-            s->image_start[p] = open == 0 && live == 0;
-            open++;
-        }
-        const uint64_t k = count[p]++;
-        s->order[k] = i;
-        s->pos[i] = (uint32_t)(k - s->first[p]);
-        const uint64_t prev = last_pos[ev->id];
-        s->obj_dep[k] = SCHEDULE_DEP_NONE;
-        if (prev) {
-            const uint64_t pk = prev - 1;
-            const uint32_t pp = s->pthread_of[events[s->order[pk]].thread];
-            if (pp != p)
-                s->obj_dep[k] = SCHEDULE_DEP(pp, pk - s->first[pp] + 1);
-        }
-        last_pos[ev->id] = k + 1;
-        live += ev->op == TRACE_ALLOC || ev->op == TRACE_CALLOC || ev->op == TRACE_ALIGNED;
-        live -= ev->op == TRACE_FREE;
-        if (i == s->last_event[p]) {
-            s->end_order[ended++] = p;
-            open--;
-        }
-    }
+    fill_lists(s, events, count, last_pos);
     for (uint32_t p = 0; p < s->n_threads; p++)
         s->n_images += s->image_start[p];
     rc = 0;
