@@ -30,23 +30,12 @@ static void expect_error(const char *text, const char *want, const char *what)
         printf("#   got:  %s\n#   want: %s\n", rc ? err : "(success)", full);
 }
 
-int main(void)
+/* Every key of a campaign file, read back. */
+static void check_full_file(void)
 {
     struct campaign c;
-    char err[1024], path[200];
-
-    snprintf(dir, sizeof dir, "/tmp/campaign_file_test.XXXXXX");
-    if (!mkdtemp(dir))
-        return 99;
-    snprintf(file, sizeof file, "%s/c.yaml", dir);
-    snprintf(path, sizeof path, "%s/traces", dir);
-    mkdir(path, 0777);
-    static const char *const traces[] = {"traces/b.yaml", "traces/a.yaml", "traces/c.alrt", "t.yaml"};
-    for (size_t i = 0; i < 4; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, traces[i]);
-        put(path, "");
-    }
-
+    char err[1024];
+    int rc;
     put(file, "# every key\n"
               "name: stl\n"
               "traces: [traces/*.yaml, t.yaml, traces/a.yaml]\n"
@@ -59,7 +48,7 @@ int main(void)
               "          threads: true}\n"
               "output: out\n"
               "charts: [latency, throughput]\n");
-    int rc = campaign_load(&c, file, err, sizeof err);
+    rc = campaign_load(&c, file, err, sizeof err);
     TAP_OK(rc == 0, "full campaign file parses (%s)", rc ? err : "ok");
     if (rc == 0) {
         char want[3][200];
@@ -83,7 +72,14 @@ int main(void)
         TAP_OK(c.charts == (CHART_LATENCY | CHART_THROUGHPUT), "charts");
         campaign_free(&c);
     }
+}
 
+/* What a campaign gets for the keys it leaves out. */
+static void check_defaults(void)
+{
+    struct campaign c;
+    char err[1024];
+    int rc;
     put(file, "traces: t.yaml\nbackends: sgi\noutput: res/\ncharts: []\n");
     rc = campaign_load(&c, file, err, sizeof err);
     TAP_OK(rc == 0 && !strcmp(c.name, "c") && c.repetitions == 5 && c.warmup == 0 &&
@@ -93,7 +89,14 @@ int main(void)
            "defaults; scalars as one-item lists; 'res/' is a parent; charts: [] is none");
     if (rc == 0)
         campaign_free(&c);
+}
 
+/* Backend sweeps and continued specs. */
+static void check_sweeps(void)
+{
+    struct campaign c;
+    char err[1024];
+    int rc;
     /* Sweeps expand in order (the last key fastest); flow-list items key=value continue. */
     put(file, "traces: t.yaml\n"
               "backends:\n"
@@ -130,7 +133,15 @@ int main(void)
                  "a key with no values");
     expect_error("traces: [t.yaml]\nbackends: [{sgi: {refill: [1, 2]}}, sgi:refill=2]\n",
                  "2:37: backend 'sgi:refill=2' is listed twice", "a swept spec listed again");
+}
 
+/* Paths relative to the campaign file. */
+static void check_parent_paths(void)
+{
+    struct campaign c;
+    char err[1024];
+    int rc;
+    char path[200];
     /* "../" cancels components of the file's directory, lexically. */
     char sub[200], subfile[220];
     snprintf(sub, sizeof sub, "%s/sub", dir);
@@ -146,7 +157,11 @@ int main(void)
         campaign_free(&c);
     unlink(subfile);
     rmdir(sub);
+}
 
+/* Each kind of mistake: one line naming line and column. */
+static void check_errors(void)
+{
     expect_error("traces: [t.yaml]\nbackends: [sgi]\ncolour: blue\n",
                  "3:1: unknown key 'colour' (known: name, traces, backends, optional_backends, "
                  "repetitions, warmup, options, output, charts)",
@@ -195,6 +210,11 @@ int main(void)
     expect_error("traces: [t.yaml\nbackends: [sgi]\n",
                  "2:9: did not find expected ',' or ']' while parsing a flow sequence",
                  "YAML syntax error");
+}
+
+/* Values with control characters, and nesting beyond 64 levels. */
+static void check_quoting(void)
+{
     /* A quoted value is shown on the one line of the message: control characters become '?'. */
     expect_error("traces: [t.yaml]\nbackends: [sgi]\ncharts: [throughput, \"pie\\nchart\\t\"]\n",
                  "3:22: unknown chart 'pie?chart?' (known: throughput, latency, memory, fragmentation)",
@@ -229,7 +249,31 @@ int main(void)
                  "not a mapping");
     expect_error("", "1:1: empty campaign file (it needs at least 'traces' and 'backends')",
                  "empty file");
+}
 
+static const char *const traces[] = {"traces/b.yaml", "traces/a.yaml", "traces/c.alrt", "t.yaml"};
+
+int main(void)
+{
+    struct campaign c;
+    char err[1024], path[200];
+
+    snprintf(dir, sizeof dir, "/tmp/campaign_file_test.XXXXXX");
+    if (!mkdtemp(dir))
+        return 99;
+    snprintf(file, sizeof file, "%s/c.yaml", dir);
+    snprintf(path, sizeof path, "%s/traces", dir);
+    mkdir(path, 0777);
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, traces[i]);
+        put(path, "");
+    }
+    check_full_file();
+    check_defaults();
+    check_sweeps();
+    check_parent_paths();
+    check_errors();
+    check_quoting();
     TAP_OK(campaign_load(&c, "/nonexistent/c.yaml", err, sizeof err) == -1 &&
                strstr(err, "/nonexistent/c.yaml: cannot open"),
            "missing file");
