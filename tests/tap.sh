@@ -24,8 +24,9 @@ tap_workdir() {
 
 ok() {
     n=$((n + 1))
-    if [ "$1" -eq 0 ]; then echo "ok $n - $2${3:+ # $3}"; return; fi
-    echo "not ok $n - $2${3:+ # $3}"
+    local what=${2//$'\n'/ } # a description quoting a command's output stays on one TAP line
+    if [ "$1" -eq 0 ]; then echo "ok $n - $what${3:+ # $3}"; return; fi
+    echo "not ok $n - $what${3:+ # $3}"
     case "${3:-}" in TODO*) ;; *) failed=$((failed + 1)) ;; esac
     if declare -F tap_on_fail >/dev/null; then tap_on_fail; fi
 }
