@@ -36,6 +36,22 @@ ok $? "--repair: an alignment that is not a power of two (not representable) dro
 [ $? = 2 ] && grep -q 'exclude each other' "$work/err" && [ ! -e "$work/both.alrt" ]
 ok $? "--repair with --lenient: usage error"
 
+# Times (docs/trace-format.md, "Time"): a thread's times going back are raised to its previous
+# event's, an exit before the thread's last event raised to it; the events stay as they are.
+tin=$root/tests/traces/repair-times.yaml
+"$bin" convert "$tin" "$work/t.alrt" >/dev/null 2>"$work/err"
+[ $? = 2 ] && grep -q "event 2: time 90 ns on thread 0 is before" "$work/err" && [ ! -e "$work/t.alrt" ]
+ok $? "times going back: refused without --repair"
+"$bin" convert "$tin" "$work/t.yaml" --repair >"$work/out" 2>&1 &&
+    grep -q 'repaired: 0 events dropped, 3 fixed' "$work/out" &&
+    sed 's/  */ /g; s/^ //' "$work/out" | grep -qxF "fixed 2 time before its thread's previous event, raised to it" &&
+    sed 's/  */ /g; s/^ //' "$work/out" | grep -qxF "fixed 1 thread exit before its last event (or past 2^62 ns), raised to it"
+ok $? "times going back: --repair fixes and reports 2 times and 1 exit"
+# (the writer gives a time as `time: N` or, in the compact form, `Nns`)
+[ "$(grep -oE 'time: [0-9]+|[0-9]+ns' "$work/t.yaml" | tr -dc '0-9\n' | tr '\n' ' ')" = "100 50 100 60 100 120 " ] &&
+    grep -q 'thread_exits: {0: 120, 1: 70}' "$work/t.yaml" && "$bin" validate "$work/t.yaml" >/dev/null
+ok $? "times going back: raised to the thread's previous time, the exit to its last event, valid"
+
 # --zstd-level: higher levels write smaller files of the same trace.
 big=$root/traces/recorded/python-json.alrt
 "$bin" convert "$big" "$work/l1.alrt.zst" --zstd-level 1 >/dev/null &&

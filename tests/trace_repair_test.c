@@ -60,6 +60,60 @@ static void check_repaired(const struct trace *in, const char *what)
     trace_release(&out);
 }
 
+/* Times against the rules of docs/trace-format.md ("Time"), events valid: fixed one by one,
+ * in memory and through a binary file read with keep_invalid (strictly it is refused). */
+static const struct trace_event timed_events[] = {
+    {.id = 0, .op = TRACE_ALLOC, .size = 16, .thread = 0},
+    {.id = 1, .op = TRACE_ALLOC, .size = 16, .thread = 1},
+    {.id = 0, .op = TRACE_FREE, .thread = 0},
+    {.id = 1, .op = TRACE_FREE, .thread = 1},
+};
+
+static void check_times(void)
+{
+    uint64_t times[] = {100, 200, 40, TRACE_MAX_TIME + 1};
+    uint64_t durations[] = {5, TRACE_MAX_TIME + 7, TRACE_TIME_NONE, 3};
+    uint64_t exits[] = {70, TRACE_MAX_TIME + 1};
+    struct trace t = {.name = "times", .events = timed_events, .n_events = 4, .n_ids = 2,
+                      .n_threads = 2, .times = times, .durations = durations,
+                      .thread_exits = exits};
+    struct trace_error err;
+    TAP_OK(trace_validate_times(&t, "times", &err) != 0, "broken times are refused strictly");
+    char path[] = "/tmp/trace_repair_test-XXXXXX.alrt";
+    int fd = mkstemps(path, 5);
+    close(fd);
+    struct trace loaded;
+    struct trace_load_options keep = {.keep_invalid = 1};
+    TAP_OK(trace_save(path, &t, &err) == 0 && trace_load(path, NULL, &loaded, NULL, &err) != 0,
+           "a binary file of them is refused strictly (%s)", err.msg);
+    int read = TAP_OK(trace_load(path, &keep, &loaded, NULL, &err) == 0 && loaded.times &&
+                          !memcmp(loaded.times, times, sizeof times),
+                      "keep_invalid reads the times as they are");
+    unlink(path);
+    const struct trace *ins[] = {&t, read ? &loaded : NULL};
+    for (int k = 0; k < 2 && ins[k]; k++) {
+        struct trace out;
+        struct trace_repair_report rep;
+        if (!TAP_OK(trace_repair(ins[k], &out, &rep, &err) == 0, "times repaired"))
+            continue;
+        TAP_OK(rep.count[TRACE_REPAIR_TIME_BACK] == 1 && rep.count[TRACE_REPAIR_TIME_HUGE] == 1 &&
+                   rep.count[TRACE_REPAIR_DURATION_HUGE] == 1 &&
+                   rep.count[TRACE_REPAIR_EXIT_EARLY] == 2,
+               "%s: one time back, one past 2^62, one duration past 2^62, two exits counted",
+               k ? "binary" : "memory");
+        TAP_OK(out.times[2] == 100 && out.times[3] == 200 && out.durations[1] == TRACE_TIME_NONE &&
+                   out.durations[0] == 5 && out.thread_exits[0] == 100 &&
+                   out.thread_exits[1] == 200,
+               "%s: raised to the thread's previous time, duration made unknown, exits raised",
+               k ? "binary" : "memory");
+        TAP_OK(trace_validate_times(&out, "out", &err) == 0, "%s: the times are valid now",
+               k ? "binary" : "memory");
+        trace_release(&out);
+    }
+    if (read)
+        trace_release(&loaded);
+}
+
 int main(void)
 {
     struct trace t = {.name = "repair", .events = events, .n_events = N, .n_ids = 8, .n_threads = 1};
@@ -92,6 +146,7 @@ int main(void)
         trace_release(&loaded);
     }
     unlink(path);
+    check_times();
     printf("1..%d\n", tap_count);
     return tap_failed != 0;
 }

@@ -215,7 +215,7 @@ int trace__android_read(const char *path, FILE *f, const char *f_why,
     if (trace__import_finish(&im, out) != 0)
         return -1;
     shift_to_start(out);
-    if (trace_validate_times(out, path, err) != 0) {
+    if (!opt->keep_invalid && trace_validate_times(out, path, err) != 0) {
         trace_release(out);
         return -1;
     }

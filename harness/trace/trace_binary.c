@@ -692,6 +692,7 @@ struct time_in {
     const unsigned char *t, *d;
     uint64_t now;
     struct trace__clock clock;
+    int unchecked; /* keep_invalid: the rules on times are left to trace_repair */
 };
 
 static int time_next(struct time_in *in, const struct mapped *m, uint64_t i, uint16_t thread,
@@ -711,7 +712,7 @@ static int time_next(struct time_in *in, const struct mapped *m, uint64_t i, uin
     in->now = t;
     *time = t;
     *duration = d - 1; /* 0 codes unknown: TRACE_TIME_NONE */
-    return trace__clock_step(&in->clock, m->path, i, thread, t, *duration, err);
+    return in->unchecked ? 0 : trace__clock_step(&in->clock, m->path, i, thread, t, *duration, err);
 }
 
 /* After the last record: every time byte used, then the thread exits checked into out. */
@@ -732,7 +733,7 @@ static int time_finish(struct time_in *in, const struct mapped *m, uint64_t *exi
     if (p != m->exits_end)
         return trace__fail(err, "%s: time section holds more thread exits than threads (corrupt "
                                 "file)", m->path);
-    return trace__clock_exits(&in->clock, m->path, exits_out, m->n_exits, err);
+    return in->unchecked ? 0 : trace__clock_exits(&in->clock, m->path, exits_out, m->n_exits, err);
 }
 
 /* Structural checks: a record that breaks them is corruption, never a droppable event. */
@@ -771,7 +772,7 @@ static int walk(const struct walk *w, struct trace_error *err)
     struct trace_validator v;
     if (trace__validator_init(&v, m->h.n_ids, 0) != 0)
         return trace__fail(err, "%s: out of memory for %u ids", m->path, m->h.n_ids);
-    struct time_in tin = {.t = m->times, .d = m->durations};
+    struct time_in tin = {.t = m->times, .d = m->durations, .unchecked = w->keep_invalid};
     if (m->times && trace__clock_init(&tin.clock, m->h.n_threads) != 0) {
         trace__validator_free(&v);
         return trace__fail(err, "%s: out of memory", m->path);

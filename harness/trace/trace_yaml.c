@@ -481,7 +481,7 @@ int trace__yaml_read(const char *path, const struct trace_load_options *opt, str
         rc = trace__fail(err, "%s: out of memory", path);
     if (rc == 0 && trace_builder_finish(&r.b, r.name, r.description, out) != 0)
         rc = trace__fail(err, "%s: out of memory", path);
-    if (rc == 0 && trace_validate_times(out, path, err) != 0) {
+    if (rc == 0 && !r.opt->keep_invalid && trace_validate_times(out, path, err) != 0) {
         trace_release(out);
         rc = -1;
     }

@@ -24,6 +24,10 @@ enum trace_repair_kind {
     TRACE_REPAIR_HUGE_ALIGN,      /* fixed: an alignment above 2^TRACE_MAX_ALIGN_LOG2, clamped */
     TRACE_REPAIR_STRAY_ALIGN,     /* fixed: an alignment on an event that takes none, cleared */
     TRACE_REPAIR_FREE_SIZE,       /* fixed: a free carrying a size, cleared */
+    TRACE_REPAIR_TIME_BACK,       /* fixed: a time before its thread's previous event, raised to it */
+    TRACE_REPAIR_TIME_HUGE,       /* fixed: a time past TRACE_MAX_TIME, set to its thread's previous */
+    TRACE_REPAIR_DURATION_HUGE,   /* fixed: a duration past TRACE_MAX_TIME, made unknown */
+    TRACE_REPAIR_EXIT_EARLY,      /* fixed: a thread exit before its last event, raised to it */
     TRACE_REPAIR_KIND_COUNT
 };
 
