@@ -377,6 +377,35 @@ static void check_streaming_writer(void)
     trace_release(&whole);
 }
 
+/* trace_checksum() of a loaded .alrt (which reuses the loader's verified state) is the one of
+ * the same events hashed afresh, timed or not, plain or compressed. */
+static void check_checksum_reuse(struct trace *t)
+{
+    char zst[300];
+    snprintf(zst, sizeof zst, "%s/sum.alrt.zst", dir);
+    uint64_t times[N_SAMPLE];
+    for (size_t i = 0; i < N_SAMPLE; i++)
+        times[i] = 7 * i;
+    for (int timed = 0; timed < 2; timed++) {
+        t->times = timed ? times : NULL;
+        uint64_t fresh = trace_checksum(t);
+        for (int z = 0; z < 2; z++) {
+            struct trace l;
+            struct trace_error err;
+            const char *path = z ? zst : good;
+            if (!TAP_OK(trace_save(path, t, &err) == 0 && trace_load(path, NULL, &l, NULL, &err) == 0,
+                        "checksum reuse: %s saved and loaded", path))
+                continue;
+            TAP_OK(l.has_events_sum && trace_checksum(&l) == fresh,
+                   "checksum reuse (%s, %s): the loader's state gives the fresh value",
+                   timed ? "timed" : "untimed", z ? "zstd" : "plain");
+            trace_release(&l);
+        }
+    }
+    t->times = NULL;
+    unlink(zst);
+}
+
 int main(void)
 {
     if (!mkdtemp(dir))
@@ -395,6 +424,7 @@ int main(void)
     check_invalid_events(b);
     check_trace_validate(&t);
     check_streaming_writer();
+    check_checksum_reuse(&t);
 
     /* A failed save leaves nothing behind. */
     char nodir[300];

@@ -199,7 +199,12 @@ uint64_t trace_checksum(const struct trace *t)
     trace__checksum_init(&c);
     /* The events alone give the binary header's records checksum. A later piece after an odd
      * number of events starts a new zero-padded block: still one fixed value per trace. */
-    trace__checksum_update(&c, t->events, t->n_events * sizeof *t->events);
+    if (t->has_events_sum) {
+        memcpy(c.lane, t->events_sum, sizeof c.lane);
+        c.length = t->events_sum[4];
+    } else {
+        trace__checksum_update(&c, t->events, t->n_events * sizeof *t->events);
+    }
     if (t->times) {
         trace__checksum_update(&c, t->times, t->n_events * sizeof *t->times);
         if (t->durations)

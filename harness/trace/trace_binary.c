@@ -685,6 +685,7 @@ struct walk {
     struct trace_load_report *report;
     uint64_t *times_out, *durations_out; /* per record, when the file has times; may be NULL */
     uint64_t *exits_out; /* per thread, when the file has thread exits; may be NULL */
+    struct trace_checksum *sum_out; /* the records' checksum state once verified; may be NULL */
 };
 
 /* Reads the time section's times and durations in step with the records. */
@@ -827,6 +828,8 @@ static int walk(const struct walk *w, struct trace_error *err)
         trace__clock_free(&tin.clock);
         return trace__fail(err, "%s: records checksum mismatch (file corrupt)", m->path);
     }
+    if (w->verify_checksum && w->sum_out)
+        *w->sum_out = c;
     if (!failed && m->n_exits) {
         uint64_t *exits = w->exits_out ? w->exits_out : malloc(m->n_exits * sizeof *exits);
         if (!exits)
@@ -883,10 +886,11 @@ int trace__binary_load(const char *path, const struct trace_load_options *opt, s
         trace_release(out);
         return trace__fail(err, "%s: out of memory for the times", path);
     }
+    struct trace_checksum sum;
     struct walk w = {.m = &m, .lenient = opt->lenient, .keep_invalid = opt->keep_invalid,
                      .opt = opt, .verify_checksum = 1, .report = report,
                      .times_out = out->times, .durations_out = out->durations,
-                     .exits_out = out->thread_exits};
+                     .exits_out = out->thread_exits, .sum_out = &sum};
     if (walk(&w, err) != 0 || take_strings(&m, out, err) != 0) {
         unmap(&m);
         trace_release(out);
@@ -927,6 +931,10 @@ int trace__binary_load(const char *path, const struct trace_load_options *opt, s
     out->n_events = m.h.n_events;
     out->n_ids = m.h.n_ids;
     out->n_threads = m.h.n_threads;
+    /* Every record kept: trace_checksum() goes on from the state just verified. */
+    memcpy(out->events_sum, sum.lane, sizeof sum.lane);
+    out->events_sum[4] = sum.length;
+    out->has_events_sum = 1;
     return 0;
 }
 

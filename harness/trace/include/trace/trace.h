@@ -59,6 +59,10 @@ struct trace {
     uint64_t *times;
     uint64_t *durations;
     uint64_t *thread_exits;
+    /* Private (trace_binary.c, trace.c): the checksum state over the events, when a loader has
+     * just computed it, so that trace_checksum() does not hash a big trace a second time. */
+    uint64_t events_sum[5];
+    int has_events_sum;
 };
 
 #define TRACE_TIME_NONE UINT64_MAX
