@@ -98,10 +98,9 @@ static void remove_raw_dir(const char *dir)
     struct dirent *e;
     char path[PATH_MAX];
     while ((e = readdir(d)) != NULL)
-        if (strstr(e->d_name, RECORDER_LOG_SUFFIX)) {
-            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (strstr(e->d_name, RECORDER_LOG_SUFFIX) &&
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name) < (int)sizeof path)
             unlink(path);
-        }
     closedir(d);
     rmdir(dir);
 }
