@@ -21,5 +21,5 @@ check "another seed, other bytes" sh -c "'$ar' generate '$spec' --seed 12345 -o 
 check "generate to YAML" "$ar" generate "$spec" -o "$tmp/g.yaml"
 printf 'format: allocreplay-spec/1\nphases:\n  - {objects: 3, size: {dist: fixed, value: 0}}\n' >"$tmp/bad.yaml"
 check "bad spec: status 2" status_is 2 "$ar" generate "$tmp/bad.yaml" -o "$tmp/bad.alrt"
-check "bad spec: file:line:column" grep -q "bad.yaml:3:45: value must be between 1 and" "$tmp/out"
+check "bad spec: file:line:column" grep -q "bad.yaml:3:45: 'value' must be between 1 and" "$tmp/out"
 tap_done

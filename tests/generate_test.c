@@ -223,11 +223,11 @@ static void test_errors(void)
         {"format: allocreplay-spec/2\nphases: []\n", ":1:9: format must be allocreplay-spec/1"},
         {"format: allocreplay-spec/1\nphases: [\n", ":3:1: did not find expected node content"},
         {"format: allocreplay-spec/1\nphases:\n  - {objects: -5, size: {dist: fixed, value: 8}}\n",
-         "is not a whole number"},
+         ":3:15: 'objects' must be a whole number, not '-5'"},
         /* Quoted values stay on the message's one line: control characters become '?'. */
         {"format: allocreplay-spec/1\n\"col\\nour\": 1\n", ":2:1: unknown key 'col?our' in the spec"},
         {"format: allocreplay-spec/1\nphases:\n  - {objects: \"5\\r\\n6\", size: {dist: fixed, value: 8}}\n",
-         ":3:15: objects: '5??6' is not a whole number"},
+         ":3:15: 'objects' must be a whole number, not '5??6'"},
         {"format: \"allocreplay-spec/1\\0junk\"\n", ":1:9: NUL character (\\0) in a scalar"},
         {"format: allocreplay-spec/1\nphases:\n  - {objects: 5, rate: 10, size: {dist: fixed, value: 8}}\n"
          "  - {objects: 5, size: {dist: fixed, value: 8}}\n",
@@ -235,7 +235,7 @@ static void test_errors(void)
         {"format: allocreplay-spec/1\nphases:\n  - {objects: 5, idle: 2, size: {dist: fixed, value: 8}}\n",
          ":3:24: idle needs a rate"},
         {"format: allocreplay-spec/1\nids: recycled\nphases: []\n", ":2:6: ids must be fresh or reuse"},
-        {"format: allocreplay-spec/1\nthread_run: 0\nphases: []\n", ":2:13: thread_run must be between"},
+        {"format: allocreplay-spec/1\nthread_run: 0\nphases: []\n", ":2:13: 'thread_run' must be between 1 and 4294967295, not 0"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct gen_spec spec;

@@ -41,73 +41,28 @@ static int fail_at(struct parser *p, const struct yaml_tree_node *n, const char 
     return -1;
 }
 
-/* ---- value checks ---- */
-
-static int want_scalar(struct parser *p, const struct yaml_tree_node *n, const char *key,
-                       const char *what)
-{
-    if (n->kind == YAML_TREE_SCALAR)
-        return 0;
-    return fail_at(p, n, "'%s' must be %s, not a %s", key, what,
-                   n->kind == YAML_TREE_SEQUENCE ? "list" : "mapping");
-}
+/* ---- value checks: yaml_tree's typed values, placed at the node ---- */
 
 static int get_bool(struct parser *p, const struct yaml_tree_node *n, const char *key, int *out)
 {
-    if (want_scalar(p, n, key, "true or false"))
-        return -1;
-    if (!n->quoted && !strcmp(n->value, "true"))
-        *out = 1;
-    else if (!n->quoted && !strcmp(n->value, "false"))
-        *out = 0;
-    else
-        return fail_at(p, n, "'%s' must be true or false, not '%s'", key, SHOWN(n->value));
-    return 0;
+    char why[256];
+    return yaml_tree_bool(n, key, out, why, sizeof why) ? fail_at(p, n, "%s", why) : 0;
 }
 
 /* An unsigned integer in [lo, hi]; with suffixes (K, M, G, T: powers of 1024) when allowed. */
 static int get_uint(struct parser *p, const struct yaml_tree_node *n, const char *key, uint64_t lo,
                     uint64_t hi, int suffixes, uint64_t *out)
 {
-    const char *what = suffixes ? "a byte count (e.g. 512M)" : "a whole number";
-    char *end;
-    if (want_scalar(p, n, key, what))
-        return -1;
-    const char *s = n->value;
-    if (n->quoted || *s < '0' || *s > '9')
-        return fail_at(p, n, "'%s' must be %s, not '%s'", key, what, SHOWN(s));
-    errno = 0;
-    uintmax_t v = strtoumax(s, &end, 10);
-    int shift = 0;
-    if (suffixes && *end && !end[1]) {
-        const char *units = "KMGT", *u = strchr(units, *end);
-        if (u) {
-            shift = 10 * (int)(u - units + 1);
-            end++;
-        }
-    }
-    if (*end)
-        return fail_at(p, n, "'%s' must be %s, not '%s'", key, what, SHOWN(s));
-    if (errno == ERANGE || (shift && v > (UINTMAX_MAX >> shift)))
-        v = UINTMAX_MAX;
-    else
-        v <<= shift;
-    if (v < lo || v > hi)
-        return fail_at(p, n, "'%s' must be between %" PRIu64 " and %" PRIu64 ", not %s", key, lo,
-                       hi, SHOWN(s));
-    *out = (uint64_t)v;
-    return 0;
+    char why[256];
+    return yaml_tree_uint(n, key, lo, hi, suffixes, out, why, sizeof why)
+               ? fail_at(p, n, "%s", why)
+               : 0;
 }
 
 static int get_string(struct parser *p, const struct yaml_tree_node *n, const char *key, char **out)
 {
-    if (want_scalar(p, n, key, "a string"))
-        return -1;
-    if (!*n->value)
-        return fail_at(p, n, "'%s' must not be empty", key);
-    free(*out);
-    *out = strdup(n->value);
-    return *out ? 0 : fail_at(p, n, "out of memory");
+    char why[256];
+    return yaml_tree_string(n, key, 0, out, why, sizeof why) ? fail_at(p, n, "%s", why) : 0;
 }
 
 /* Lists of strings: a single scalar is taken as a one-item list. */

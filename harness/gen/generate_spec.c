@@ -40,14 +40,6 @@ static int fail_at(struct ctx *c, unsigned long line, unsigned long col, const c
 
 /* --- typed accessors --- */
 
-static const struct yaml_tree_node *lookup(const struct yaml_tree_node *map, const char *key)
-{
-    for (size_t i = 0; i < map->n_child; i += 2)
-        if (!strcmp(map->child[i]->value, key))
-            return map->child[i + 1];
-    return NULL;
-}
-
 /* Every key of map must be in the NULL-terminated list. */
 static int check_keys(struct ctx *c, const struct yaml_tree_node *map, const char *what,
                       const char *const *allowed)
@@ -71,67 +63,46 @@ static int want_map(struct ctx *c, const struct yaml_tree_node *n, const char *w
     return n->kind == YAML_TREE_MAPPING ? 0 : FAIL(c, n, "%s must be a mapping", what);
 }
 
+/* Typed values: yaml_tree's checks, placed at the node. */
 static int get_u64(struct ctx *c, const struct yaml_tree_node *n, const char *what, uint64_t lo,
                    uint64_t hi, uint64_t *out)
 {
-    if (n->kind != YAML_TREE_SCALAR)
-        return FAIL(c, n, "%s must be a number", what);
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(n->value, &end, 10);
-    if (errno || end == n->value || *end || n->value[0] == '-')
-        return FAIL(c, n, "%s: '%s' is not a whole number", what, SHOWN(n->value));
-    if (v < lo || v > hi)
-        return FAIL(c, n, "%s must be between %llu and %llu", what, (unsigned long long)lo,
-                    (unsigned long long)hi);
-    *out = v;
-    return 0;
+    char why[256];
+    return yaml_tree_uint(n, what, lo, hi, 0, out, why, sizeof why) ? FAIL(c, n, "%s", why) : 0;
 }
 
 static int get_double(struct ctx *c, const struct yaml_tree_node *n, const char *what, double lo,
                       double hi, double *out)
 {
-    if (n->kind != YAML_TREE_SCALAR)
-        return FAIL(c, n, "%s must be a number", what);
-    char *end;
-    errno = 0;
-    double v = strtod(n->value, &end);
-    if (errno || end == n->value || *end)
-        return FAIL(c, n, "%s: '%s' is not a number", what, SHOWN(n->value));
-    if (!(v >= lo && v <= hi))
-        return FAIL(c, n, "%s must be between %g and %g", what, lo, hi);
-    *out = v;
-    return 0;
+    char why[256];
+    return yaml_tree_double(n, what, lo, hi, out, why, sizeof why) ? FAIL(c, n, "%s", why) : 0;
 }
 
 static int opt_u64(struct ctx *c, const struct yaml_tree_node *map, const char *key, uint64_t lo,
                    uint64_t hi, uint64_t *out)
 {
-    const struct yaml_tree_node *n = lookup(map, key);
+    const struct yaml_tree_node *n = yaml_tree_get(map, key);
     return n ? get_u64(c, n, key, lo, hi, out) : 0;
 }
 
 static int opt_double(struct ctx *c, const struct yaml_tree_node *map, const char *key, double lo,
                       double hi, double *out)
 {
-    const struct yaml_tree_node *n = lookup(map, key);
+    const struct yaml_tree_node *n = yaml_tree_get(map, key);
     return n ? get_double(c, n, key, lo, hi, out) : 0;
 }
 
 static int req(struct ctx *c, const struct yaml_tree_node *map, const char *key, const char *what,
                const struct yaml_tree_node **out)
 {
-    *out = lookup(map, key);
+    *out = yaml_tree_get(map, key);
     return *out ? 0 : FAIL(c, map, "%s needs '%s'", what, key);
 }
 
 static int get_string(struct ctx *c, const struct yaml_tree_node *n, const char *what, char **out)
 {
-    if (n->kind != YAML_TREE_SCALAR)
-        return FAIL(c, n, "%s must be text", what);
-    free(*out);
-    *out = strdup(n->value);
-    return *out ? 0 : FAIL(c, n, "out of memory");
+    char why[256];
+    return yaml_tree_string(n, what, 1, out, why, sizeof why) ? FAIL(c, n, "%s", why) : 0;
 }
 
 static int is_pow2(uint64_t v)
@@ -297,11 +268,11 @@ static int parse_class(struct ctx *c, const struct yaml_tree_node *m, struct gen
     k->life.kind = GEN_LIFE_FOREVER;
     if (req(c, m, "size", "an object class", &n) || parse_size(c, n, &k->size))
         return -1;
-    if ((n = lookup(m, "lifetime")) && parse_lifetime(c, n, &k->life))
+    if ((n = yaml_tree_get(m, "lifetime")) && parse_lifetime(c, n, &k->life))
         return -1;
-    if ((n = lookup(m, "realloc")) && parse_growth(c, n, &k->growth))
+    if ((n = yaml_tree_get(m, "realloc")) && parse_growth(c, n, &k->growth))
         return -1;
-    if ((n = lookup(m, "aligned")) && parse_aligned(c, n, k))
+    if ((n = yaml_tree_get(m, "aligned")) && parse_aligned(c, n, k))
         return -1;
     return opt_double(c, m, "weight", 1e-9, 1e9, &k->weight) ||
            opt_double(c, m, "calloc", 0, 1, &k->calloc_probability);
@@ -319,25 +290,23 @@ static int parse_phase(struct ctx *c, const struct yaml_tree_node *m, struct gen
     if (opt_double(c, m, "rate", 1e-6, 1e12, &ph->rate) ||
         opt_double(c, m, "idle", 0, 1e6, &ph->idle))
         return -1;
-    if (lookup(m, "idle") && !lookup(m, "rate"))
-        return FAIL(c, lookup(m, "idle"), "idle needs a rate (events per second) in its phase");
-    if ((n = lookup(m, "name")) && get_string(c, n, "name", &ph->name))
+    if (yaml_tree_get(m, "idle") && !yaml_tree_get(m, "rate"))
+        return FAIL(c, yaml_tree_get(m, "idle"), "idle needs a rate (events per second) in its phase");
+    if ((n = yaml_tree_get(m, "name")) && get_string(c, n, "name", &ph->name))
         return -1;
     if (opt_u64(c, m, "events", 1, (uint64_t)1 << 32, &ph->events) ||
         opt_u64(c, m, "objects", 1, UINT32_MAX, &ph->objects))
         return -1;
     if (!ph->events == !ph->objects)
         return FAIL(c, m, "a phase needs exactly one of 'events' and 'objects'");
-    if ((n = lookup(m, "drain"))) {
-        if (n->kind != YAML_TREE_SCALAR || (strcmp(n->value, "true") && strcmp(n->value, "false")))
-            return FAIL(c, n, "drain must be true or false");
-        ph->drain = !strcmp(n->value, "true");
-    }
-    const struct yaml_tree_node *classes = lookup(m, "classes");
+    char why[256];
+    if ((n = yaml_tree_get(m, "drain")) && yaml_tree_bool(n, "drain", &ph->drain, why, sizeof why))
+        return FAIL(c, n, "%s", why);
+    const struct yaml_tree_node *classes = yaml_tree_get(m, "classes");
     if (classes) {
         for (const char *const *k = class_keys; *k; k++)
-            if (lookup(m, *k))
-                return FAIL(c, lookup(m, *k), "'%s' belongs inside 'classes' when a phase has them", *k);
+            if (yaml_tree_get(m, *k))
+                return FAIL(c, yaml_tree_get(m, *k), "'%s' belongs inside 'classes' when a phase has them", *k);
         if (classes->kind != YAML_TREE_SEQUENCE || classes->n_child == 0)
             return FAIL(c, classes, "classes must be a non-empty list");
         ph->classes = calloc(classes->n_child, sizeof *ph->classes);
@@ -370,15 +339,15 @@ static int parse_spec(struct ctx *c, const struct yaml_tree_node *root, struct g
         return -1;
     if (n->kind != YAML_TREE_SCALAR || strcmp(n->value, GEN_SPEC_FORMAT))
         return FAIL(c, n, "format must be %s", GEN_SPEC_FORMAT);
-    if (((n = lookup(root, "name")) && get_string(c, n, "name", &s->name)) ||
-        ((n = lookup(root, "description")) && get_string(c, n, "description", &s->description)) ||
+    if (((n = yaml_tree_get(root, "name")) && get_string(c, n, "name", &s->name)) ||
+        ((n = yaml_tree_get(root, "description")) && get_string(c, n, "description", &s->description)) ||
         opt_u64(c, root, "seed", 0, UINT64_MAX, &s->seed) ||
         opt_u64(c, root, "threads", 1, 65536, &threads) ||
         opt_u64(c, root, "thread_run", 1, UINT32_MAX, &s->thread_run) ||
         req(c, root, "phases", "the spec", &phases))
         return -1;
     s->threads = (uint32_t)threads;
-    if ((n = lookup(root, "ids"))) {
+    if ((n = yaml_tree_get(root, "ids"))) {
         if (n->kind != YAML_TREE_SCALAR || (strcmp(n->value, "fresh") && strcmp(n->value, "reuse")))
             return FAIL(c, n, "ids must be fresh or reuse");
         s->reuse_ids = !strcmp(n->value, "reuse");

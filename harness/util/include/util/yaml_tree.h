@@ -7,6 +7,7 @@
 #define ALLOCREPLAY_YAML_TREE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 enum yaml_tree_kind { YAML_TREE_SCALAR, YAML_TREE_SEQUENCE, YAML_TREE_MAPPING };
@@ -40,5 +41,25 @@ struct yaml_tree_node *yaml_tree_read(FILE *f, const char *path, const struct ya
                                       char *err, size_t err_len);
 
 void yaml_tree_free(struct yaml_tree_node *n);
+
+/* ---- typed values (yaml_value.c), one wording for every file read this way ----
+ * Each returns 0 with *out set, or -1 with the reason in why, which the caller puts after the
+ * node's position: "'NAME' must be a whole number, not 'five'". A quoted scalar is a string,
+ * never a number or a boolean; values quoted in reasons are made printable and cut short. */
+
+/* The value of key in a mapping, or NULL. */
+const struct yaml_tree_node *yaml_tree_get(const struct yaml_tree_node *map, const char *key);
+/* An unsigned integer in [lo, hi]; suffixes: K, M, G, T (powers of 1024) allowed. */
+int yaml_tree_uint(const struct yaml_tree_node *n, const char *name, uint64_t lo, uint64_t hi,
+                   int suffixes, uint64_t *out, char *why, size_t why_len);
+/* A finite number in [lo, hi]. */
+int yaml_tree_double(const struct yaml_tree_node *n, const char *name, double lo, double hi,
+                     double *out, char *why, size_t why_len);
+/* true or false. */
+int yaml_tree_bool(const struct yaml_tree_node *n, const char *name, int *out, char *why,
+                   size_t why_len);
+/* A scalar, copied into *out (the old value freed); empty refused unless allow_empty. */
+int yaml_tree_string(const struct yaml_tree_node *n, const char *name, int allow_empty, char **out,
+                     char *why, size_t why_len);
 
 #endif
