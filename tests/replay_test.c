@@ -443,6 +443,51 @@ static void check_rss(void)
     trace_release(&t);
 }
 
+/* Progress: every pass reports every progress_every events, between chunks of the loop, and
+ * replays exactly what it replays unchunked. */
+static uint64_t progress_at[64];
+static size_t n_progress;
+static int progress_total_ok;
+static void on_progress(void *ctx, uint64_t done, uint64_t n_events)
+{
+    const struct trace *t = ctx;
+    if (n_progress < 64)
+        progress_at[n_progress++] = done;
+    progress_total_ok &= n_events == t->n_events;
+}
+
+static void check_progress(const struct trace *t, const struct expect *ex)
+{
+    static const enum replay_pass passes[] = {REPLAY_THROUGHPUT, REPLAY_LATENCY, REPLAY_MEMORY,
+                                              REPLAY_VERIFY};
+    const uint64_t every = 7000;
+    for (size_t k = 0; k < 4; k++) {
+        struct replay r;
+        char err[256];
+        struct replay_config cfg = {.pass = passes[k], .rss_every = 1000, .progress = on_progress,
+                                    .progress_ctx = (void *)t, .progress_every = every};
+        memset(&chk, 0, sizeof chk);
+        n_progress = 0;
+        progress_total_ok = 1;
+        int rc = replay_init(&r, t->events, t->n_events, t->n_ids, &checker_ops, &chk, &cfg, err,
+                             sizeof err);
+        TAP_OK(rc == 0 && replay_run(&r) == 0, "%s pass with progress runs",
+               replay_pass_name(passes[k]));
+        int at_ok = n_progress == (t->n_events - 1) / every && progress_total_ok;
+        for (size_t i = 0; i < n_progress; i++)
+            at_ok &= progress_at[i] == (i + 1) * every;
+        TAP_OK(at_ok, "%s: progress at every %llu events before the end (%zu calls)",
+               replay_pass_name(passes[k]), (unsigned long long)every, n_progress);
+        TAP_EQ_U64(chk.calls[TRACE_FREE], ex->ops[TRACE_FREE], "chunked: every free replayed once");
+        TAP_EQ_U64(chk.calls[TRACE_REALLOC], ex->ops[TRACE_REALLOC],
+                   "chunked: every realloc replayed once");
+        if (passes[k] == REPLAY_MEMORY)
+            TAP_EQ_U64(r.mem.peak_live, ex->peak_live, "chunked memory pass: the same peak live");
+        if (rc == 0)
+            replay_release(&r);
+    }
+}
+
 int main(void)
 {
     struct expect ex;
@@ -459,6 +504,7 @@ int main(void)
     check_verify(&t, &ex);
     check_calloc(&t, &ex);
     check_no_aligned(&t);
+    check_progress(&t, &ex);
     trace_release(&t);
     check_rss();
     return tap_done();

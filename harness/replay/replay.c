@@ -26,19 +26,32 @@ int replay_pass_parse(const char *name, enum replay_pass *out)
     return -1;
 }
 
-/* The specialised loops. noinline keeps each one a separate function to read in a profile or
- * in the generated code. */
-static NOINLINE int loop_plain(struct replay *r) { return run_events(r, NULL, 0, r->n_events, 0); }
-static NOINLINE int loop_touch(struct replay *r) { return run_events(r, NULL, 0, r->n_events, M_TOUCH); }
-static NOINLINE int loop_tsc(struct replay *r) { return run_events(r, NULL, 0, r->n_events, M_TIMED); }
-static NOINLINE int loop_tsc_touch(struct replay *r)
+/* The specialised loops, each over events [begin, end). noinline keeps each one a separate
+ * function to read in a profile or in the generated code. */
+typedef int (*replay_loop_fn)(struct replay *r, uint64_t begin, uint64_t end);
+static NOINLINE int loop_plain(struct replay *r, uint64_t begin, uint64_t end)
 {
-    return run_events(r, NULL, 0, r->n_events, M_TIMED | M_TOUCH);
+    return run_events(r, NULL, begin, end, 0);
 }
-static NOINLINE int loop_clock(struct replay *r) { return run_events(r, NULL, 0, r->n_events, M_TIMED | M_CLOCK); }
-static NOINLINE int loop_clock_touch(struct replay *r)
+static NOINLINE int loop_touch(struct replay *r, uint64_t begin, uint64_t end)
 {
-    return run_events(r, NULL, 0, r->n_events, M_TIMED | M_CLOCK | M_TOUCH);
+    return run_events(r, NULL, begin, end, M_TOUCH);
+}
+static NOINLINE int loop_tsc(struct replay *r, uint64_t begin, uint64_t end)
+{
+    return run_events(r, NULL, begin, end, M_TIMED);
+}
+static NOINLINE int loop_tsc_touch(struct replay *r, uint64_t begin, uint64_t end)
+{
+    return run_events(r, NULL, begin, end, M_TIMED | M_TOUCH);
+}
+static NOINLINE int loop_clock(struct replay *r, uint64_t begin, uint64_t end)
+{
+    return run_events(r, NULL, begin, end, M_TIMED | M_CLOCK);
+}
+static NOINLINE int loop_clock_touch(struct replay *r, uint64_t begin, uint64_t end)
+{
+    return run_events(r, NULL, begin, end, M_TIMED | M_CLOCK | M_TOUCH);
 }
 static NOINLINE int loop_memory(struct replay *r, uint64_t begin, uint64_t end)
 {
@@ -48,7 +61,30 @@ static NOINLINE int loop_memory_paced(struct replay *r, uint64_t begin, uint64_t
 {
     return run_events(r, NULL, begin, end, M_TOUCH | M_TRACK | M_PACE);
 }
-static NOINLINE int loop_verify(struct replay *r) { return run_events(r, NULL, 0, r->n_events, M_VERIFY); }
+static NOINLINE int loop_verify(struct replay *r, uint64_t begin, uint64_t end)
+{
+    return run_events(r, NULL, begin, end, M_VERIFY);
+}
+
+/* One whole-trace run of loop, in chunks with the progress reported between them; *done
+ * counts the events replayed in the pass so far. Without a progress callback, or for a trace
+ * of up to one chunk, it is a single call. */
+static int run_chunks(struct replay *r, replay_loop_fn loop, uint64_t *done)
+{
+    const uint64_t chunk = !r->cfg.progress ? r->n_events : r->cfg.progress_every;
+    uint64_t begin = 0;
+    do {
+        uint64_t end = r->n_events - begin > chunk ? begin + chunk : r->n_events;
+        int rc = loop(r, begin, end);
+        *done += end - begin;
+        if (rc)
+            return rc;
+        if (r->cfg.progress && end < r->n_events)
+            r->cfg.progress(r->cfg.progress_ctx, *done, r->n_events);
+        begin = end;
+    } while (begin < r->n_events);
+    return 0;
+}
 
 /* The cost of an empty timed region: the minimum over many back-to-back pairs, the figure
  * that is present in every measurement whatever else happens. */
@@ -197,6 +233,9 @@ static int run_memory(struct replay *r, uint64_t peak_event)
             next = peak_event;
         if (r->paced ? loop_memory_paced(r, i, next) : loop_memory(r, i, next))
             return -1;
+        if (r->cfg.progress && next / r->cfg.progress_every != i / r->cfg.progress_every &&
+            next < r->n_events)
+            r->cfg.progress(r->cfg.progress_ctx, next, r->n_events);
         i = next;
         replay__sample(r, i, r->mem.live);
     }
@@ -276,6 +315,8 @@ int replay_init(struct replay *r, const struct trace_event *events, uint64_t n_e
     r->cfg = *cfg;
     if (!r->cfg.rss_every)
         r->cfg.rss_every = REPLAY_DEFAULT_RSS_EVERY;
+    if (!r->cfg.progress_every)
+        r->cfg.progress_every = REPLAY_PROGRESS_EVENTS;
 
     if (!ops->aligned_alloc) {
         for (uint64_t i = 0; i < n_events; i++)
@@ -350,12 +391,12 @@ static int run_throughput(struct replay *r)
 {
     const int touch_on = r->cfg.touch;
     const uint64_t overhead = r->clock_overhead_ns;
-    uint64_t total = 0;
+    uint64_t total = 0, done = 0;
     int rc;
     r->loops = 0;
     for (;;) {
         uint64_t t0 = os_clock_ns();
-        rc = touch_on ? loop_touch(r) : loop_plain(r);
+        rc = run_chunks(r, touch_on ? loop_touch : loop_plain, &done);
         uint64_t d = os_clock_ns() - t0;
         total += d > overhead ? d - overhead : 0;
         r->loops++;
@@ -373,15 +414,15 @@ int replay_run(struct replay *r)
     const int touch_on = r->cfg.touch;
     if (r->cfg.pass == REPLAY_THROUGHPUT)
         return run_throughput(r);
-    uint64_t t0 = os_clock_ns();
+    uint64_t t0 = os_clock_ns(), done = 0;
     int rc;
     r->loops = 1;
     switch (r->cfg.pass) {
     case REPLAY_LATENCY:
         if (r->cfg.use_tsc)
-            rc = touch_on ? loop_tsc_touch(r) : loop_tsc(r);
+            rc = run_chunks(r, touch_on ? loop_tsc_touch : loop_tsc, &done);
         else
-            rc = touch_on ? loop_clock_touch(r) : loop_clock(r);
+            rc = run_chunks(r, touch_on ? loop_clock_touch : loop_clock, &done);
         break;
     case REPLAY_MEMORY: {
         uint64_t peak, peak_event;
@@ -393,7 +434,7 @@ int replay_run(struct replay *r)
         break;
     }
     case REPLAY_VERIFY:
-        rc = loop_verify(r);
+        rc = run_chunks(r, loop_verify, &done);
         break;
     default:
         rc = -1;

@@ -447,6 +447,17 @@ static int load_trace(const struct worker_args *a, struct loaded *L, char *err, 
     return -1;
 }
 
+/* cfg.progress: a "p DONE TOTAL" line straight to the report fd (the report's FILE was
+ * flushed before the pass): formatted on the stack, one write, nothing allocated. */
+static void report_progress(void *fd, uint64_t done, uint64_t n_events)
+{
+    char line[64];
+    int n = snprintf(line, sizeof line, "p %llu %llu\n", (unsigned long long)done,
+                     (unsigned long long)n_events);
+    if (n > 0 && write(*(const int *)fd, line, (size_t)n) < 0)
+        return; /* progress is a courtesy: a failed write only loses a line */
+}
+
 static int run_pass(const struct worker_args *a, const struct worker_backend *wb, FILE *rep)
 {
     char err[512];
@@ -487,6 +498,8 @@ static int run_pass(const struct worker_args *a, const struct worker_backend *wb
         .pace = a->pace,
         .pace_end_ns = L.end_ns,
         .pace_grid_ns = a->rss_every_ms * 1000000u,
+        .progress = report_progress,
+        .progress_ctx = (void *)&a->report_fd,
     };
     /* The latency pass must not migrate between its timer reads (pinned before the timer's
      * overhead is calibrated in replay_init); a pinning failure (a restricted cpuset) only
@@ -500,6 +513,7 @@ static int run_pass(const struct worker_args *a, const struct worker_backend *wb
         return report_fail(rep, err);
     }
 
+    fflush(rep); /* what is buffered goes before the progress lines */
     int rc = threaded ? replay_threads_run(&r, &sched, &wb->opt) : replay_run(&r);
 
     put_u64(rep, "events", r.n_events);

@@ -227,9 +227,29 @@ static int check_traces(struct runner *R)
 }
 
 /* Runs one pass of one cell in a fresh worker. Returns 0 (res filled) or -1 (cannot start). */
-static void pass_tick(void *meter)
+/* A pass's meter shows its time until the worker's first "p DONE TOTAL" line (a single-
+ * threaded pass of a big trace, worker_report.h), then the events replayed against the trace's
+ * (past it, the throughput pass's further loops, counted without a total). */
+struct pass_meter {
+    struct meter m;
+    uint64_t done; /* from the last "p" line */
+};
+
+static void pass_tick(void *ctx, const char *report, size_t len)
 {
-    meter_update(meter, 0);
+    struct pass_meter *pm = ctx;
+    unsigned long long done, total;
+    while (len && report[len - 1] != '\n') /* a line still being written */
+        len--;
+    size_t start = len ? len - 1 : 0;
+    while (start && report[start - 1] != '\n')
+        start--;
+    if (len && sscanf(report + start, "p %llu %llu", &done, &total) == 2) {
+        pm->m.unit = "events";
+        pm->m.total = total;
+        pm->done = done;
+    }
+    meter_update(&pm->m, pm->done);
 }
 
 static int run_worker(struct runner *R, size_t ti, const struct target *t, enum replay_pass pass,
@@ -295,14 +315,15 @@ static int run_worker(struct runner *R, size_t ti, const struct target *t, enum 
     char label[512];
     snprintf(label, sizeof label, "%s %s: %s pass", R->trace_names[ti], t->label,
              replay_pass_name(pass));
-    struct meter m;
-    meter_start(&m, stderr, label, NULL, 0);
+    struct pass_meter pm = {.done = 0};
+    meter_start(&pm.m, stderr, label, NULL, 0);
     struct spawn_request req = {.path = t->worker, .argv = argv, .preload = t->preload,
                                 .report_fd = 3, .timeout_s = o->timeout_s,
                                 .memory_limit = o->memory_limit, .tick = pass_tick,
-                                .tick_ctx = &m};
+                                .tick_ctx = &pm};
     int rc = spawn_run(&req, res, R->err, sizeof R->err);
-    meter_finish(&m, 0);
+    pm.m.unit = NULL; /* the last line gives the pass's time */
+    meter_finish(&pm.m, 0);
     return rc;
 }
 

@@ -240,7 +240,7 @@ static void collect(const struct spawn_request *req, pid_t pid, int fds[2], stru
             wait_ms = left > 1000000 ? 1000000 : (int)left;
         }
         if (req->tick) {
-            req->tick(req->tick_ctx);
+            req->tick(req->tick_ctx, out->data ? out->data : "", out->len);
             if (wait_ms < 0 || wait_ms > 1000)
                 wait_ms = 1000;
         }

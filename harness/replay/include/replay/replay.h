@@ -72,7 +72,18 @@ struct replay_config {
     double pace;
     uint64_t pace_end_ns;
     uint64_t pace_grid_ns;
+    /* Progress of a single-threaded pass, or NULL: called every progress_every events
+     * (0 = REPLAY_PROGRESS_EVENTS), between two runs of the replay loop and never inside one,
+     * with the events replayed so far (over every loop of the throughput pass) and the
+     * trace's event count. */
+    void (*progress)(void *ctx, uint64_t done, uint64_t n_events);
+    void *progress_ctx;
+    uint64_t progress_every;
 };
+
+/* The replay loop runs over chunks of this many events when progress is asked for: about a
+ * second of replay, one call per 16 M events. */
+#define REPLAY_PROGRESS_EVENTS ((uint64_t)1 << 24)
 
 /* One object: its block and the size and alignment last requested for it. */
 struct replay_slot {

@@ -6,6 +6,9 @@
  *   t EVENT LIVE FOOTPRINT RSS TIME_S
  *                              one memory sample ("-" for a footprint the backend cannot say,
  *                              and for the time of an unpaced pass: seconds since its start)
+ *   p DONE TOTAL               progress of a single-threaded pass, written during it: DONE
+ *                              events replayed so far (over every loop of the throughput
+ *                              pass), TOTAL the trace's events
  *   fail REASON                the pass failed (verify mismatch, out of memory, bad input)
  *   end                        the report is complete
  *

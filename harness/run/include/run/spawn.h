@@ -21,7 +21,9 @@ struct spawn_request {
     int report_fd;       /* the child's fd that carries the report: 1 (stdout) or 3 */
     unsigned timeout_s;  /* SIGKILL after this many seconds; 0 = none */
     uint64_t memory_limit; /* RLIMIT_AS of the child in bytes; 0 = none */
-    void (*tick)(void *ctx); /* called about once a second while the child runs; may be NULL */
+    /* Called about once a second while the child runs, with its report so far (NUL-terminated);
+     * may be NULL. */
+    void (*tick)(void *ctx, const char *report, size_t len);
     void *tick_ctx;
 };
 
