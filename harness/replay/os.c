@@ -204,15 +204,26 @@ void os_disable_core_dumps(void)
     setrlimit(RLIMIT_CORE, &rl);
 }
 
-void os_futex_wait(const void *addr, uint32_t expected, uint64_t timeout_ns)
+int os_futex_wait(const void *addr, uint32_t expected, uint64_t timeout_ns)
 {
     struct timespec ts = {(time_t)(timeout_ns / 1000000000u), (long)(timeout_ns % 1000000000u)};
-    syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, expected, &ts, NULL, 0);
+    return syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, expected, &ts, NULL, 0) == -1 &&
+           errno == ETIMEDOUT;
 }
 
 void os_futex_wake_all(const void *addr)
 {
     syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
+unsigned os_cpu_count(void)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set))
+        return 1;
+    const int n = CPU_COUNT(&set);
+    return n > 0 ? (unsigned)n : 1u;
 }
 
 void os_sleep_until(uint64_t t_ns)

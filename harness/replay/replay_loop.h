@@ -32,13 +32,27 @@
 
 /* ---- the state a threaded pass shares between its pthreads ---- */
 
-/* One per pthread, on its own cache line: how many of its events are complete; the smallest
- * count a sleeping thread waits for (UINT32_MAX: none), so that the publisher makes the wake
- * call only when a sleeper's event has come; and the wake epoch sleepers sleep on. */
+/* One per pthread, on its own cache line: how many of its events are complete, and the
+ * smallest count a sleeping waiter waits for on it (UINT32_MAX: none), so that the publisher
+ * leaves its one store per event for the wake path (wait.c) only when a sleeper's count has
+ * come. */
 struct replay_progress {
     _Alignas(64) _Atomic uint32_t done;
     _Atomic uint32_t want;
-    _Atomic uint32_t epoch;
+};
+
+/* A thread that may wait (each pthread, and the thread that starts them), on its own cache
+ * line: the word it sleeps on, and what it waits for. All but state are read and written
+ * under replay_shared.wait_mu only; state is written under it and read by its sleeper. */
+#define WAITER_RUN 0u    /* not asleep (a pthread: counted in n_active) */
+#define WAITER_PARKED 1u /* asleep: what it waits for has not come */
+#define WAITER_READY 2u  /* asleep: what it waits for has come; woken when a CPU is free */
+struct replay_waiter {
+    _Alignas(64) _Atomic uint32_t state;
+    uint32_t on, count; /* parked: until pthread `on` has `count` events done, */
+    uint64_t target;    /* ... then (frontier wait) until every event before target is */
+    uint64_t frontier;  /* frontier wait: the frontier found when it ended */
+    uint64_t next;      /* its next event: the earliest of the ready waiters is woken first */
 };
 
 struct replay_shared {
@@ -64,6 +78,13 @@ struct replay_shared {
     _Atomic uint32_t n_started;
     _Atomic uint32_t n_slots; /* slots in use are below this */
     _Atomic uint32_t *slot;   /* s->n_threads entries */
+    /* The waiting threads (wait.c): s->n_threads + 1 waiters, one per pthread and the
+     * starter's last; the pthreads started and not asleep; how many of them may be awake
+     * before a pthread whose wait has ended sleeps on until another one sleeps or exits. */
+    _Alignas(64) pthread_mutex_t wait_mu;
+    struct replay_waiter *waiter;
+    uint32_t n_active;   /* under wait_mu */
+    uint32_t max_active; /* the CPUs; UINT32_MAX: no limit */
 };
 #define REPLAY_SLOT_FREE UINT32_MAX
 
@@ -77,14 +98,6 @@ struct replay_player {
     pthread_t tid;
 };
 
-/* A waiting thread spins this many pause instructions (about a microsecond: another thread's
- * next event or two) before it sleeps on the futex: with more replay threads than CPUs, the
- * thread it waits for may need this CPU to get there. */
-#define WAIT_SPINS 200u
-/* The sleep is bounded so that a thread whose awaited event will never come (another thread
- * failed) notices within this time. */
-#define WAIT_SLEEP_NS 20000000u
-
 static inline void cpu_pause(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
@@ -94,122 +107,29 @@ static inline void cpu_pause(void)
 #endif
 }
 
-/* Waits until pthread t has count events done. Returns 0, or -1 when another thread failed
- * meanwhile (what this one waits for may never come).
- *
- * No lost wake-up: a sleeper reads the epoch, lowers want to its count (or finds it lower:
- * that sleeper's wake comes first and wakes everyone), checks done, and sleeps only while
- * the epoch is unchanged. The publisher stores done, and when done reaches want it resets
- * want, bumps the epoch and wakes every sleeper; each re-registers. All these accesses are
- * sequentially consistent. */
-static NOINLINE int wait_slow(struct replay_shared *sh, uint32_t t, uint32_t count)
-{
-    struct replay_progress *p = &sh->progress[t];
-    for (unsigned spins = 0; spins < WAIT_SPINS; spins++) {
-        cpu_pause();
-        if (atomic_load_explicit(&p->done, memory_order_acquire) >= count)
-            return 0;
-    }
-    for (;;) {
-        const uint32_t epoch = atomic_load(&p->epoch);
-        uint32_t w = atomic_load(&p->want);
-        while (count < w && !atomic_compare_exchange_weak(&p->want, &w, count))
-            ;
-        if (atomic_load(&p->done) >= count)
-            return 0;
-        if (atomic_load_explicit(&sh->failed, memory_order_relaxed))
-            return -1;
-        os_futex_wait(&p->epoch, epoch, WAIT_SLEEP_NS);
-    }
-}
+/* The waits of a threaded pass (wait.c). Each returns 0, or -1 when the pass failed
+ * elsewhere meanwhile (what the caller waits for may never come). */
 
-static ALWAYS_INLINE int wait_for(struct replay_shared *sh, uint32_t t, uint32_t count)
+/* Waiter w (the pthread whose next event is `next`, or the starter) sleeps until pthread t
+ * has count events done. */
+int replay__wait_count(struct replay_shared *sh, struct replay_waiter *w, uint32_t t,
+                       uint32_t count, uint64_t next);
+/* Player pl, at event i, waits until every event before lim is complete (lim <= i); then
+ * pl->frontier holds the frontier found. */
+int replay__wait_frontier(struct replay_shared *sh, struct replay_player *pl, uint64_t lim,
+                          uint64_t i);
+/* Pthread t's done count has reached its want: wakes the waiters whose wait has ended. */
+void replay__wake_waiters(struct replay_shared *sh, uint32_t t);
+/* A pthread starts and becomes active; one ends. */
+void replay__player_enter(struct replay_shared *sh);
+void replay__player_leave(struct replay_shared *sh);
+
+static ALWAYS_INLINE int wait_for(struct replay_shared *sh, struct replay_waiter *w, uint32_t t,
+                                  uint32_t count, uint64_t next)
 {
     if (atomic_load_explicit(&sh->progress[t].done, memory_order_acquire) >= count)
         return 0;
-    return wait_slow(sh, t, count);
-}
-
-/* The first incomplete event, in recorded order, as the pthreads' progress shows it now; and the
- * count to wait for on the pthread that has it (*t, *count). Reads the next pthread to start
- * and the slots of those started and not joined (see replay_shared). */
-static NOINLINE uint64_t scan_frontier(struct replay_shared *sh, uint32_t *t, uint32_t *count)
-{
-    const struct replay_schedule *const s = sh->s;
-    const uint32_t started = atomic_load_explicit(&sh->n_started, memory_order_acquire);
-    const uint32_t n_slots = atomic_load_explicit(&sh->n_slots, memory_order_acquire);
-    uint64_t best = s->n_events;
-    if (started < s->n_threads) {
-        best = s->first_event[started];
-        *t = started;
-        *count = 1;
-    }
-    for (uint32_t i = 0; i < n_slots; i++) {
-        const uint32_t p = atomic_load_explicit(&sh->slot[i], memory_order_relaxed);
-        if (p == REPLAY_SLOT_FREE)
-            continue;
-        const uint32_t done = atomic_load_explicit(&sh->progress[p].done, memory_order_acquire);
-        if (done >= s->first[p + 1] - s->first[p])
-            continue;
-        const uint64_t next = s->order[s->first[p] + done];
-        if (next < best) {
-            best = next;
-            *t = p;
-            *count = done + 1;
-        }
-    }
-    return best;
-}
-
-/* How many of pthread t's events come before event index x (a binary search of its list). */
-static inline uint32_t events_before(const struct replay_schedule *s, uint32_t t, uint64_t x)
-{
-    uint64_t lo = s->first[t], hi = s->first[t + 1];
-    while (lo < hi) {
-        const uint64_t mid = lo + (hi - lo) / 2;
-        if (s->order[mid] < x)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return (uint32_t)(lo - s->first[t]);
-}
-
-/* The frontier as the pthreads' progress shows it now, published for the others. */
-static inline uint64_t raise_frontier(struct replay_shared *sh, uint32_t *t, uint32_t *count)
-{
-    uint64_t f = atomic_load_explicit(&sh->frontier, memory_order_acquire);
-    const uint64_t seen = scan_frontier(sh, t, count);
-    while (f < seen && !atomic_compare_exchange_weak_explicit(&sh->frontier, &f, seen,
-                                                              memory_order_acq_rel,
-                                                              memory_order_acquire))
-        ;
-    return f > seen ? f : seen;
-}
-
-/* Waits until every event before lim is complete, for event i (lim <= i). A thread that must
- * wait waits longer, until every event before its own is complete, so that once awake it has
- * its whole window's room for a run of events rather than one: with more replay threads than
- * CPUs, each wait is a sleep and a wake-up. It waits on the pthread that has the first
- * incomplete event, for all its events before that target at once, then looks again.
- * Returns 0, or -1 when the pass failed elsewhere. */
-static NOINLINE int wait_frontier(struct replay_shared *sh, struct replay_player *pl, uint64_t lim,
-                                  uint64_t i)
-{
-    uint64_t f = atomic_load_explicit(&sh->frontier, memory_order_acquire);
-    uint64_t target = lim;
-    while (f < target) {
-        uint32_t t = 0, count = 0;
-        f = raise_frontier(sh, &t, &count);
-        if (f >= target)
-            break;
-        target = i;
-        const uint32_t until = events_before(sh->s, t, target);
-        if (wait_for(sh, t, until > count ? until : count))
-            return -1;
-    }
-    pl->frontier = f;
-    return 0;
+    return replay__wait_count(sh, w, t, count, next);
 }
 
 /* Everything event i (the k-th of the player's list) waits for before it starts: the previous
@@ -220,27 +140,28 @@ static ALWAYS_INLINE int before_event(struct replay_player *pl, uint64_t k, uint
 {
     struct replay_shared *const sh = pl->sh;
     const uint64_t dep = sh->s->obj_dep[k];
-    if (dep != SCHEDULE_DEP_NONE && wait_for(sh, SCHEDULE_DEP_THREAD(dep), SCHEDULE_DEP_COUNT(dep)))
+    if (dep != SCHEDULE_DEP_NONE && wait_for(sh, &sh->waiter[pl->index], SCHEDULE_DEP_THREAD(dep),
+                                             SCHEDULE_DEP_COUNT(dep), i))
         return -1;
     if (sh->window) {
         const uint64_t back = sh->back ? sh->back[k] : (uint64_t)sh->window - 1;
-        if (i > back && i - back > pl->frontier && wait_frontier(sh, pl, i - back, i))
+        if (i > back && i - back > pl->frontier &&
+            replay__wait_frontier(sh, pl, i - back, i))
             return -1;
     }
     return 0;
 }
 
-/* Publishes that the player's count-th event is complete, waking the sleepers when the
- * count one of them waits for has come. */
+/* Publishes that the player's count-th event is complete: one store, and the wake path only
+ * when a sleeper's count has come. The store and the load are sequentially consistent, as
+ * are a sleeper's lowering of want and its load of done (wait.c): one of the two sees the
+ * other's write, so no wake-up is lost. */
 static ALWAYS_INLINE void after_event(struct replay_player *pl, uint32_t count)
 {
     struct replay_progress *p = &pl->sh->progress[pl->index];
     atomic_store(&p->done, count);
-    if (UNLIKELY(count >= atomic_load(&p->want))) {
-        atomic_store(&p->want, UINT32_MAX);
-        atomic_fetch_add(&p->epoch, 1);
-        os_futex_wake_all(&p->epoch);
-    }
+    if (UNLIKELY(count >= atomic_load(&p->want)))
+        replay__wake_waiters(pl->sh, pl->index);
 }
 
 /* The first failure of a pass is the one reported: 1 when this call may write the reason. */

@@ -98,7 +98,9 @@ static void *player_main(void *arg)
             }
         pl->hist = hist;
     }
+    replay__player_enter(sh);
     play_thread(r, pl);
+    replay__player_leave(sh);
     if (r->cfg.pass == REPLAY_LATENCY) {
         pthread_mutex_lock(&sh->mu);
         for (int op = 0; op < TRACE_OP_COUNT; op++)
@@ -173,7 +175,8 @@ static int run_once(struct replay_shared *sh, struct replay_player *players, str
         const uint64_t before = s->first_event[t];
         if (before > 0) {
             const uint64_t j = before - 1;
-            if (wait_for(sh, s->pthread_of[r->events[j].thread], s->pos[j] + 1))
+            if (wait_for(sh, &sh->waiter[s->n_threads], s->pthread_of[r->events[j].thread],
+                         s->pos[j] + 1, before))
                 break;
         }
         struct replay_player *pl = &players[t];
@@ -216,6 +219,7 @@ struct thread_tables {
     struct replay_shared *sh;
     struct replay_player *players;
     struct replay_progress *progress;
+    struct replay_waiter *waiter; /* n + 1 */
     _Atomic uint32_t *slot;
     struct slots free_slots;
     struct replay_window window;
@@ -227,6 +231,7 @@ static void tables_free(struct thread_tables *tt)
     os_table_free(tt->sh, sizeof *tt->sh);
     os_table_free(tt->players, tt->n * sizeof *tt->players);
     os_table_free(tt->progress, tt->n * sizeof *tt->progress);
+    os_table_free(tt->waiter, (tt->n + 1) * sizeof *tt->waiter);
     os_table_free((void *)tt->slot, tt->n * sizeof *tt->slot);
     os_table_free(tt->free_slots.free, tt->n * sizeof *tt->free_slots.free);
     replay_window_release(&tt->window);
@@ -241,10 +246,12 @@ static int tables_map(struct thread_tables *tt, struct replay *r, const struct r
     tt->sh = os_table_alloc(sizeof *tt->sh);
     tt->players = os_table_alloc(tt->n * sizeof *tt->players);
     tt->progress = os_table_alloc(tt->n * sizeof *tt->progress);
+    tt->waiter = os_table_alloc((tt->n + 1) * sizeof *tt->waiter);
     tt->slot = os_table_alloc(tt->n * sizeof *tt->slot);
     tt->free_slots.free = os_table_alloc(tt->n * sizeof *tt->free_slots.free);
     uint64_t trace_peak = 0, trace_peak_event = 0;
-    if (!tt->sh || !tt->players || !tt->progress || !tt->slot || !tt->free_slots.free ||
+    if (!tt->sh || !tt->players || !tt->progress || !tt->waiter || !tt->slot ||
+        !tt->free_slots.free ||
         (r->cfg.pass == REPLAY_MEMORY &&
          replay_peak_live(r->events, r->n_events, r->n_ids, &trace_peak, &trace_peak_event))) {
         snprintf(r->reason, sizeof r->reason, "cannot map the thread tables: %s", strerror(errno));
@@ -264,6 +271,9 @@ static int tables_map(struct thread_tables *tt, struct replay *r, const struct r
     sh->back = tt->window.back;
     sh->slot = tt->slot;
     sh->trace_peak_event = trace_peak_event;
+    sh->waiter = tt->waiter;
+    /* Paced, a thread sleeps until its events' times while counted awake: no limit there. */
+    sh->max_active = r->paced ? UINT32_MAX : os_cpu_count();
     return 0;
 }
 
@@ -273,9 +283,11 @@ static void tables_reset(struct thread_tables *tt)
     for (uint32_t t = 0; t < tt->n; t++) {
         atomic_init(&tt->progress[t].done, 0);
         atomic_init(&tt->progress[t].want, UINT32_MAX);
-        atomic_init(&tt->progress[t].epoch, 0);
         atomic_init(&tt->slot[t], REPLAY_SLOT_FREE);
     }
+    for (uint32_t t = 0; t <= tt->n; t++)
+        atomic_init(&tt->waiter[t].state, WAITER_RUN);
+    tt->sh->n_active = 0;
     atomic_init(&tt->sh->frontier, 0);
     atomic_init(&tt->sh->n_started, 0);
     atomic_init(&tt->sh->n_slots, 0);
@@ -308,6 +320,7 @@ int replay_threads_run(struct replay *r, const struct replay_schedule *s,
         return -1;
     struct replay_shared *sh = tt.sh;
     pthread_mutex_init(&sh->mu, NULL);
+    pthread_mutex_init(&sh->wait_mu, NULL);
     r->shared = sh;
 
     pthread_attr_t attr;
@@ -336,6 +349,7 @@ int replay_threads_run(struct replay *r, const struct replay_schedule *s,
         finish_memory(r, sh);
     r->shared = NULL;
     pthread_mutex_destroy(&sh->mu);
+    pthread_mutex_destroy(&sh->wait_mu);
     tables_free(&tt);
     return rc;
 }

@@ -15,7 +15,8 @@
  * - verify: as single-threaded, per block.
  *
  * Only thread-safe backends (ALLOCATOR_THREAD_SAFE) may run these passes. A thread waiting
- * for its turn spins briefly, then sleeps on a futex: it never holds a CPU another replay
+ * for its turn sleeps on a futex of its own and is woken when it can run, and no more replay
+ * threads are kept awake than there are CPUs (wait.c): it never holds a CPU another replay
  * thread needs. The single-threaded loops of replay.c are unchanged by all this. */
 #ifndef ALLOCREPLAY_REPLAY_THREADS_H
 #define ALLOCREPLAY_REPLAY_THREADS_H

@@ -103,10 +103,13 @@ void os_table_free(void *p, size_t bytes);
 
 /* Puts the calling thread to sleep while the 32-bit word at addr still holds expected, for at
  * most timeout_ns (a private futex: threads of this process only). Returns when woken, when
- * the word differs, at the timeout or on a signal; the caller re-checks its condition. */
-void os_futex_wait(const void *addr, uint32_t expected, uint64_t timeout_ns);
+ * the word differs, at the timeout or on a signal; the caller re-checks its condition.
+ * Returns 1 when the timeout passed, 0 otherwise. */
+int os_futex_wait(const void *addr, uint32_t expected, uint64_t timeout_ns);
 /* Wakes every thread sleeping in os_futex_wait on addr. */
 void os_futex_wake_all(const void *addr);
+/* The CPUs the calling thread may run on (its affinity mask), at least 1. */
+unsigned os_cpu_count(void);
 
 /* ---- paced replay ---- */
 
