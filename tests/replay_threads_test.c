@@ -9,6 +9,7 @@
 #include "window.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -513,6 +514,36 @@ static void test_lifetimes(void)
     check_replay("1,000 thread numbers, auto window", &t, REPLAY_WINDOW_AUTO, REPLAY_MEMORY, NULL);
 }
 
+/* On one CPU (the test's affinity narrowed, which the replay threads inherit), one replay
+ * thread is kept awake at a time: a thread whose wait ends stays asleep until the awake one
+ * sleeps or exits and hands it the CPU (harness/replay/wait.c). The orders hold the same. */
+static void test_one_cpu(void)
+{
+    cpu_set_t all, one;
+    const int cpu = sched_getcpu();
+    CPU_ZERO(&one);
+    if (cpu >= 0)
+        CPU_SET(cpu, &one);
+    const int narrowed = cpu >= 0 && !sched_getaffinity(0, sizeof all, &all) &&
+                         !sched_setaffinity(0, sizeof one, &one);
+    TAP_OK(narrowed, "the test runs on one CPU");
+    if (!narrowed)
+        return;
+    static struct tr t;
+    t.n = 0, t.n_ids = 0;
+    relay_trace(&t, 3000, 0);
+    check_replay("one CPU, relay, strict", &t, 1, REPLAY_THROUGHPUT, NULL);
+    check_replay("one CPU, relay, window 16", &t, 16, REPLAY_THROUGHPUT, NULL);
+    check_replay("one CPU, relay, memory pass, auto window", &t, REPLAY_WINDOW_AUTO,
+                 REPLAY_MEMORY, NULL);
+    check_replay("one CPU, relay, free-running", &t, 0, REPLAY_THROUGHPUT, NULL);
+    t.n = 0, t.n_ids = 0;
+    staggered_trace(&t, 300);
+    check_replay("one CPU, 300 thread numbers, auto window", &t, REPLAY_WINDOW_AUTO,
+                 REPLAY_THROUGHPUT, NULL);
+    sched_setaffinity(0, sizeof all, &all);
+}
+
 /* Two process images (a --follow-forks recording): threads 0-3, everything freed, then
  * threads 4-7. No call of the second may start before every call of the first ended, and
  * the backend is created again for the second. */
@@ -598,6 +629,7 @@ int main(void)
     test_orders();
     test_lifetimes();
     test_images();
+    test_one_cpu();
     test_failure();
     return tap_done();
 }

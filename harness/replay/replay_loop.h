@@ -84,6 +84,7 @@ struct replay_shared {
     _Alignas(64) pthread_mutex_t wait_mu;
     struct replay_waiter *waiter;
     uint32_t n_active;   /* under wait_mu */
+    _Atomic uint32_t n_alive; /* pthreads started and not ended (changed under wait_mu) */
     uint32_t max_active; /* the CPUs; UINT32_MAX: no limit */
 };
 #define REPLAY_SLOT_FREE UINT32_MAX

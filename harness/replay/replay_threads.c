@@ -288,6 +288,7 @@ static void tables_reset(struct thread_tables *tt)
     for (uint32_t t = 0; t <= tt->n; t++)
         atomic_init(&tt->waiter[t].state, WAITER_RUN);
     tt->sh->n_active = 0;
+    atomic_init(&tt->sh->n_alive, 0);
     atomic_init(&tt->sh->frontier, 0);
     atomic_init(&tt->sh->n_started, 0);
     atomic_init(&tt->sh->n_slots, 0);

@@ -82,9 +82,7 @@ static uint64_t raise_frontier(struct replay_shared *sh, uint32_t *t, uint32_t *
 }
 
 /* The count a frontier waiter waits for on pthread t, the holder of the first incomplete event
- * (count: its next event's): every event of t before the waiter's own, so that once awake the
- * waiter has its whole window's room for a run of events rather than one (with more replay
- * threads than CPUs, each wait is a sleep and a wake-up). */
+ * (count: its next event's): every event of t before target. */
 static uint32_t frontier_count(const struct replay_shared *sh, uint32_t t, uint32_t count,
                                uint64_t target)
 {
@@ -246,8 +244,12 @@ int replay__wait_count(struct replay_shared *sh, struct replay_waiter *w, uint32
     return wait_until(sh, w, t, count, 0, next);
 }
 
-/* A thread that must wait waits longer, until every event before its own (i) is complete: see
- * frontier_count. */
+/* With no more pthreads alive than CPUs, a thread that must wait waits longer, until every
+ * event before its own (i) is complete, so that once awake it has its whole window's room for
+ * a run of events rather than one. With more, its wait ends at its limit, and it is woken
+ * when a CPU frees, the earliest ready thread first (the others have gone on meanwhile): so
+ * that a thread that sleeps can hand its CPU to one that can run, rather than leave it idle
+ * until the awaited thread has caught up. */
 int replay__wait_frontier(struct replay_shared *sh, struct replay_player *pl, uint64_t lim,
                           uint64_t i)
 {
@@ -257,7 +259,10 @@ int replay__wait_frontier(struct replay_shared *sh, struct replay_player *pl, ui
         f = raise_frontier(sh, &t, &count);
         if (f < lim) {
             struct replay_waiter *w = &sh->waiter[pl->index];
-            if (wait_until(sh, w, t, frontier_count(sh, t, count, i), i, i))
+            const uint64_t target =
+                atomic_load_explicit(&sh->n_alive, memory_order_relaxed) > sh->max_active ? lim
+                                                                                          : i;
+            if (wait_until(sh, w, t, frontier_count(sh, t, count, target), target, i))
                 return -1;
             f = w->frontier;
         }
@@ -294,6 +299,7 @@ void replay__player_enter(struct replay_shared *sh)
 {
     pthread_mutex_lock(&sh->wait_mu);
     sh->n_active++;
+    atomic_fetch_add_explicit(&sh->n_alive, 1, memory_order_relaxed);
     pthread_mutex_unlock(&sh->wait_mu);
 }
 
@@ -302,6 +308,7 @@ void replay__player_leave(struct replay_shared *sh)
     struct wakes k = {.n = 0};
     pthread_mutex_lock(&sh->wait_mu);
     sh->n_active--;
+    atomic_fetch_sub_explicit(&sh->n_alive, 1, memory_order_relaxed);
     wake_ready(sh, &k);
     pthread_mutex_unlock(&sh->wait_mu);
     wakes_flush(&k);
