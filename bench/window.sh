@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The ordering window of threaded replay (--threads --window W) measured (docs/performance.md,
-# "Threaded replay"), in two parts, both through the worker directly (one pass per run):
+# "Threaded replay"), in up to three parts, all through the worker directly (one pass per run):
 #
 # peak:  for each trace with two or more threads and each window, the peak live bytes the
 #        threaded memory pass reached against the trace's own: the largest deviation over RUNS
@@ -10,9 +10,14 @@
 #        costs) for each window of SPEED_WINDOWS and single-threaded ("single"), ROUNDS rounds
 #        interleaved (every configuration once per round, so load changes hit all alike), each
 #        run looping for MIN_TIME ms; medians, and each one's ratio to free-running.
+# waits: (not run by default) what the waits cost, for the same traces and windows, under
+#        `perf stat`: per pass of the trace, the futex calls and context switches of the
+#        worker, and its CPU time per event (task-clock); medians of ROUNDS interleaved rounds.
+#        Needs perf with the syscalls tracepoints (run as root); skipped otherwise.
 #
 #   bench/window.sh [BUILD_DIR] [TRACE...]
-#     RUNS=N (3), BACKEND=NAME (null), WINDOWS="1 4 16 64 auto free", PARTS="peak speed",
+#     RUNS=N (3), BACKEND=NAME (null), WINDOWS="1 4 16 64 auto free", PARTS="peak speed"
+#     (or any of peak, speed, waits),
 #     SPEED_TRACES="traces/server-churn.alrt traces/recorded/python-json.alrt",
 #     SPEED_WINDOWS="strict 16 auto free", ROUNDS=N (5), MIN_TIME=MS (300)
 #
@@ -103,4 +108,41 @@ if [[ " $parts " == *" speed "* ]]; then
         echo
         unset ns
     done
+fi
+
+if [[ " $parts " == *" waits "* ]]; then
+    stats=$(mktemp)
+    trap 'rm -f "$stats"' EXIT
+    if ! perf stat -x, -o "$stats" -e syscalls:sys_enter_futex true >/dev/null 2>&1; then
+        echo "## waits: skipped (perf stat with the syscalls tracepoints is not available)"
+    else
+        echo "## waits: per pass of the trace, futex calls and context switches; CPU ns/event (perf stat); medians of ROUNDS=$rounds interleaved rounds of $min_time ms"
+        for tr in $speed_traces; do
+            declare -A fu=() cs=() cpu=()
+            events=$("$ar" info "$tr" 2>/dev/null | awk '/^events:/ { print $2 }')
+            for _ in $(seq "$rounds"); do
+                for w in $speed_windows; do
+                    rep=$(perf stat -x, -o "$stats" -e syscalls:sys_enter_futex,context-switches,task-clock \
+                        "$worker" --trace "$tr" --backend "$backend" --pass throughput --threads \
+                        --window "$w" --min-time "$min_time" --report-fd 1 2>/dev/null)
+                    loops=$(field "$rep" loops)
+                    read -r f c t < <(awk -F, '/sys_enter_futex/ { f = $1 } /context-switches/ { c = $1 }
+                                               /task-clock/ { t = $1 } END { print f, c, t }' "$stats")
+                    fu[$w]+=" $(awk -v v="$f" -v l="${loops:-0}" 'BEGIN { print l ? v / l : "nan" }')"
+                    cs[$w]+=" $(awk -v v="$c" -v l="${loops:-0}" 'BEGIN { print l ? v / l : "nan" }')"
+                    cpu[$w]+=" $(awk -v v="$t" -v l="${loops:-0}" -v e="$events" \
+                        'BEGIN { print l && e ? v * 1e6 / (l * e) : "nan" }')"
+                done
+            done
+            printf '%-26s' "$(basename "$tr")"
+            for w in $speed_windows; do
+                printf '  %s %.0f futex, %.0f cs, %.1f CPU ns' "$w" \
+                    "$(tr ' ' '\n' <<<"${fu[$w]}" | grep -v '^$' | median)" \
+                    "$(tr ' ' '\n' <<<"${cs[$w]}" | grep -v '^$' | median)" \
+                    "$(tr ' ' '\n' <<<"${cpu[$w]}" | grep -v '^$' | median)"
+            done
+            echo
+            unset fu cs cpu
+        done
+    fi
 fi
