@@ -143,8 +143,19 @@ static inline void trace__put16(unsigned char *p, uint16_t v)
 }
 
 /* LEB128 varints of the time section: put writes at most 10 bytes and returns how many; get
- * returns 0, or -1 when the bytes run out before the end or the value needs more than 64 bits. */
-size_t trace__varint_put(unsigned char *p, uint64_t v);
+ * returns 0, or -1 when the bytes run out before the end or the value needs more than 64 bits.
+ * put is inline: the streamed record import puts one per event. */
+static inline size_t trace__varint_put(unsigned char *p, uint64_t v)
+{
+    size_t n = 0;
+    while (v >= 0x80) {
+        p[n++] = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    p[n++] = (unsigned char)v;
+    return n;
+}
+
 int trace__varint_get(const unsigned char **p, const unsigned char *end, uint64_t *out);
 
 /* ---- the formats ---- */

@@ -80,17 +80,6 @@ int trace_validate_times(const struct trace *t, const char *what, struct trace_e
 
 /* ---- varints: LEB128, 7 bits a byte, low bits first, at most 10 bytes ---- */
 
-size_t trace__varint_put(unsigned char *p, uint64_t v)
-{
-    size_t n = 0;
-    while (v >= 0x80) {
-        p[n++] = (unsigned char)(v | 0x80);
-        v >>= 7;
-    }
-    p[n++] = (unsigned char)v;
-    return n;
-}
-
 int trace__varint_get(const unsigned char **p, const unsigned char *end, uint64_t *out)
 {
     uint64_t v = 0;
