@@ -9,7 +9,8 @@
  * to the C library untouched.
  *
  * The hot path takes no lock: a thread-local state (initial-exec TLS, so reading it never
- * allocates), one relaxed atomic increment for the sequence number and a 16- or 24-byte store.
+ * allocates), one relaxed atomic increment for the sequence number and a delta-coded record
+ * of about 6 bytes (a few 8-byte stores).
  *
  * Hazards handled:
  * - dlsym itself calls calloc/malloc while we resolve the real functions: those calls are
@@ -49,18 +50,19 @@
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
-/* 256 KiB: one write(2) per ~9000 events keeps the syscall cost negligible. */
-#define BUFFER_WORDS 32768
-/* The chunk header's room at the start of a buffer, in words. */
-#define HEAD_WORDS (sizeof(struct recorder_log_chunk) / sizeof(uint64_t))
+/* 256 KiB: one write(2) per ~40000 events keeps the syscall cost negligible. */
+#define BUFFER_BYTES (256 * 1024)
+/* The chunk header's room at the start of a buffer. */
+#define HEAD_BYTES sizeof(struct recorder_log_chunk)
 #define BOOT_SIZE (64 * 1024)
 
 enum state { ST_UNINIT, ST_INITIALIZING, ST_READY, ST_OFF };
 enum mode { MODE_NEW, MODE_BUFFERED, MODE_DIRECT };
 
 struct tstate {
-    uint64_t *buf;        /* the chunk header's room (HEAD_WORDS), then records */
-    uint32_t n, cap;      /* record words used and available */
+    unsigned char *buf;   /* the chunk header's room (HEAD_BYTES), then records */
+    uint32_t n, cap;      /* record bytes used and available */
+    struct recorder_log_delta delta; /* what the chunk's next record is coded against */
     uint32_t thread;
     uint8_t busy;         /* inside a hook: nested calls pass through unrecorded */
     uint8_t initializing; /* this thread runs init(): nested calls use the bootstrap buffer */
@@ -266,10 +268,10 @@ static int open_log(void)
 
 /* --- per-thread buffers --- */
 
-/* Writes header + words as one chunk; buf[0..HEAD_WORDS) is the header's room. */
-static void write_chunk(uint64_t *buf, uint32_t words, uint32_t thread)
+/* Writes header + records as one chunk; buf[0..HEAD_BYTES) is the header's room. */
+static void write_chunk(unsigned char *buf, uint32_t bytes, uint32_t thread)
 {
-    struct recorder_log_chunk c = {thread, words * (uint32_t)sizeof *buf, 0, 0};
+    struct recorder_log_chunk c = {thread, bytes, 0, 0};
     clock_pair(&c.ticks, &c.ns);
     memcpy(buf, &c, sizeof c);
     write_all(buf, sizeof c + c.bytes);
@@ -280,6 +282,7 @@ static void flush(struct tstate *t)
     if (t->n > 0 && atomic_load_explicit(&g_state, memory_order_relaxed) == ST_READY)
         write_chunk(t->buf, t->n, t->thread);
     t->n = 0;
+    memset(&t->delta, 0, sizeof t->delta); /* a chunk decodes on its own */
 }
 
 static void unregister(struct tstate *t)
@@ -298,7 +301,7 @@ static void retire(struct tstate *t)
 {
     flush(t);
     if (t->buf)
-        munmap(t->buf, BUFFER_WORDS * sizeof *t->buf);
+        munmap(t->buf, BUFFER_BYTES);
     t->buf = NULL;
     t->cap = 0;
     t->mode = MODE_DIRECT;
@@ -314,21 +317,24 @@ static bool make_room(struct tstate *t, uint64_t seq, unsigned op, unsigned alig
         return true;
     }
     if (t->mode == MODE_DIRECT) {
-        uint64_t one[HEAD_WORDS + RECORDER_LOG_MAX_WORDS];
-        uint32_t n = recorder_log_encode(one + HEAD_WORDS, seq, op, align_log2, (uintptr_t)addr,
-                                         ticks, size);
+        unsigned char one[HEAD_BYTES + RECORDER_LOG_MAX_BYTES];
+        struct recorder_log_delta fresh = {0, 0, 0};
+        uint32_t n = recorder_log_encode(one + HEAD_BYTES, &fresh, seq, op, align_log2,
+                                         (uintptr_t)addr, ticks, size);
         if (atomic_load_explicit(&g_state, memory_order_relaxed) == ST_READY)
             write_chunk(one, n, t->thread);
         return false;
     }
-    void *m = mmap(NULL, BUFFER_WORDS * sizeof *t->buf, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *m = mmap(NULL, BUFFER_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+                   0);
     if (m == MAP_FAILED) {
         t->mode = MODE_DIRECT;
         return make_room(t, seq, op, align_log2, addr, ticks, size);
     }
     t->buf = m;
-    t->cap = BUFFER_WORDS - HEAD_WORDS;
+    t->cap = BUFFER_BYTES - HEAD_BYTES;
+    t->n = 0;
+    memset(&t->delta, 0, sizeof t->delta);
     t->mode = MODE_BUFFERED;
     pthread_setspecific(g_key, t);
     pthread_mutex_lock(&g_registry_lock);
@@ -351,10 +357,10 @@ static inline void emit(struct tstate *t, uint8_t op, uint64_t seq, const void *
 {
     if (UNLIKELY(t->mode == MODE_NEW))
         t->thread = atomic_fetch_add_explicit(&g_threads, 1, memory_order_relaxed);
-    if (UNLIKELY(t->cap - t->n < RECORDER_LOG_MAX_WORDS) &&
+    if (UNLIKELY(t->cap - t->n < RECORDER_LOG_MAX_BYTES) &&
         !make_room(t, seq, op, align_log2, addr, ticks, size))
         return;
-    t->n += recorder_log_encode(t->buf + HEAD_WORDS + t->n, seq, op, align_log2,
+    t->n += recorder_log_encode(t->buf + HEAD_BYTES + t->n, &t->delta, seq, op, align_log2,
                                 (uintptr_t)addr, ticks, size);
 }
 
@@ -435,9 +441,10 @@ static void atfork_child(void)
     pthread_mutex_init(&g_registry_lock, NULL);
     g_registry = NULL;
     if (t->buf)
-        munmap(t->buf, BUFFER_WORDS * sizeof *t->buf);
+        munmap(t->buf, BUFFER_BYTES);
     t->buf = NULL;
     t->n = t->cap = 0;
+    memset(&t->delta, 0, sizeof t->delta);
     t->mode = MODE_NEW;
     if (g_fd >= 0)
         close(g_fd);

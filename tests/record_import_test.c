@@ -37,16 +37,18 @@ static void write_log(uint32_t pid, uint32_t image, uint64_t start_ns,
     h.start_ticks = start_ns * per_ns;
     fwrite(&h, sizeof h, 1, f);
     for (size_t i = 0; i < n;) {
-        uint64_t words[96];
+        unsigned char bytes[96 * RECORDER_LOG_MAX_BYTES];
+        struct recorder_log_delta d = {0, 0, 0};
         uint32_t used = 0;
         size_t j = i;
         for (; j < n && recs[j].thread == recs[i].thread; j++)
-            used += recorder_log_encode(words + used, recs[j].seq, recs[j].op, recs[j].align_log2,
-                                        recs[j].addr, recs[j].ticks, recs[j].size);
-        struct recorder_log_chunk c = {recs[i].thread, used * 8, (start_ns + 1000) * per_ns,
+            used += recorder_log_encode(bytes + used, &d, recs[j].seq, recs[j].op,
+                                        recs[j].align_log2, recs[j].addr, recs[j].ticks,
+                                        recs[j].size);
+        struct recorder_log_chunk c = {recs[i].thread, used, (start_ns + 1000) * per_ns,
                                        start_ns + 1000};
         fwrite(&c, sizeof c, 1, f);
-        fwrite(words, 8, used, f);
+        fwrite(bytes, 1, used, f);
         i = j;
     }
     if (torn_bytes) {
@@ -269,6 +271,54 @@ static void test_corrupt(void)
            "empty directory streamed: no file written");
 }
 
+/* The delta coding of recorder_log.h: extreme steps either way round-trip, a free codes in a few
+ * bytes, and a cut-short or malformed record is refused, also near a chunk's end. */
+static void test_codec(void)
+{
+    static const struct recorder_log_record recs[] = {
+        {0, 0x7fffffffff00, 1, 0, RECORDER_OP_MALLOC, 0, 0, 5},
+        {1, 0x10, 0, 0, RECORDER_OP_FREE, 0, 0, 4},                /* address and clock back */
+        {(UINT64_C(1) << 48) - 1, UINT64_MAX - 15, UINT64_MAX, 0, RECORDER_OP_ALIGNED, 63, 0,
+         UINT64_MAX},                                              /* every field at its widest */
+        {(UINT64_C(1) << 48) - 1, 0x20, 24, 0, RECORDER_OP_CALLOC, 0, 0, 0}, /* seq not +1 */
+        {7, 0x20, 0, 0, RECORDER_OP_THREAD_EXIT, 0, 0, 9},
+    };
+    unsigned char buf[8 * RECORDER_LOG_MAX_BYTES];
+    size_t len = 0, n = sizeof recs / sizeof recs[0];
+    struct recorder_log_delta d = {0, 0, 0};
+    for (size_t i = 0; i < n; i++)
+        len += recorder_log_encode(buf + len, &d, recs[i].seq, recs[i].op, recs[i].align_log2,
+                                   recs[i].addr, recs[i].ticks, recs[i].size);
+    memset(&d, 0, sizeof d);
+    size_t off = 0, ok = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct recorder_log_record r;
+        unsigned used = recorder_log_decode(buf + off, len - off, 3, &d, &r);
+        ok += used && r.seq == recs[i].seq && r.addr == recs[i].addr && r.ticks == recs[i].ticks &&
+              r.size == recs[i].size && r.op == recs[i].op && r.align_log2 == recs[i].align_log2 &&
+              r.thread == 3;
+        off += used ? used : len;
+    }
+    TAP_EQ_U64(ok, n, "codec: extreme records round-trip");
+    TAP_EQ_U64(off, len, "codec: every byte used");
+    unsigned char one[RECORDER_LOG_MAX_BYTES];
+    memset(&d, 0, sizeof d);
+    d.seq = 41;
+    d.addr = 0x1000;
+    d.ticks = 100;
+    unsigned k = recorder_log_encode(one, &d, 41, RECORDER_OP_FREE, 0, 0x1040, 300, 0);
+    TAP_OK(k == 5, "codec: a free after its neighbour is 5 bytes (%u)", k);
+    struct recorder_log_record r;
+    memset(&d, 0, sizeof d);
+    TAP_OK(recorder_log_decode(buf, 3, 0, &d, &r) == 0, "codec: a record cut short refused");
+    unsigned char bad[8] = {RECORDER_OP_FREE, 1 << 4}; /* a free with a 1-byte size */
+    TAP_OK(recorder_log_decode(bad, sizeof bad, 0, &d, &r) == 0, "codec: a free with a size refused");
+    bad[0] = RECORDER_OP_MALLOC;
+    TAP_OK(recorder_log_decode(bad, sizeof bad, 0, &d, &r) == 3, "codec: a malloc with it is fine");
+    bad[0] = 0;
+    TAP_OK(recorder_log_decode(bad, sizeof bad, 0, &d, &r) == 0, "codec: op 0 refused");
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/allocreplay-import-test.XXXXXX");
@@ -278,6 +328,7 @@ int main(void)
     test_images();
     test_tsc();
     test_corrupt();
+    test_codec();
     rmdir(dir);
     return tap_done();
 }

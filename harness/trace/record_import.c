@@ -202,10 +202,12 @@ struct importer {
     uint64_t *last_time;           /* per trace thread: its last event's time */
     uint64_t *exit_plus1;          /* per trace thread: its recorded exit + 1, 0 = none */
     uint64_t base_ns;              /* CLOCK_MONOTONIC at the trace's time 0 */
-    /* The image's clock: ns = at_ns + (ticks - at_ticks) * rate, since base_ns. */
+    /* The image's clock: ns = at_ns + (ticks - at_ticks) * rate, since base_ns; rate also in
+     * fixed point, rate_int + rate_frac / 2^64, for steps under fast_steps ticks. */
     uint64_t at_ticks;
     int64_t at_ns;
     double rate;
+    uint64_t rate_int, rate_frac, fast_steps;
     uint64_t image_end;            /* the image's latest time so far */
     uint16_t image_last_thread;    /* the thread of the image's latest record */
     struct record_import_report *rep;
@@ -240,10 +242,32 @@ static inline int push(struct importer *im, enum trace_op op, uint32_t id, uint6
     return 0;
 }
 
-static uint64_t to_ns(const struct importer *im, uint64_t ticks)
+__extension__ typedef unsigned __int128 u128; /* GCC and Clang on 64-bit targets */
+
+static inline uint64_t to_ns(const struct importer *im, uint64_t ticks)
 {
-    double ns = (double)im->at_ns + (double)(int64_t)(ticks - im->at_ticks) * im->rate;
+    uint64_t d = ticks - im->at_ticks, back = (int64_t)d < 0, step = back ? -d : d;
+    if (step < im->fast_steps) { /* the usual case: an integer multiply, no double */
+        uint64_t ns = step * im->rate_int + (uint64_t)(((u128)step * im->rate_frac) >> 64);
+        int64_t t = back ? im->at_ns - (int64_t)ns : im->at_ns + (int64_t)ns;
+        return t <= 0 ? 0 : (uint64_t)t >= TRACE_MAX_TIME ? TRACE_MAX_TIME : (uint64_t)t;
+    }
+    double ns = (double)im->at_ns + (double)(int64_t)d * im->rate;
     return ns <= 0 ? 0 : ns >= (double)TRACE_MAX_TIME ? TRACE_MAX_TIME : (uint64_t)ns;
+}
+
+/* Sets the image's rate, in ns per tick, as a double and in fixed point. */
+static void set_rate(struct importer *im, double rate)
+{
+    im->rate = rate;
+    im->fast_steps = 0;
+    if (!(rate >= 0 && rate < 32768))
+        return; /* absurd: the double path does it */
+    im->rate_int = (uint64_t)rate;
+    double frac = (rate - (double)im->rate_int) * 0x1p64;
+    im->rate_frac = frac >= 0x1p64 ? UINT64_MAX : (uint64_t)frac;
+    /* step * rate_int < 2^63 and the fraction's part < 2^48: no overflow */
+    im->fast_steps = (uint64_t)1 << 48;
 }
 
 /* Makes room for recorder thread number th; returns the trace thread number or -1. */
@@ -427,7 +451,7 @@ static int scan_chunks(struct importer *im, struct log_map *lm, const struct rec
     while (off + sizeof(struct recorder_log_chunk) <= lm->len) {
         struct recorder_log_chunk c;
         memcpy(&c, lm->map + off, sizeof c);
-        if (c.bytes % 8 || c.bytes > lm->len - off - sizeof c)
+        if (c.bytes > lm->len - off - sizeof c)
             break;
         if (lm->n_chunks == cap) {
             cap = cap ? cap * 2 : 256;
@@ -449,9 +473,10 @@ static int scan_chunks(struct importer *im, struct log_map *lm, const struct rec
         im->rep->lost_records++; /* a torn chunk or chunk header */
     im->at_ticks = h->start_ticks;
     im->at_ns = (int64_t)(h->start_ns - im->base_ns);
-    im->rate = 1.0;
+    double rate = 1.0;
     if (h->clock == RECORDER_CLOCK_TSC && hi_ticks > h->start_ticks && hi_ns > h->start_ns)
-        im->rate = (double)(hi_ns - h->start_ns) / (double)(hi_ticks - h->start_ticks);
+        rate = (double)(hi_ns - h->start_ns) / (double)(hi_ticks - h->start_ticks);
+    set_rate(im, rate);
     return 0;
 }
 
@@ -482,32 +507,47 @@ static int group_chunks(struct log_map *lm, struct trace_error *err)
     return 0;
 }
 
-/* One recorder thread's records: its chunks one after the other. */
+/* One recorder thread's records: its chunks one after the other, decoded a few records ahead
+ * of the one being imported, so that the map slots they will touch are already on their way
+ * into the cache (a random slot of a large table is a cache miss, and often a TLB miss). */
+#define LOOKAHEAD 16 /* a power of two */
+
 struct stream {
-    const uint64_t *w, *end, *pf; /* next record, end of its chunk, next record to prefetch */
+    const unsigned char *p, *end; /* next record to decode, end of its chunk */
     const struct chunk *next, *last;
-    uint64_t seq;                 /* of the record at w; UINT64_MAX when the thread is done */
+    struct recorder_log_delta d;
+    uint32_t thread;
+    unsigned head, n;             /* decoded records waiting: q[head], q[head + 1], ... */
+    const unsigned char *bad;     /* a record that would not decode (the log is corrupt) */
+    uint64_t seq;                 /* of q[head]; UINT64_MAX when there is none */
+    struct recorder_log_record q[LOOKAHEAD];
 };
 
-#define PREFETCH_WORDS 32 /* about eight records ahead: the latency of a miss in the map */
-
-static void stream_fill(struct stream *s, const unsigned char *map)
+/* Decodes records until LOOKAHEAD wait (or the thread's chunks end, or one is corrupt). */
+static inline void stream_fill(struct stream *s, const unsigned char *map,
+                               const struct record_map *live)
 {
-    while (s->w == s->end && s->next < s->last) {
-        s->w = s->pf = (const uint64_t *)(const void *)(map + s->next->off);
-        s->end = s->w + s->next->bytes / 8;
-        s->next++;
+    while (s->n < LOOKAHEAD && !s->bad) {
+        if (s->p == s->end) {
+            if (s->next == s->last)
+                break;
+            s->p = map + s->next->off;
+            s->end = s->p + s->next->bytes;
+            memset(&s->d, 0, sizeof s->d);
+            s->next++;
+            continue;
+        }
+        struct recorder_log_record *r = &s->q[(s->head + s->n) & (LOOKAHEAD - 1)];
+        unsigned used = recorder_log_decode(s->p, (size_t)(s->end - s->p), s->thread, &s->d, r);
+        if (!used) {
+            s->bad = s->p;
+            break;
+        }
+        record_map_prefetch(live, r->addr);
+        s->p += used;
+        s->n++;
     }
-    s->seq = s->w < s->end ? s->w[0] >> 16 : UINT64_MAX;
-}
-
-static void stream_prefetch(struct stream *s, const struct record_map *m)
-{
-    while (s->pf < s->w + PREFETCH_WORDS && s->end - s->pf >= RECORDER_LOG_MAX_WORDS) {
-        unsigned op = s->pf[0] & 0xff;
-        record_map_prefetch(m, s->pf[1]);
-        s->pf += recorder_log_has_size(op) ? 4 : 3;
-    }
+    s->seq = s->n ? s->q[s->head].seq : UINT64_MAX;
 }
 
 /* The streams not being read, in a binary min-heap by seq. */
@@ -547,39 +587,31 @@ static int import_run(struct importer *im, struct stream *s, const struct log_ma
                       uint64_t *next, struct trace_error *err)
 {
     uint64_t want = *next;
-    struct recorder_log_record r;
-    int st = 0;
-    while (s->seq == want && st == 0) {
-        const uint64_t *w = s->w, *end = s->end;
-        uint32_t thread = s->next[-1].thread;
-        int32_t th = trace_thread(im, thread);
-        if (th < 0) {
-            set_err(err, "%s: out of memory or more than 65536 threads", lm->path);
+    int32_t th = trace_thread(im, s->thread);
+    if (th < 0) {
+        set_err(err, "%s: out of memory or more than 65536 threads", lm->path);
+        return -1;
+    }
+    while (s->seq == want) {
+        const struct recorder_log_record *r = &s->q[s->head];
+        int st = import_record(im, r, (uint16_t)th);
+        if (st != 0) {
+            set_err(err, st < 0 ? "%s: out of memory" : "%s: seq %llu: corrupt log (op %u)",
+                    lm->path, (unsigned long long)r->seq, r->op);
             return -1;
         }
-        for (unsigned used; w < end && w[0] >> 16 == want; w += used, want++) {
-            used = recorder_log_decode(w, (size_t)(end - w), thread, &r);
-            if (!used) {
-                set_err(err, "%s: corrupt log (bad record at byte %zu)", lm->path,
-                        (size_t)((const unsigned char *)w - lm->map));
-                return -1;
-            }
-            s->w = w;
-            stream_prefetch(s, &im->live);
-            if ((st = import_record(im, &r, (uint16_t)th)) != 0)
-                break;
-        }
-        s->w = w;
-        if (st == 0)
-            stream_fill(s, lm->map);
+        want++;
+        s->head = (s->head + 1) & (LOOKAHEAD - 1);
+        s->n--;
+        stream_fill(s, lm->map, &im->live);
     }
     *next = want;
-    if (st < 0)
-        set_err(err, "%s: out of memory", lm->path);
-    else if (st > 0)
-        set_err(err, "%s: seq %llu: corrupt log (op %u)", lm->path, (unsigned long long)r.seq,
-                r.op);
-    return st ? -1 : 0;
+    if (s->bad && !s->n) {
+        set_err(err, "%s: corrupt log (bad record at byte %zu)", lm->path,
+                (size_t)(s->bad - lm->map));
+        return -1;
+    }
+    return 0;
 }
 
 /* Feeds every record of the mapped log lm, in seq order, to import_record; a missing number
@@ -598,7 +630,8 @@ static int import_records(struct importer *im, const struct log_map *lm, struct 
         struct stream *s = &mg.streams[lm->chunks[i].thread];
         s->next = &lm->chunks[i];
         s->last = &lm->chunks[j];
-        stream_fill(s, lm->map);
+        s->thread = lm->chunks[i].thread;
+        stream_fill(s, lm->map, &im->live);
         if (s->seq != UINT64_MAX)
             heap_push(&mg, s);
     }

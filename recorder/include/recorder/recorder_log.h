@@ -10,12 +10,21 @@
  * struct recorder_log_chunk and then `bytes` bytes of records. The global order is the seq
  * of each record: one atomic counter per process image.
  *
- * Records are 64-bit words, compact because writing them is most of the recorder's cost:
- *   word 0: seq << 16 | align_log2 << 8 | op
- *   word 1: the address
- *   word 2: the clock when the call began, in the header's clock units (ticks)
- *   word 3: the size -- only for the ops that carry one (recorder_log_has_size)
- * so a free is 24 bytes and an allocation 32.
+ * Records are delta-coded against the previous record of the same chunk, because writing
+ * them is most of the recorder's cost (and reading them a good part of the import's): about
+ * 6 bytes an event where fixed 8-byte fields took 24 or 32. A record is
+ *   a 2-byte tag (little-endian): op in bits 0-2, then four 3-bit length codes, one per field:
+ *     bits 3-5 seq, 6-8 address, 9-11 ticks, 12-14 size; bit 15 is 0. Code c means c bytes,
+ *     except 7, which means 8.
+ *   the four fields, each in as many bytes as its code says, little-endian, in that order:
+ *     seq - the expected seq (the previous + 1)   (0 bytes for the usual next number)
+ *     zigzag(address - the previous address)      (nearby blocks: 1-3 bytes)
+ *     zigzag(ticks - the previous ticks)          (the clock when the call began)
+ *     size                                        (0 bytes for a free)
+ *   then, for RECORDER_OP_ALIGNED only, one byte: log2 of the alignment.
+ * zigzag(d) = d << 1 ^ (d >> 63, arithmetic): small steps either way stay small. At the start
+ * of a chunk the expected seq, the previous address and the previous ticks are 0, so every
+ * chunk decodes on its own. Records never span chunks.
  *
  * Clock: ticks of the x86 time-stamp counter where the CPU says it is invariant (a read costs
  * a few ns, against tens for clock_gettime), else CLOCK_MONOTONIC nanoseconds. The header and
@@ -27,7 +36,8 @@
  * real call releases the block, and realloc takes one of each (a BEGIN record before, naming
  * the old block, and an END record after, naming the new one).
  *
- * Host byte order (the log never leaves the machine that wrote it).
+ * The headers are in host byte order (the log never leaves the machine that wrote it); a
+ * record's tag and fields are little-endian.
  */
 #ifndef ALLOCREPLAY_RECORDER_LOG_H
 #define ALLOCREPLAY_RECORDER_LOG_H
@@ -36,7 +46,7 @@
 #include <stdint.h>
 
 #define RECORDER_LOG_MAGIC "ARRAWLG1" /* 8 bytes, no terminator stored */
-#define RECORDER_LOG_VERSION 3
+#define RECORDER_LOG_VERSION 4
 #define RECORDER_LOG_SUFFIX ".arraw"
 
 /* Environment the recorder reads at start-up. */
@@ -94,7 +104,51 @@ struct recorder_log_record {
 _Static_assert(sizeof(struct recorder_log_header) == 48, "raw log header layout");
 _Static_assert(sizeof(struct recorder_log_chunk) == 24, "raw log chunk header layout");
 
-#define RECORDER_LOG_MAX_WORDS 4
+/* The longest record: tag, four 8-byte fields, the alignment byte. The encoder stores whole
+ * 8-byte words, but never past this. */
+#define RECORDER_LOG_MAX_BYTES 35
+
+/* What the next record of a chunk being written or read is coded against: the seq expected
+ * (the previous + 1), the previous address and ticks. All zero at the start of a chunk. */
+struct recorder_log_delta {
+    uint64_t seq, addr, ticks;
+};
+
+static inline uint64_t recorder_log_zigzag(uint64_t d)
+{
+    return d << 1 ^ (uint64_t)((int64_t)d >> 63);
+}
+
+static inline uint64_t recorder_log_unzigzag(uint64_t z)
+{
+    return z >> 1 ^ (uint64_t)-(int64_t)(z & 1);
+}
+
+/* The length code of v: its significant bytes (0 for 0), 7 rounded up to 8, 8 as 7. */
+static inline unsigned recorder_log_code(uint64_t v)
+{
+    unsigned n = v ? (unsigned)(71 - __builtin_clzll(v)) >> 3 : 0;
+    return n > 6 ? 7 : n;
+}
+
+/* Little-endian 8-byte store and load at any alignment. */
+static inline void recorder_log_put64(unsigned char *p, uint64_t v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    __builtin_memcpy(p, &v, 8);
+}
+
+static inline uint64_t recorder_log_get64(const unsigned char *p)
+{
+    uint64_t v;
+    __builtin_memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
 
 static inline int recorder_log_has_size(unsigned op)
 {
@@ -102,43 +156,90 @@ static inline int recorder_log_has_size(unsigned op)
            op != RECORDER_OP_THREAD_EXIT;
 }
 
-/* Encodes a record into w; returns the number of words (3 or 4). */
-static inline unsigned recorder_log_encode(uint64_t *w, uint64_t seq, unsigned op,
-                                           unsigned align_log2, uint64_t addr, uint64_t ticks,
-                                           uint64_t size)
+/* Encodes a record at p, which must have RECORDER_LOG_MAX_BYTES of room, and updates d; returns the record's length. size is ignored (stored as 0
+ * bytes) for the ops without one. */
+static inline unsigned recorder_log_encode(unsigned char *p, struct recorder_log_delta *d,
+                                           uint64_t seq, unsigned op, unsigned align_log2,
+                                           uint64_t addr, uint64_t ticks, uint64_t size)
 {
-    w[0] = seq << 16 | (uint64_t)align_log2 << 8 | op;
-    w[1] = addr;
-    w[2] = ticks;
-    if (!recorder_log_has_size(op))
-        return 3;
-    w[3] = size;
-    return 4;
+    uint64_t f0 = seq - d->seq, f1 = recorder_log_zigzag(addr - d->addr),
+             f2 = recorder_log_zigzag(ticks - d->ticks), f3 = recorder_log_has_size(op) ? size : 0;
+    unsigned c0 = recorder_log_code(f0), c1 = recorder_log_code(f1), c2 = recorder_log_code(f2),
+             c3 = recorder_log_code(f3);
+    d->seq = seq + 1;
+    d->addr = addr;
+    d->ticks = ticks;
+    unsigned tag = op | c0 << 3 | c1 << 6 | c2 << 9 | c3 << 12, n = 2;
+    p[0] = (unsigned char)tag;
+    p[1] = (unsigned char)(tag >> 8);
+    recorder_log_put64(p + n, f0);
+    n += c0 + (c0 == 7);
+    recorder_log_put64(p + n, f1);
+    n += c1 + (c1 == 7);
+    recorder_log_put64(p + n, f2);
+    n += c2 + (c2 == 7);
+    recorder_log_put64(p + n, f3);
+    n += c3 + (c3 == 7);
+    p[n] = (unsigned char)align_log2;
+    return n + (op == RECORDER_OP_ALIGNED);
 }
 
-/* Decodes the record at w (n words available) into r; returns the words used, or 0 if the
- * record is cut short or its op is unknown. */
-static inline unsigned recorder_log_decode(const uint64_t *w, size_t n, uint32_t thread,
-                                           struct recorder_log_record *r)
+/* The fast path of recorder_log_decode: RECORDER_LOG_MAX_BYTES are readable at p. Returns the
+ * record's length (which may exceed what the caller has: its check), or 0 if malformed. */
+__attribute__((always_inline)) static inline unsigned
+recorder_log_decode_at(const unsigned char *p, uint32_t thread, struct recorder_log_delta *d,
+                       struct recorder_log_record *r)
 {
-    if (n < 3)
+    static const uint8_t bytes[8] = {0, 1, 2, 3, 4, 5, 6, 8};
+    static const uint64_t mask[8] = {0, 0xff, 0xffff, 0xffffff, 0xffffffff, 0xffffffffff,
+                                     0xffffffffffff, UINT64_MAX};
+    unsigned tag = p[0] | (unsigned)p[1] << 8, op = tag & 7;
+    unsigned c0 = tag >> 3 & 7, c1 = tag >> 6 & 7, c2 = tag >> 9 & 7, c3 = tag >> 12 & 7;
+    /* op 0 is no op; a free, a realloc's begin and a thread exit carry no size */
+    if (op == 0 || tag >> 15 || (c3 && !recorder_log_has_size(op)))
         return 0;
-    r->op = (uint8_t)(w[0] & 0xff);
-    if (r->op < RECORDER_OP_MALLOC || r->op > RECORDER_OP_THREAD_EXIT)
-        return 0;
-    r->seq = w[0] >> 16;
-    r->align_log2 = (uint8_t)(w[0] >> 8);
-    r->addr = w[1];
-    r->ticks = w[2];
+    const unsigned char *q = p + 2;
+    uint64_t f0 = recorder_log_get64(q) & mask[c0];
+    q += bytes[c0];
+    uint64_t f1 = recorder_log_get64(q) & mask[c1];
+    q += bytes[c1];
+    uint64_t f2 = recorder_log_get64(q) & mask[c2];
+    q += bytes[c2];
+    r->size = recorder_log_get64(q) & mask[c3];
+    q += bytes[c3];
+    r->seq = d->seq + f0;
+    d->seq = r->seq + 1;
+    r->addr = d->addr += recorder_log_unzigzag(f1);
+    r->ticks = d->ticks += recorder_log_unzigzag(f2);
+    r->op = (uint8_t)op;
+    r->align_log2 = 0;
+    if (op == RECORDER_OP_ALIGNED)
+        r->align_log2 = *q++;
     r->thread = thread;
     r->reserved = 0;
-    r->size = 0;
-    if (!recorder_log_has_size(r->op))
-        return 3;
-    if (n < 4)
-        return 0;
-    r->size = w[3];
-    return 4;
+    return (unsigned)(q - p);
+}
+
+/* recorder_log_decode near a chunk's end: from a padded copy. */
+__attribute__((noinline, unused)) static unsigned
+recorder_log_decode_short(const unsigned char *p, size_t n, uint32_t thread,
+                          struct recorder_log_delta *d, struct recorder_log_record *r)
+{
+    unsigned char pad[RECORDER_LOG_MAX_BYTES] = {0};
+    __builtin_memcpy(pad, p, n < sizeof pad ? n : sizeof pad);
+    unsigned len = recorder_log_decode_at(pad, thread, d, r);
+    return len <= n ? len : 0;
+}
+
+/* Decodes the record at p (n bytes available) into r and updates d; returns the bytes used,
+ * or 0 if the record is cut short or malformed (d is then undefined). */
+__attribute__((always_inline)) static inline unsigned
+recorder_log_decode(const unsigned char *p, size_t n, uint32_t thread, struct recorder_log_delta *d,
+                    struct recorder_log_record *r)
+{
+    if (n >= RECORDER_LOG_MAX_BYTES)
+        return recorder_log_decode_at(p, thread, d, r);
+    return recorder_log_decode_short(p, n, thread, d, r);
 }
 
 #endif
