@@ -523,31 +523,43 @@ struct stream {
     struct recorder_log_record q[LOOKAHEAD];
 };
 
-/* Decodes records until LOOKAHEAD wait (or the thread's chunks end, or one is corrupt). */
-static inline void stream_fill(struct stream *s, const unsigned char *map,
-                               const struct record_map *live)
+/* Decodes records until LOOKAHEAD wait (or the thread's chunks end, or one is corrupt). The
+ * usual case, a record with RECORDER_LOG_MAX_BYTES after it in its chunk, is a tight loop on
+ * local copies. */
+static void stream_fill(struct stream *s, const unsigned char *map, const struct record_map *live)
 {
-    while (s->n < LOOKAHEAD && !s->bad) {
-        if (s->p == s->end) {
-            if (s->next == s->last)
-                break;
-            s->p = map + s->next->off;
-            s->end = s->p + s->next->bytes;
-            memset(&s->d, 0, sizeof s->d);
+    const unsigned char *p = s->p, *end = s->end;
+    struct recorder_log_delta d = s->d;
+    unsigned n = s->n;
+    while (n < LOOKAHEAD && !s->bad) {
+        struct recorder_log_record *r = &s->q[(s->head + n) & (LOOKAHEAD - 1)];
+        unsigned used;
+        if (end - p >= RECORDER_LOG_MAX_BYTES) {
+            used = recorder_log_decode_at(p, s->thread, &d, r);
+        } else if (p < end) {
+            used = recorder_log_decode(p, (size_t)(end - p), s->thread, &d, r);
+        } else if (s->next < s->last) { /* the thread's next chunk */
+            p = map + s->next->off;
+            end = p + s->next->bytes;
+            memset(&d, 0, sizeof d);
             s->next++;
             continue;
+        } else {
+            break;
         }
-        struct recorder_log_record *r = &s->q[(s->head + s->n) & (LOOKAHEAD - 1)];
-        unsigned used = recorder_log_decode(s->p, (size_t)(s->end - s->p), s->thread, &s->d, r);
         if (!used) {
-            s->bad = s->p;
+            s->bad = p;
             break;
         }
         record_map_prefetch(live, r->addr);
-        s->p += used;
-        s->n++;
+        p += used;
+        n++;
     }
-    s->seq = s->n ? s->q[s->head].seq : UINT64_MAX;
+    s->p = p;
+    s->end = end;
+    s->d = d;
+    s->n = n;
+    s->seq = n ? s->q[s->head].seq : UINT64_MAX;
 }
 
 /* The streams not being read, in a binary min-heap by seq. */
@@ -602,8 +614,10 @@ static int import_run(struct importer *im, struct stream *s, const struct log_ma
         }
         want++;
         s->head = (s->head + 1) & (LOOKAHEAD - 1);
-        s->n--;
-        stream_fill(s, lm->map, &im->live);
+        if (--s->n > LOOKAHEAD / 2)
+            s->seq = s->q[s->head].seq;
+        else /* decoding half the ring at a time */
+            stream_fill(s, lm->map, &im->live);
     }
     *next = want;
     if (s->bad && !s->n) {

@@ -195,8 +195,8 @@ recorder_log_decode_at(const unsigned char *p, uint32_t thread, struct recorder_
                                      0xffffffffffff, UINT64_MAX};
     unsigned tag = p[0] | (unsigned)p[1] << 8, op = tag & 7;
     unsigned c0 = tag >> 3 & 7, c1 = tag >> 6 & 7, c2 = tag >> 9 & 7, c3 = tag >> 12 & 7;
-    /* op 0 is no op; a free, a realloc's begin and a thread exit carry no size */
-    if (op == 0 || tag >> 15 || (c3 && !recorder_log_has_size(op)))
+    /* op 0 is no op; a free (4), a realloc's begin (5) and a thread exit (7) carry no size */
+    if ((((c3 ? 0xb1u : 0x01u) >> op) & 1) | tag >> 15)
         return 0;
     const unsigned char *q = p + 2;
     uint64_t f0 = recorder_log_get64(q) & mask[c0];
