@@ -3,6 +3,7 @@
 
 #include "recorder/recorder_log.h"
 #include "record_map.h"
+#include "trace_io.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -156,12 +157,7 @@ struct out {
 static void *grow_array(void *p, size_t bytes)
 {
     void *q = realloc(p, bytes);
-    if (q && bytes >= ((size_t)8 << 20)) {
-        uintptr_t lo = ((uintptr_t)q + 4095) & ~(uintptr_t)4095;
-        uintptr_t hi = ((uintptr_t)q + bytes) & ~(uintptr_t)4095;
-        if (hi > lo)
-            madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
-    }
+    trace__prefer_huge_pages(q, bytes);
     return q;
 }
 

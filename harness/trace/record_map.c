@@ -1,22 +1,15 @@
 /* The importer's address map (record_map.h). */
 #include "record_map.h"
+#include "trace_io.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #define INITIAL_SLOTS 4096
-
 static int alloc_slots(struct record_map *m, size_t n)
 {
-    m->slots = calloc(n, sizeof *m->slots);
-    /* Lookups land anywhere in the table: in huge pages they miss the TLB far less (a large
-     * calloc is fresh, untouched memory, so the advice applies from the first touch). */
-    size_t bytes = n * sizeof *m->slots;
-    uintptr_t lo = ((uintptr_t)m->slots + 4095) & ~(uintptr_t)4095;
-    uintptr_t hi = ((uintptr_t)m->slots + bytes) & ~(uintptr_t)4095;
-    if (m->slots && bytes >= ((size_t)4 << 20))
-        madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+    /* Lookups land anywhere in the table: in huge pages they miss the TLB far less. */
+    m->slots = trace__huge_alloc(n * sizeof *m->slots);
     m->mask = n - 1;
     m->count = 0;
     return m->slots ? 0 : -1;
@@ -29,7 +22,8 @@ int record_map_init(struct record_map *m)
 
 void record_map_free(struct record_map *m)
 {
-    free(m->slots);
+    if (m->slots)
+        trace__huge_free(m->slots, (m->mask + 1) * sizeof *m->slots);
     memset(m, 0, sizeof *m);
 }
 
@@ -45,6 +39,6 @@ int record_map_grow(struct record_map *m)
             *record_map_find(m, old.slots[i].addr) = old.slots[i];
             m->count++;
         }
-    free(old.slots);
+    trace__huge_free(old.slots, (old.mask + 1) * sizeof *old.slots);
     return 0;
 }

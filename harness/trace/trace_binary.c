@@ -167,6 +167,62 @@ static int big_endian_host(void)
 #endif
 }
 
+void trace__prefer_huge_pages(void *p, size_t len)
+{
+#ifdef MADV_HUGEPAGE
+    uintptr_t lo = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
+    uintptr_t hi = ((uintptr_t)p + len) & ~(uintptr_t)4095;
+    if (p && len >= ((size_t)4 << 20) && hi > lo)
+        madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#else
+    (void)p, (void)len;
+#endif
+}
+
+#define HUGE_PAGE ((size_t)2 << 20)
+
+void *trace__huge_alloc(size_t len)
+{
+    if (len < HUGE_PAGE)
+        return calloc(1, len ? len : 1);
+    unsigned char *p = mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    size_t lead = (HUGE_PAGE - (uintptr_t)p % HUGE_PAGE) % HUGE_PAGE;
+    if (lead)
+        munmap(p, lead);
+    munmap(p + lead + len, HUGE_PAGE - lead);
+    trace__prefer_huge_pages(p + lead, len);
+    return p + lead;
+}
+
+void trace__huge_free(void *p, size_t len)
+{
+    if (len < HUGE_PAGE)
+        free(p);
+    else if (p)
+        munmap(p, len);
+}
+
+void *trace__huge_grow(void *p, size_t len, size_t new_len)
+{
+    if (!p || len < HUGE_PAGE) {
+        unsigned char *q = trace__huge_alloc(new_len);
+        if (q && p)
+            memcpy(q, p, len < new_len ? len : new_len);
+        if (q)
+            trace__huge_free(p, len);
+        return q;
+    }
+    unsigned char *q = mremap(p, len, new_len, MREMAP_MAYMOVE);
+    if (q == MAP_FAILED)
+        return NULL;
+    /* the whole block, so that it stays one mapping (mremap moves only one) */
+    trace__prefer_huge_pages(q, new_len);
+    return q;
+}
+
 /* ---- writing ---- */
 
 /* Events go to the file through a buffer of an even number of records, so that every checksum
@@ -279,7 +335,7 @@ int trace_writer_append(struct trace_writer *w, const struct trace_event *ev, si
 
 static void writer_free(struct trace_writer *w)
 {
-    free(w->tbuf);
+    trace__huge_free(w->tbuf, w->tcap);
     free(w->exits);
     free(w->strings);
     free(w);
@@ -346,7 +402,7 @@ int trace_writer_append_timed(struct trace_writer *w, const struct trace_event *
         size_t cap = w->tcap ? w->tcap : 1 << 16;
         while (cap - w->tlen < n * 10)
             cap *= 2;
-        unsigned char *grown = realloc(w->tbuf, cap);
+        unsigned char *grown = trace__huge_grow(w->tbuf, w->tcap, cap);
         if (!grown)
             return trace__fail(err, "%s: out of memory", w->path);
         w->tbuf = grown, w->tcap = cap;

@@ -142,6 +142,23 @@ static inline void trace__put16(unsigned char *p, uint16_t v)
     p[0] = (unsigned char)v, p[1] = (unsigned char)(v >> 8);
 }
 
+/* Asks for the whole pages inside [p, p + len) to be huge pages when len is at least 4 MiB, for
+ * memory about to be written front to back or read at random: on a virtual machine every
+ * fresh 4 KiB page is a fault costing microseconds, and a random access in a table of many
+ * megabytes a TLB miss. Advice only: nothing happens where the kernel has no such pages. */
+void trace__prefer_huge_pages(void *p, size_t len);
+
+/* Zeroed memory for a large array written whole or read at random: from 2 MiB on, mapped on
+ * a 2 MiB boundary and in huge pages (a calloc'd block starts 16 bytes into a page and, below
+ * glibc's mmap threshold, comes from the heap: few whole huge pages, thousands of 4 KiB
+ * faults), else calloc'd. NULL when out of memory. Freed with trace__huge_free(p, len). */
+void *trace__huge_alloc(size_t len);
+void trace__huge_free(void *p, size_t len);
+/* Grows p (len bytes, from trace__huge_alloc or NULL) to new_len, keeping its contents;
+ * NULL when out of memory (p is then unchanged). Large blocks move by remapping, never by
+ * copying. */
+void *trace__huge_grow(void *p, size_t len, size_t new_len);
+
 /* LEB128 varints of the time section: put writes at most 10 bytes and returns how many; get
  * returns 0, or -1 when the bytes run out before the end or the value needs more than 64 bits.
  * put is inline: the streamed record import puts one per event. */

@@ -57,17 +57,6 @@ int trace__zst_sniff(const unsigned char *b, size_t len)
     return len >= 4 && get32(b) == ZSTD_MAGICNUMBER ? 2 : 0;
 }
 
-/* The rebuilt file is written once, front to back: in 2 MiB pages it costs 512 times fewer page
- * faults, which on a virtual machine took more time than the decoding itself. */
-static void prefer_huge_pages(void *p, size_t len)
-{
-#ifdef MADV_HUGEPAGE
-    madvise(p, len, MADV_HUGEPAGE);
-#else
-    (void)p, (void)len;
-#endif
-}
-
 /* A .alrt file compressed by the zstd tool as it is: one allocation of the size its frames
  * declare, then one call. */
 static int decode_plain(const char *path, const unsigned char *src, size_t len,
@@ -94,7 +83,7 @@ static int decode_plain(const char *path, const unsigned char *src, size_t len,
                               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (map == MAP_FAILED)
         return trace__fail(err, "%s: out of memory for %llu bytes of trace", path, total);
-    prefer_huge_pages(map, total);
+    trace__prefer_huge_pages(map, total);
     size_t d = ZSTD_decompress(map, total, src, len);
     if (ZSTD_isError(d) || d != total) {
         munmap(map, total ? total : 1);
@@ -394,7 +383,7 @@ int trace__zst_decode(const char *path, const unsigned char *src, size_t len,
     if (map == MAP_FAILED)
         map = NULL;
     else
-        prefer_huge_pages(map, total);
+        trace__prefer_huge_pages(map, total);
     int rc = -1;
     if (!in.dctx || !block || !map) {
         trace__fail(err, "%s: out of memory for %llu bytes of trace", path,
