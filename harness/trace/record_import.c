@@ -783,8 +783,10 @@ static void importer_free(struct importer *im)
     free(im->o.times);
 }
 
-/* Room for every record of the imported logs (24 bytes or more each), so the output arrays
- * are allocated once. */
+/* Room for the records of the imported logs, so the output arrays are allocated once as a
+ * rule: records take about 6 bytes (recorder_log.h), so a quarter of the bytes is room to
+ * spare (pages are touched only as events are written); a log of smaller records makes the
+ * arrays grow, by remapping. */
 static int reserve_for(struct importer *im, const struct log_file *files, size_t n)
 {
     uint64_t bytes = 0;
@@ -793,7 +795,7 @@ static int reserve_for(struct importer *im, const struct log_file *files, size_t
         if (files[i].has_records && stat(files[i].path, &st) == 0)
             bytes += (uint64_t)st.st_size;
     }
-    return out_reserve(&im->o, bytes / 24 + 1024);
+    return out_reserve(&im->o, bytes / 4 + 1024);
 }
 
 /* Imports the logs of dir into im (which has its output set up). 0, or -1 with err. */
