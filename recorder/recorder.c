@@ -352,7 +352,7 @@ static inline uint64_t next_seq(void)
     return atomic_fetch_add_explicit(&g_seq, 1, memory_order_relaxed);
 }
 
-static inline void emit(struct tstate *t, uint8_t op, uint64_t seq, const void *addr,
+__attribute__((always_inline)) static inline void emit(struct tstate *t, uint8_t op, uint64_t seq, const void *addr,
                         uint64_t ticks, uint64_t size, uint8_t align_log2)
 {
     if (UNLIKELY(t->mode == MODE_NEW))
