@@ -272,8 +272,11 @@ static int tables_map(struct thread_tables *tt, struct replay *r, const struct r
     sh->slot = tt->slot;
     sh->trace_peak_event = trace_peak_event;
     sh->waiter = tt->waiter;
-    /* Paced, a thread sleeps until its events' times while counted awake: no limit there. */
-    sh->max_active = r->paced ? UINT32_MAX : os_cpu_count();
+    /* No limit on the threads awake when paced (a thread sleeps until its events' times while
+     * counted awake) or free-running (a thread waits only for another's object, rarely: kept
+     * asleep, it would only wait longer, and the pass would hold fewer threads runnable
+     * against the machine's other work). */
+    sh->max_active = r->paced || r->cfg.window == 0 ? UINT32_MAX : os_cpu_count();
     return 0;
 }
 
