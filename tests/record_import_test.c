@@ -2,6 +2,7 @@
  * ordering by sequence number across interleaved thread chunks, and the counted anomalies. */
 #include "trace/record_import.h"
 #include "recorder/recorder_log.h"
+#include "record_map.h" /* white box: the address map's two hashes */
 #include "tap.h"
 
 #include <dirent.h>
@@ -319,6 +320,48 @@ static void test_codec(void)
     TAP_OK(recorder_log_decode(bad, sizeof bad, 0, &d, &r) == 0, "codec: op 0 refused");
 }
 
+/* Binds n blocks stride bytes apart from base, checks and removes them all; returns the number
+ * of wrong answers. */
+static size_t map_churn(struct record_map *m, uint64_t base, uint64_t stride, uint32_t n)
+{
+    size_t wrong = 0, before = m->count;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t old;
+        wrong += record_map_bind(m, base + i * stride, i, &old) != 0 || old != RECORD_MAP_NONE;
+    }
+    for (uint32_t i = 0; i < n; i += 2) /* every other one, then the rest backwards */
+        wrong += record_map_take(m, base + i * stride) != i;
+    for (uint32_t i = n; i-- > 0;)
+        if (i % 2)
+            wrong += record_map_take(m, base + i * stride) != i;
+    return wrong + (m->count != before);
+}
+
+/* The address map: blocks spread thinly stay in address order; a heap dense with 16-byte
+ * blocks and twice the table's span (it lands on itself) makes it switch to the scattering
+ * hash; every answer right either way. */
+static void test_map(void)
+{
+    struct record_map m;
+    TAP_OK(record_map_init(&m) == 0, "map: made");
+    TAP_EQ_U64(map_churn(&m, 0x7f0000000000, 112, 300000), 0, "map: sparse blocks, all found");
+    TAP_OK(!m.scatter, "map: sparse blocks keep the address-order hash");
+    record_map_free(&m);
+    TAP_OK(record_map_init(&m) == 0, "map: made again");
+    uint32_t n = 1u << 20, wrong = 0;
+    for (uint32_t i = 0; i < n; i++) { /* 1 Mi live: 2 Mi slots, a span of 32 MiB */
+        uint32_t old;
+        wrong += record_map_bind(&m, 0x10000000 + (uint64_t)i * 16, i, &old) != 0;
+    }
+    TAP_EQ_U64(map_churn(&m, 0x10000000 + (uint64_t)n * 16, 16, n), 0,
+               "map: dense blocks over twice the span, all found");
+    TAP_OK(m.scatter, "map: which made it switch to the scattering hash");
+    for (uint32_t i = 0; i < n; i++)
+        wrong += record_map_take(&m, 0x10000000 + (uint64_t)i * 16) != i;
+    TAP_EQ_U64(wrong + m.count, 0, "map: the first blocks found after the switch");
+    record_map_free(&m);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/allocreplay-import-test.XXXXXX");
@@ -329,6 +372,7 @@ int main(void)
     test_tsc();
     test_corrupt();
     test_codec();
+    test_map();
     rmdir(dir);
     return tap_done();
 }

@@ -17,6 +17,9 @@ static int alloc_slots(struct record_map *m, size_t n)
 
 int record_map_init(struct record_map *m)
 {
+    m->steps = 0;
+    m->ops = 0;
+    m->scatter = 0;
     return alloc_slots(m, INITIAL_SLOTS);
 }
 
@@ -27,18 +30,36 @@ void record_map_free(struct record_map *m)
     memset(m, 0, sizeof *m);
 }
 
-int record_map_grow(struct record_map *m)
+/* Moves m's bindings into a new table of n slots, hashed as scatter says. */
+static int rebuild(struct record_map *m, size_t n, int scatter)
 {
     struct record_map old = *m;
-    if (alloc_slots(m, (old.mask + 1) * 2) != 0) {
+    if (alloc_slots(m, n) != 0) {
         *m = old;
         return -1;
     }
+    m->scatter = scatter;
     for (size_t i = 0; i <= old.mask; i++)
         if (old.slots[i].addr) {
             *record_map_find(m, old.slots[i].addr) = old.slots[i];
             m->count++;
         }
     trace__huge_free(old.slots, (old.mask + 1) * sizeof *old.slots);
+    m->steps = 0;
+    m->ops = 0;
+    return 0;
+}
+
+int record_map_grow(struct record_map *m)
+{
+    return rebuild(m, (m->mask + 1) * 2, m->scatter);
+}
+
+int record_map_check(struct record_map *m)
+{
+    if (!m->scatter && m->steps > (uint64_t)RECORD_MAP_MAX_STEPS * m->ops)
+        return rebuild(m, m->mask + 1, 1);
+    m->steps = 0;
+    m->ops = 0;
     return 0;
 }

@@ -1,8 +1,16 @@
 /* Address -> object id, for record_import.c: the live blocks of one recorded process image.
  * Open addressing with linear probing and deletion by backward shift, 16-byte slots (key and
- * id in one cache line access). A few million lookups a second land on random slots, so the
- * importer prefetches the slot of a record some places ahead (record_map_prefetch), and the
- * lookups are inline: one per event. Private to the trace library. */
+ * id in one cache line access). The importer prefetches the slot of a record some places
+ * ahead (record_map_prefetch), and the lookups are inline: one per event.
+ *
+ * Two hashes. A table of many megabytes misses the cache and the TLB at every random slot, so
+ * the map starts in address order: blocks 16 bytes apart in neighbouring slots, each 4 MiB of
+ * address space at a scattered place in the table; a program's allocations, mostly near its
+ * recent ones, then share cache lines and pages (the Python workload's import: 17 ns an event
+ * less). But a heap dense with small blocks and about as large as the table's span lands on
+ * itself (runs of thousands of slots), so the map counts its probe and shift steps and, past
+ * RECORD_MAP_MAX_STEPS an operation over RECORD_MAP_CHECK_EVERY of them (or as soon as the
+ * steps reach what that many may take), rebuilds itself with a multiplicative hash, for good. Private to the trace library. */
 #ifndef ALLOCREPLAY_RECORD_MAP_H
 #define ALLOCREPLAY_RECORD_MAP_H
 
@@ -20,32 +28,51 @@ struct record_map_slot {
 struct record_map {
     struct record_map_slot *slots;
     size_t mask, count;
+    uint64_t steps;   /* probe and shift steps since the last check */
+    uint32_t ops;     /* bindings and removals since the last check */
+    int scatter;      /* the multiplicative hash (else address order) */
 };
+
+#define RECORD_MAP_CHECK_EVERY 65536
+#define RECORD_MAP_MAX_STEPS 8 /* a binding or removal, on average */
+/* A check comes early when the steps reach what a whole period may take. */
+#define RECORD_MAP_STEP_BUDGET ((uint64_t)RECORD_MAP_MAX_STEPS * RECORD_MAP_CHECK_EVERY)
 
 static inline size_t record_map_home(const struct record_map *m, uint64_t addr)
 {
-    /* Blocks are at least 8-byte aligned: drop the always-zero bits before mixing. (A hash
-     * that keeps neighbouring blocks in neighbouring slots is kinder to the cache, but a dense
-     * heap as large as the table's span then lands on itself: runs of thousands of slots.) */
-    return (size_t)(((addr >> 3) * 0x9E3779B97F4A7C15ull) >> 20) & m->mask;
+    /* Blocks are at least 8-byte aligned: drop the always-zero bits before mixing. */
+    if (m->scatter)
+        return (size_t)(((addr >> 3) * 0x9E3779B97F4A7C15ull) >> 20) & m->mask;
+    return (size_t)((addr >> 4) + (((addr >> 22) * 0x9E3779B97F4A7C15ull) >> 40)) & m->mask;
 }
 
 static inline void record_map_prefetch(const struct record_map *m, uint64_t addr)
 {
-    __builtin_prefetch(&m->slots[record_map_home(m, addr)], 1);
+    const struct record_map_slot *s = &m->slots[record_map_home(m, addr)];
+    /* GCC 12 at -O2 deletes this prefetch with the address-order hash (without it the import
+     * is 2.5 times slower): an empty volatile asm pins the address. */
+    __asm__ volatile("" : "+r"(s));
+    __builtin_prefetch(s, 1);
 }
 
 int record_map_init(struct record_map *m); /* 0, or -1 when out of memory */
 void record_map_free(struct record_map *m);
 /* Doubles the table. 0, or -1 when out of memory (the map is unchanged). */
 int record_map_grow(struct record_map *m);
+/* Every RECORD_MAP_CHECK_EVERY bindings and removals: switches to the multiplicative hash
+ * when the steps were too many. 0, or -1 when out of memory (the map is unchanged, and still
+ * correct). */
+int record_map_check(struct record_map *m);
 
 /* The slot holding addr, or the empty slot ending its probe run. */
-static inline struct record_map_slot *record_map_find(const struct record_map *m, uint64_t addr)
+static inline struct record_map_slot *record_map_find(struct record_map *m, uint64_t addr)
 {
-    size_t i = record_map_home(m, addr);
-    while (m->slots[i].addr && m->slots[i].addr != addr)
+    size_t i = record_map_home(m, addr), steps = 0;
+    while (m->slots[i].addr && m->slots[i].addr != addr) {
         i = (i + 1) & m->mask;
+        steps++;
+    }
+    m->steps += steps;
     return &m->slots[i];
 }
 
@@ -56,6 +83,9 @@ static inline int record_map_bind(struct record_map *m, uint64_t addr, uint32_t 
 {
     /* At most half full: probe runs stay short. */
     if ((m->count + 1) * 2 > m->mask + 1 && record_map_grow(m) != 0)
+        return -1;
+    if ((++m->ops == RECORD_MAP_CHECK_EVERY || m->steps > RECORD_MAP_STEP_BUDGET) &&
+        record_map_check(m) != 0)
         return -1;
     struct record_map_slot *s = record_map_find(m, addr);
     *old = s->addr ? s->id : RECORD_MAP_NONE;
@@ -81,8 +111,9 @@ static inline uint32_t record_map_take(struct record_map *m, uint64_t addr)
     uint32_t id = s->id;
     /* Backward shift: move later members of the probe run into the hole when their home
      * slot does not lie strictly between the hole and them (cyclically). */
-    size_t hole = (size_t)(s - m->slots);
+    size_t hole = (size_t)(s - m->slots), steps = 0;
     for (size_t j = (hole + 1) & m->mask; m->slots[j].addr; j = (j + 1) & m->mask) {
+        steps++;
         size_t home = record_map_home(m, m->slots[j].addr);
         if (((j - home) & m->mask) >= ((j - hole) & m->mask)) {
             m->slots[hole] = m->slots[j];
@@ -91,6 +122,9 @@ static inline uint32_t record_map_take(struct record_map *m, uint64_t addr)
     }
     m->slots[hole].addr = 0;
     m->count--;
+    m->steps += steps;
+    if (++m->ops == RECORD_MAP_CHECK_EVERY || m->steps > RECORD_MAP_STEP_BUDGET)
+        record_map_check(m); /* out of memory: the map stays as it is */
     return id;
 }
 
