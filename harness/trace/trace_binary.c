@@ -305,15 +305,17 @@ static void put_records(struct trace_writer *w, const struct trace_event *ev, si
 int trace_writer_append(struct trace_writer *w, const struct trace_event *ev, size_t n,
                         struct trace_error *err)
 {
+    uint32_t ids = w->ids, threads = w->threads; /* in registers: the loop runs per event */
     for (size_t i = 0; i < n; i++) {
         if (ev[i].op >= TRACE_OP_COUNT)
             return trace__fail(err, "%s: event %llu: unknown op %u", w->path,
                                (unsigned long long)(w->h.n_events + i), ev[i].op);
-        if (ev[i].id >= w->ids)
-            w->ids = ev[i].id + 1;
-        if (ev[i].thread >= w->threads)
-            w->threads = (uint32_t)ev[i].thread + 1;
+        if (ev[i].id >= ids)
+            ids = ev[i].id + 1;
+        if (ev[i].thread >= threads)
+            threads = (uint32_t)ev[i].thread + 1;
     }
+    w->ids = ids, w->threads = threads;
     w->h.n_events += n;
     while (n) {
         if (w->n_buf == 0 && n >= 2) { /* straight from the caller's array, an even count */
@@ -407,10 +409,13 @@ int trace_writer_append_timed(struct trace_writer *w, const struct trace_event *
             return trace__fail(err, "%s: out of memory", w->path);
         w->tbuf = grown, w->tcap = cap;
     }
+    unsigned char *t = w->tbuf + w->tlen; /* locals: the stores through t could alias w */
+    uint64_t prev = w->tprev;
     for (size_t i = 0; i < n; i++) {
-        w->tlen += trace__varint_put(w->tbuf + w->tlen, time_delta(times[i], w->tprev));
-        w->tprev = times[i];
+        t += trace__varint_put(t, time_delta(times[i], prev));
+        prev = times[i];
     }
+    w->tlen = (size_t)(t - w->tbuf), w->tprev = prev;
     w->n_timed += n;
     return trace_writer_append(w, ev, n, err);
 }
