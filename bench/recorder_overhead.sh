@@ -8,9 +8,9 @@
 # Workloads (bench/workloads/): CPython's json encode/decode with PYTHONMALLOC=malloc, and the
 # sqlite3 shell running an insert/index/sort script on an in-memory database. The recorded
 # run is the program with the preload library and its log directory set, exactly what
-# `allocreplay record` starts; the import into a trace happens after the program exits and
-# is not part of it. The third run is the whole `allocreplay record -o X.alrt -- CMD`: the
-# recorded program and the import (its bound is 1.5x the plain run too). Timing: bash's `time`
+# `allocreplay record` starts, without the import. The third run is the whole `allocreplay
+# record -o X.alrt -- CMD` into a new file in $TMPDIR: the recorded program, the import that
+# runs beside it and the rest after it (its bound is 1.5x the plain run too). Timing: bash's `time`
 # on alternating runs, medians of RUNS triples (on a shared machine hyperfine's
 # one-command-then-the-other blocks are skewed by load drift).
 set -euo pipefail
@@ -57,6 +57,7 @@ measure() {
     timed "$cmd" | awk '{ print $1, $2 + $3 }' >>"$work/$name.plain"
     rm -f "$raw"/*
     timed "$rec" | awk '{ print $1, $2 + $3 }' >>"$work/$name.rec"
+    rm -f "$work/$name.alrt" # a new trace each time: replacing one also frees the old one's blocks
     timed "$whole" | awk '{ print $1, $2 + $3 }' >>"$work/$name.whole"
   done
   local bytes

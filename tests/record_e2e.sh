@@ -25,6 +25,15 @@ check "missing -o: status 2" status_is 2 "$ar" record -- "$prog" exact
 check "--keep-raw keeps the logs" "$ar" record --keep-raw --raw-dir "$tmp" -o "$tmp/k.alrt" -- "$prog" exact
 check "raw log kept" sh -c "ls $tmp/allocreplay-record.*/*.arraw"
 
+# The import beside the program and the one after it give the same events (times differ).
+check "record while importing beside" "$ar" record -o "$tmp/live.alrt" -- "$prog" phases
+check "record --import-after" "$ar" record --import-after -o "$tmp/after.alrt" -- "$prog" phases
+for t in live after; do
+  "$ar" info "$tmp/$t.alrt" | grep -E '^(events|objects|threads|peak live):|^  (alloc|calloc|aligned|realloc|free) ' >"$tmp/$t.info"
+done
+check "...the same trace both ways" cmp "$tmp/live.info" "$tmp/after.info"
+check "...of every event" grep -q "^events: *$((2 * 4 * 100000))$" "$tmp/live.info"
+
 # The summary goes to stderr: stdout is CMD's, often redirected into a file of its own.
 "$ar" record -o "$tmp/quiet.alrt" -- "$prog" exact >"$tmp/stdout" 2>"$tmp/stderr"
 ok $? "record with stdout redirected"

@@ -6,6 +6,7 @@
 #include "tap.h"
 
 #include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -340,6 +341,184 @@ static size_t map_churn(struct record_map *m, uint64_t base, uint64_t stride, ui
 /* The address map: blocks spread thinly stay in address order; a heap dense with 16-byte
  * blocks and twice the table's span (it lands on itself) makes it switch to the scattering
  * hash; every answer right either way. */
+/* --- importing while the log is written --- */
+
+static void live_path(uint32_t pid, uint32_t image, char *out, size_t len)
+{
+    snprintf(out, len, "%s/%u-%u%s", dir, pid, image, RECORDER_LOG_SUFFIX);
+}
+
+/* A log's header, as the recorder writes it when the image starts. */
+static void live_start(uint32_t pid, uint32_t image, uint64_t start_ns)
+{
+    char path[128];
+    live_path(pid, image, path, sizeof path);
+    struct recorder_log_header h;
+    memset(&h, 0, sizeof h);
+    memcpy(h.magic, RECORDER_LOG_MAGIC, sizeof h.magic);
+    h.version = RECORDER_LOG_VERSION;
+    h.pid = pid;
+    h.image = image;
+    h.start_ns = start_ns;
+    FILE *f = fopen(path, "wb");
+    fwrite(&h, sizeof h, 1, f);
+    fclose(f);
+}
+
+/* The chunk of n records of one thread being appended: its bytes from..to (of header and
+ * records) are written, so a chunk can be written in two goes. */
+static void live_chunk(uint32_t pid, uint32_t image, const struct recorder_log_record *recs,
+                       size_t n, size_t from, size_t to)
+{
+    unsigned char bytes[sizeof(struct recorder_log_chunk) + 8 * RECORDER_LOG_MAX_BYTES];
+    struct recorder_log_delta d = {0, 0, 0};
+    uint32_t used = 0;
+    for (size_t j = 0; j < n; j++)
+        used += recorder_log_encode(bytes + sizeof(struct recorder_log_chunk) + used, &d,
+                                    recs[j].seq, recs[j].op, recs[j].align_log2, recs[j].addr,
+                                    recs[j].ticks, recs[j].size);
+    struct recorder_log_chunk c = {recs[0].thread, used, 1000, 1000};
+    memcpy(bytes, &c, sizeof c);
+    size_t total = sizeof c + used;
+    char path[128];
+    live_path(pid, image, path, sizeof path);
+    FILE *f = fopen(path, "ab");
+    fwrite(bytes + from, 1, (to < total ? to : total) - from, f);
+    fclose(f);
+}
+
+#define ALL SIZE_MAX
+
+static int same_trace(const struct trace *a, const struct trace *b)
+{
+    return a->n_events == b->n_events && a->n_threads == b->n_threads &&
+           a->n_ids == b->n_ids && !memcmp(a->events, b->events, a->n_events * sizeof *a->events) &&
+           (!a->times) == (!b->times) &&
+           (!a->times || !memcmp(a->times, b->times, a->n_events * sizeof *a->times)) &&
+           (!a->thread_exits) == (!b->thread_exits) &&
+           (!a->thread_exits ||
+            !memcmp(a->thread_exits, b->thread_exits, a->n_threads * sizeof *a->thread_exits));
+}
+
+/* Polls see a record only once every number before it is there; the end gives the trace a
+ * one-shot import of the same logs gives. */
+static void test_live(void)
+{
+    static const struct recorder_log_record t0a[] = {R(0, MALLOC, 0x1000, 10, 0),
+                                                     R(1, MALLOC, 0x2000, 20, 0)};
+    static const struct recorder_log_record t1a[] = {R(2, MALLOC, 0x3000, 30, 1),
+                                                     R(3, FREE, 0x2000, 0, 1)};
+    static const struct recorder_log_record t0b[] = {R(4, FREE, 0x1000, 0, 0)};
+    static const struct recorder_log_record t1b[] = {R(5, FREE, 0x3000, 0, 1),
+                                                     R(6, THREAD_EXIT, 0, 0, 1)};
+    struct record_import_options opt = {0, 500, "t", NULL};
+    struct trace_error err;
+    char path[128];
+    snprintf(path, sizeof path, "%s/live.alrt", dir);
+    for (int streamed = 0; streamed < 2; streamed++) {
+        struct record_import *ri = record_import_begin(dir, &opt, streamed ? path : NULL, &err);
+        if (!TAP_OK(ri != NULL, "live: begun (%s)", streamed ? "streamed" : "in memory"))
+            return;
+        record_import_set_top_pid(ri, 500);
+        int polls[6];
+        polls[0] = record_import_poll(ri); /* no log yet */
+        live_start(500, 0, 10);
+        polls[1] = record_import_poll(ri); /* a header only */
+        live_chunk(500, 0, t1a, 2, 0, ALL);
+        polls[2] = record_import_poll(ri); /* seq 0 and 1 still in thread 0's buffer */
+        live_chunk(500, 0, t0a, 2, 0, 30);
+        polls[3] = record_import_poll(ri); /* their chunk half written */
+        live_chunk(500, 0, t0a, 2, 30, ALL);
+        polls[4] = record_import_poll(ri); /* 0..3 */
+        live_chunk(500, 0, t0b, 1, 0, ALL);
+        live_chunk(500, 0, t1b, 2, 0, ALL);
+        polls[5] = record_import_poll(ri);
+        TAP_OK(!polls[0] && !polls[1] && !polls[2] && !polls[3] && polls[4] == 1 && polls[5] == 1,
+               "live: a poll imports only numbers without a gap, whole chunks (%d %d %d %d %d %d)",
+               polls[0], polls[1], polls[2], polls[3], polls[4], polls[5]);
+        struct trace live = {0}, once;
+        struct record_import_report rep, once_rep;
+        int rc = record_import_end(ri, &live, &rep, &err);
+        if (rc == 0 && streamed)
+            rc = trace_load(path, NULL, &live, NULL, &err);
+        if (TAP_OK(rc == 0 && import(0, 500, &once, &once_rep) == 0, "live: ended (%s)",
+                   rc ? err.msg : "ok")) {
+            TAP_OK(same_trace(&live, &once) && rep.events == 6 && rep.lost_records == 0,
+                   "live: the trace of a one-shot import (%llu events)",
+                   (unsigned long long)rep.events);
+            trace_release(&once);
+        }
+        trace_release(&live);
+        unlink(path);
+        clear_dir();
+    }
+}
+
+/* The process exec's: the next image takes over once it has records, the one before is
+ * finished (what it left live released); a header-only image in between is skipped. */
+static void test_live_images(void)
+{
+    static const struct recorder_log_record first[] = {R(0, MALLOC, 0x1000, 10, 0),
+                                                       R(1, MALLOC, 0x2000, 20, 0),
+                                                       R(2, FREE, 0x1000, 0, 0)};
+    static const struct recorder_log_record third[] = {R(0, MALLOC, 0x1000, 30, 0),
+                                                       R(1, FREE, 0x1000, 0, 0)};
+    struct record_import_options opt = {0, 600, "t", NULL};
+    struct trace_error err;
+    struct record_import *ri = record_import_begin(dir, &opt, NULL, &err);
+    if (!TAP_OK(ri != NULL, "live images: begun"))
+        return;
+    record_import_set_top_pid(ri, 600);
+    live_start(600, 0, 10);
+    live_chunk(600, 0, first, 3, 0, ALL);
+    int a = record_import_poll(ri);
+    live_start(600, 1, 20); /* exec'd, and exec'd again before allocating */
+    live_start(600, 2, 30);
+    int b = record_import_poll(ri); /* image 2 has no records yet: image 0 stays */
+    live_chunk(600, 2, third, 2, 0, ALL);
+    int c = record_import_poll(ri);
+    TAP_OK(a == 1 && b == 0 && c == 1, "live images: polls %d %d %d", a, b, c);
+    struct trace live = {0}, once;
+    struct record_import_report rep, once_rep;
+    if (TAP_OK(record_import_end(ri, &live, &rep, &err) == 0 &&
+                   import(0, 600, &once, &once_rep) == 0,
+               "live images: ended")) {
+        static const struct want want[] = {{TRACE_ALLOC, 0, 10, 0}, {TRACE_ALLOC, 1, 20, 0},
+                                           {TRACE_FREE, 0, 0, 0},   {TRACE_FREE, 1, 0, 0},
+                                           {TRACE_ALLOC, 2, 30, 1}, {TRACE_FREE, 2, 0, 1}};
+        TAP_OK(matches(&live, want, 6) && same_trace(&live, &once),
+               "live images: image 0's leftover released, then image 2: a one-shot import's trace");
+        TAP_EQ_U64(rep.images, 2, "live images: two images with records");
+        TAP_EQ_U64(rep.released_at_exit, 1, "live images: one object released at exec");
+        trace_release(&once);
+    }
+    trace_release(&live);
+    clear_dir();
+}
+
+/* A log that is not one stops the import: end reports it, and a streamed file never appears. */
+static void test_live_bad(void)
+{
+    char path[128], log[128];
+    snprintf(path, sizeof path, "%s/bad.alrt", dir);
+    live_path(700, 0, log, sizeof log);
+    FILE *f = fopen(log, "wb");
+    fwrite("not a recorder log at all, but long enough for a header..", 1, 58, f);
+    fclose(f);
+    struct record_import_options opt = {0, 700, "t", NULL};
+    struct trace_error err;
+    struct record_import *ri = record_import_begin(dir, &opt, path, &err);
+    if (!TAP_OK(ri != NULL, "live bad: begun"))
+        return;
+    record_import_set_top_pid(ri, 700);
+    int a = record_import_poll(ri);
+    struct record_import_report rep;
+    int rc = record_import_end(ri, NULL, &rep, &err);
+    TAP_OK(a == -1 && rc == -1 && strstr(err.msg, "not a recorder log") && access(path, F_OK) != 0,
+           "live bad: poll fails, end says why (%s), no file", rc ? err.msg : "");
+    clear_dir();
+}
+
 static void test_map(void)
 {
     struct record_map m;
@@ -372,6 +551,9 @@ int main(void)
     test_tsc();
     test_corrupt();
     test_codec();
+    test_live();
+    test_live_images();
+    test_live_bad();
     test_map();
     rmdir(dir);
     return tap_done();

@@ -7,6 +7,9 @@
  *   record_prog dlopen    dlopen of several libraries before and between allocations
  *   record_prog fail      a few allocations, then exit status 3
  *   record_prog sleep     an allocation, PROG_SLEEP_MS of sleep, another allocation
+ *   record_prog phases    PROG_PHASES times: PROG_PHASE_OBJECTS allocations of which one in
+ *                         ten is kept, the others freed, then PROG_PHASE_MS of sleep (the log
+ *                         fills several buffers a phase: an import beside it has work)
  *   record_prog none      no heap call at all
  */
 #include "record_prog.h"
@@ -171,6 +174,27 @@ static int sleeper(void)
     return 0;
 }
 
+static int phases(void)
+{
+    static void *kept[PROG_PHASES * PROG_PHASE_OBJECTS / 10];
+    size_t n_kept = 0;
+    for (int p = 0; p < PROG_PHASES; p++) {
+        for (unsigned i = 0; i < PROG_PHASE_OBJECTS; i++) {
+            void *b = malloc(16 + (i * 7 + (unsigned)p) % 200);
+            if (i % 10 == 0)
+                kept[n_kept++] = b;
+            else
+                free(b);
+        }
+        struct timespec ts = {0, PROG_PHASE_MS * 1000000L};
+        while (nanosleep(&ts, &ts) != 0)
+            ;
+    }
+    for (size_t i = 0; i < n_kept; i++)
+        free(kept[i]);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2)
@@ -185,6 +209,8 @@ int main(int argc, char **argv)
         return dlopen_heavy();
     if (!strcmp(argv[1], "sleep"))
         return sleeper();
+    if (!strcmp(argv[1], "phases"))
+        return phases();
     if (!strcmp(argv[1], "none"))
         return 0; /* no heap call at all */
     if (!strcmp(argv[1], "fail")) {

@@ -20,5 +20,8 @@
 #define PROG_SLEEP_BEFORE 66666u /* allocated, then PROG_SLEEP_MS of sleep, then the other */
 #define PROG_SLEEP_AFTER 66667u
 #define PROG_SLEEP_MS 100
+#define PROG_PHASES 4          /* phases: allocations, then a pause the import can use */
+#define PROG_PHASE_OBJECTS 100000
+#define PROG_PHASE_MS 30
 
 #endif

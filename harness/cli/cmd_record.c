@@ -1,7 +1,11 @@
-/* allocreplay record -o OUT [--follow-forks] [--keep-raw] [--raw-dir DIR] -- CMD ARGS...
+/* allocreplay record -o OUT [--follow-forks] [--keep-raw] [--raw-dir DIR] [--import-after]
+ *                    -- CMD ARGS...
  *
- * Runs CMD with the recorder preloaded (recorder/recorder.c), waits for it, imports the raw
- * logs (record_import.c) and writes OUT (.alrt, .alrt.zst or .yaml) through trace_save.
+ * Runs CMD with the recorder preloaded (recorder/recorder.c) and imports the raw logs
+ * (record_import.c): while CMD runs, a thread of ours at the lowest priority (nice 19: it gets
+ * little CPU time where CMD wants it) imports what the logs hold so far; once CMD has ended,
+ * the rest. Then OUT (.alrt streamed as it is imported; .alrt.zst or .yaml through
+ * trace_save).
  *
  * Exit status: 0 when CMD succeeded and the trace was written; 1 when CMD failed (non-zero
  * exit or a signal) -- the trace is still written if anything was recorded, since a crash
@@ -18,18 +22,23 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define RECORDER_SO "liballocreplay-record.so"
 
 struct args {
     const char *out, *raw_parent;
-    int follow, keep_raw;
+    int follow, keep_raw, import_after;
     int zstd_level;
 };
 
@@ -42,6 +51,9 @@ static const struct opt_row rows[] = {
      .help = "keep the raw per-process logs (their directory is printed)"},
     {"raw-dir", 0, OPT_STRING, OPT_AT(struct args, raw_parent), .metavar = "DIR",
      .help = "where the raw logs go (default: /dev/shm, else $TMPDIR)"},
+    {"import-after", 0, OPT_FLAG, OPT_AT(struct args, import_after),
+     .help = "import the logs only once CMD has ended (default: also while it runs, at the "
+             "lowest priority)"},
     CLI_ZSTD_LEVEL_ROW(struct args, zstd_level),
 };
 
@@ -163,11 +175,39 @@ static int check_output(const char *out)
     return 0;
 }
 
+/* The import beside CMD: a thread polling the logs, every millisecond when nothing is new, at
+ * the lowest priority. Not SCHED_IDLE: that would give way to any other job, the machine's
+ * nice 19 background work too, and leave everything to import after CMD. */
+#define LIVE_NICE 19
+
+struct live_import {
+    struct record_import *ri;
+    pthread_t thread;
+    atomic_int stop;
+    int started;
+};
+
+static void *live_main(void *arg)
+{
+    struct live_import *l = arg;
+    /* On Linux a thread has its own nice value. Best effort. */
+    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), LIVE_NICE);
+    const struct timespec ms = {0, 1000000};
+    while (!atomic_load_explicit(&l->stop, memory_order_acquire)) {
+        int rc = record_import_poll(l->ri);
+        if (rc < 0)
+            break; /* record_import_end reports it */
+        if (rc == 0)
+            nanosleep(&ms, NULL);
+    }
+    return NULL;
+}
+
 /* Runs CMD recorded into raw and waits for it, like system(): Ctrl-C goes to CMD while we
- * stay to write what it recorded. Returns 0 with *pid and *status, or 2 when CMD cannot run
- * (after one line on stderr). */
-static int run_recorded(char **cmd, const char *so, const char *raw, int follow, pid_t *pid,
-                        int *status)
+ * stay to write what it recorded; live (if not NULL) imports meanwhile. Returns 0 with *pid
+ * and *status, or 2 when CMD cannot run (after one line on stderr). */
+static int run_recorded(char **cmd, const char *so, const char *raw, int follow,
+                        struct live_import *live, pid_t *pid, int *status)
 {
     int pipefd[2];
     if (pipe2(pipefd, O_CLOEXEC) != 0) {
@@ -190,9 +230,17 @@ static int run_recorded(char **cmd, const char *so, const char *raw, int follow,
     if (*pid > 0 && read(pipefd[0], &exec_errno, sizeof exec_errno) != sizeof exec_errno)
         exec_errno = 0;
     close(pipefd[0]);
+    if (*pid > 0 && !exec_errno && live) {
+        record_import_set_top_pid(live->ri, (uint32_t)*pid);
+        live->started = pthread_create(&live->thread, NULL, live_main, live) == 0;
+    }
     if (*pid > 0)
         while (waitpid(*pid, status, 0) < 0 && errno == EINTR)
             ;
+    if (live && live->started) {
+        atomic_store_explicit(&live->stop, 1, memory_order_release);
+        pthread_join(live->thread, NULL);
+    }
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGQUIT, &old_quit, NULL);
     if (*pid < 0 || exec_errno) {
@@ -211,22 +259,15 @@ static void report_command_failure(const char *cmd, int status)
         fprintf(stderr, "allocreplay record: %s exited with status %d\n", cmd, WEXITSTATUS(status));
 }
 
-/* Imports the raw logs of the run of cmd (process pid) and writes out. Returns 0 when it was
- * written, 1 when nothing could be recorded, 2 when out cannot be written. */
-static int import_and_write(const struct args *a, char **cmd, const char *raw, pid_t pid)
+/* Ends the import ri of the run of cmd and writes out. Returns 0 when it was written, 1 when
+ * nothing could be recorded, 2 when out cannot be written. */
+static int import_and_write(const struct args *a, char **cmd, struct record_import *ri)
 {
-    char description[1024];
-    describe(cmd, description, sizeof description);
-    char *name = trace_name_from_path(a->out);
-    struct record_import_options opt = {a->follow, (uint32_t)pid, name, description};
     struct record_import_report rep;
     struct trace t = {0};
     struct trace_error err;
-    /* A binary trace is streamed to its file; the other formats are written from memory. */
     int streamed = trace_format_from_path(a->out) == TRACE_FORMAT_BINARY;
-    int rc = streamed ? record_import_dir_to_file(raw, &opt, a->out, &rep, &err)
-                      : record_import_dir(raw, &opt, &t, &rep, &err);
-    free(name);
+    int rc = record_import_end(ri, &t, &rep, &err);
     if (rc != 0) {
         fprintf(stderr, "allocreplay record: %s\n", err.msg);
         return 1;
@@ -279,14 +320,34 @@ int cmd_record(int argc, char **argv)
                 a.raw_parent ? a.raw_parent : "/dev/shm or $TMPDIR", strerror(errno));
         return 2;
     }
-    if (run_recorded(cmd, so, raw, a.follow, &pid, &status)) {
+    /* The import is begun before CMD starts: the pid it is to follow is set once known. A
+     * binary trace is streamed to its file; the other formats are written from memory. */
+    char description[1024];
+    describe(cmd, description, sizeof description);
+    char *name = trace_name_from_path(a.out);
+    struct record_import_options opt = {a.follow, 0, name, description};
+    struct trace_error err;
+    int streamed = trace_format_from_path(a.out) == TRACE_FORMAT_BINARY;
+    struct live_import live = {0};
+    live.ri = record_import_begin(raw, &opt, streamed ? a.out : NULL, &err);
+    if (!live.ri) {
+        fprintf(stderr, "allocreplay record: %s\n", err.msg);
+        free(name);
+        remove_raw_dir(raw);
+        return 2;
+    }
+    if (run_recorded(cmd, so, raw, a.follow, a.import_after ? NULL : &live, &pid, &status)) {
+        record_import_abort(live.ri);
+        free(name);
         remove_raw_dir(raw);
         return 2;
     }
     int cmd_failed = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
     if (cmd_failed)
         report_command_failure(cmd[0], status);
-    rc = import_and_write(&a, cmd, raw, pid);
+    record_import_set_top_pid(live.ri, (uint32_t)pid);
+    rc = import_and_write(&a, cmd, live.ri);
+    free(name);
     if (rc == 0 && cmd_failed)
         rc = 1;
     if (a.keep_raw)

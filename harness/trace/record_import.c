@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -421,191 +422,307 @@ static int release_live(struct importer *im, uint16_t thread)
     return rc;
 }
 
-/* --- one image's log: its chunks, its clock, its threads' records merged by seq --- */
+/* --- one image's log, read as it grows: its chunks, its clock, its threads' records merged
+ * by seq --- */
+
+#define NO_CHUNK UINT32_MAX
 
 struct chunk {
-    uint64_t off; /* of the chunk's first record, from the start of the file */
-    uint32_t bytes, thread;
+    uint64_t off;  /* of the chunk's first record, from the start of the file */
+    uint32_t bytes;
+    uint32_t next; /* the same thread's next chunk, NO_CHUNK: none (yet) */
 };
-
-struct log_map {
-    const char *path;
-    const unsigned char *map;
-    size_t len;
-    struct chunk *chunks; /* in file order, then grouped by thread (group_chunks) */
-    size_t n_chunks;
-    uint32_t n_threads;   /* highest recorder thread number + 1 */
-};
-
-/* Reads the chunk headers (a chunk cut short by a failed last write ends the log: counted as
- * lost) and sets the image's clock from the header's pair and the latest chunk's. */
-static int scan_chunks(struct importer *im, struct log_map *lm, const struct recorder_log_header *h,
-                       struct trace_error *err)
-{
-    size_t off = sizeof *h, cap = 0;
-    uint64_t hi_ticks = h->start_ticks, hi_ns = h->start_ns;
-    while (off + sizeof(struct recorder_log_chunk) <= lm->len) {
-        struct recorder_log_chunk c;
-        memcpy(&c, lm->map + off, sizeof c);
-        if (c.bytes > lm->len - off - sizeof c)
-            break;
-        if (lm->n_chunks == cap) {
-            cap = cap ? cap * 2 : 256;
-            struct chunk *grown = realloc(lm->chunks, cap * sizeof *grown);
-            if (!grown) {
-                set_err(err, "%s: out of memory", lm->path);
-                return -1;
-            }
-            lm->chunks = grown;
-        }
-        lm->chunks[lm->n_chunks++] = (struct chunk){off + sizeof c, c.bytes, c.thread};
-        if (c.thread >= lm->n_threads)
-            lm->n_threads = c.thread + 1;
-        if (c.ticks > hi_ticks)
-            hi_ticks = c.ticks, hi_ns = c.ns;
-        off += sizeof c + c.bytes;
-    }
-    if (off < lm->len)
-        im->rep->lost_records++; /* a torn chunk or chunk header */
-    im->at_ticks = h->start_ticks;
-    im->at_ns = (int64_t)(h->start_ns - im->base_ns);
-    double rate = 1.0;
-    if (h->clock == RECORDER_CLOCK_TSC && hi_ticks > h->start_ticks && hi_ns > h->start_ns)
-        rate = (double)(hi_ns - h->start_ns) / (double)(hi_ticks - h->start_ticks);
-    set_rate(im, rate);
-    return 0;
-}
-
-/* Orders the chunks by thread, keeping file order within a thread (a counting sort). */
-static int group_chunks(struct log_map *lm, struct trace_error *err)
-{
-    if (lm->n_threads > lm->n_chunks + MAX_THREADS) {
-        set_err(err, "%s: corrupt log (thread number %u)", lm->path, lm->n_threads - 1);
-        return -1;
-    }
-    size_t *start = calloc((size_t)lm->n_threads + 1, sizeof *start);
-    struct chunk *sorted = malloc(lm->n_chunks * sizeof *sorted + 1);
-    if (!start || !sorted) {
-        free(start);
-        free(sorted);
-        set_err(err, "%s: out of memory", lm->path);
-        return -1;
-    }
-    for (size_t i = 0; i < lm->n_chunks; i++)
-        start[lm->chunks[i].thread + 1]++;
-    for (uint32_t k = 0; k < lm->n_threads; k++)
-        start[k + 1] += start[k];
-    for (size_t i = 0; i < lm->n_chunks; i++)
-        sorted[start[lm->chunks[i].thread]++] = lm->chunks[i];
-    free(start);
-    free(lm->chunks);
-    lm->chunks = sorted;
-    return 0;
-}
 
 /* One recorder thread's records: its chunks one after the other, decoded a few records ahead
  * of the one being imported, so that the map slots they will touch are already on their way
- * into the cache (a random slot of a large table is a cache miss, and often a TLB miss). */
+ * into the cache (a random slot of a large table is a cache miss, and often a TLB miss).
+ * Positions are file offsets: the mapping moves when a growing log is mapped anew. */
 #define LOOKAHEAD 16 /* a power of two */
 
 struct stream {
-    const unsigned char *p, *end; /* next record to decode, end of its chunk */
-    const struct chunk *next, *last;
-    struct recorder_log_delta d;
+    size_t pos, end;              /* next record to decode, end of its chunk */
+    uint32_t first, cur, tail;    /* the thread's first chunk, the one decoded, the last scanned */
     uint32_t thread;
+    struct recorder_log_delta d;
     unsigned head, n;             /* decoded records waiting: q[head], q[head + 1], ... */
-    const unsigned char *bad;     /* a record that would not decode (the log is corrupt) */
+    int in_heap, woken;
+    size_t bad;                   /* a record that would not decode (the log is corrupt); 0 none */
     uint64_t seq;                 /* of q[head]; UINT64_MAX when there is none */
     struct recorder_log_record q[LOOKAHEAD];
 };
 
+struct log_reader {
+    char *path;
+    int fd;
+    struct recorder_log_header h;
+    const unsigned char *map;
+    size_t mapped, len, scanned;  /* mapping's length; file's; end of the last whole chunk */
+    uint64_t hi_ticks, hi_ns;     /* the latest chunk's clock pair */
+    struct chunk *chunks;         /* in file order */
+    uint32_t n_chunks, cap_chunks;
+    struct stream **streams;      /* by recorder thread, NULL until its first chunk */
+    uint32_t n_streams;
+    struct stream **heap, **woken; /* streams with records, a min-heap by seq; streams given a
+                                      chunk while out of the heap (room for n_streams each) */
+    size_t n_heap, n_woken;
+    uint64_t next_seq;            /* the seq imported next */
+    int started;
+};
+
+static void reader_close(struct log_reader *r)
+{
+    if (!r)
+        return;
+    if (r->map)
+        munmap((void *)r->map, r->mapped);
+    if (r->fd >= 0)
+        close(r->fd);
+    for (uint32_t t = 0; t < r->n_streams; t++)
+        free(r->streams[t]);
+    free(r->streams);
+    free(r->heap);
+    free(r->woken);
+    free(r->chunks);
+    free(r->path);
+    free(r);
+}
+
+/* Opens the log at path (its header read into h). NULL with err when it cannot be read. */
+static struct log_reader *reader_open(const char *path, const struct recorder_log_header *h,
+                                      struct trace_error *err)
+{
+    struct log_reader *r = calloc(1, sizeof *r);
+    if (!r || !(r->path = strdup(path))) {
+        free(r);
+        set_err(err, "%s: out of memory", path);
+        return NULL;
+    }
+    r->h = *h;
+    r->scanned = sizeof *h;
+    r->hi_ticks = h->start_ticks;
+    r->hi_ns = h->start_ns;
+    r->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (r->fd < 0) {
+        set_err(err, "%s: %s", path, strerror(errno));
+        reader_close(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* Maps the first len bytes. A log still being written is mapped with room to grow (its pages
+ * are read as they come, never past the end); a finished one exactly, populated at once: one
+ * system call rather than a fault per few pages. */
+static int reader_map(struct log_reader *r, size_t len, int growing)
+{
+    if (len <= r->mapped)
+        return 0;
+    size_t want = growing ? (len + len / 2 + (64u << 20)) & ~(size_t)((1u << 20) - 1) : len;
+    void *m = r->map ? mremap((void *)r->map, r->mapped, want, MREMAP_MAYMOVE)
+                     : mmap(NULL, want, PROT_READ, MAP_SHARED | (growing ? 0 : MAP_POPULATE),
+                            r->fd, 0);
+    if (m == MAP_FAILED)
+        return -1;
+    r->map = m;
+    r->mapped = want;
+    return 0;
+}
+
+/* Room for recorder thread number th: its stream, and heap and wake-list slots. */
+static struct stream *reader_stream(struct log_reader *r, uint32_t th)
+{
+    if (th >= r->n_streams) {
+        uint32_t n = r->n_streams ? r->n_streams : 16;
+        while (n <= th)
+            n *= 2;
+        struct stream **s = realloc(r->streams, n * sizeof *s);
+        if (!s)
+            return NULL;
+        r->streams = s;
+        memset(s + r->n_streams, 0, (n - r->n_streams) * sizeof *s);
+        struct stream **h = realloc(r->heap, n * sizeof *h);
+        if (h)
+            r->heap = h;
+        struct stream **w = h ? realloc(r->woken, n * sizeof *w) : NULL;
+        if (!w)
+            return NULL;
+        r->woken = w;
+        r->n_streams = n;
+    }
+    struct stream *s = r->streams[th];
+    if (!s && (s = r->streams[th] = calloc(1, sizeof *s)) != NULL) {
+        s->first = s->cur = s->tail = NO_CHUNK;
+        s->thread = th;
+        s->seq = UINT64_MAX;
+    }
+    return s;
+}
+
+/* Appends a whole chunk to its thread's chain; its stream, out of the heap, is woken. */
+static int reader_add_chunk(struct log_reader *r, uint64_t off, uint32_t bytes, uint32_t th,
+                            struct trace_error *err)
+{
+    if (th >= (uint64_t)r->n_chunks + MAX_THREADS) { /* thread numbers are dense */
+        set_err(err, "%s: corrupt log (thread number %u)", r->path, th);
+        return -1;
+    }
+    if (r->n_chunks == r->cap_chunks) {
+        uint32_t cap = r->cap_chunks ? r->cap_chunks * 2 : 256;
+        struct chunk *grown = cap > r->cap_chunks ? realloc(r->chunks, cap * sizeof *grown) : NULL;
+        if (!grown) {
+            set_err(err, "%s: out of memory", r->path);
+            return -1;
+        }
+        r->chunks = grown;
+        r->cap_chunks = cap;
+    }
+    struct stream *s = reader_stream(r, th);
+    if (!s) {
+        set_err(err, "%s: out of memory", r->path);
+        return -1;
+    }
+    uint32_t k = r->n_chunks++;
+    r->chunks[k] = (struct chunk){off, bytes, NO_CHUNK};
+    if (s->tail == NO_CHUNK)
+        s->first = k;
+    else
+        r->chunks[s->tail].next = k;
+    s->tail = k;
+    if (!s->in_heap && !s->woken) {
+        s->woken = 1;
+        r->woken[r->n_woken++] = s;
+    }
+    return 0;
+}
+
+/* Reads the chunk headers written since the last scan; a chunk is taken when all its bytes are
+ * there. With final (the writer is gone), a chunk cut short by a failed last write ends the
+ * log, counted as lost. Sets the image's clock from the header's pair and the latest chunk's. */
+static int reader_scan(struct importer *im, struct log_reader *r, int final,
+                       struct trace_error *err)
+{
+    struct stat st;
+    if (fstat(r->fd, &st) != 0) {
+        set_err(err, "%s: %s", r->path, strerror(errno));
+        return -1;
+    }
+    size_t len = (size_t)st.st_size;
+    if (len > r->len) {
+        if (reader_map(r, len, !final) != 0) {
+            set_err(err, "%s: %s", r->path, strerror(errno));
+            return -1;
+        }
+        r->len = len;
+    }
+    size_t off = r->scanned;
+    while (off + sizeof(struct recorder_log_chunk) <= r->len) {
+        struct recorder_log_chunk c;
+        memcpy(&c, r->map + off, sizeof c);
+        if (c.bytes > r->len - off - sizeof c)
+            break;
+        if (reader_add_chunk(r, off + sizeof c, c.bytes, c.thread, err) != 0)
+            return -1;
+        if (c.ticks > r->hi_ticks)
+            r->hi_ticks = c.ticks, r->hi_ns = c.ns;
+        off += sizeof c + c.bytes;
+    }
+    r->scanned = off;
+    if (final && off < r->len)
+        im->rep->lost_records++; /* a torn chunk or chunk header */
+    const struct recorder_log_header *h = &r->h;
+    im->at_ticks = h->start_ticks;
+    im->at_ns = (int64_t)(h->start_ns - im->base_ns);
+    double rate = 1.0;
+    if (h->clock == RECORDER_CLOCK_TSC && r->hi_ticks > h->start_ticks && r->hi_ns > h->start_ns)
+        rate = (double)(r->hi_ns - h->start_ns) / (double)(r->hi_ticks - h->start_ticks);
+    set_rate(im, rate);
+    return 0;
+}
+
 /* Decodes records until LOOKAHEAD wait (or the thread's chunks end, or one is corrupt). The
  * usual case, a record with RECORDER_LOG_MAX_BYTES after it in its chunk, is a tight loop on
  * local copies. */
-static void stream_fill(struct stream *s, const unsigned char *map, const struct record_map *live)
+static void stream_fill(struct stream *s, const struct log_reader *r, const struct record_map *live)
 {
-    const unsigned char *p = s->p, *end = s->end;
+    const unsigned char *map = r->map, *p = map + s->pos, *end = map + s->end;
     struct recorder_log_delta d = s->d;
     unsigned n = s->n;
     while (n < LOOKAHEAD && !s->bad) {
-        struct recorder_log_record *r = &s->q[(s->head + n) & (LOOKAHEAD - 1)];
+        struct recorder_log_record *q = &s->q[(s->head + n) & (LOOKAHEAD - 1)];
         unsigned used;
+        uint32_t next;
         if (end - p >= RECORDER_LOG_MAX_BYTES) {
-            used = recorder_log_decode_at(p, s->thread, &d, r);
+            used = recorder_log_decode_at(p, s->thread, &d, q);
         } else if (p < end) {
-            used = recorder_log_decode(p, (size_t)(end - p), s->thread, &d, r);
-        } else if (s->next < s->last) { /* the thread's next chunk */
-            p = map + s->next->off;
-            end = p + s->next->bytes;
+            used = recorder_log_decode(p, (size_t)(end - p), s->thread, &d, q);
+        } else if ((next = s->cur == NO_CHUNK ? s->first : r->chunks[s->cur].next) != NO_CHUNK) {
+            s->cur = next; /* the thread's next chunk */
+            p = map + r->chunks[next].off;
+            end = p + r->chunks[next].bytes;
             memset(&d, 0, sizeof d);
-            s->next++;
             continue;
         } else {
             break;
         }
         if (!used) {
-            s->bad = p;
+            s->bad = (size_t)(p - map);
             break;
         }
-        record_map_prefetch(live, r->addr);
+        record_map_prefetch(live, q->addr);
         p += used;
         n++;
     }
-    s->p = p;
-    s->end = end;
+    s->pos = (size_t)(p - map);
+    s->end = (size_t)(end - map);
     s->d = d;
     s->n = n;
     s->seq = n ? s->q[s->head].seq : UINT64_MAX;
 }
 
-/* The streams not being read, in a binary min-heap by seq. */
-struct merge {
-    struct stream *streams, **heap;
-    size_t n_heap;
-};
-
-static void heap_push(struct merge *mg, struct stream *s)
+static void heap_push(struct log_reader *r, struct stream *s)
 {
-    size_t i = mg->n_heap++;
-    while (i > 0 && mg->heap[(i - 1) / 2]->seq > s->seq) {
-        mg->heap[i] = mg->heap[(i - 1) / 2];
+    size_t i = r->n_heap++;
+    while (i > 0 && r->heap[(i - 1) / 2]->seq > s->seq) {
+        r->heap[i] = r->heap[(i - 1) / 2];
         i = (i - 1) / 2;
     }
-    mg->heap[i] = s;
+    r->heap[i] = s;
+    s->in_heap = 1;
 }
 
-static struct stream *heap_pop(struct merge *mg)
+static struct stream *heap_pop(struct log_reader *r)
 {
-    struct stream *top = mg->heap[0], *last = mg->heap[--mg->n_heap];
-    size_t i = 0, n = mg->n_heap;
+    struct stream *top = r->heap[0], *last = r->heap[--r->n_heap];
+    size_t i = 0, n = r->n_heap;
     for (size_t c = 1; c < n; i = c, c = 2 * i + 1) {
-        if (c + 1 < n && mg->heap[c + 1]->seq < mg->heap[c]->seq)
+        if (c + 1 < n && r->heap[c + 1]->seq < r->heap[c]->seq)
             c++;
-        if (last->seq <= mg->heap[c]->seq)
+        if (last->seq <= r->heap[c]->seq)
             break;
-        mg->heap[i] = mg->heap[c];
+        r->heap[i] = r->heap[c];
     }
-    mg->heap[i] = last;
+    r->heap[i] = last;
+    top->in_heap = 0;
     return top;
 }
 
-/* Imports s's records while they hold the numbers *next, *next + 1, ... (one thread's records
- * mostly come in runs). 0, or -1 with err. */
-static int import_run(struct importer *im, struct stream *s, const struct log_map *lm,
-                      uint64_t *next, struct trace_error *err)
+/* Imports s's records while they hold the numbers *next, *next + 1, ... below stop_at (one
+ * thread's records mostly come in runs). 0, or -1 with err. */
+static int import_run(struct importer *im, struct stream *s, const struct log_reader *r,
+                      uint64_t *next, uint64_t stop_at, struct trace_error *err)
 {
     uint64_t want = *next;
     int32_t th = trace_thread(im, s->thread);
     if (th < 0) {
-        set_err(err, "%s: out of memory or more than 65536 threads", lm->path);
+        set_err(err, "%s: out of memory or more than 65536 threads", r->path);
         return -1;
     }
-    while (s->seq == want) {
-        const struct recorder_log_record *r = &s->q[s->head];
-        int st = import_record(im, r, (uint16_t)th);
+    while (s->seq == want && want < stop_at) {
+        const struct recorder_log_record *q = &s->q[s->head];
+        int st = import_record(im, q, (uint16_t)th);
         if (st != 0) {
             set_err(err, st < 0 ? "%s: out of memory" : "%s: seq %llu: corrupt log (op %u)",
-                    lm->path, (unsigned long long)r->seq, r->op);
+                    r->path, (unsigned long long)q->seq, q->op);
             return -1;
         }
         want++;
@@ -613,95 +730,84 @@ static int import_run(struct importer *im, struct stream *s, const struct log_ma
         if (--s->n > LOOKAHEAD / 2)
             s->seq = s->q[s->head].seq;
         else /* decoding half the ring at a time */
-            stream_fill(s, lm->map, &im->live);
+            stream_fill(s, r, &im->live);
     }
     *next = want;
     if (s->bad && !s->n) {
-        set_err(err, "%s: corrupt log (bad record at byte %zu)", lm->path,
-                (size_t)(s->bad - lm->map));
+        set_err(err, "%s: corrupt log (bad record at byte %zu)", r->path, s->bad);
         return -1;
     }
     return 0;
 }
 
-/* Feeds every record of the mapped log lm, in seq order, to import_record; a missing number
- * is a lost record. */
-static int import_records(struct importer *im, const struct log_map *lm, struct trace_error *err)
+/* Events a poll imports at most: the thread polling may run at the lowest priority, and the
+ * caller waits for its last poll once the program has ended. */
+#define LIVE_BATCH (1u << 20)
+
+/* Feeds the scanned records to import_record in seq order. While the log is still written
+ * (final 0), only as far as the numbers run without a gap (the missing one is in a buffer
+ * not yet flushed), and LIVE_BATCH of them. At the end (final 1) all of them, a missing
+ * number being a lost record. */
+static int reader_merge(struct importer *im, struct log_reader *r, int final,
+                        struct trace_error *err)
 {
-    struct merge mg = {0};
-    mg.streams = calloc((size_t)lm->n_threads + 1, sizeof *mg.streams);
-    mg.heap = calloc((size_t)lm->n_threads + 1, sizeof *mg.heap);
-    int rc = mg.streams && mg.heap ? 0 : -1;
-    if (rc != 0)
-        set_err(err, "%s: out of memory", lm->path);
-    for (size_t i = 0, j; rc == 0 && i < lm->n_chunks; i = j) {
-        for (j = i; j < lm->n_chunks && lm->chunks[j].thread == lm->chunks[i].thread; j++)
-            ;
-        struct stream *s = &mg.streams[lm->chunks[i].thread];
-        s->next = &lm->chunks[i];
-        s->last = &lm->chunks[j];
-        s->thread = lm->chunks[i].thread;
-        stream_fill(s, lm->map, &im->live);
+    uint64_t stop_at = final ? UINT64_MAX : r->next_seq + LIVE_BATCH;
+    for (size_t i = 0; i < r->n_woken; i++) {
+        struct stream *s = r->woken[i];
+        s->woken = 0;
+        stream_fill(s, r, &im->live);
         if (s->seq != UINT64_MAX)
-            heap_push(&mg, s);
+            heap_push(r, s);
     }
-    uint64_t next = 0;
-    for (int started = 0; rc == 0 && mg.n_heap > 0; started = 1) {
-        struct stream *s = heap_pop(&mg);
-        if (started && s->seq < next) {
-            set_err(err, "%s: corrupt log (sequence number %llu twice)", lm->path,
-                    (unsigned long long)s->seq);
-            rc = -1;
-            break;
+    r->n_woken = 0;
+    while (r->n_heap > 0 && r->next_seq < stop_at) {
+        uint64_t seq = r->heap[0]->seq;
+        if (r->started && seq < r->next_seq) {
+            set_err(err, "%s: corrupt log (sequence number %llu twice)", r->path,
+                    (unsigned long long)seq);
+            return -1;
         }
-        if (started)
-            im->rep->lost_records += s->seq - next;
-        next = s->seq;
-        rc = import_run(im, s, lm, &next, err);
+        if (seq != r->next_seq) {
+            if (!final)
+                return 0;
+            if (r->started)
+                im->rep->lost_records += seq - r->next_seq;
+            r->next_seq = seq;
+        }
+        r->started = 1;
+        struct stream *s = heap_pop(r);
+        if (import_run(im, s, r, &r->next_seq, stop_at, err) != 0)
+            return -1;
         if (s->seq != UINT64_MAX)
-            heap_push(&mg, s);
+            heap_push(r, s);
     }
-    free(mg.streams);
-    free(mg.heap);
-    return rc;
+    return 0;
 }
 
-/* Imports one image (a log with records). */
-static int import_file(struct importer *im, const struct log_file *f, int release_at_end,
-                       struct trace_error *err)
+/* An image starts: thread numbers and addresses are per image. */
+static void image_begin(struct importer *im)
 {
-    struct log_map lm = {.path = f->path};
-    int fd = open(f->path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        set_err(err, "%s: %s", f->path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    lm.len = (size_t)st.st_size;
-    /* Populated at once: one system call rather than a fault per few pages. */
-    void *map = lm.len ? mmap(NULL, lm.len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0)
-                       : MAP_FAILED;
-    close(fd);
-    if (map == MAP_FAILED) {
-        set_err(err, "%s: %s", f->path, strerror(errno));
-        return -1;
-    }
-    lm.map = map;
+    if (im->thread_of)
+        memset(im->thread_of, 0, im->n_thread_slots * sizeof *im->thread_of);
+    if (im->pending)
+        memset(im->pending, 0, im->n_thread_slots * sizeof *im->pending);
     im->image_end = 0;
-    int rc = scan_chunks(im, &lm, &f->h, err);
-    if (rc == 0)
-        rc = group_chunks(&lm, err);
-    if (rc == 0)
-        rc = import_records(im, &lm, err);
-    if (rc == 0 && release_at_end && release_live(im, im->image_last_thread) != 0) {
-        set_err(err, "%s: out of memory", f->path);
-        rc = -1;
+}
+
+/* The rest of an image's log, after its writer is gone; with several images, what it left
+ * live is released and the address map starts afresh. */
+static int image_finish(struct importer *im, struct log_reader *r, int several,
+                        struct trace_error *err)
+{
+    if (reader_scan(im, r, 1, err) != 0 || reader_merge(im, r, 1, err) != 0)
+        return -1;
+    im->rep->images++;
+    if (several && (release_live(im, im->image_last_thread) != 0 ||
+                    (record_map_free(&im->live), record_map_init(&im->live)) != 0)) {
+        set_err(err, "%s: out of memory", r->path);
+        return -1;
     }
-    free(lm.chunks);
-    munmap(map, lm.len);
-    return rc;
+    return 0;
 }
 
 /* The threads' exit times (n_threads of them), or NULL when none was recorded (or out of
@@ -798,96 +904,234 @@ static int reserve_for(struct importer *im, const struct log_file *files, size_t
     return out_reserve(&im->o, bytes / 4 + 1024);
 }
 
-/* Imports the logs of dir into im (which has its output set up). 0, or -1 with err. */
-static int import_dir(const char *dir, const struct record_import_options *opt,
-                      struct importer *im, struct trace_error *err)
+/* --- an import, begun while the program runs --- */
+
+struct record_import {
+    struct importer im;
+    struct record_import_report rep;
+    struct record_import_options opt;
+    char *dir;
+    /* The top process's image being imported while it runs (NULL: none yet); the images of
+     * lower numbers are done (imported, or found empty). */
+    struct log_reader *live;
+    uint32_t live_image;  /* the image live reads */
+    uint32_t next_image;  /* the image to look at next */
+    int failed;           /* a poll failed: err says why, and the import is over */
+    struct trace_error err;
+};
+
+static void live_path(const struct record_import *ri, uint32_t image, char *out, size_t len)
 {
-    struct log_file *files;
-    size_t n_files, n_images = 0;
-    if (list_logs(dir, opt, &files, &n_files, err) != 0)
-        return -1;
-    im->base_ns = UINT64_MAX;
-    for (size_t i = 0; i < n_files; i++)
-        if (files[i].has_records) {
-            n_images++;
-            if (files[i].h.start_ns < im->base_ns)
-                im->base_ns = files[i].h.start_ns;
+    snprintf(out, len, "%s/%u-%u%s", ri->dir, ri->opt.top_pid, image, RECORDER_LOG_SUFFIX);
+}
+
+/* The header of the top process's image `image`: 1 with records after it, 0 with none (yet),
+ * -1 no such log (yet), -2 with err (not a log of this version). */
+static int live_header(const struct record_import *ri, uint32_t image,
+                       struct log_file *f, char *path, size_t len, struct trace_error *err)
+{
+    live_path(ri, image, path, len);
+    struct stat st;
+    if (stat(path, &st) != 0 || (size_t)st.st_size < sizeof f->h)
+        return -1; /* its header is being written: as good as absent */
+    if (read_header(path, f, err) != 0)
+        return -2;
+    return f->has_records;
+}
+
+/* Finds the image to read while the program runs: the top process's lowest image that has
+ * records while those before it are over (an image is over once the next one exists: the
+ * process exec'd). Without follow_forks a later image takes over once it has records; with
+ * it, other processes' images may come between, so only image 0 is read live. 1 when live
+ * is (still) set, 0 not yet, -1 with err. */
+static int live_select(struct record_import *ri, struct trace_error *err)
+{
+    char path[PATH_MAX];
+    struct log_file f;
+    for (;;) {
+        if (ri->live && ri->opt.follow_forks)
+            return 1;
+        uint32_t next = ri->next_image;
+        int st = live_header(ri, next, &f, path, sizeof path, err);
+        if (st == -2)
+            return -1;
+        if (st == 0 && !ri->opt.follow_forks &&
+            live_header(ri, next + 1, &f, path, sizeof path, err) >= 0) {
+            ri->next_image++; /* an empty image, over */
+            continue;
         }
+        if (st != 1)
+            return ri->live != NULL;
+        if (ri->live) { /* the process exec'd: its previous image is over */
+            if (image_finish(&ri->im, ri->live, 1, err) != 0)
+                return -1;
+            reader_close(ri->live);
+            ri->live = NULL;
+        } else {
+            ri->im.base_ns = f.h.start_ns; /* the earliest image that recorded */
+        }
+        if (!(ri->live = reader_open(path, &f.h, err)))
+            return -1;
+        ri->live_image = next;
+        ri->next_image = next + 1;
+        image_begin(&ri->im);
+    }
+}
+
+struct record_import *record_import_begin(const char *dir, const struct record_import_options *opt,
+                                          const char *path, struct trace_error *err)
+{
+    struct record_import *ri = calloc(1, sizeof *ri);
+    if (!ri || !(ri->dir = strdup(dir))) {
+        free(ri);
+        set_err(err, "%s: out of memory", dir);
+        return NULL;
+    }
+    ri->opt = *opt;
+    struct importer *im = &ri->im;
+    im->rep = &ri->rep;
     im->last_time = calloc(MAX_THREADS, sizeof *im->last_time);
     im->exit_plus1 = calloc(MAX_THREADS, sizeof *im->exit_plus1);
-    int rc = im->last_time && im->exit_plus1 && record_map_init(&im->live) == 0 &&
-                     (im->o.w || reserve_for(im, files, n_files) == 0)
-                 ? 0
-                 : -1;
-    if (rc != 0)
+    if (!im->last_time || !im->exit_plus1 || record_map_init(&im->live) != 0) {
         set_err(err, "%s: out of memory", dir);
-    for (size_t i = 0; i < n_files && rc == 0; i++) {
-        if (!files[i].has_records)
-            continue;
-        /* Thread numbers and addresses are per image. */
-        if (im->thread_of)
-            memset(im->thread_of, 0, im->n_thread_slots * sizeof *im->thread_of);
-        if (im->pending)
-            memset(im->pending, 0, im->n_thread_slots * sizeof *im->pending);
-        rc = import_file(im, &files[i], n_images > 1, err);
-        if (rc == 0 && n_images > 1) {
-            record_map_free(&im->live);
-            rc = record_map_init(&im->live);
-            if (rc != 0)
-                set_err(err, "%s: out of memory", dir);
-        }
-        im->rep->images++;
+        record_import_abort(ri);
+        return NULL;
     }
-    if (rc != 0 && im->o.write_failed)
-        *err = im->o.werr;
-    im->rep->logs = (uint32_t)n_files;
-    im->rep->objects = im->next_id;
-    im->rep->threads = im->next_thread;
+    if (path) {
+        im->o.w = trace_writer_open(path, opt->name, opt->description, err);
+        if (!im->o.w || out_reserve(&im->o, OUT_BATCH) != 0) {
+            if (im->o.w)
+                set_err(err, "%s: out of memory", dir);
+            record_import_abort(ri);
+            return NULL;
+        }
+    }
+    return ri;
+}
+
+void record_import_set_top_pid(struct record_import *ri, uint32_t pid)
+{
+    ri->opt.top_pid = pid;
+}
+
+int record_import_poll(struct record_import *ri)
+{
+    if (ri->failed)
+        return -1;
+    if (!ri->opt.top_pid)
+        return 0;
+    struct trace_error *err = &ri->err;
+    int rc = live_select(ri, err);
+    if (rc > 0) {
+        uint64_t before = ri->im.o.written + ri->im.o.n;
+        rc = reader_scan(&ri->im, ri->live, 0, err) == 0 &&
+                     reader_merge(&ri->im, ri->live, 0, err) == 0
+                 ? ri->im.o.written + ri->im.o.n > before
+                 : -1;
+    }
+    if (rc < 0) {
+        ri->failed = 1;
+        if (ri->im.o.write_failed)
+            *err = ri->im.o.werr;
+    }
+    return rc;
+}
+
+/* The rest of the logs of dir, after the program ended: the image read live first (it
+ * started first), then the others, in the order they started. 0, or -1 with err. */
+static int import_rest(struct record_import *ri, struct trace_error *err)
+{
+    struct importer *im = &ri->im;
+    struct log_file *files;
+    size_t n_files, n_images = 0;
+    if (list_logs(ri->dir, &ri->opt, &files, &n_files, err) != 0)
+        return -1;
+    int rc = 0;
+    if (!ri->live) {
+        im->base_ns = UINT64_MAX;
+        for (size_t i = 0; i < n_files; i++)
+            if (files[i].has_records && files[i].h.start_ns < im->base_ns)
+                im->base_ns = files[i].h.start_ns;
+    }
+    for (size_t i = 0; i < n_files; i++)
+        n_images += files[i].has_records;
+    if (!im->o.w && reserve_for(im, files, n_files) != 0) {
+        set_err(err, "%s: out of memory", ri->dir);
+        rc = -1;
+    }
+    int several = n_images > 1;
+    if (rc == 0 && ri->live)
+        rc = image_finish(im, ri->live, several, err);
+    for (size_t i = 0; i < n_files && rc == 0; i++) {
+        const struct log_file *f = &files[i];
+        if (!f->has_records ||
+            (ri->live && f->h.pid == ri->opt.top_pid && f->h.image <= ri->live_image))
+            continue; /* nothing in it, or imported while the program ran */
+        struct log_reader *r = reader_open(f->path, &f->h, err);
+        if (!r) {
+            rc = -1;
+            break;
+        }
+        image_begin(im);
+        rc = image_finish(im, r, several, err);
+        reader_close(r);
+    }
+    ri->rep.logs = (uint32_t)n_files;
     free_files(files, n_files);
     return rc;
+}
+
+int record_import_end(struct record_import *ri, struct trace *out, struct record_import_report *rep,
+                      struct trace_error *err)
+{
+    struct importer *im = &ri->im;
+    int rc = ri->failed ? (*err = ri->err, -1) : import_rest(ri, err);
+    if (rc != 0 && im->o.write_failed)
+        *err = im->o.werr;
+    ri->rep.objects = im->next_id;
+    ri->rep.threads = im->next_thread;
+    if (rc == 0 && im->o.w) {
+        rc = finish_file(im, err);
+        im->o.w = NULL;
+        ri->rep.events = im->o.written;
+    } else if (rc == 0) {
+        if (finish(im, &ri->opt, out) != 0) {
+            set_err(err, "%s: out of memory", ri->dir);
+            rc = -1;
+        }
+        ri->rep.events = out->n_events;
+    }
+    *rep = ri->rep;
+    record_import_abort(ri);
+    return rc;
+}
+
+void record_import_abort(struct record_import *ri)
+{
+    if (!ri)
+        return;
+    if (ri->im.o.w)
+        trace_writer_abort(ri->im.o.w);
+    reader_close(ri->live);
+    importer_free(&ri->im);
+    free(ri->dir);
+    free(ri);
 }
 
 int record_import_dir(const char *dir, const struct record_import_options *opt,
                       struct trace *out, struct record_import_report *rep,
                       struct trace_error *err)
 {
-    struct importer im;
-    memset(&im, 0, sizeof im);
     memset(rep, 0, sizeof *rep);
-    im.rep = rep;
-    int rc = import_dir(dir, opt, &im, err);
-    if (rc == 0 && finish(&im, opt, out) != 0) {
-        set_err(err, "%s: out of memory", dir);
-        rc = -1;
-    }
-    if (rc == 0)
-        rep->events = out->n_events;
-    importer_free(&im);
-    return rc;
+    struct record_import *ri = record_import_begin(dir, opt, NULL, err);
+    return ri ? record_import_end(ri, out, rep, err) : -1;
 }
 
 int record_import_dir_to_file(const char *dir, const struct record_import_options *opt,
                               const char *path, struct record_import_report *rep,
                               struct trace_error *err)
 {
-    struct importer im;
-    memset(&im, 0, sizeof im);
     memset(rep, 0, sizeof *rep);
-    im.rep = rep;
-    im.o.w = trace_writer_open(path, opt->name, opt->description, err);
-    if (!im.o.w)
-        return -1;
-    int rc = out_reserve(&im.o, OUT_BATCH);
-    if (rc != 0)
-        set_err(err, "%s: out of memory", dir);
-    if (rc == 0)
-        rc = import_dir(dir, opt, &im, err);
-    if (rc == 0)
-        rc = finish_file(&im, err);
-    else
-        trace_writer_abort(im.o.w);
-    if (rc == 0)
-        rep->events = im.o.written;
-    importer_free(&im);
-    return rc;
+    struct record_import *ri = record_import_begin(dir, opt, path, err);
+    return ri ? record_import_end(ri, NULL, rep, err) : -1;
 }

@@ -244,6 +244,7 @@ struct trace_writer {
     uint64_t n_timed, tprev;
     uint64_t *exits;
     uint32_t n_exits;
+    uint64_t unsynced; /* record bytes written since the last atomic_file_writeback */
     size_t n_buf;
     struct trace_event buf[WRITER_EVENTS];
 };
@@ -296,10 +297,17 @@ struct trace_writer *trace_writer_open(const char *path, const char *name,
     return w;
 }
 
+/* Record bytes after which a streamed file's pages are made durable (atomic_file_writeback). */
+#define WRITEBACK_BYTES (32u << 20)
+
 static void put_records(struct trace_writer *w, const struct trace_event *ev, size_t n)
 {
     trace__checksum_update(&w->c, ev, n * RECORD_SIZE);
     fwrite(ev, RECORD_SIZE, n, w->af.f);
+    if ((w->unsynced += n * RECORD_SIZE) >= WRITEBACK_BYTES) {
+        atomic_file_writeback(&w->af);
+        w->unsynced = 0;
+    }
 }
 
 int trace_writer_append(struct trace_writer *w, const struct trace_event *ev, size_t n,

@@ -57,6 +57,12 @@ int atomic_file_commit(struct atomic_file *af, char *err, size_t err_len)
     return 0;
 }
 
+void atomic_file_writeback(struct atomic_file *af)
+{
+    if (fflush(af->f) == 0)
+        fdatasync(fileno(af->f));
+}
+
 void atomic_file_abort(struct atomic_file *af)
 {
     if (af->f)

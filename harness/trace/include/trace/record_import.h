@@ -20,6 +20,9 @@
  *   recorder's clock converted through its calibration pairs), kept from decreasing on a
  *   thread (a clock read on another core may be a few ns behind); a thread's recorded exit
  *   becomes its exit time (not before its last event).
+ * - Imported while the program runs (record_import_poll), the top process's images come first
+ *   (they started first) and each record's time uses the calibration known when it was
+ *   imported; otherwise the trace is the one a single import after the program gives.
  */
 #ifndef ALLOCREPLAY_RECORD_IMPORT_H
 #define ALLOCREPLAY_RECORD_IMPORT_H
@@ -27,6 +30,8 @@
 #include "trace/trace.h"
 
 #include <stdint.h>
+
+struct record_import; /* an import under way */
 
 struct record_import_options {
     int follow_forks;   /* import every process's logs, not only top_pid's */
@@ -61,5 +66,29 @@ int record_import_dir(const char *dir, const struct record_import_options *opt,
 int record_import_dir_to_file(const char *dir, const struct record_import_options *opt,
                               const char *path, struct record_import_report *rep,
                               struct trace_error *err);
+
+/* The same in three steps, so that the import can run while the recorded program does
+ * (record_import_dir is begin then end). begin: streamed into path, or (path NULL) into the
+ * trace end returns; opt and its strings must outlive the import. NULL with err. */
+struct record_import *record_import_begin(const char *dir, const struct record_import_options *opt,
+                                          const char *path, struct trace_error *err);
+
+/* Sets the process whose logs the polls read (opt->top_pid), once it is known: before the
+ * first poll. */
+void record_import_set_top_pid(struct record_import *ri, uint32_t pid);
+
+/* While the program runs: imports what the log of opt->top_pid's current image holds so far,
+ * as far as its records' numbers run without a gap (the next one may still sit in another
+ * thread's buffer). Never waits. 1 when events were imported, 0 when none could be, -1 when
+ * the import failed (end then returns the error). One thread at a time per import. */
+int record_import_poll(struct record_import *ri);
+
+/* After the program ended: the rest of every log, then the trace into out (or the file
+ * committed). Frees ri. 0, or -1 with err. */
+int record_import_end(struct record_import *ri, struct trace *out, struct record_import_report *rep,
+                      struct trace_error *err);
+
+/* Gives up an import (the file, if streamed, is not written). NULL is allowed. */
+void record_import_abort(struct record_import *ri);
 
 #endif
