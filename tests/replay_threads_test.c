@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define EV(op_, id_, size_, thread_) {.id = (id_), .op = (op_), .thread = (thread_), .size = (size_)}
 
@@ -621,6 +622,61 @@ static void test_failure(void)
     replay_schedule_release(&s);
 }
 
+/* Progress of a threaded pass: a meter adds up the threads' counts; a pass slowed to about a
+ * second (a sleep in every allocation, strict order) must report at least twice, each time
+ * with more events done, past another multiple of progress_every, and never all of them. */
+static uint64_t g_progress[64];
+static unsigned g_n_progress;
+
+static void on_progress(void *ctx, uint64_t done, uint64_t n_events)
+{
+    (void)ctx, (void)n_events;
+    if (g_n_progress < 64)
+        g_progress[g_n_progress++] = done;
+}
+
+static void *slow_alloc(void *ctx, size_t size)
+{
+    struct timespec ts = {0, 800000};
+    nanosleep(&ts, NULL);
+    return k_alloc(ctx, size);
+}
+
+static void test_progress(void)
+{
+    static struct tr t;
+    t.n = 0, t.n_ids = 0;
+    relay_trace(&t, 1200, 0);
+    g_ev = t.ev;
+    g_free_event = NULL;
+    struct allocator_ops ops = stamp_ops;
+    ops.alloc = slow_alloc;
+    struct replay_schedule s;
+    char err[256] = "";
+    struct replay r;
+    const uint64_t every = 500;
+    struct replay_config cfg = {.pass = REPLAY_VERIFY, .window = 1, .progress = on_progress,
+                                .progress_every = every};
+    if (replay_schedule_build(&s, t.ev, t.n, t.n_ids, err, sizeof err) ||
+        replay_init(&r, t.ev, t.n, t.n_ids, &ops, ops.create(NULL, err, sizeof err), &cfg, err,
+                    sizeof err)) {
+        TAP_OK(0, "progress setup (%s)", err);
+        return;
+    }
+    g_n_progress = 0;
+    int rc = replay_threads_run(&r, &s, NULL);
+    int ordered = 1;
+    for (unsigned i = 0; i < g_n_progress; i++)
+        ordered &= g_progress[i] < t.n &&
+                   (i == 0 ? g_progress[i] >= every
+                           : g_progress[i] / every > g_progress[i - 1] / every);
+    TAP_OK(rc == 0 && g_n_progress >= 2 && ordered,
+           "a threaded pass reports its progress: %u reports over %llu events, each past another "
+           "multiple of %llu", g_n_progress, (unsigned long long)t.n, (unsigned long long)every);
+    replay_release(&r);
+    replay_schedule_release(&s);
+}
+
 int main(void)
 {
     pthread_key_create(&alive_key, thread_gone);
@@ -631,5 +687,6 @@ int main(void)
     test_images();
     test_one_cpu();
     test_failure();
+    test_progress();
     return tap_done();
 }

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <time.h>
 
 /* A replay thread's stack: the backend's calls and the harness's few frames. Small, so that
  * many overlapping trace threads fit under --memory-limit. */
@@ -280,11 +281,12 @@ static int tables_map(struct thread_tables *tt, struct replay *r, const struct r
     return 0;
 }
 
-/* Before each replay of the trace: no event done, no pthread started. */
+/* Before each replay of the trace: no event done, no pthread started. (done is stored, not
+ * initialised: the meter may be reading it.) */
 static void tables_reset(struct thread_tables *tt)
 {
     for (uint32_t t = 0; t < tt->n; t++) {
-        atomic_init(&tt->progress[t].done, 0);
+        atomic_store_explicit(&tt->progress[t].done, 0, memory_order_relaxed);
         atomic_init(&tt->progress[t].want, UINT32_MAX);
         atomic_init(&tt->slot[t], REPLAY_SLOT_FREE);
     }
@@ -314,6 +316,85 @@ static void finish_memory(struct replay *r, struct replay_shared *sh)
     m->have_smaps = os_smaps_rollup(&m->smaps) == 0;
 }
 
+/* --- progress: a thread of the pass's own that adds up the pthreads' counts --- */
+
+#define METER_PERIOD_NS 200000000L /* how often it looks: a pass of 16 M events takes seconds */
+
+struct meter {
+    const struct replay *r;
+    const struct replay_progress *progress;
+    uint32_t n;
+    int stop, started;
+    pthread_t tid;
+    pthread_mutex_t mu;
+    pthread_cond_t wake;
+};
+
+/* Calls cfg.progress, as a single-threaded pass does, when the events done (in this replay of
+ * the trace) have passed another multiple of progress_every. */
+static void *meter_main(void *arg)
+{
+    struct meter *m = arg;
+    const struct replay_config *cfg = &m->r->cfg;
+    uint64_t reported = 0;
+    pthread_mutex_lock(&m->mu);
+    while (!m->stop) {
+        struct timespec at;
+        clock_gettime(CLOCK_MONOTONIC, &at);
+        at.tv_nsec += METER_PERIOD_NS;
+        at.tv_sec += at.tv_nsec / 1000000000L;
+        at.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&m->wake, &m->mu, &at);
+        uint64_t done = 0;
+        for (uint32_t t = 0; t < m->n; t++)
+            done += atomic_load_explicit(&m->progress[t].done, memory_order_relaxed);
+        if (!m->stop && done < m->r->n_events &&
+            done / cfg->progress_every != reported / cfg->progress_every) {
+            cfg->progress(cfg->progress_ctx, done, m->r->n_events);
+            reported = done;
+        }
+    }
+    pthread_mutex_unlock(&m->mu);
+    return NULL;
+}
+
+/* Starts the meter when progress is asked for and the trace is longer than one report's worth
+ * (as a single-threaded pass reports). Without it (or if it cannot start) the pass runs the
+ * same, silent. */
+static void meter_start(struct meter *m, const struct replay *r, const struct thread_tables *tt)
+{
+    memset(m, 0, sizeof *m);
+    if (!r->cfg.progress || r->n_events <= r->cfg.progress_every)
+        return;
+    m->r = r;
+    m->progress = tt->progress;
+    m->n = tt->n;
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&m->wake, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&m->mu, NULL);
+    m->started = pthread_create(&m->tid, NULL, meter_main, m) == 0;
+    if (!m->started) {
+        pthread_cond_destroy(&m->wake);
+        pthread_mutex_destroy(&m->mu);
+    }
+}
+
+static void meter_stop(struct meter *m)
+{
+    if (!m->started)
+        return;
+    pthread_mutex_lock(&m->mu);
+    m->stop = 1;
+    pthread_cond_signal(&m->wake);
+    pthread_mutex_unlock(&m->mu);
+    pthread_join(m->tid, NULL);
+    pthread_cond_destroy(&m->wake);
+    pthread_mutex_destroy(&m->mu);
+}
+
 int replay_threads_run(struct replay *r, const struct replay_schedule *s,
                        const struct allocator_options *opt)
 {
@@ -335,6 +416,8 @@ int replay_threads_run(struct replay *r, const struct replay_schedule *s,
         replay__memory_begin(r);
     const uint64_t overhead = r->cfg.pass == REPLAY_THROUGHPUT ? r->clock_overhead_ns : 0;
     uint64_t total = 0;
+    struct meter meter;
+    meter_start(&meter, r, &tt);
     for (;;) {
         tables_reset(&tt);
         const uint64_t t0 = os_clock_ns();
@@ -347,6 +430,7 @@ int replay_threads_run(struct replay *r, const struct replay_schedule *s,
             break;
         replay_free_live(r);
     }
+    meter_stop(&meter);
     r->wall_ns = total;
     pthread_attr_destroy(&attr);
     if (r->cfg.pass == REPLAY_MEMORY && rc == 0)

@@ -72,11 +72,14 @@ struct replay_config {
     double pace;
     uint64_t pace_end_ns;
     uint64_t pace_grid_ns;
-    /* Progress of a single-threaded pass, or NULL: called every progress_every events
-     * (0 = REPLAY_PROGRESS_EVENTS), between two runs of the replay loop and never inside one,
-     * with the events replayed so far (over every loop of the throughput pass) and the
-     * trace's event count. Inside the throughput pass's timed region, so it must be cheap:
-     * the worker's is one write(2), about 2 us per 16 M events. */
+    /* Progress of a pass, or NULL: called every progress_every events (0 =
+     * REPLAY_PROGRESS_EVENTS) with the events replayed so far and the trace's event count,
+     * for traces longer than that. Single-threaded: between two runs of the replay loop and
+     * never inside one, counting over every loop of the throughput pass; inside the
+     * throughput pass's timed region, so it must be cheap (the worker's is one write(2),
+     * about 2 us per 16 M events). Threaded: from a thread of the pass's own that adds up the
+     * replay threads' counts five times a second (calling when they have passed another
+     * multiple), counting within one replay of the trace. */
     void (*progress)(void *ctx, uint64_t done, uint64_t n_events);
     void *progress_ctx;
     uint64_t progress_every;
