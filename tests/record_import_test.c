@@ -18,13 +18,9 @@ static char dir[64];
  * with the header's pair at (start ns * 2 ticks, start ns) and each chunk's 1000 ns later. */
 static uint32_t log_clock = RECORDER_CLOCK_NS;
 
-/* Writes one log file: consecutive records of the same thread form one chunk, as the
- * recorder's per-thread buffers do. Records are given in file order, not seq order.
- * torn_bytes > 0 appends a chunk header promising that many bytes that never came. */
-static void write_log(uint32_t pid, uint32_t image, uint64_t start_ns,
-                      const struct recorder_log_record *recs, size_t n, uint32_t torn_bytes)
+/* Creates the log of pid's image with its header (write_log's clock), open for appending. */
+static FILE *open_log(uint32_t pid, uint32_t image, uint64_t start_ns)
 {
-    uint64_t per_ns = log_clock == RECORDER_CLOCK_TSC ? 2 : 1;
     char path[128];
     snprintf(path, sizeof path, "%s/%u-%u%s", dir, pid, image, RECORDER_LOG_SUFFIX);
     FILE *f = fopen(path, "wb");
@@ -36,8 +32,19 @@ static void write_log(uint32_t pid, uint32_t image, uint64_t start_ns,
     h.image = image;
     h.start_ns = start_ns;
     h.clock = log_clock;
-    h.start_ticks = start_ns * per_ns;
+    h.start_ticks = start_ns * (log_clock == RECORDER_CLOCK_TSC ? 2 : 1);
     fwrite(&h, sizeof h, 1, f);
+    return f;
+}
+
+/* Writes one log file: consecutive records of the same thread form one chunk, as the
+ * recorder's per-thread buffers do. Records are given in file order, not seq order.
+ * torn_bytes > 0 appends a chunk header promising that many bytes that never came. */
+static void write_log(uint32_t pid, uint32_t image, uint64_t start_ns,
+                      const struct recorder_log_record *recs, size_t n, uint32_t torn_bytes)
+{
+    uint64_t per_ns = log_clock == RECORDER_CLOCK_TSC ? 2 : 1;
+    FILE *f = open_log(pid, image, start_ns);
     for (size_t i = 0; i < n;) {
         unsigned char bytes[96 * RECORDER_LOG_MAX_BYTES];
         struct recorder_log_delta d = {0, 0, 0};
@@ -351,18 +358,7 @@ static void live_path(uint32_t pid, uint32_t image, char *out, size_t len)
 /* A log's header, as the recorder writes it when the image starts. */
 static void live_start(uint32_t pid, uint32_t image, uint64_t start_ns)
 {
-    char path[128];
-    live_path(pid, image, path, sizeof path);
-    struct recorder_log_header h;
-    memset(&h, 0, sizeof h);
-    memcpy(h.magic, RECORDER_LOG_MAGIC, sizeof h.magic);
-    h.version = RECORDER_LOG_VERSION;
-    h.pid = pid;
-    h.image = image;
-    h.start_ns = start_ns;
-    FILE *f = fopen(path, "wb");
-    fwrite(&h, sizeof h, 1, f);
-    fclose(f);
+    fclose(open_log(pid, image, start_ns));
 }
 
 /* The chunk of n records of one thread being appended: its bytes from..to (of header and

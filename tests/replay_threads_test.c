@@ -586,6 +586,21 @@ static void test_images(void)
     TAP_EQ_U64(atomic_load(&creates), 2, "the backend was created again for the second image");
 }
 
+/* The schedule of t and a replay of it on ops with cfg. 0, or -1 after a failed check. */
+static int setup(const struct tr *t, const struct allocator_ops *ops,
+                 const struct replay_config *cfg, struct replay_schedule *s, struct replay *r,
+                 const char *what)
+{
+    char err[256] = "";
+    if (replay_schedule_build(s, t->ev, t->n, t->n_ids, err, sizeof err) ||
+        replay_init(r, t->ev, t->n, t->n_ids, ops, ops->create(NULL, err, sizeof err), cfg, err,
+                    sizeof err)) {
+        TAP_OK(0, "%s setup (%s)", what, err);
+        return -1;
+    }
+    return 0;
+}
+
 /* alloc of SIZE_OF(1) fails: the thread waiting to free that object must give up, not hang. */
 static void *f_alloc(void *ctx, size_t size)
 {
@@ -605,15 +620,10 @@ static void test_failure(void)
     struct allocator_ops ops = stamp_ops;
     ops.alloc = f_alloc;
     struct replay_schedule s;
-    char err[256] = "";
     struct replay r;
     struct replay_config cfg = {.pass = REPLAY_THROUGHPUT, .min_time_ns = 1000000000u, .window = 0};
-    if (replay_schedule_build(&s, t.ev, t.n, t.n_ids, err, sizeof err) ||
-        replay_init(&r, t.ev, t.n, t.n_ids, &ops, ops.create(NULL, err, sizeof err), &cfg, err,
-                    sizeof err)) {
-        TAP_OK(0, "failure setup (%s)", err);
+    if (setup(&t, &ops, &cfg, &s, &r, "failure"))
         return;
-    }
     int rc = replay_threads_run(&r, &s, NULL);
     TAP_OK(rc == -1 && r.fail_event == 1 && r.fail_id == 1 && r.loops == 1 &&
                strstr(r.reason, "out of memory: event 1 id 1 (thread 0): alloc of 17 bytes"),
@@ -652,17 +662,12 @@ static void test_progress(void)
     struct allocator_ops ops = stamp_ops;
     ops.alloc = slow_alloc;
     struct replay_schedule s;
-    char err[256] = "";
     struct replay r;
     const uint64_t every = 500;
     struct replay_config cfg = {.pass = REPLAY_VERIFY, .window = 1, .progress = on_progress,
                                 .progress_every = every};
-    if (replay_schedule_build(&s, t.ev, t.n, t.n_ids, err, sizeof err) ||
-        replay_init(&r, t.ev, t.n, t.n_ids, &ops, ops.create(NULL, err, sizeof err), &cfg, err,
-                    sizeof err)) {
-        TAP_OK(0, "progress setup (%s)", err);
+    if (setup(&t, &ops, &cfg, &s, &r, "progress"))
         return;
-    }
     g_n_progress = 0;
     int rc = replay_threads_run(&r, &s, NULL);
     int ordered = 1;
