@@ -646,15 +646,19 @@ static void stream_fill(struct stream *s, const struct log_reader *r, const stru
 {
     const unsigned char *map = r->map, *p = map + s->pos, *end = map + s->end;
     struct recorder_log_delta d = s->d;
+    /* Locals: the stores into s->q could alias the map's and the stream's fields. */
+    const struct record_map m = *live;
+    const uint32_t thread = s->thread;
+    const unsigned head = s->head;
     unsigned n = s->n;
-    while (n < LOOKAHEAD && !s->bad) {
-        struct recorder_log_record *q = &s->q[(s->head + n) & (LOOKAHEAD - 1)];
+    while (n < LOOKAHEAD) {
+        struct recorder_log_record *q = &s->q[(head + n) & (LOOKAHEAD - 1)];
         unsigned used;
         uint32_t next;
         if (end - p >= RECORDER_LOG_MAX_BYTES) {
-            used = recorder_log_decode_at(p, s->thread, &d, q);
+            used = recorder_log_decode_at(p, thread, &d, q);
         } else if (p < end) {
-            used = recorder_log_decode(p, (size_t)(end - p), s->thread, &d, q);
+            used = recorder_log_decode(p, (size_t)(end - p), thread, &d, q);
         } else if ((next = s->cur == NO_CHUNK ? s->first : r->chunks[s->cur].next) != NO_CHUNK) {
             s->cur = next; /* the thread's next chunk */
             p = map + r->chunks[next].off;
@@ -668,7 +672,7 @@ static void stream_fill(struct stream *s, const struct log_reader *r, const stru
             s->bad = (size_t)(p - map);
             break;
         }
-        record_map_prefetch(live, q->addr);
+        record_map_prefetch(&m, q->addr);
         p += used;
         n++;
     }
