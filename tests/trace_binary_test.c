@@ -2,6 +2,7 @@
 #include "tap.h"
 #include "trace/trace.h"
 #include "trace_io.h"
+#include "util/tmp_map.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -406,6 +407,65 @@ static void check_checksum_reuse(struct trace *t)
     unlink(zst);
 }
 
+/* The mapping of /proc/self/maps that holds p: its line, or "" when none. */
+static void mapping_of(const void *p, char *line, size_t len)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    line[0] = '\0';
+    unsigned long lo, hi;
+    while (f && fgets(line, (int)len, f))
+        if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && (unsigned long)p >= lo &&
+            (unsigned long)p < hi)
+            break;
+        else
+            line[0] = '\0';
+    if (f)
+        fclose(f);
+}
+
+/* A decompressed image of trace__image_file_bytes or more lives in an unlinked file in $TMPDIR
+ * (evictable page cache), a smaller one in anonymous memory; where no file can be made, in
+ * anonymous memory too. The events are the same every way. */
+static void check_image_in_file(struct trace *t)
+{
+    char zst[300], line[512];
+    snprintf(zst, sizeof zst, "%s/img.alrt.zst", dir);
+    struct trace_error err;
+    if (!TAP_OK(trace_save(zst, t, &err) == 0, "image: saved"))
+        return;
+    const char *old = getenv("TMPDIR");
+    char *saved = old ? strdup(old) : NULL;
+    setenv("TMPDIR", dir, 1);
+    static const struct {
+        size_t threshold;
+        const char *tmpdir, *want, *what;
+    } cases[] = {{1, NULL, "(deleted)", "past the threshold: an unlinked file"},
+                 {(size_t)1 << 40, NULL, NULL, "below it: anonymous memory"},
+                 {1, "/no/such/dir", NULL, "no file can be made: anonymous memory"}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        trace__image_file_bytes = cases[c].threshold;
+        if (cases[c].tmpdir)
+            setenv("TMPDIR", cases[c].tmpdir, 1);
+        struct trace l;
+        if (!TAP_OK(trace_load(zst, NULL, &l, NULL, &err) == 0, "image: loaded (%s)",
+                    cases[c].what))
+            continue;
+        mapping_of(l.events, line, sizeof line);
+        int file = strstr(line, dir) && strstr(line, "(deleted)");
+        TAP_OK((cases[c].want ? file : !file) && l.n_events == t->n_events &&
+                   !memcmp(l.events, t->events, t->n_events * sizeof *t->events),
+               "image: %s, the same events (%.*s)", cases[c].what, (int)strcspn(line, "\n"), line);
+        trace_release(&l);
+    }
+    trace__image_file_bytes = 0;
+    if (saved)
+        setenv("TMPDIR", saved, 1);
+    else
+        unsetenv("TMPDIR");
+    free(saved);
+    unlink(zst);
+}
+
 int main(void)
 {
     if (!mkdtemp(dir))
@@ -425,6 +485,7 @@ int main(void)
     check_trace_validate(&t);
     check_streaming_writer();
     check_checksum_reuse(&t);
+    check_image_in_file(&t);
 
     /* A failed save leaves nothing behind. */
     char nodir[300];

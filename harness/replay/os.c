@@ -2,6 +2,8 @@
  * stdio would allocate its buffer with the malloc under measurement. */
 #include "replay/os.h"
 
+#include "util/tmp_map.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
@@ -172,18 +174,8 @@ void *os_table_alloc(size_t bytes)
 
 void *os_table_alloc_big(size_t bytes)
 {
-    if (bytes < OS_TABLE_FILE_BYTES)
-        return os_table_alloc(bytes);
-    const char *dir = getenv("TMPDIR");
-    int fd = open(dir && *dir ? dir : "/var/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return os_table_alloc(bytes);
-    /* Reserved blocks: a full disk fails here, not as SIGBUS on a later write. */
-    void *p = MAP_FAILED;
-    if (posix_fallocate(fd, 0, (off_t)bytes) == 0)
-        p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    close(fd);
-    return p == MAP_FAILED ? os_table_alloc(bytes) : p;
+    void *p = bytes >= TMP_MAP_MIN_BYTES ? tmp_map(bytes) : NULL;
+    return p ? p : os_table_alloc(bytes);
 }
 
 void os_table_free(void *p, size_t bytes)

@@ -147,6 +147,10 @@ static inline void trace__put16(unsigned char *p, uint16_t v)
  * fresh 4 KiB page is a fault costing microseconds, and a random access in a table of many
  * megabytes a TLB miss. Advice only: nothing happens where the kernel has no such pages. */
 void trace__prefer_huge_pages(void *p, size_t len);
+/* A decompressed .alrt.zst image of at least this many bytes goes into an unlinked temporary
+ * file (util/tmp_map.h); 0 (the default) means a quarter of the machine's memory, and at
+ * least TMP_MAP_MIN_BYTES. Set by white-box tests. */
+extern size_t trace__image_file_bytes;
 
 /* Zeroed memory for a large array written whole or read at random: from 2 MiB on, mapped on
  * a 2 MiB boundary and in huge pages (a calloc'd block starts 16 bytes into a page and, below

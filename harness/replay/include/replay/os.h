@@ -88,13 +88,11 @@ int os_smaps_rollup(struct os_smaps *out);
  * fault happens later in a measured region. Returns NULL with errno set. bytes may be 0. */
 void *os_table_alloc(size_t bytes);
 /* A table that grows with the number of events (the threaded replay's schedule): below
- * OS_TABLE_FILE_BYTES, os_table_alloc; from there on, a shared mapping of an unlinked
- * temporary file in $TMPDIR (default /var/tmp) with its blocks reserved, so that its pages are
- * page cache the kernel may write back and evict, like the trace's own mapping, rather than
- * anonymous memory that must stay resident: a billion-event schedule does not have to fit in
- * memory. Not pre-touched (the caller writes it once, in order, before any measurement); where
- * no file can be made, anonymous memory as os_table_alloc. Freed by os_table_free. */
-#define OS_TABLE_FILE_BYTES ((size_t)256 << 20)
+ * TMP_MAP_MIN_BYTES, os_table_alloc; from there on, tmp_map (util/tmp_map.h): page cache the
+ * kernel may write back and evict, like the trace's own mapping, rather than anonymous memory
+ * that must stay resident, so that a billion-event schedule does not have to fit in memory.
+ * Not pre-touched (the caller writes it once, in order, before any measurement); where no file
+ * can be made, anonymous memory as os_table_alloc. Freed by os_table_free. */
 void *os_table_alloc_big(size_t bytes);
 /* Releases a table from os_table_alloc or os_table_alloc_big (same bytes). p may be NULL. */
 void os_table_free(void *p, size_t bytes);
