@@ -34,6 +34,11 @@ done
 check "...the same trace both ways" cmp "$tmp/live.info" "$tmp/after.info"
 check "...of every event" grep -q "^events: *$((2 * 4 * 100000))$" "$tmp/live.info"
 
+# The trace is being written while the program runs: the program must not inherit its file.
+"$ar" record -o "$tmp/fd.alrt" -- sh -c 'ls -l /proc/$$/fd' >"$tmp/fds" 2>/dev/null
+check "the recorded program inherits no descriptor of the trace being written" \
+  sh -c "grep -q arraw '$tmp/fds' && ! grep -q 'fd.alrt' '$tmp/fds'"
+
 # The summary goes to stderr: stdout is CMD's, often redirected into a file of its own.
 "$ar" record -o "$tmp/quiet.alrt" -- "$prog" exact >"$tmp/stdout" 2>"$tmp/stderr"
 ok $? "record with stdout redirected"

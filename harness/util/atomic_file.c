@@ -25,7 +25,7 @@ int atomic_file_open(struct atomic_file *af, const char *path, char *err, size_t
         return -1;
     }
     snprintf(af->tmp, n, "%s.tmp.%ld", path, (long)getpid());
-    af->f = fopen(af->tmp, "w");
+    af->f = fopen(af->tmp, "we"); /* close-on-exec: record starts a program while it writes */
     if (!af->f) {
         snprintf(err, err_len, "%s: cannot create: %s", path, strerror(errno));
         release(af);
