@@ -18,11 +18,17 @@ static char dir[64];
  * with the header's pair at (start ns * 2 ticks, start ns) and each chunk's 1000 ns later. */
 static uint32_t log_clock = RECORDER_CLOCK_NS;
 
+/* The log of pid's image, as the recorder names it. */
+static void log_path(uint32_t pid, uint32_t image, char *out, size_t len)
+{
+    snprintf(out, len, "%s/%u-%u%s", dir, pid, image, RECORDER_LOG_SUFFIX);
+}
+
 /* Creates the log of pid's image with its header (write_log's clock), open for appending. */
 static FILE *open_log(uint32_t pid, uint32_t image, uint64_t start_ns)
 {
     char path[128];
-    snprintf(path, sizeof path, "%s/%u-%u%s", dir, pid, image, RECORDER_LOG_SUFFIX);
+    log_path(pid, image, path, sizeof path);
     FILE *f = fopen(path, "wb");
     struct recorder_log_header h;
     memset(&h, 0, sizeof h);
@@ -350,11 +356,6 @@ static size_t map_churn(struct record_map *m, uint64_t base, uint64_t stride, ui
  * hash; every answer right either way. */
 /* --- importing while the log is written --- */
 
-static void live_path(uint32_t pid, uint32_t image, char *out, size_t len)
-{
-    snprintf(out, len, "%s/%u-%u%s", dir, pid, image, RECORDER_LOG_SUFFIX);
-}
-
 /* A log's header, as the recorder writes it when the image starts. */
 static void live_start(uint32_t pid, uint32_t image, uint64_t start_ns)
 {
@@ -377,7 +378,7 @@ static void live_chunk(uint32_t pid, uint32_t image, const struct recorder_log_r
     memcpy(bytes, &c, sizeof c);
     size_t total = sizeof c + used;
     char path[128];
-    live_path(pid, image, path, sizeof path);
+    log_path(pid, image, path, sizeof path);
     FILE *f = fopen(path, "ab");
     fwrite(bytes + from, 1, (to < total ? to : total) - from, f);
     fclose(f);
@@ -407,7 +408,7 @@ static void test_live(void)
     static const struct recorder_log_record t0b[] = {R(4, FREE, 0x1000, 0, 0)};
     static const struct recorder_log_record t1b[] = {R(5, FREE, 0x3000, 0, 1),
                                                      R(6, THREAD_EXIT, 0, 0, 1)};
-    struct record_import_options opt = {0, 500, "t", NULL};
+    struct record_import_options opt = {0, 0, "t", NULL}; /* the pid is set once known */
     struct trace_error err;
     char path[128];
     snprintf(path, sizeof path, "%s/live.alrt", dir);
@@ -464,7 +465,6 @@ static void test_live_images(void)
     struct record_import *ri = record_import_begin(dir, &opt, NULL, &err);
     if (!TAP_OK(ri != NULL, "live images: begun"))
         return;
-    record_import_set_top_pid(ri, 600);
     live_start(600, 0, 10);
     live_chunk(600, 0, first, 3, 0, ALL);
     int a = record_import_poll(ri);
@@ -497,7 +497,7 @@ static void test_live_bad(void)
 {
     char path[128], log[128];
     snprintf(path, sizeof path, "%s/bad.alrt", dir);
-    live_path(700, 0, log, sizeof log);
+    log_path(700, 0, log, sizeof log);
     FILE *f = fopen(log, "wb");
     fwrite("not a recorder log at all, but long enough for a header..", 1, 58, f);
     fclose(f);
@@ -506,7 +506,6 @@ static void test_live_bad(void)
     struct record_import *ri = record_import_begin(dir, &opt, path, &err);
     if (!TAP_OK(ri != NULL, "live bad: begun"))
         return;
-    record_import_set_top_pid(ri, 700);
     int a = record_import_poll(ri);
     struct record_import_report rep;
     int rc = record_import_end(ri, NULL, &rep, &err);

@@ -541,9 +541,10 @@ static struct stream *reader_stream(struct log_reader *r, uint32_t th)
         r->streams = s;
         memset(s + r->n_streams, 0, (n - r->n_streams) * sizeof *s);
         struct stream **h = realloc(r->heap, n * sizeof *h);
-        if (h)
-            r->heap = h;
-        struct stream **w = h ? realloc(r->woken, n * sizeof *w) : NULL;
+        if (!h)
+            return NULL;
+        r->heap = h;
+        struct stream **w = realloc(r->woken, n * sizeof *w);
         if (!w)
             return NULL;
         r->woken = w;
@@ -680,7 +681,7 @@ static void stream_fill(struct stream *s, const struct log_reader *r, const stru
     s->end = (size_t)(end - map);
     s->d = d;
     s->n = n;
-    s->seq = n ? s->q[s->head].seq : UINT64_MAX;
+    s->seq = n ? s->q[head].seq : UINT64_MAX;
 }
 
 static void heap_push(struct log_reader *r, struct stream *s)
@@ -1033,11 +1034,8 @@ int record_import_poll(struct record_import *ri)
                  ? ri->im.o.written + ri->im.o.n > before
                  : -1;
     }
-    if (rc < 0) {
-        ri->failed = 1;
-        if (ri->im.o.write_failed)
-            *err = ri->im.o.werr;
-    }
+    if (rc < 0)
+        ri->failed = 1; /* record_import_end reports err, or the writer's own message */
     return rc;
 }
 

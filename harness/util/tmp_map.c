@@ -12,14 +12,14 @@ void *tmp_map(size_t bytes)
     int fd = open(dir && *dir ? dir : "/var/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
     if (fd < 0)
         return NULL;
-    void *p = MAP_FAILED;
-    int e = posix_fallocate(fd, 0, (off_t)bytes);
-    if (e == 0)
-        p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    else
-        errno = e;
-    e = errno;
+    int e = posix_fallocate(fd, 0, (off_t)bytes); /* an error number, not -1 and errno */
+    void *p = e ? MAP_FAILED : mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED && !e)
+        e = errno;
     close(fd);
-    errno = e;
-    return p == MAP_FAILED ? NULL : p;
+    if (p == MAP_FAILED) {
+        errno = e;
+        return NULL;
+    }
+    return p;
 }
