@@ -288,8 +288,11 @@ static void test_corrupt(void)
 
 /* The delta coding of recorder_log.h: extreme steps either way round-trip, a free codes in a few
  * bytes, and a cut-short or malformed record is refused, also near a chunk's end. */
+static struct recorder_log_layout layouts[RECORDER_LOG_TAGS];
+
 static void test_codec(void)
 {
+    recorder_log_layouts(layouts);
     static const struct recorder_log_record recs[] = {
         {0, 0x7fffffffff00, 1, 0, RECORDER_OP_MALLOC, 0, 0, 5},
         {1, 0x10, 0, 0, RECORDER_OP_FREE, 0, 0, 4},                /* address and clock back */
@@ -308,7 +311,7 @@ static void test_codec(void)
     size_t off = 0, ok = 0;
     for (size_t i = 0; i < n; i++) {
         struct recorder_log_record r;
-        unsigned used = recorder_log_decode(buf + off, len - off, 3, &d, &r);
+        unsigned used = recorder_log_decode(layouts, buf + off, len - off, 3, &d, &r);
         ok += used && r.seq == recs[i].seq && r.addr == recs[i].addr && r.ticks == recs[i].ticks &&
               r.size == recs[i].size && r.op == recs[i].op && r.align_log2 == recs[i].align_log2 &&
               r.thread == 3;
@@ -325,13 +328,31 @@ static void test_codec(void)
     TAP_OK(k == 5, "codec: a free after its neighbour is 5 bytes (%u)", k);
     struct recorder_log_record r;
     memset(&d, 0, sizeof d);
-    TAP_OK(recorder_log_decode(buf, 3, 0, &d, &r) == 0, "codec: a record cut short refused");
+    TAP_OK(recorder_log_decode(layouts, buf, 3, 0, &d, &r) == 0, "codec: a record cut short refused");
     unsigned char bad[8] = {RECORDER_OP_FREE, 1 << 4}; /* a free with a 1-byte size */
-    TAP_OK(recorder_log_decode(bad, sizeof bad, 0, &d, &r) == 0, "codec: a free with a size refused");
+    TAP_OK(recorder_log_decode(layouts, bad, sizeof bad, 0, &d, &r) == 0, "codec: a free with a size refused");
     bad[0] = RECORDER_OP_MALLOC;
-    TAP_OK(recorder_log_decode(bad, sizeof bad, 0, &d, &r) == 3, "codec: a malloc with it is fine");
+    TAP_OK(recorder_log_decode(layouts, bad, sizeof bad, 0, &d, &r) == 3, "codec: a malloc with it is fine");
     bad[0] = 0;
-    TAP_OK(recorder_log_decode(bad, sizeof bad, 0, &d, &r) == 0, "codec: op 0 refused");
+    TAP_OK(recorder_log_decode(layouts, bad, sizeof bad, 0, &d, &r) == 0, "codec: op 0 refused");
+    bad[0] = RECORDER_OP_MALLOC, bad[1] = 0x80;
+    TAP_OK(recorder_log_decode(layouts, bad, sizeof bad, 0, &d, &r) == 0, "codec: tag bit 15 refused");
+    /* Every tag, against the rules of recorder_log.h spelled out: its length, or refused. */
+    size_t wrong = 0;
+    for (unsigned tag = 0; tag < 65536; tag++) {
+        unsigned op = tag & 7, size_code = tag >> 12 & 7, want = 2;
+        for (unsigned f = 0; f < 4; f++)
+            want += (unsigned[]){0, 1, 2, 3, 4, 5, 6, 8}[tag >> (3 + 3 * f) & 7];
+        want += op == RECORDER_OP_ALIGNED;
+        if (op == 0 || tag >> 15 ||
+            (size_code && (op == RECORDER_OP_FREE || op == RECORDER_OP_REALLOC_BEGIN ||
+                           op == RECORDER_OP_THREAD_EXIT)))
+            want = 0;
+        unsigned char rec[RECORDER_LOG_MAX_BYTES] = {(unsigned char)tag, (unsigned char)(tag >> 8)};
+        memset(&d, 0, sizeof d);
+        wrong += recorder_log_decode(layouts, rec, sizeof rec, 0, &d, &r) != want;
+    }
+    TAP_EQ_U64(wrong, 0, "codec: all 65536 tags decode to their length or are refused");
 }
 
 /* Binds n blocks stride bytes apart from base, checks and removes them all; returns the number

@@ -208,6 +208,7 @@ struct importer {
     uint64_t image_end;            /* the image's latest time so far */
     uint16_t image_last_thread;    /* the thread of the image's latest record */
     struct record_import_report *rep;
+    struct recorder_log_layout *layouts; /* RECORDER_LOG_TAGS of them */
 };
 
 /* Passes a streamed batch to the writer, or grows the arrays. 0, or -1. */
@@ -224,46 +225,84 @@ static int out_full(struct out *o)
     return 0;
 }
 
-static inline int push(struct importer *im, enum trace_op op, uint32_t id, uint64_t size,
-                       uint8_t align_log2, uint16_t thread, uint64_t time)
+/* A run of one thread's records, imported one after the other (import_run): where its
+ * events go and the thread's latest time, kept in locals rather than in the importer (each
+ * store of an event could alias a field of it). */
+struct run {
+    struct trace_event *ev;
+    uint64_t *times;
+    uint64_t room; /* events the arrays take before out_full */
+    uint64_t last; /* the thread's latest time: a thread's times never go back */
+    uint16_t th;
+};
+
+static inline void run_begin(struct importer *im, struct run *u, uint16_t th)
 {
     struct out *o = &im->o;
-    if (o->n == o->cap && out_full(o) != 0)
-        return -1;
-    struct trace_event ev = {id, (uint8_t)op, align_log2, thread, size};
-    o->events[o->n] = ev;
-    if (time < im->last_time[thread])
-        time = im->last_time[thread]; /* never back in time on one thread */
-    im->last_time[thread] = time;
-    o->times[o->n++] = time;
+    u->ev = o->events + o->n;
+    u->times = o->times + o->n;
+    u->room = o->cap - o->n;
+    u->th = th;
+    u->last = im->last_time[th];
+}
+
+static inline void run_end(struct importer *im, const struct run *u)
+{
+    im->o.n = im->o.cap - u->room;
+    im->last_time[u->th] = u->last;
+}
+
+static inline int push(struct importer *im, struct run *u, enum trace_op op, uint32_t id,
+                       uint64_t size, uint8_t align_log2, uint64_t time)
+{
+    if (u->room == 0) {
+        struct out *o = &im->o;
+        o->n = o->cap;
+        if (out_full(o) != 0)
+            return -1;
+        u->ev = o->events + o->n;
+        u->times = o->times + o->n;
+        u->room = o->cap - o->n;
+    }
+    *u->ev++ = (struct trace_event){id, (uint8_t)op, align_log2, u->th, size};
+    if (time < u->last)
+        time = u->last;
+    u->last = time;
+    *u->times++ = time;
+    u->room--;
     return 0;
 }
 
 __extension__ typedef unsigned __int128 u128; /* GCC and Clang on 64-bit targets */
 
+/* ticks -> ns since the trace's start. The usual case, a step forward of under fast_steps
+ * ticks, is an integer multiply; the rest (steps back, absurd rates) a double one. */
 static inline uint64_t to_ns(const struct importer *im, uint64_t ticks)
 {
-    uint64_t d = ticks - im->at_ticks, back = (int64_t)d < 0, step = back ? -d : d;
-    if (step < im->fast_steps) { /* the usual case: an integer multiply, no double */
-        uint64_t ns = step * im->rate_int + (uint64_t)(((u128)step * im->rate_frac) >> 64);
-        int64_t t = back ? im->at_ns - (int64_t)ns : im->at_ns + (int64_t)ns;
-        return t <= 0 ? 0 : (uint64_t)t >= TRACE_MAX_TIME ? TRACE_MAX_TIME : (uint64_t)t;
+    uint64_t d = ticks - im->at_ticks;
+    if (d < im->fast_steps) {
+        uint64_t ns = (uint64_t)im->at_ns + d * im->rate_int +
+                      (uint64_t)(((u128)d * im->rate_frac) >> 64);
+        return ns < TRACE_MAX_TIME ? ns : TRACE_MAX_TIME;
     }
     double ns = (double)im->at_ns + (double)(int64_t)d * im->rate;
     return ns <= 0 ? 0 : ns >= (double)TRACE_MAX_TIME ? TRACE_MAX_TIME : (uint64_t)ns;
 }
 
-/* Sets the image's rate, in ns per tick, as a double and in fixed point. */
-static void set_rate(struct importer *im, double rate)
+/* Sets the image's clock: ns = at_ns + (ticks - at_ticks) * rate, as a double and in fixed
+ * point for the usual case. */
+static void set_clock(struct importer *im, uint64_t at_ticks, int64_t at_ns, double rate)
 {
+    im->at_ticks = at_ticks;
+    im->at_ns = at_ns;
     im->rate = rate;
     im->fast_steps = 0;
-    if (!(rate >= 0 && rate < 32768))
+    if (!(rate >= 0 && rate < 32768) || at_ns < 0 || (uint64_t)at_ns >= TRACE_MAX_TIME)
         return; /* absurd: the double path does it */
     im->rate_int = (uint64_t)rate;
     double frac = (rate - (double)im->rate_int) * 0x1p64;
     im->rate_frac = frac >= 0x1p64 ? UINT64_MAX : (uint64_t)frac;
-    /* step * rate_int < 2^63 and the fraction's part < 2^48: no overflow */
+    /* step * rate_int < 2^63 and the fraction's part < 2^48: no overflow, nor with at_ns */
     im->fast_steps = (uint64_t)1 << 48;
 }
 
@@ -294,100 +333,106 @@ static int32_t trace_thread(struct importer *im, uint32_t th)
     return (int32_t)(im->thread_of[th] - 1);
 }
 
-/* Binds addr to a new or kept id, inserting a free for an object the address still names. */
-static int bind(struct importer *im, uint64_t addr, uint32_t id, uint16_t thread, uint64_t time)
+/* A decoded record waiting in its thread's stream, with the home slot of its address in the
+ * map (found when it was decoded, for the prefetch; it holds while the map's gen is the
+ * stream's). */
+struct decoded {
+    uint64_t seq, addr, size, ticks;
+    size_t home;
+    uint8_t op, align_log2;
+};
+
+/* Binds q's address to a new or kept id, inserting a free for an object the address still
+ * names. */
+static inline int bind(struct importer *im, struct run *u, const struct decoded *q, uint64_t gen,
+                       uint32_t id, uint64_t time)
 {
     uint32_t stale;
-    if (record_map_bind(&im->live, addr, id, &stale) != 0)
+    if (record_map_bind_at(&im->live, q->addr, q->home, gen, id, &stale) != 0)
         return -1;
     if (stale != NO_ID) {
         /* The stale object's free goes before the event that binds addr anew. */
         im->rep->implicit_frees++;
-        return push(im, TRACE_FREE, stale, 0, 0, thread, time);
+        return push(im, u, TRACE_FREE, stale, 0, 0, time);
     }
     return 0;
 }
 
-static int import_alloc(struct importer *im, const struct recorder_log_record *r, uint16_t th,
-                        uint64_t time)
+static inline int import_alloc(struct importer *im, struct run *u, const struct decoded *q,
+                               uint64_t gen, uint64_t time)
 {
-    enum trace_op op = r->op == RECORDER_OP_MALLOC   ? TRACE_ALLOC
-                       : r->op == RECORDER_OP_CALLOC ? TRACE_CALLOC
-                                                     : TRACE_ALIGNED;
-    uint8_t al = op == TRACE_ALIGNED ? r->align_log2 : 0;
+    static const uint8_t trace_op[4] = {0, TRACE_ALLOC, TRACE_CALLOC, TRACE_ALIGNED};
+    enum trace_op op = trace_op[q->op];
+    uint8_t al = q->align_log2; /* 0 but for RECORDER_OP_ALIGNED */
     if (al > TRACE_MAX_ALIGN_LOG2) {
         al = TRACE_MAX_ALIGN_LOG2;
         im->rep->clamped_aligns++;
     }
-    uint64_t size = r->size;
+    uint64_t size = q->size;
     if (size == 0) {
         size = 1;
         im->rep->zero_sizes++;
     }
     uint32_t id = im->next_id++;
-    if (bind(im, r->addr, id, th, time) != 0)
+    if (bind(im, u, q, gen, id, time) != 0)
         return -1;
-    return push(im, op, id, size, al, th, time);
+    return push(im, u, op, id, size, al, time);
 }
 
-static int import_realloc_end(struct importer *im, const struct recorder_log_record *r,
-                              uint16_t th, uint64_t time)
+static int import_realloc_end(struct importer *im, struct run *u, struct pending_realloc *pend,
+                              const struct decoded *q, uint64_t gen, uint64_t time)
 {
-    struct pending_realloc *pend = &im->pending[r->thread];
     if (!pend->active)
         return 1; /* corrupt: reported by the caller */
     pend->active = 0;
-    if (r->addr == 0) /* realloc failed: the old block is still there */
+    if (q->addr == 0) /* realloc failed: the old block is still there */
         return pend->id == NO_ID ? 0 : record_map_put(&im->live, pend->old_addr, pend->id);
     if (pend->id == NO_ID) {
         /* Memory from before recording: the program's view is a new object. */
         im->rep->dropped_frees++;
-        if (r->size == 0)
+        if (q->size == 0)
             return 0;
         uint32_t id = im->next_id++;
-        if (bind(im, r->addr, id, th, time) != 0)
+        if (bind(im, u, q, gen, id, time) != 0)
             return -1;
-        return push(im, TRACE_ALLOC, id, r->size, 0, th, time);
+        return push(im, u, TRACE_ALLOC, id, q->size, 0, time);
     }
-    if (r->size == 0) /* an allocator whose realloc(p, 0) returns a block: still a free */
-        return push(im, TRACE_FREE, pend->id, 0, 0, th, time);
-    if (bind(im, r->addr, pend->id, th, time) != 0)
+    if (q->size == 0) /* an allocator whose realloc(p, 0) returns a block: still a free */
+        return push(im, u, TRACE_FREE, pend->id, 0, 0, time);
+    if (bind(im, u, q, gen, pend->id, time) != 0)
         return -1;
-    return push(im, TRACE_REALLOC, pend->id, r->size, 0, th, time);
+    return push(im, u, TRACE_REALLOC, pend->id, q->size, 0, time);
 }
 
-/* Imports r, of trace thread th. 0, -1 out of memory, 1 corrupt record. */
-static inline int import_record(struct importer *im, const struct recorder_log_record *r,
-                                uint16_t th)
+/* Imports q, of the run's thread (pend: its realloc in progress; gen: the map's gen when q's
+ * home was found). 0, -1 out of memory, 1 corrupt record. */
+static inline int import_record(struct importer *im, struct run *u, struct pending_realloc *pend,
+                                const struct decoded *q, uint64_t gen)
 {
-    uint64_t time = to_ns(im, r->ticks);
+    uint64_t time = to_ns(im, q->ticks);
     if (time > im->image_end)
         im->image_end = time;
-    im->image_last_thread = th;
-    switch (r->op) {
-    case RECORDER_OP_MALLOC:
-    case RECORDER_OP_CALLOC:
-    case RECORDER_OP_ALIGNED:
-        return import_alloc(im, r, th, time);
-    case RECORDER_OP_FREE: {
-        uint32_t id = record_map_take(&im->live, r->addr);
+    /* Allocations and frees first: a jump table costs more than these two tests. */
+    if (q->op - RECORDER_OP_MALLOC <= RECORDER_OP_ALIGNED - RECORDER_OP_MALLOC)
+        return import_alloc(im, u, q, gen, time);
+    if (q->op == RECORDER_OP_FREE) {
+        uint32_t id = record_map_take_at(&im->live, q->addr, q->home, gen);
         if (id == NO_ID) {
             im->rep->dropped_frees++;
             return 0;
         }
-        return push(im, TRACE_FREE, id, 0, 0, th, time);
+        return push(im, u, TRACE_FREE, id, 0, 0, time);
     }
-    case RECORDER_OP_REALLOC_BEGIN: {
-        struct pending_realloc *pend = &im->pending[r->thread];
-        pend->old_addr = r->addr;
-        pend->id = record_map_take(&im->live, r->addr);
+    switch (q->op) {
+    case RECORDER_OP_REALLOC_BEGIN:
+        pend->old_addr = q->addr;
+        pend->id = record_map_take_at(&im->live, q->addr, q->home, gen);
         pend->active = 1;
         return 0;
-    }
     case RECORDER_OP_REALLOC_END:
-        return import_realloc_end(im, r, th, time);
+        return import_realloc_end(im, u, pend, q, gen, time);
     case RECORDER_OP_THREAD_EXIT:
-        im->exit_plus1[th] = (time > im->last_time[th] ? time : im->last_time[th]) + 1;
+        im->exit_plus1[u->th] = (time > u->last ? time : u->last) + 1;
         return 0;
     default:
         return 1;
@@ -413,11 +458,14 @@ static int release_live(struct importer *im, uint16_t thread)
         if (m->slots[i].addr)
             is_live[m->slots[i].id - lo] = 1;
     int rc = 0;
+    struct run u;
+    run_begin(im, &u, thread);
     for (size_t i = 0; i < span && rc == 0; i++)
         if (is_live[i]) {
-            rc = push(im, TRACE_FREE, (uint32_t)(lo + i), 0, 0, thread, im->image_end);
+            rc = push(im, &u, TRACE_FREE, (uint32_t)(lo + i), 0, 0, im->image_end);
             im->rep->released_at_exit++;
         }
+    run_end(im, &u);
     free(is_live);
     return rc;
 }
@@ -448,7 +496,8 @@ struct stream {
     int in_heap, woken;
     size_t bad;                   /* a record that would not decode (the log is corrupt); 0 none */
     uint64_t seq;                 /* of q[head]; UINT64_MAX when there is none */
-    struct recorder_log_record q[LOOKAHEAD];
+    uint64_t gen;                 /* the map's gen when the homes in q were found */
+    struct decoded q[LOOKAHEAD];
 };
 
 struct log_reader {
@@ -555,6 +604,7 @@ static struct stream *reader_stream(struct log_reader *r, uint32_t th)
         s->first = s->cur = s->tail = NO_CHUNK;
         s->thread = th;
         s->seq = UINT64_MAX;
+        s->gen = UINT64_MAX;
     }
     return s;
 }
@@ -631,35 +681,40 @@ static int reader_scan(struct importer *im, struct log_reader *r, int final,
     if (final && off < r->len)
         im->rep->lost_records++; /* a torn chunk or chunk header */
     const struct recorder_log_header *h = &r->h;
-    im->at_ticks = h->start_ticks;
-    im->at_ns = (int64_t)(h->start_ns - im->base_ns);
     double rate = 1.0;
     if (h->clock == RECORDER_CLOCK_TSC && r->hi_ticks > h->start_ticks && r->hi_ns > h->start_ns)
         rate = (double)(r->hi_ns - h->start_ns) / (double)(r->hi_ticks - h->start_ticks);
-    set_rate(im, rate);
+    set_clock(im, h->start_ticks, (int64_t)(h->start_ns - im->base_ns), rate);
     return 0;
 }
 
-/* Decodes records until LOOKAHEAD wait (or the thread's chunks end, or one is corrupt). The
- * usual case, a record with RECORDER_LOG_MAX_BYTES after it in its chunk, is a tight loop on
- * local copies. */
-static void stream_fill(struct stream *s, const struct log_reader *r, const struct record_map *live)
+/* Decodes records until LOOKAHEAD wait (or the thread's chunks end, or one is corrupt), each
+ * with its address's home slot, whose cache line is fetched meanwhile. The usual case, a record
+ * with RECORDER_LOG_MAX_BYTES after it in its chunk, is a tight loop on local copies. */
+static void stream_fill(struct stream *s, const struct log_reader *r, const struct importer *im)
 {
+    const struct record_map *live = &im->live;
+    const struct recorder_log_layout *layouts = im->layouts;
     const unsigned char *map = r->map, *p = map + s->pos, *end = map + s->end;
     struct recorder_log_delta d = s->d;
     /* Locals: the stores into s->q could alias the map's and the stream's fields. */
     const struct record_map m = *live;
-    const uint32_t thread = s->thread;
     const unsigned head = s->head;
     unsigned n = s->n;
+    if (s->gen != m.gen) /* the map was rebuilt: the waiting records' homes are stale */
+        for (unsigned k = 0; k < n; k++) {
+            struct decoded *q = &s->q[(head + k) & (LOOKAHEAD - 1)];
+            q->home = record_map_home(&m, q->addr);
+        }
+    s->gen = m.gen;
     while (n < LOOKAHEAD) {
-        struct recorder_log_record *q = &s->q[(head + n) & (LOOKAHEAD - 1)];
+        struct recorder_log_record rec;
         unsigned used;
         uint32_t next;
         if (end - p >= RECORDER_LOG_MAX_BYTES) {
-            used = recorder_log_decode_at(p, thread, &d, q);
+            used = recorder_log_decode_at(layouts, p, 0, &d, &rec);
         } else if (p < end) {
-            used = recorder_log_decode(p, (size_t)(end - p), thread, &d, q);
+            used = recorder_log_decode(layouts, p, (size_t)(end - p), 0, &d, &rec);
         } else if ((next = s->cur == NO_CHUNK ? s->first : r->chunks[s->cur].next) != NO_CHUNK) {
             s->cur = next; /* the thread's next chunk */
             p = map + r->chunks[next].off;
@@ -673,7 +728,10 @@ static void stream_fill(struct stream *s, const struct log_reader *r, const stru
             s->bad = (size_t)(p - map);
             break;
         }
-        record_map_prefetch(&m, q->addr);
+        size_t home = record_map_home(&m, rec.addr);
+        record_map_prefetch(&m, home);
+        s->q[(head + n) & (LOOKAHEAD - 1)] =
+            (struct decoded){rec.seq, rec.addr, rec.size, rec.ticks, home, rec.op, rec.align_log2};
         p += used;
         n++;
     }
@@ -722,22 +780,33 @@ static int import_run(struct importer *im, struct stream *s, const struct log_re
         set_err(err, "%s: out of memory or more than 65536 threads", r->path);
         return -1;
     }
-    while (s->seq == want && want < stop_at) {
-        const struct recorder_log_record *q = &s->q[s->head];
-        int st = import_record(im, q, (uint16_t)th);
-        if (st != 0) {
+    struct pending_realloc *pend = &im->pending[s->thread];
+    struct run u;
+    run_begin(im, &u, (uint16_t)th);
+    unsigned head = s->head, n = s->n;
+    int st = 0;
+    while (n && s->q[head].seq == want && want < stop_at) {
+        const struct decoded *q = &s->q[head];
+        if ((st = import_record(im, &u, pend, q, s->gen)) != 0) {
             set_err(err, st < 0 ? "%s: out of memory" : "%s: seq %llu: corrupt log (op %u)",
                     r->path, (unsigned long long)q->seq, q->op);
-            return -1;
+            break;
         }
         want++;
-        s->head = (s->head + 1) & (LOOKAHEAD - 1);
-        if (--s->n > LOOKAHEAD / 2)
-            s->seq = s->q[s->head].seq;
-        else /* decoding half the ring at a time */
-            stream_fill(s, r, &im->live);
+        head = (head + 1) & (LOOKAHEAD - 1);
+        if (--n <= LOOKAHEAD / 2) { /* decoding half the ring at a time */
+            s->head = head, s->n = n;
+            stream_fill(s, r, im);
+            n = s->n;
+        }
     }
+    run_end(im, &u);
+    im->image_last_thread = (uint16_t)th;
+    s->head = head, s->n = n;
+    s->seq = n ? s->q[head].seq : UINT64_MAX;
     *next = want;
+    if (st != 0)
+        return -1;
     if (s->bad && !s->n) {
         set_err(err, "%s: corrupt log (bad record at byte %zu)", r->path, s->bad);
         return -1;
@@ -760,7 +829,7 @@ static int reader_merge(struct importer *im, struct log_reader *r, int final,
     for (size_t i = 0; i < r->n_woken; i++) {
         struct stream *s = r->woken[i];
         s->woken = 0;
-        stream_fill(s, r, &im->live);
+        stream_fill(s, r, im);
         if (s->seq != UINT64_MAX)
             heap_push(r, s);
     }
@@ -890,6 +959,7 @@ static void importer_free(struct importer *im)
     free(im->pending);
     free(im->last_time);
     free(im->exit_plus1);
+    free(im->layouts);
     free(im->o.events);
     free(im->o.times);
 }
@@ -997,11 +1067,13 @@ struct record_import *record_import_begin(const char *dir, const struct record_i
     im->rep = &ri->rep;
     im->last_time = calloc(MAX_THREADS, sizeof *im->last_time);
     im->exit_plus1 = calloc(MAX_THREADS, sizeof *im->exit_plus1);
-    if (!im->last_time || !im->exit_plus1 || record_map_init(&im->live) != 0) {
+    im->layouts = malloc(RECORDER_LOG_TAGS * sizeof *im->layouts);
+    if (!im->last_time || !im->exit_plus1 || !im->layouts || record_map_init(&im->live) != 0) {
         set_err(err, "%s: out of memory", dir);
         record_import_abort(ri);
         return NULL;
     }
+    recorder_log_layouts(im->layouts);
     if (path) {
         im->o.w = trace_writer_open(path, opt->name, opt->description, err);
         if (!im->o.w || out_reserve(&im->o, OUT_BATCH) != 0) {

@@ -27,7 +27,9 @@ void record_map_free(struct record_map *m)
 {
     if (m->slots)
         trace__huge_free(m->slots, (m->mask + 1) * sizeof *m->slots);
+    uint64_t gen = m->gen;
     memset(m, 0, sizeof *m);
+    m->gen = gen + 1; /* homes found in this table do not hold in the next */
 }
 
 /* Moves m's bindings into a new table of n slots, hashed as scatter says. */
@@ -45,6 +47,7 @@ static int rebuild(struct record_map *m, size_t n, int scatter)
             m->count++;
         }
     trace__huge_free(old.slots, (old.mask + 1) * sizeof *old.slots);
+    m->gen++;
     m->steps = 0;
     m->ops = 0;
     return 0;

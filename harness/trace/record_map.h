@@ -28,6 +28,8 @@ struct record_map_slot {
 struct record_map {
     struct record_map_slot *slots;
     size_t mask, count;
+    uint64_t gen;     /* counts the rebuilds (and tables): a home slot found for one gen holds
+                         while gen is the same */
     uint64_t steps;   /* probe and shift steps since the last check */
     uint32_t ops;     /* bindings and removals since the last check */
     int scatter;      /* the multiplicative hash (else address order) */
@@ -46,9 +48,10 @@ static inline size_t record_map_home(const struct record_map *m, uint64_t addr)
     return (size_t)((addr >> 4) + (((addr >> 22) * 0x9E3779B97F4A7C15ull) >> 40)) & m->mask;
 }
 
-static inline void record_map_prefetch(const struct record_map *m, uint64_t addr)
+/* Starts fetching slot home (record_map_home) into the cache. */
+static inline void record_map_prefetch(const struct record_map *m, size_t home)
 {
-    const struct record_map_slot *s = &m->slots[record_map_home(m, addr)];
+    const struct record_map_slot *s = &m->slots[home];
     /* GCC 12 at -O2 deletes this prefetch with the address-order hash (without it the import
      * is 2.5 times slower): an empty volatile asm pins the address. */
     __asm__ volatile("" : "+r"(s));
@@ -64,10 +67,19 @@ int record_map_grow(struct record_map *m);
  * correct). */
 int record_map_check(struct record_map *m);
 
-/* The slot holding addr, or the empty slot ending its probe run. */
-static inline struct record_map_slot *record_map_find(struct record_map *m, uint64_t addr)
+/* Where addr's probe run starts: home, when it was computed (record_map_home) while the map's
+ * gen was gen and still is; the importer finds homes a few records ahead, for the prefetch. */
+static inline size_t record_map_start(const struct record_map *m, uint64_t addr, size_t home,
+                                      uint64_t gen)
 {
-    size_t i = record_map_home(m, addr), steps = 0;
+    return gen == m->gen ? home : record_map_home(m, addr);
+}
+
+/* The slot holding addr, or the empty slot ending its probe run, from slot i on. */
+static inline struct record_map_slot *record_map_find_from(struct record_map *m, uint64_t addr,
+                                                           size_t i)
+{
+    size_t steps = 0;
     while (m->slots[i].addr && m->slots[i].addr != addr) {
         i = (i + 1) & m->mask;
         steps++;
@@ -76,10 +88,15 @@ static inline struct record_map_slot *record_map_find(struct record_map *m, uint
     return &m->slots[i];
 }
 
-/* Binds addr to id, with the id addr was bound to in *old (RECORD_MAP_NONE if none).
- * 0, or -1 when out of memory. */
-static inline int record_map_bind(struct record_map *m, uint64_t addr, uint32_t id,
-                                  uint32_t *old)
+static inline struct record_map_slot *record_map_find(struct record_map *m, uint64_t addr)
+{
+    return record_map_find_from(m, addr, record_map_home(m, addr));
+}
+
+/* Binds addr to id, with the id addr was bound to in *old (RECORD_MAP_NONE if none); home and
+ * gen as for record_map_start. 0, or -1 when out of memory. */
+static inline int record_map_bind_at(struct record_map *m, uint64_t addr, size_t home,
+                                     uint64_t gen, uint32_t id, uint32_t *old)
 {
     /* At most half full: probe runs stay short. */
     if ((m->count + 1) * 2 > m->mask + 1 && record_map_grow(m) != 0)
@@ -87,7 +104,7 @@ static inline int record_map_bind(struct record_map *m, uint64_t addr, uint32_t 
     if ((++m->ops == RECORD_MAP_CHECK_EVERY || m->steps > RECORD_MAP_STEP_BUDGET) &&
         record_map_check(m) != 0)
         return -1;
-    struct record_map_slot *s = record_map_find(m, addr);
+    struct record_map_slot *s = record_map_find_from(m, addr, record_map_start(m, addr, home, gen));
     *old = s->addr ? s->id : RECORD_MAP_NONE;
     m->count += !s->addr;
     s->addr = addr;
@@ -95,17 +112,24 @@ static inline int record_map_bind(struct record_map *m, uint64_t addr, uint32_t 
     return 0;
 }
 
+static inline int record_map_bind(struct record_map *m, uint64_t addr, uint32_t id, uint32_t *old)
+{
+    return record_map_bind_at(m, addr, 0, UINT64_MAX, id, old);
+}
+
 /* Binds addr to id (replacing a binding). 0, or -1 when out of memory. */
 static inline int record_map_put(struct record_map *m, uint64_t addr, uint32_t id)
 {
     uint32_t old;
-    return record_map_bind(m, addr, id, &old);
+    return record_map_bind_at(m, addr, 0, UINT64_MAX, id, &old);
 }
 
-/* Removes addr and returns its id, RECORD_MAP_NONE if absent. */
-static inline uint32_t record_map_take(struct record_map *m, uint64_t addr)
+/* Removes addr and returns its id, RECORD_MAP_NONE if absent; home and gen as for
+ * record_map_start. */
+static inline uint32_t record_map_take_at(struct record_map *m, uint64_t addr, size_t home,
+                                          uint64_t gen)
 {
-    struct record_map_slot *s = record_map_find(m, addr);
+    struct record_map_slot *s = record_map_find_from(m, addr, record_map_start(m, addr, home, gen));
     if (!s->addr)
         return RECORD_MAP_NONE;
     uint32_t id = s->id;
@@ -114,8 +138,8 @@ static inline uint32_t record_map_take(struct record_map *m, uint64_t addr)
     size_t hole = (size_t)(s - m->slots), steps = 0;
     for (size_t j = (hole + 1) & m->mask; m->slots[j].addr; j = (j + 1) & m->mask) {
         steps++;
-        size_t home = record_map_home(m, m->slots[j].addr);
-        if (((j - home) & m->mask) >= ((j - hole) & m->mask)) {
+        size_t h = record_map_home(m, m->slots[j].addr);
+        if (((j - h) & m->mask) >= ((j - hole) & m->mask)) {
             m->slots[hole] = m->slots[j];
             hole = j;
         }
@@ -126,6 +150,11 @@ static inline uint32_t record_map_take(struct record_map *m, uint64_t addr)
     if (++m->ops == RECORD_MAP_CHECK_EVERY || m->steps > RECORD_MAP_STEP_BUDGET)
         record_map_check(m); /* out of memory: the map stays as it is */
     return id;
+}
+
+static inline uint32_t record_map_take(struct record_map *m, uint64_t addr)
+{
+    return record_map_take_at(m, addr, 0, UINT64_MAX);
 }
 
 #endif

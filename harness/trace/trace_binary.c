@@ -313,16 +313,17 @@ static void put_records(struct trace_writer *w, const struct trace_event *ev, si
 int trace_writer_append(struct trace_writer *w, const struct trace_event *ev, size_t n,
                         struct trace_error *err)
 {
-    uint32_t ids = w->ids, threads = w->threads; /* in registers: the loop runs per event */
+    /* In registers and without branches: the loop runs per event. */
+    uint32_t ids = w->ids, threads = w->threads, bad_op = 0;
     for (size_t i = 0; i < n; i++) {
+        bad_op |= ev[i].op >= TRACE_OP_COUNT;
+        ids = ev[i].id >= ids ? ev[i].id + 1 : ids;
+        threads = ev[i].thread >= threads ? (uint32_t)ev[i].thread + 1 : threads;
+    }
+    for (size_t i = 0; bad_op && i < n; i++)
         if (ev[i].op >= TRACE_OP_COUNT)
             return trace__fail(err, "%s: event %llu: unknown op %u", w->path,
                                (unsigned long long)(w->h.n_events + i), ev[i].op);
-        if (ev[i].id >= ids)
-            ids = ev[i].id + 1;
-        if (ev[i].thread >= threads)
-            threads = (uint32_t)ev[i].thread + 1;
-    }
     w->ids = ids, w->threads = threads;
     w->h.n_events += n;
     while (n) {

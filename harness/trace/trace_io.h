@@ -163,11 +163,18 @@ void trace__huge_free(void *p, size_t len);
  * copying. */
 void *trace__huge_grow(void *p, size_t len, size_t new_len);
 
-/* LEB128 varints of the time section: put writes at most 10 bytes and returns how many; get
- * returns 0, or -1 when the bytes run out before the end or the value needs more than 64 bits.
- * put is inline: the streamed record import puts one per event. */
+/* LEB128 varints of the time section: put needs 10 bytes of room, writes at most that many
+ * and returns how many; get returns 0, or -1 when the bytes run out before the end or the
+ * value needs more than 64 bits. put is inline: the streamed record import puts one per event,
+ * mostly of one or two bytes, taken without a branch between them (it would often go wrong). */
 static inline size_t trace__varint_put(unsigned char *p, uint64_t v)
 {
+    if (v < (1u << 14)) {
+        unsigned two = v >= 0x80;
+        p[0] = (unsigned char)(v | two << 7);
+        p[1] = (unsigned char)(v >> 7);
+        return 1 + two;
+    }
     size_t n = 0;
     while (v >= 0x80) {
         p[n++] = (unsigned char)(v | 0x80);

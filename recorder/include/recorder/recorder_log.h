@@ -184,62 +184,86 @@ static inline unsigned recorder_log_encode(unsigned char *p, struct recorder_log
     return n + (op == RECORDER_OP_ALIGNED);
 }
 
+/* What a tag says of its record, for decoding with one table lookup: the fields' places and
+ * length codes, the record's length and whether the tag can be valid at all. */
+struct recorder_log_layout {
+    uint8_t len;     /* the record's bytes; 0: no valid record has this tag */
+    uint8_t at[3];   /* where the address, ticks and size fields start (the seq's at 2) */
+    uint8_t code[4]; /* the four fields' length codes */
+};
+
+#define RECORDER_LOG_TAGS 32768 /* the tags with bit 15 clear: the others are never valid */
+
+/* Fills layouts[tag] for every tag below RECORDER_LOG_TAGS. */
+static inline void recorder_log_layouts(struct recorder_log_layout *layouts)
+{
+    for (unsigned tag = 0; tag < RECORDER_LOG_TAGS; tag++) {
+        struct recorder_log_layout l = {0};
+        unsigned op = tag & 7, n = 2;
+        for (unsigned k = 0; k < 4; k++) {
+            unsigned c = tag >> (3 + 3 * k) & 7;
+            if (k)
+                l.at[k - 1] = (uint8_t)n;
+            l.code[k] = (uint8_t)c;
+            n += c + (c == 7);
+        }
+        /* op 0 is no op; a free, a realloc's begin and a thread exit carry no size */
+        int sized = l.code[3] != 0, valid = op != 0 && !(sized && !recorder_log_has_size(op));
+        l.len = (uint8_t)(valid ? n + (op == RECORDER_OP_ALIGNED) : 0);
+        layouts[tag] = l;
+    }
+}
+
 /* The fast path of recorder_log_decode: RECORDER_LOG_MAX_BYTES are readable at p. Returns the
  * record's length (which may exceed what the caller has: its check), or 0 if malformed. */
 __attribute__((always_inline)) static inline unsigned
-recorder_log_decode_at(const unsigned char *p, uint32_t thread, struct recorder_log_delta *d,
-                       struct recorder_log_record *r)
+recorder_log_decode_at(const struct recorder_log_layout *layouts, const unsigned char *p,
+                       uint32_t thread, struct recorder_log_delta *d, struct recorder_log_record *r)
 {
-    static const uint8_t bytes[8] = {0, 1, 2, 3, 4, 5, 6, 8};
     static const uint64_t mask[8] = {0, 0xff, 0xffff, 0xffffff, 0xffffffff, 0xffffffffff,
                                      0xffffffffffff, UINT64_MAX};
     unsigned tag = p[0] | (unsigned)p[1] << 8, op = tag & 7;
-    unsigned c0 = tag >> 3 & 7, c1 = tag >> 6 & 7, c2 = tag >> 9 & 7, c3 = tag >> 12 & 7;
-    /* op 0 is no op; a free (4), a realloc's begin (5) and a thread exit (7) carry no size */
-    if ((((c3 ? 0xb1u : 0x01u) >> op) & 1) | tag >> 15)
+    const struct recorder_log_layout *l = &layouts[tag & (RECORDER_LOG_TAGS - 1)];
+    unsigned len = l->len;
+    if (!len || tag >> 15)
         return 0;
-    const unsigned char *q = p + 2;
-    uint64_t f0 = recorder_log_get64(q) & mask[c0];
-    q += bytes[c0];
-    uint64_t f1 = recorder_log_get64(q) & mask[c1];
-    q += bytes[c1];
-    uint64_t f2 = recorder_log_get64(q) & mask[c2];
-    q += bytes[c2];
-    r->size = recorder_log_get64(q) & mask[c3];
-    q += bytes[c3];
+    uint64_t f0 = recorder_log_get64(p + 2) & mask[l->code[0]];
+    uint64_t f1 = recorder_log_get64(p + l->at[0]) & mask[l->code[1]];
+    uint64_t f2 = recorder_log_get64(p + l->at[1]) & mask[l->code[2]];
+    r->size = recorder_log_get64(p + l->at[2]) & mask[l->code[3]];
     r->seq = d->seq + f0;
     d->seq = r->seq + 1;
     r->addr = d->addr += recorder_log_unzigzag(f1);
     r->ticks = d->ticks += recorder_log_unzigzag(f2);
     r->op = (uint8_t)op;
-    r->align_log2 = 0;
-    if (op == RECORDER_OP_ALIGNED)
-        r->align_log2 = *q++;
+    r->align_log2 = op == RECORDER_OP_ALIGNED ? p[len - 1] : 0;
     r->thread = thread;
     r->reserved = 0;
-    return (unsigned)(q - p);
+    return len;
 }
 
 /* recorder_log_decode near a chunk's end: from a padded copy. */
 __attribute__((noinline, unused)) static unsigned
-recorder_log_decode_short(const unsigned char *p, size_t n, uint32_t thread,
-                          struct recorder_log_delta *d, struct recorder_log_record *r)
+recorder_log_decode_short(const struct recorder_log_layout *layouts, const unsigned char *p,
+                          size_t n, uint32_t thread, struct recorder_log_delta *d,
+                          struct recorder_log_record *r)
 {
     unsigned char pad[RECORDER_LOG_MAX_BYTES] = {0};
     __builtin_memcpy(pad, p, n < sizeof pad ? n : sizeof pad);
-    unsigned len = recorder_log_decode_at(pad, thread, d, r);
+    unsigned len = recorder_log_decode_at(layouts, pad, thread, d, r);
     return len <= n ? len : 0;
 }
 
 /* Decodes the record at p (n bytes available) into r and updates d; returns the bytes used,
- * or 0 if the record is cut short or malformed (d is then undefined). */
+ * or 0 if the record is cut short or malformed (d is then undefined). layouts: as filled by
+ * recorder_log_layouts. */
 __attribute__((always_inline)) static inline unsigned
-recorder_log_decode(const unsigned char *p, size_t n, uint32_t thread, struct recorder_log_delta *d,
-                    struct recorder_log_record *r)
+recorder_log_decode(const struct recorder_log_layout *layouts, const unsigned char *p, size_t n,
+                    uint32_t thread, struct recorder_log_delta *d, struct recorder_log_record *r)
 {
     if (n >= RECORDER_LOG_MAX_BYTES)
-        return recorder_log_decode_at(p, thread, d, r);
-    return recorder_log_decode_short(p, n, thread, d, r);
+        return recorder_log_decode_at(layouts, p, thread, d, r);
+    return recorder_log_decode_short(layouts, p, n, thread, d, r);
 }
 
 #endif
