@@ -211,8 +211,9 @@ struct importer {
     struct recorder_log_layout *layouts; /* RECORDER_LOG_TAGS of them */
 };
 
-/* Passes a streamed batch to the writer, or grows the arrays. 0, or -1. */
-static int out_full(struct out *o)
+/* Passes a streamed batch to the writer, or grows the arrays. 0, or -1. Out of line: the
+ * import's loop keeps its registers for the usual case. */
+__attribute__((noinline, cold)) static int out_full(struct out *o)
 {
     if (!o->w)
         return out_reserve(o, o->cap ? o->cap * 2 : 4096);
@@ -379,7 +380,9 @@ static inline int import_alloc(struct importer *im, struct run *u, const struct 
     return push(im, u, op, id, size, al, time);
 }
 
-static int import_realloc_end(struct importer *im, struct run *u, struct pending_realloc *pend,
+/* Out of line, like out_full: reallocs are few. */
+__attribute__((noinline)) static int import_realloc_end(struct importer *im, struct run *u,
+                                                        struct pending_realloc *pend,
                               const struct decoded *q, uint64_t gen, uint64_t time)
 {
     if (!pend->active)
