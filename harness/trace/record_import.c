@@ -334,22 +334,27 @@ static int32_t trace_thread(struct importer *im, uint32_t th)
     return (int32_t)(im->thread_of[th] - 1);
 }
 
-/* A decoded record waiting in its thread's stream, with the home slot of its address in the
- * map (found when it was decoded, for the prefetch; it holds while the map's gen is the
- * stream's). */
-struct decoded {
-    uint64_t seq, addr, size, ticks;
-    size_t home;
-    uint8_t op, align_log2;
+/* One recorder thread's records are decoded a few ahead of the one being imported, so that
+ * the map slots they will touch are already on their way into the cache (a random slot of a
+ * large table is a cache miss, and often a TLB miss). */
+#define LOOKAHEAD 16 /* a power of two */
+
+/* The decoded records waiting in a thread's stream, in a ring, field by field (an index then
+ * reaches a field in one instruction), with the home slot of each address in the map (found
+ * when it was decoded, for the prefetch; it holds while the map's gen is the stream's). */
+struct waiting {
+    uint64_t seq[LOOKAHEAD], addr[LOOKAHEAD], size[LOOKAHEAD], ticks[LOOKAHEAD];
+    size_t home[LOOKAHEAD];
+    uint8_t op[LOOKAHEAD], align_log2[LOOKAHEAD];
 };
 
-/* Binds q's address to a new or kept id, inserting a free for an object the address still
- * names. */
-static inline int bind(struct importer *im, struct run *u, const struct decoded *q, uint64_t gen,
-                       uint32_t id, uint64_t time)
+/* Binds addr (home as for record_map_start) to a new or kept id, inserting a free for an
+ * object the address still names. */
+static inline int bind(struct importer *im, struct run *u, uint64_t addr, size_t home,
+                       uint64_t gen, uint32_t id, uint64_t time)
 {
     uint32_t stale;
-    if (record_map_bind_at(&im->live, q->addr, q->home, gen, id, &stale) != 0)
+    if (record_map_bind_at(&im->live, addr, home, gen, id, &stale) != 0)
         return -1;
     if (stale != NO_ID) {
         /* The stale object's free goes before the event that binds addr anew. */
@@ -359,81 +364,99 @@ static inline int bind(struct importer *im, struct run *u, const struct decoded 
     return 0;
 }
 
-static inline int import_alloc(struct importer *im, struct run *u, const struct decoded *q,
-                               uint64_t gen, uint64_t time)
+static inline int import_alloc(struct importer *im, struct run *u, const struct waiting *w,
+                               unsigned h, uint64_t gen, uint64_t time)
 {
     static const uint8_t trace_op[4] = {0, TRACE_ALLOC, TRACE_CALLOC, TRACE_ALIGNED};
-    enum trace_op op = trace_op[q->op];
-    uint8_t al = q->align_log2; /* 0 but for RECORDER_OP_ALIGNED */
+    enum trace_op op = trace_op[w->op[h]];
+    uint8_t al = w->align_log2[h]; /* 0 but for RECORDER_OP_ALIGNED */
     if (al > TRACE_MAX_ALIGN_LOG2) {
         al = TRACE_MAX_ALIGN_LOG2;
         im->rep->clamped_aligns++;
     }
-    uint64_t size = q->size;
+    uint64_t size = w->size[h];
     if (size == 0) {
         size = 1;
         im->rep->zero_sizes++;
     }
     uint32_t id = im->next_id++;
-    if (bind(im, u, q, gen, id, time) != 0)
+    if (bind(im, u, w->addr[h], w->home[h], gen, id, time) != 0)
         return -1;
     return push(im, u, op, id, size, al, time);
 }
 
-/* Out of line, like out_full: reallocs are few. */
-__attribute__((noinline)) static int import_realloc_end(struct importer *im, struct run *u,
-                                                        struct pending_realloc *pend,
-                              const struct decoded *q, uint64_t gen, uint64_t time)
+static int realloc_end(struct importer *im, struct run *u, struct pending_realloc *pend,
+                       const struct waiting *w, unsigned h, uint64_t gen, uint64_t time)
 {
     if (!pend->active)
         return 1; /* corrupt: reported by the caller */
     pend->active = 0;
-    if (q->addr == 0) /* realloc failed: the old block is still there */
+    uint64_t addr = w->addr[h], size = w->size[h];
+    if (addr == 0) /* realloc failed: the old block is still there */
         return pend->id == NO_ID ? 0 : record_map_put(&im->live, pend->old_addr, pend->id);
     if (pend->id == NO_ID) {
         /* Memory from before recording: the program's view is a new object. */
         im->rep->dropped_frees++;
-        if (q->size == 0)
+        if (size == 0)
             return 0;
         uint32_t id = im->next_id++;
-        if (bind(im, u, q, gen, id, time) != 0)
+        if (bind(im, u, addr, w->home[h], gen, id, time) != 0)
             return -1;
-        return push(im, u, TRACE_ALLOC, id, q->size, 0, time);
+        return push(im, u, TRACE_ALLOC, id, size, 0, time);
     }
-    if (q->size == 0) /* an allocator whose realloc(p, 0) returns a block: still a free */
+    if (size == 0) /* an allocator whose realloc(p, 0) returns a block: still a free */
         return push(im, u, TRACE_FREE, pend->id, 0, 0, time);
-    if (bind(im, u, q, gen, pend->id, time) != 0)
+    if (bind(im, u, addr, w->home[h], gen, pend->id, time) != 0)
         return -1;
-    return push(im, u, TRACE_REALLOC, pend->id, q->size, 0, time);
+    return push(im, u, TRACE_REALLOC, pend->id, size, 0, time);
 }
 
-/* Imports q, of the run's thread (pend: its realloc in progress; gen: the map's gen when q's
- * home was found). 0, -1 out of memory, 1 corrupt record. */
-static inline int import_record(struct importer *im, struct run *u, struct pending_realloc *pend,
-                                const struct decoded *q, uint64_t gen)
+/* Out of line, like out_full: reallocs are few. The caller's run is in the importer (run_end)
+ * and taken up again after: a run whose address is never taken stays in registers. */
+__attribute__((noinline)) static int import_realloc_end(struct importer *im, uint16_t th,
+                                                        struct pending_realloc *pend,
+                                                        const struct waiting *w, unsigned h,
+                                                        uint64_t gen, uint64_t time)
 {
-    uint64_t time = to_ns(im, q->ticks);
+    struct run u;
+    run_begin(im, &u, th);
+    int rc = realloc_end(im, &u, pend, w, h, gen, time);
+    run_end(im, &u);
+    return rc;
+}
+
+/* Imports record h of w, of the run's thread (pend: its realloc in progress; gen: the map's
+ * gen when the homes in w were found). 0, -1 out of memory, 1 corrupt record. */
+static inline int import_record(struct importer *im, struct run *u, struct pending_realloc *pend,
+                                const struct waiting *w, unsigned h, uint64_t gen)
+{
+    uint64_t time = to_ns(im, w->ticks[h]);
     if (time > im->image_end)
         im->image_end = time;
+    unsigned op = w->op[h];
     /* Allocations and frees first: a jump table costs more than these two tests. */
-    if (q->op - RECORDER_OP_MALLOC <= RECORDER_OP_ALIGNED - RECORDER_OP_MALLOC)
-        return import_alloc(im, u, q, gen, time);
-    if (q->op == RECORDER_OP_FREE) {
-        uint32_t id = record_map_take_at(&im->live, q->addr, q->home, gen);
+    if (op - RECORDER_OP_MALLOC <= RECORDER_OP_ALIGNED - RECORDER_OP_MALLOC)
+        return import_alloc(im, u, w, h, gen, time);
+    if (op == RECORDER_OP_FREE) {
+        uint32_t id = record_map_take_at(&im->live, w->addr[h], w->home[h], gen);
         if (id == NO_ID) {
             im->rep->dropped_frees++;
             return 0;
         }
         return push(im, u, TRACE_FREE, id, 0, 0, time);
     }
-    switch (q->op) {
+    switch (op) {
     case RECORDER_OP_REALLOC_BEGIN:
-        pend->old_addr = q->addr;
-        pend->id = record_map_take_at(&im->live, q->addr, q->home, gen);
+        pend->old_addr = w->addr[h];
+        pend->id = record_map_take_at(&im->live, w->addr[h], w->home[h], gen);
         pend->active = 1;
         return 0;
-    case RECORDER_OP_REALLOC_END:
-        return import_realloc_end(im, u, pend, q, gen, time);
+    case RECORDER_OP_REALLOC_END: {
+        run_end(im, u);
+        int rc = import_realloc_end(im, u->th, pend, w, h, gen, time);
+        run_begin(im, u, u->th);
+        return rc;
+    }
     case RECORDER_OP_THREAD_EXIT:
         im->exit_plus1[u->th] = (time > u->last ? time : u->last) + 1;
         return 0;
@@ -484,12 +507,8 @@ struct chunk {
     uint32_t next; /* the same thread's next chunk, NO_CHUNK: none (yet) */
 };
 
-/* One recorder thread's records: its chunks one after the other, decoded a few records ahead
- * of the one being imported, so that the map slots they will touch are already on their way
- * into the cache (a random slot of a large table is a cache miss, and often a TLB miss).
+/* One recorder thread's records: its chunks one after the other, decoded LOOKAHEAD ahead.
  * Positions are file offsets: the mapping moves when a growing log is mapped anew. */
-#define LOOKAHEAD 16 /* a power of two */
-
 struct stream {
     size_t pos, end;              /* next record to decode, end of its chunk */
     uint32_t first, cur, tail;    /* the thread's first chunk, the one decoded, the last scanned */
@@ -500,7 +519,7 @@ struct stream {
     size_t bad;                   /* a record that would not decode (the log is corrupt); 0 none */
     uint64_t seq;                 /* of q[head]; UINT64_MAX when there is none */
     uint64_t gen;                 /* the map's gen when the homes in q were found */
-    struct decoded q[LOOKAHEAD];
+    struct waiting q;
 };
 
 struct log_reader {
@@ -691,30 +710,47 @@ static int reader_scan(struct importer *im, struct log_reader *r, int final,
     return 0;
 }
 
-/* Decodes records until LOOKAHEAD wait (or the thread's chunks end, or one is corrupt), each
- * with its address's home slot, whose cache line is fetched meanwhile. The usual case, a record
- * with RECORDER_LOG_MAX_BYTES after it in its chunk, is a tight loop on local copies. */
-static void stream_fill(struct stream *s, const struct log_reader *r, const struct importer *im)
+/* Puts rec in the ring at h, with its address's home slot, whose cache line is fetched
+ * meanwhile. */
+static inline void wait_put(struct waiting *w, unsigned h, const struct recorder_log_record *rec,
+                            const struct record_map *m)
 {
-    const struct record_map *live = &im->live;
+    size_t home = record_map_home(m, rec->addr);
+    record_map_prefetch(m, home);
+    w->seq[h] = rec->seq;
+    w->addr[h] = rec->addr;
+    w->size[h] = rec->size;
+    w->ticks[h] = rec->ticks;
+    w->home[h] = home;
+    w->op[h] = rec->op;
+    w->align_log2[h] = rec->align_log2;
+}
+
+/* stream_fill for the map's hash (scatter, a constant here: the branch on it leaves the loop). */
+__attribute__((always_inline)) static inline void
+stream_fill_as(struct stream *s, const struct log_reader *r, const struct importer *im,
+               int scatter)
+{
     const struct recorder_log_layout *layouts = im->layouts;
     const unsigned char *map = r->map, *p = map + s->pos, *end = map + s->end;
     struct recorder_log_delta d = s->d;
     /* Locals: the stores into s->q could alias the map's and the stream's fields. */
-    const struct record_map m = *live;
+    struct record_map m = im->live;
+    m.scatter = scatter;
     const unsigned head = s->head;
     unsigned n = s->n;
+    struct waiting *w = &s->q;
     if (s->gen != m.gen) /* the map was rebuilt: the waiting records' homes are stale */
         for (unsigned k = 0; k < n; k++) {
-            struct decoded *q = &s->q[(head + k) & (LOOKAHEAD - 1)];
-            q->home = record_map_home(&m, q->addr);
+            unsigned h = (head + k) & (LOOKAHEAD - 1);
+            w->home[h] = record_map_home(&m, w->addr[h]);
         }
     s->gen = m.gen;
     while (n < LOOKAHEAD) {
         struct recorder_log_record rec;
         unsigned used;
         uint32_t next;
-        if (end - p >= RECORDER_LOG_MAX_BYTES) {
+        if (end - p >= RECORDER_LOG_MAX_BYTES) { /* the usual case */
             used = recorder_log_decode_at(layouts, p, 0, &d, &rec);
         } else if (p < end) {
             used = recorder_log_decode(layouts, p, (size_t)(end - p), 0, &d, &rec);
@@ -731,10 +767,7 @@ static void stream_fill(struct stream *s, const struct log_reader *r, const stru
             s->bad = (size_t)(p - map);
             break;
         }
-        size_t home = record_map_home(&m, rec.addr);
-        record_map_prefetch(&m, home);
-        s->q[(head + n) & (LOOKAHEAD - 1)] =
-            (struct decoded){rec.seq, rec.addr, rec.size, rec.ticks, home, rec.op, rec.align_log2};
+        wait_put(w, (head + n) & (LOOKAHEAD - 1), &rec, &m);
         p += used;
         n++;
     }
@@ -742,7 +775,16 @@ static void stream_fill(struct stream *s, const struct log_reader *r, const stru
     s->end = (size_t)(end - map);
     s->d = d;
     s->n = n;
-    s->seq = n ? s->q[head].seq : UINT64_MAX;
+    s->seq = n ? s->q.seq[head] : UINT64_MAX;
+}
+
+/* Decodes records until LOOKAHEAD wait (or the thread's chunks end, or one is corrupt). */
+static void stream_fill(struct stream *s, const struct log_reader *r, const struct importer *im)
+{
+    if (im->live.scatter)
+        stream_fill_as(s, r, im, 1);
+    else
+        stream_fill_as(s, r, im, 0);
 }
 
 static void heap_push(struct log_reader *r, struct stream *s)
@@ -788,11 +830,10 @@ static int import_run(struct importer *im, struct stream *s, const struct log_re
     run_begin(im, &u, (uint16_t)th);
     unsigned head = s->head, n = s->n;
     int st = 0;
-    while (n && s->q[head].seq == want && want < stop_at) {
-        const struct decoded *q = &s->q[head];
-        if ((st = import_record(im, &u, pend, q, s->gen)) != 0) {
+    while (n && s->q.seq[head] == want && want < stop_at) {
+        if ((st = import_record(im, &u, pend, &s->q, head, s->gen)) != 0) {
             set_err(err, st < 0 ? "%s: out of memory" : "%s: seq %llu: corrupt log (op %u)",
-                    r->path, (unsigned long long)q->seq, q->op);
+                    r->path, (unsigned long long)s->q.seq[head], s->q.op[head]);
             break;
         }
         want++;
@@ -806,7 +847,7 @@ static int import_run(struct importer *im, struct stream *s, const struct log_re
     run_end(im, &u);
     im->image_last_thread = (uint16_t)th;
     s->head = head, s->n = n;
-    s->seq = n ? s->q[head].seq : UINT64_MAX;
+    s->seq = n ? s->q.seq[head] : UINT64_MAX;
     *next = want;
     if (st != 0)
         return -1;
