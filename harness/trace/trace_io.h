@@ -169,7 +169,7 @@ void *trace__huge_grow(void *p, size_t len, size_t new_len);
  * mostly of one or two bytes, taken without a branch between them (it would often go wrong). */
 static inline size_t trace__varint_put(unsigned char *p, uint64_t v)
 {
-    if (v < (1u << 14)) {
+    if (__builtin_expect(v < (1u << 14), 1)) {
         unsigned two = v >= 0x80;
         p[0] = (unsigned char)(v | two << 7);
         p[1] = (unsigned char)(v >> 7);
