@@ -281,11 +281,8 @@ __extension__ typedef unsigned __int128 u128; /* GCC and Clang on 64-bit targets
 static inline uint64_t to_ns(const struct importer *im, uint64_t ticks)
 {
     uint64_t d = ticks - im->at_ticks;
-    if (d < im->fast_steps) {
-        uint64_t ns = (uint64_t)im->at_ns + d * im->rate_int +
-                      (uint64_t)(((u128)d * im->rate_frac) >> 64);
-        return ns < TRACE_MAX_TIME ? ns : TRACE_MAX_TIME;
-    }
+    if (d < im->fast_steps)
+        return (uint64_t)im->at_ns + d * im->rate_int + (uint64_t)(((u128)d * im->rate_frac) >> 64);
     double ns = (double)im->at_ns + (double)(int64_t)d * im->rate;
     return ns <= 0 ? 0 : ns >= (double)TRACE_MAX_TIME ? TRACE_MAX_TIME : (uint64_t)ns;
 }
@@ -303,8 +300,10 @@ static void set_clock(struct importer *im, uint64_t at_ticks, int64_t at_ns, dou
     im->rate_int = (uint64_t)rate;
     double frac = (rate - (double)im->rate_int) * 0x1p64;
     im->rate_frac = frac >= 0x1p64 ? UINT64_MAX : (uint64_t)frac;
-    /* step * rate_int < 2^63 and the fraction's part < 2^48: no overflow, nor with at_ns */
-    im->fast_steps = (uint64_t)1 << 48;
+    /* Steps below fast_steps keep at_ns + step * rate under TRACE_MAX_TIME (so under 2^64):
+     * the fast path needs no clamp. */
+    uint64_t room = (TRACE_MAX_TIME - (uint64_t)at_ns) / (im->rate_int + 1);
+    im->fast_steps = room < ((uint64_t)1 << 48) ? room : (uint64_t)1 << 48;
 }
 
 /* Makes room for recorder thread number th; returns the trace thread number or -1. */
@@ -367,8 +366,10 @@ static inline int bind(struct importer *im, struct run *u, uint64_t addr, size_t
 static inline int import_alloc(struct importer *im, struct run *u, const struct waiting *w,
                                unsigned h, uint64_t gen, uint64_t time)
 {
-    static const uint8_t trace_op[4] = {0, TRACE_ALLOC, TRACE_CALLOC, TRACE_ALIGNED};
-    enum trace_op op = trace_op[w->op[h]];
+    _Static_assert(TRACE_ALLOC == RECORDER_OP_MALLOC - 1 && TRACE_CALLOC == RECORDER_OP_CALLOC - 1 &&
+                       TRACE_ALIGNED == RECORDER_OP_ALIGNED - 1,
+                   "allocation ops one apart");
+    enum trace_op op = (enum trace_op)(w->op[h] - 1);
     uint8_t al = w->align_log2[h]; /* 0 but for RECORDER_OP_ALIGNED */
     if (al > TRACE_MAX_ALIGN_LOG2) {
         al = TRACE_MAX_ALIGN_LOG2;
