@@ -7,7 +7,11 @@
 # then trace_save (the .yaml and .alrt.zst outputs). Medians; CPU time (user + system) is what
 # the machine's load disturbs least.
 #
-#   bench/record_import.sh [BUILD_DIR]      RUNS=N (default 5), RAW_PARENT=DIR (default /dev/shm)
+# The trace is written beside the raw log unless OUT_PARENT names another directory (a disk's
+# page cache costs the kernel less per byte than tmpfs here: docs/performance.md).
+#
+#   bench/record_import.sh [BUILD_DIR]      RUNS=N (default 5), RAW_PARENT=DIR (default /dev/shm),
+#                                            OUT_PARENT=DIR (default RAW_PARENT)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:-$here/../build}" && pwd)
@@ -21,7 +25,7 @@ python=${PYTHON:-$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || command 
 parent=${RAW_PARENT:-/dev/shm}
 [ -d "$parent" ] && [ -w "$parent" ] || parent=${TMPDIR:-/tmp}
 raw=$(mktemp -d "$parent/allocreplay-import.XXXXXX")
-out=$(mktemp -d "$parent/allocreplay-import-out.XXXXXX")
+out=$(mktemp -d "${OUT_PARENT:-$parent}/allocreplay-import-out.XXXXXX")
 trap 'rm -rf "$raw" "$out"' EXIT
 
 ALLOCREPLAY_RECORD_DIR=$raw LD_PRELOAD=$so PYTHONMALLOC=malloc \
@@ -40,9 +44,10 @@ for _ in $(seq "$runs"); do
   rm -f "$out/t.alrt"
 done >"$out/times"
 awk -v n="$(median 1 "$out/times")" -v b="$bytes" -v runs="$runs" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" \
+    -v fs="$(stat -f -c %T "$out")" \
     -v sw="$(median 2 "$out/times")" -v sc="$(median 3 "$out/times")" \
     -v mw="$(median 4 "$out/times")" -v mc="$(median 5 "$out/times")" 'BEGIN {
-  printf "record import: %d events, raw log %.0f MB, medians of %d runs, load %s\n", n, b / 1e6, runs, load
-  printf "streamed to .alrt:        wall %.3f s (%.0f ns/event)   cpu %.3f s (%.0f ns/event)\n", sw, sw * 1e9 / n, sc, sc * 1e9 / n
-  printf "in memory + trace_save:   wall %.3f s (%.0f ns/event)   cpu %.3f s (%.0f ns/event)\n", mw, mw * 1e9 / n, mc, mc * 1e9 / n
+  printf "record import: %d events, raw log %.0f MB, trace written to %s, medians of %d runs, load %s\n", n, b / 1e6, fs, runs, load
+  printf "streamed to .alrt:        wall %.3f s (%.1f ns/event)   cpu %.3f s (%.1f ns/event)\n", sw, sw * 1e9 / n, sc, sc * 1e9 / n
+  printf "in memory + trace_save:   wall %.3f s (%.1f ns/event)   cpu %.3f s (%.1f ns/event)\n", mw, mw * 1e9 / n, mc, mc * 1e9 / n
 }'
