@@ -310,37 +310,62 @@ static void put_records(struct trace_writer *w, const struct trace_event *ev, si
     }
 }
 
-int trace_writer_append(struct trace_writer *w, const struct trace_event *ev, size_t n,
-                        struct trace_error *err)
+/* The check of one event an append makes, without branches (it runs per event): the highest
+ * id and thread + 1 so far, and whether an op is unknown. */
+struct event_check {
+    uint32_t ids, threads, bad_op;
+};
+
+static inline void check_event(struct event_check *k, const struct trace_event *e)
 {
-    /* In registers and without branches: the loop runs per event. */
-    uint32_t ids = w->ids, threads = w->threads, bad_op = 0;
-    for (size_t i = 0; i < n; i++) {
-        bad_op |= ev[i].op >= TRACE_OP_COUNT;
-        ids = ev[i].id >= ids ? ev[i].id + 1 : ids;
-        threads = ev[i].thread >= threads ? (uint32_t)ev[i].thread + 1 : threads;
-    }
-    for (size_t i = 0; bad_op && i < n; i++)
-        if (ev[i].op >= TRACE_OP_COUNT)
-            return trace__fail(err, "%s: event %llu: unknown op %u", w->path,
-                               (unsigned long long)(w->h.n_events + i), ev[i].op);
-    w->ids = ids, w->threads = threads;
+    k->bad_op |= e->op >= TRACE_OP_COUNT;
+    k->ids = e->id >= k->ids ? e->id + 1 : k->ids;
+    k->threads = e->thread >= k->threads ? (uint32_t)e->thread + 1 : k->threads;
+}
+
+/* The error for the first of ev[0..n) with an unknown op. */
+static int unknown_op(const struct trace_writer *w, const struct trace_event *ev, size_t n,
+                      struct trace_error *err)
+{
+    size_t i = 0;
+    while (i + 1 < n && ev[i].op < TRACE_OP_COUNT)
+        i++;
+    return trace__fail(err, "%s: event %llu: unknown op %u", w->path,
+                       (unsigned long long)(w->h.n_events + i), ev[i].op);
+}
+
+/* Appends n events that passed check_event (k: its result). */
+static void append_checked(struct trace_writer *w, const struct event_check *k,
+                           const struct trace_event *ev, size_t n)
+{
+    w->ids = k->ids, w->threads = k->threads;
     w->h.n_events += n;
     while (n) {
         if (w->n_buf == 0 && n >= 2) { /* straight from the caller's array, an even count */
-            size_t k = n & ~(size_t)1;
-            put_records(w, ev, k);
-            ev += k, n -= k;
+            size_t m = n & ~(size_t)1;
+            put_records(w, ev, m);
+            ev += m, n -= m;
             continue;
         }
-        size_t k = WRITER_EVENTS - w->n_buf < n ? WRITER_EVENTS - w->n_buf : n;
-        memcpy(w->buf + w->n_buf, ev, k * sizeof *ev);
-        w->n_buf += k, ev += k, n -= k;
+        size_t m = WRITER_EVENTS - w->n_buf < n ? WRITER_EVENTS - w->n_buf : n;
+        memcpy(w->buf + w->n_buf, ev, m * sizeof *ev);
+        w->n_buf += m, ev += m, n -= m;
         if (w->n_buf == WRITER_EVENTS) {
             put_records(w, w->buf, w->n_buf);
             w->n_buf = 0;
         }
     }
+}
+
+int trace_writer_append(struct trace_writer *w, const struct trace_event *ev, size_t n,
+                        struct trace_error *err)
+{
+    struct event_check k = {w->ids, w->threads, 0}; /* a local: in registers */
+    for (size_t i = 0; i < n; i++)
+        check_event(&k, &ev[i]);
+    if (k.bad_op)
+        return unknown_op(w, ev, n, err);
+    append_checked(w, &k, ev, n);
     return 0;
 }
 
@@ -418,15 +443,21 @@ int trace_writer_append_timed(struct trace_writer *w, const struct trace_event *
             return trace__fail(err, "%s: out of memory", w->path);
         w->tbuf = grown, w->tcap = cap;
     }
-    unsigned char *t = w->tbuf + w->tlen; /* locals: the stores through t could alias w */
+    /* The times and the events' check in one pass; locals: the stores through t could alias w. */
+    unsigned char *t = w->tbuf + w->tlen;
     uint64_t prev = w->tprev;
+    struct event_check k = {w->ids, w->threads, 0};
     for (size_t i = 0; i < n; i++) {
         t += trace__varint_put(t, time_delta(times[i], prev));
         prev = times[i];
+        check_event(&k, &ev[i]);
     }
+    if (k.bad_op)
+        return unknown_op(w, ev, n, err);
     w->tlen = (size_t)(t - w->tbuf), w->tprev = prev;
     w->n_timed += n;
-    return trace_writer_append(w, ev, n, err);
+    append_checked(w, &k, ev, n);
+    return 0;
 }
 
 int trace_writer_thread_exits(struct trace_writer *w, const uint64_t *exits, uint32_t n,
