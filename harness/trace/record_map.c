@@ -15,12 +15,44 @@ static int alloc_slots(struct record_map *m, size_t n)
     return m->slots ? 0 : -1;
 }
 
-int record_map_init(struct record_map *m)
+/* Bindings and removals since the last check, from the budget they and the steps spent. */
+static uint64_t ops_done(const struct record_map *m)
+{
+    return (m->given - (uint64_t)m->budget - m->steps) / RECORD_MAP_MAX_STEPS;
+}
+
+/* A new budget, spent before the table is more than half full, a check is due or the steps
+ * pass their limit (the last two counted since the last check). */
+static void refill(struct record_map *m)
+{
+    uint64_t spent = m->given - (uint64_t)m->budget, ops = ops_done(m);
+    uint64_t room = (m->mask + 1) / 2 - m->count; /* bindings before half full */
+    uint64_t b = RECORD_MAP_MAX_STEPS * (ops < RECORD_MAP_CHECK_EVERY ? RECORD_MAP_CHECK_EVERY - ops : 0);
+    uint64_t steps_left = m->steps < RECORD_MAP_STEP_BUDGET ? RECORD_MAP_STEP_BUDGET - m->steps : 0;
+    if (b > steps_left)
+        b = steps_left;
+    if (b > RECORD_MAP_MAX_STEPS * room)
+        b = RECORD_MAP_MAX_STEPS * room;
+    m->budget = (int64_t)b;
+    m->given = spent + b;
+}
+
+/* A check's counters start again. */
+static void restart(struct record_map *m)
 {
     m->steps = 0;
-    m->ops = 0;
+    m->given = 0;
+    m->budget = 0;
+}
+
+int record_map_init(struct record_map *m)
+{
+    restart(m);
     m->scatter = 0;
-    return alloc_slots(m, INITIAL_SLOTS);
+    if (alloc_slots(m, INITIAL_SLOTS) != 0)
+        return -1;
+    refill(m);
+    return 0;
 }
 
 void record_map_free(struct record_map *m)
@@ -48,21 +80,22 @@ static int rebuild(struct record_map *m, size_t n, int scatter)
         }
     trace__huge_free(old.slots, (old.mask + 1) * sizeof *old.slots);
     m->gen++;
-    m->steps = 0;
-    m->ops = 0;
+    restart(m);
     return 0;
 }
 
-int record_map_grow(struct record_map *m)
+int record_map_upkeep(struct record_map *m)
 {
-    return rebuild(m, (m->mask + 1) * 2, m->scatter);
-}
-
-int record_map_check(struct record_map *m)
-{
-    if (!m->scatter && m->steps > (uint64_t)RECORD_MAP_MAX_STEPS * m->ops)
-        return rebuild(m, m->mask + 1, 1);
-    m->steps = 0;
-    m->ops = 0;
-    return 0;
+    int rc = 0;
+    uint64_t ops = ops_done(m);
+    if ((m->count + 1) * 2 > m->mask + 1)
+        rc = rebuild(m, (m->mask + 1) * 2, m->scatter);
+    else if (ops >= RECORD_MAP_CHECK_EVERY || m->steps > RECORD_MAP_STEP_BUDGET) {
+        if (!m->scatter && m->steps > (uint64_t)RECORD_MAP_MAX_STEPS * ops)
+            rc = rebuild(m, m->mask + 1, 1);
+        else
+            restart(m);
+    }
+    refill(m);
+    return rc;
 }

@@ -30,8 +30,13 @@ struct record_map {
     size_t mask, count;
     uint64_t gen;     /* counts the rebuilds (and tables): a home slot found for one gen holds
                          while gen is the same */
+    /* Upkeep (growing, the check of the hash) waits until budget runs out: a binding or removal
+     * spends RECORD_MAP_MAX_STEPS of it, a probe or shift step one, and it is given so that it
+     * runs out before the table is more than half full, a check is due or the steps pass their
+     * limit. One test an operation, rather than one per limit. */
+    int64_t budget;
+    uint64_t given;   /* budget given since the last check (spent: given - budget) */
     uint64_t steps;   /* probe and shift steps since the last check */
-    uint32_t ops;     /* bindings and removals since the last check */
     int scatter;      /* the multiplicative hash (else address order) */
 };
 
@@ -60,12 +65,12 @@ static inline void record_map_prefetch(const struct record_map *m, size_t home)
 
 int record_map_init(struct record_map *m); /* 0, or -1 when out of memory */
 void record_map_free(struct record_map *m);
-/* Doubles the table. 0, or -1 when out of memory (the map is unchanged). */
-int record_map_grow(struct record_map *m);
-/* Every RECORD_MAP_CHECK_EVERY bindings and removals: switches to the multiplicative hash
- * when the steps were too many. 0, or -1 when out of memory (the map is unchanged, and still
+/* When the budget has run out: doubles the table if a binding would make it more than half
+ * full; every RECORD_MAP_CHECK_EVERY bindings and removals (or as soon as the steps pass
+ * RECORD_MAP_STEP_BUDGET), switches to the multiplicative hash when the steps were too many;
+ * then gives a new budget. 0, or -1 when out of memory (the map is unchanged, and still
  * correct). */
-int record_map_check(struct record_map *m);
+int record_map_upkeep(struct record_map *m);
 
 /* Where addr's probe run starts: home, when it was computed (record_map_home) while the map's
  * gen was gen and still is; the importer finds homes a few records ahead, for the prefetch. */
@@ -85,6 +90,7 @@ static inline struct record_map_slot *record_map_find_from(struct record_map *m,
         steps++;
     }
     m->steps += steps;
+    m->budget -= (int64_t)steps;
     return &m->slots[i];
 }
 
@@ -98,11 +104,8 @@ static inline struct record_map_slot *record_map_find(struct record_map *m, uint
 static inline int record_map_bind_at(struct record_map *m, uint64_t addr, size_t home,
                                      uint64_t gen, uint32_t id, uint32_t *old)
 {
-    /* At most half full: probe runs stay short. */
-    if ((m->count + 1) * 2 > m->mask + 1 && record_map_grow(m) != 0)
-        return -1;
-    if ((++m->ops == RECORD_MAP_CHECK_EVERY || m->steps > RECORD_MAP_STEP_BUDGET) &&
-        record_map_check(m) != 0)
+    /* Before the binding: the table grows first (at most half full, probe runs stay short). */
+    if ((m->budget -= RECORD_MAP_MAX_STEPS) < 0 && record_map_upkeep(m) != 0)
         return -1;
     struct record_map_slot *s = record_map_find_from(m, addr, record_map_start(m, addr, home, gen));
     *old = s->addr ? s->id : RECORD_MAP_NONE;
@@ -147,8 +150,8 @@ static inline uint32_t record_map_take_at(struct record_map *m, uint64_t addr, s
     m->slots[hole].addr = 0;
     m->count--;
     m->steps += steps;
-    if (++m->ops == RECORD_MAP_CHECK_EVERY || m->steps > RECORD_MAP_STEP_BUDGET)
-        record_map_check(m); /* out of memory: the map stays as it is */
+    if ((m->budget -= (int64_t)(steps + RECORD_MAP_MAX_STEPS)) < 0)
+        record_map_upkeep(m); /* out of memory: the map stays as it is */
     return id;
 }
 
