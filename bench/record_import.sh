@@ -7,11 +7,12 @@
 # then trace_save (the .yaml and .alrt.zst outputs). Medians; CPU time (user + system) is what
 # the machine's load disturbs least.
 #
-# The trace is written beside the raw log unless OUT_PARENT names another directory (a disk's
-# page cache costs the kernel less per byte than tmpfs here: docs/performance.md).
+# The trace goes into $TMPDIR (a disk's file system, where `record -o X.alrt` usually writes;
+# recorder_overhead.sh writes there too), or into OUT_PARENT: OUT_PARENT=/dev/shm puts it on
+# tmpfs beside the raw log, whose pages cost the kernel more here (docs/performance.md, 7).
 #
 #   bench/record_import.sh [BUILD_DIR]      RUNS=N (default 5), RAW_PARENT=DIR (default /dev/shm),
-#                                            OUT_PARENT=DIR (default RAW_PARENT)
+#                                            OUT_PARENT=DIR (default $TMPDIR, else /tmp)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:-$here/../build}" && pwd)
@@ -25,7 +26,7 @@ python=${PYTHON:-$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || command 
 parent=${RAW_PARENT:-/dev/shm}
 [ -d "$parent" ] && [ -w "$parent" ] || parent=${TMPDIR:-/tmp}
 raw=$(mktemp -d "$parent/allocreplay-import.XXXXXX")
-out=$(mktemp -d "${OUT_PARENT:-$parent}/allocreplay-import-out.XXXXXX")
+out=$(mktemp -d "${OUT_PARENT:-${TMPDIR:-/tmp}}/allocreplay-import-out.XXXXXX")
 trap 'rm -rf "$raw" "$out"' EXIT
 
 ALLOCREPLAY_RECORD_DIR=$raw LD_PRELOAD=$so PYTHONMALLOC=malloc \
