@@ -3,10 +3,12 @@
  * It defines malloc, free, calloc, realloc, reallocarray, posix_memalign, aligned_alloc,
  * memalign, valloc and pvalloc, forwards each to the next definition (the C library's, found
  * with dlsym(RTLD_NEXT)) and appends one raw record per call to a per-thread buffer, which is
- * written with write(2) to a per-process file when full, at thread exit and at process exit.
+ * written with write(2) to a per-process file when full, when the thread starts or joins another,
+ * at thread exit and at process exit.
  * The record format and the ordering rule are in recorder_log.h; `allocreplay record` turns
  * the files into a trace (record_import.c). malloc_usable_size is not defined here, so it goes
- * to the C library untouched.
+ * to the C library untouched. pthread_create and pthread_join are, only to write the calling
+ * thread's buffer before passing the call on (hand_over: the import beside the program).
  *
  * The hot path takes no lock: a thread-local state (initial-exec TLS, so reading it never
  * allocates), one relaxed atomic increment for the sequence number and a delta-coded record
@@ -93,6 +95,8 @@ static void *(*real_aligned_alloc)(size_t, size_t);
 static void *(*real_memalign)(size_t, size_t);
 static void *(*real_valloc)(size_t);
 static void *(*real_pvalloc)(size_t);
+static int (*real_pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+static int (*real_pthread_join)(pthread_t, void **);
 
 /* --- bootstrap allocator for the calls dlsym makes before the real functions are known --- */
 
@@ -423,6 +427,29 @@ static void *pvalloc_fallback(size_t size)
             (var) = (fallback);                                                               \
     } while (0)
 
+/* A C library whose threads live in a library loaded later (glibc before 2.34 with a dlopen'ed
+ * libpthread): the function is looked up at each call, which writes nothing shared. */
+static int pthread_create_late(pthread_t *thread, const pthread_attr_t *attr,
+                               void *(*start)(void *), void *arg)
+{
+    int (*f)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+    void *p = dlsym(RTLD_NEXT, "pthread_create");
+    if (!p)
+        return EAGAIN;
+    memcpy(&f, &p, sizeof p);
+    return f(thread, attr, start, arg);
+}
+
+static int pthread_join_late(pthread_t thread, void **ret)
+{
+    int (*f)(pthread_t, void **);
+    void *p = dlsym(RTLD_NEXT, "pthread_join");
+    if (!p)
+        return ESRCH;
+    memcpy(&f, &p, sizeof p);
+    return f(thread, ret);
+}
+
 static void atfork_prepare(void)
 {
     pthread_mutex_lock(&g_registry_lock);
@@ -505,6 +532,8 @@ static void init(struct tstate *t)
     RESOLVE_OR(real_memalign, "memalign", memalign_fallback);
     RESOLVE_OR(real_valloc, "valloc", valloc_fallback);
     RESOLVE_OR(real_pvalloc, "pvalloc", pvalloc_fallback);
+    RESOLVE_OR(real_pthread_create, "pthread_create", pthread_create_late);
+    RESOLVE_OR(real_pthread_join, "pthread_join", pthread_join_late);
     t->initializing = 0;
     t->busy = 1; /* the handlers registered next may allocate */
     int s = decide_state();
@@ -717,4 +746,34 @@ EXPORT void *pvalloc(size_t size)
     size_t rounded = size ? (size + g_page - 1) & ~(g_page - 1) : g_page;
     uint64_t now = read_ticks();
     return record_aligned(t, now, real_pvalloc(size), rounded, g_page);
+}
+
+/* --- threads: a thread that starts another or waits for one hands its records over --- */
+
+/* `record` imports while the program runs, in sequence order, so a record held in a buffer holds
+ * back all later ones; a thread about to block in a join, or to start threads that will run
+ * while it waits, writes what it holds first (the main thread of a fork-join program otherwise
+ * holds its first records until it ends). */
+static void hand_over(void)
+{
+    struct tstate *t = &tls;
+    if (t->mode == MODE_BUFFERED && t->n > 0 && !t->busy) {
+        t->busy = 1;
+        flush(t);
+        t->busy = 0;
+    }
+}
+
+EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)(void *),
+                          void *arg)
+{
+    hand_over();
+    return (real_pthread_create ? real_pthread_create : pthread_create_late)(thread, attr, start,
+                                                                             arg);
+}
+
+EXPORT int pthread_join(pthread_t thread, void **ret)
+{
+    hand_over();
+    return (real_pthread_join ? real_pthread_join : pthread_join_late)(thread, ret);
 }

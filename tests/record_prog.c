@@ -10,6 +10,10 @@
  *   record_prog phases    PROG_PHASES times: PROG_PHASE_OBJECTS allocations of which one in
  *                         ten is kept, the others freed, then PROG_PHASE_MS of sleep (the log
  *                         fills several buffers a phase: an import beside it has work)
+ *   record_prog handover  main allocates, starts a thread that allocates nothing and watches
+ *                         the log file, allocates again and joins it: main's records must be in
+ *                         the file once the thread runs, and again once main waits in the join
+ *                         (exit status 4 or 5 when they were not, within PROG_HANDOVER_MS)
  *   record_prog none      no heap call at all
  */
 #include "record_prog.h"
@@ -20,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -174,6 +179,61 @@ static int sleeper(void)
     return 0;
 }
 
+static char handover_log[4096];
+static int handover_pipe[2];
+
+static off_t log_size(void)
+{
+    struct stat st;
+    return stat(handover_log, &st) == 0 ? st.st_size : -1;
+}
+
+/* Waits up to PROG_HANDOVER_MS for the log to grow past size; stat and nanosleep allocate
+ * nothing, so the file grows only by what main hands over. */
+static int log_grows_past(off_t size)
+{
+    for (int ms = 0; ms < PROG_HANDOVER_MS; ms++) {
+        if (log_size() > size)
+            return 1;
+        struct timespec ts = {0, 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return 0;
+}
+
+static void *handover_watch(void *arg)
+{
+    (void)arg;
+    /* main's first records (the loader's, marker's) came with the start of this thread */
+    int first = log_grows_past(48); /* sizeof(struct recorder_log_header) */
+    off_t size = log_size();
+    char go = 1;
+    if (write(handover_pipe[1], &go, 1) != 1)
+        return (void *)4;
+    int second = log_grows_past(size); /* main's allocation, handed over at the join */
+    return (void *)(intptr_t)(!first ? 4 : !second ? 5 : 0);
+}
+
+static int handover(void)
+{
+    const char *dir = getenv("ALLOCREPLAY_RECORD_DIR");
+    if (!dir || pipe(handover_pipe) != 0)
+        return 2;
+    snprintf(handover_log, sizeof handover_log, "%s/%d-0.arraw", dir, (int)getpid());
+    marker(PROG_HANDOVER_SIZE - 1);
+    pthread_t t;
+    if (pthread_create(&t, NULL, handover_watch, NULL) != 0)
+        return 2;
+    char go;
+    if (read(handover_pipe[0], &go, 1) != 1)
+        return 2;
+    marker(PROG_HANDOVER_SIZE);
+    void *ret;
+    if (pthread_join(t, &ret) != 0)
+        return 2;
+    return (int)(intptr_t)ret;
+}
+
 static int phases(void)
 {
     static void *kept[PROG_PHASES * PROG_PHASE_OBJECTS / 10];
@@ -211,6 +271,8 @@ int main(int argc, char **argv)
         return sleeper();
     if (!strcmp(argv[1], "phases"))
         return phases();
+    if (!strcmp(argv[1], "handover"))
+        return handover();
     if (!strcmp(argv[1], "none"))
         return 0; /* no heap call at all */
     if (!strcmp(argv[1], "fail")) {

@@ -23,5 +23,7 @@
 #define PROG_PHASES 4          /* phases: allocations, then a pause the import can use */
 #define PROG_PHASE_OBJECTS 100000
 #define PROG_PHASE_MS 30
+#define PROG_HANDOVER_SIZE 77777u /* handover: allocated by main between create and join */
+#define PROG_HANDOVER_MS 5000     /* how long the watching thread waits for main's records */
 
 #endif

@@ -297,6 +297,23 @@ static void test_dlopen(void)
     trace_release(&t);
 }
 
+/* The recorder writes a thread's records when it starts a thread or joins one: record_prog
+ * checks the log itself while it runs; here, that both of main's allocations are in order. */
+static void test_handover(void)
+{
+    struct trace t;
+    struct record_import_report rep;
+    if (!TAP_OK(record("handover", 0, &t, &rep) == 0,
+                "handover: main's records reached the log when it started a thread and when it "
+                "joined it"))
+        return;
+    int64_t a = find_size(&t, 0, PROG_HANDOVER_SIZE - 1), b = find_size(&t, 0, PROG_HANDOVER_SIZE);
+    TAP_OK(a >= 0 && b > a, "handover: both allocations recorded, in order (%lld, %lld)",
+           (long long)a, (long long)b);
+    TAP_EQ_U64(invalid_events(&t), 0, "handover: trace valid");
+    trace_release(&t);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -311,5 +328,6 @@ int main(int argc, char **argv)
     test_sleep("monotonic");
     test_fork();
     test_dlopen();
+    test_handover();
     return tap_done();
 }
