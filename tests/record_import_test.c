@@ -328,15 +328,19 @@ static void test_codec(void)
     TAP_OK(k == 5, "codec: a free after its neighbour is 5 bytes (%u)", k);
     struct recorder_log_record r;
     memset(&d, 0, sizeof d);
-    TAP_OK(recorder_log_decode(layouts, buf, 3, 0, &d, &r) == 0, "codec: a record cut short refused");
+    TAP_OK(recorder_log_decode(layouts, buf, 3, 0, &d, &r) == 0,
+           "codec: a record cut short refused");
     unsigned char bad[8] = {RECORDER_OP_FREE, 1 << 4}; /* a free with a 1-byte size */
-    TAP_OK(recorder_log_decode(layouts, bad, sizeof bad, 0, &d, &r) == 0, "codec: a free with a size refused");
+    TAP_OK(recorder_log_decode(layouts, bad, sizeof bad, 0, &d, &r) == 0,
+           "codec: a free with a size refused");
     bad[0] = RECORDER_OP_MALLOC;
-    TAP_OK(recorder_log_decode(layouts, bad, sizeof bad, 0, &d, &r) == 3, "codec: a malloc with it is fine");
+    TAP_OK(recorder_log_decode(layouts, bad, sizeof bad, 0, &d, &r) == 3,
+           "codec: a malloc with it is fine");
     bad[0] = 0;
     TAP_OK(recorder_log_decode(layouts, bad, sizeof bad, 0, &d, &r) == 0, "codec: op 0 refused");
     bad[0] = RECORDER_OP_MALLOC, bad[1] = 0x80;
-    TAP_OK(recorder_log_decode(layouts, bad, sizeof bad, 0, &d, &r) == 0, "codec: tag bit 15 refused");
+    TAP_OK(recorder_log_decode(layouts, bad, sizeof bad, 0, &d, &r) == 0,
+           "codec: tag bit 15 refused");
     /* Every tag, against the rules of recorder_log.h spelled out: its length, or refused. */
     size_t wrong = 0;
     for (unsigned tag = 0; tag < 65536; tag++) {

@@ -366,7 +366,8 @@ static inline int bind(struct importer *im, struct run *u, uint64_t addr, size_t
 static inline int import_alloc(struct importer *im, struct run *u, const struct waiting *w,
                                unsigned h, uint64_t gen, uint64_t time)
 {
-    _Static_assert(TRACE_ALLOC == RECORDER_OP_MALLOC - 1 && TRACE_CALLOC == RECORDER_OP_CALLOC - 1 &&
+    _Static_assert(TRACE_ALLOC == RECORDER_OP_MALLOC - 1 &&
+                       TRACE_CALLOC == RECORDER_OP_CALLOC - 1 &&
                        TRACE_ALIGNED == RECORDER_OP_ALIGNED - 1,
                    "allocation ops one apart");
     enum trace_op op = (enum trace_op)(w->op[h] - 1);
@@ -627,7 +628,7 @@ static struct stream *reader_stream(struct log_reader *r, uint32_t th)
         s->first = s->cur = s->tail = NO_CHUNK;
         s->thread = th;
         s->seq = UINT64_MAX;
-        s->gen = UINT64_MAX;
+        s->gen = RECORD_MAP_NO_GEN;
     }
     return s;
 }

@@ -26,12 +26,13 @@ static uint64_t ops_done(const struct record_map *m)
 static void refill(struct record_map *m)
 {
     uint64_t spent = m->given - (uint64_t)m->budget, ops = ops_done(m);
-    uint64_t room = (m->mask + 1) / 2 - m->count; /* bindings before half full */
-    uint64_t b = RECORD_MAP_MAX_STEPS * (ops < RECORD_MAP_CHECK_EVERY ? RECORD_MAP_CHECK_EVERY - ops : 0);
+    uint64_t half = (m->mask + 1) / 2, room = half > m->count ? half - m->count : 0;
+    uint64_t b =
+        RECORD_MAP_MAX_STEPS * (ops < RECORD_MAP_CHECK_EVERY ? RECORD_MAP_CHECK_EVERY - ops : 0);
     uint64_t steps_left = m->steps < RECORD_MAP_STEP_BUDGET ? RECORD_MAP_STEP_BUDGET - m->steps : 0;
     if (b > steps_left)
         b = steps_left;
-    if (b > RECORD_MAP_MAX_STEPS * room)
+    if (b > RECORD_MAP_MAX_STEPS * room) /* room: bindings before half full */
         b = RECORD_MAP_MAX_STEPS * room;
     m->budget = (int64_t)b;
     m->given = spent + b;

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #define RECORD_MAP_NONE UINT32_MAX
+#define RECORD_MAP_NO_GEN UINT64_MAX /* a gen no map reaches: record_map_start hashes afresh */
 
 struct record_map_slot {
     uint64_t addr; /* 0 = empty (no block lives at address 0) */
@@ -117,14 +118,14 @@ static inline int record_map_bind_at(struct record_map *m, uint64_t addr, size_t
 
 static inline int record_map_bind(struct record_map *m, uint64_t addr, uint32_t id, uint32_t *old)
 {
-    return record_map_bind_at(m, addr, 0, UINT64_MAX, id, old);
+    return record_map_bind_at(m, addr, 0, RECORD_MAP_NO_GEN, id, old);
 }
 
 /* Binds addr to id (replacing a binding). 0, or -1 when out of memory. */
 static inline int record_map_put(struct record_map *m, uint64_t addr, uint32_t id)
 {
     uint32_t old;
-    return record_map_bind_at(m, addr, 0, UINT64_MAX, id, &old);
+    return record_map_bind_at(m, addr, 0, RECORD_MAP_NO_GEN, id, &old);
 }
 
 /* Removes addr and returns its id, RECORD_MAP_NONE if absent; home and gen as for
@@ -157,7 +158,7 @@ static inline uint32_t record_map_take_at(struct record_map *m, uint64_t addr, s
 
 static inline uint32_t record_map_take(struct record_map *m, uint64_t addr)
 {
-    return record_map_take_at(m, addr, 0, UINT64_MAX);
+    return record_map_take_at(m, addr, 0, RECORD_MAP_NO_GEN);
 }
 
 #endif
