@@ -4,7 +4,7 @@
 # leaves its input as build-fuzz/findings/TARGET/crash-*: copy it into tests/fuzz/regressions/TARGET/
 # once fixed, and the test suite replays it from then on. docs/testing.md, "Fuzzing".
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
-# (targets: yaml binary mtrace android, and campaign genspec once those parsers are built)
+# (targets: yaml binary mtrace android zst zip rawlog campaign genspec)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}

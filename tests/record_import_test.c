@@ -252,6 +252,31 @@ static void test_tsc(void)
     clear_dir();
 }
 
+/* Sizes the trace cannot hold: above TRACE_MAX_SIZE they are clamped and counted, for an
+ * allocation and a realloc alike (zero becomes 1, checked elsewhere). */
+static void test_huge_sizes(void)
+{
+    static const struct recorder_log_record recs[] = {
+        R(0, MALLOC, 0x1000, (UINT64_C(1) << 41), 0),
+        R(1, REALLOC_BEGIN, 0x1000, 0, 0),
+        R(2, REALLOC_END, 0x2000, UINT64_MAX, 0),
+        R(3, FREE, 0x2000, 0, 0),
+    };
+    write_log(310, 0, 1, recs, 4, 0);
+    struct trace t;
+    struct record_import_report rep;
+    if (TAP_OK(import(0, 310, &t, &rep) == 0, "huge sizes: imported")) {
+        TAP_OK(t.n_events == 3 && t.events[0].size == TRACE_MAX_SIZE &&
+                   t.events[1].op == TRACE_REALLOC && t.events[1].size == TRACE_MAX_SIZE,
+               "huge sizes: clamped to TRACE_MAX_SIZE");
+        TAP_EQ_U64(rep.clamped_sizes, 2, "huge sizes: counted");
+        struct trace_error err;
+        TAP_OK(trace_validate(&t, &err) == 0, "huge sizes: the trace is valid");
+        trace_release(&t);
+    }
+    clear_dir();
+}
+
 static void test_corrupt(void)
 {
     static const struct recorder_log_record dup[] = {R(0, MALLOC, 0x1000, 10, 0),
@@ -569,6 +594,7 @@ int main(void)
     test_rules();
     test_images();
     test_tsc();
+    test_huge_sizes();
     test_corrupt();
     test_codec();
     test_live();

@@ -293,6 +293,9 @@ static int import_and_write(const struct args *a, char **cmd, struct record_impo
             fprintf(stderr, ", %u processes/images", rep.images);
         if (rep.lost_records)
             fprintf(stderr, ", %llu records lost", (unsigned long long)rep.lost_records);
+        if (rep.clamped_sizes)
+            fprintf(stderr, ", %llu sizes over 1 TiB clamped",
+                    (unsigned long long)rep.clamped_sizes);
         fprintf(stderr, "\n");
     }
     trace_release(&t);

@@ -347,6 +347,20 @@ struct waiting {
     uint8_t op[LOOKAHEAD], align_log2[LOOKAHEAD];
 };
 
+/* A recorded size as the trace can hold it: 0 becomes 1, above TRACE_MAX_SIZE the maximum;
+ * one test for both in the usual case. */
+static inline uint64_t usable_size(struct importer *im, uint64_t size)
+{
+    if (__builtin_expect(size - 1 < TRACE_MAX_SIZE, 1))
+        return size;
+    if (size == 0) {
+        im->rep->zero_sizes++;
+        return 1;
+    }
+    im->rep->clamped_sizes++;
+    return TRACE_MAX_SIZE;
+}
+
 /* Binds addr (home as for record_map_start) to a new or kept id, inserting a free for an
  * object the address still names. */
 static inline int bind(struct importer *im, struct run *u, uint64_t addr, size_t home,
@@ -376,11 +390,7 @@ static inline int import_alloc(struct importer *im, struct run *u, const struct 
         al = TRACE_MAX_ALIGN_LOG2;
         im->rep->clamped_aligns++;
     }
-    uint64_t size = w->size[h];
-    if (size == 0) {
-        size = 1;
-        im->rep->zero_sizes++;
-    }
+    uint64_t size = usable_size(im, w->size[h]);
     uint32_t id = im->next_id++;
     if (bind(im, u, w->addr[h], w->home[h], gen, id, time) != 0)
         return -1;
@@ -394,6 +404,10 @@ static int realloc_end(struct importer *im, struct run *u, struct pending_reallo
         return 1; /* corrupt: reported by the caller */
     pend->active = 0;
     uint64_t addr = w->addr[h], size = w->size[h];
+    if (size > TRACE_MAX_SIZE) {
+        size = TRACE_MAX_SIZE;
+        im->rep->clamped_sizes++;
+    }
     if (addr == 0) /* realloc failed: the old block is still there */
         return pend->id == NO_ID ? 0 : record_map_put(&im->live, pend->old_addr, pend->id);
     if (pend->id == NO_ID) {
@@ -1120,14 +1134,16 @@ struct record_import *record_import_begin(const char *dir, const struct record_i
         return NULL;
     }
     recorder_log_layouts(im->layouts);
-    if (path) {
-        im->o.w = trace_writer_open(path, opt->name, opt->description, err);
-        if (!im->o.w || out_reserve(&im->o, OUT_BATCH) != 0) {
-            if (im->o.w)
-                set_err(err, "%s: out of memory", dir);
-            record_import_abort(ri);
-            return NULL;
-        }
+    if (path && !(im->o.w = trace_writer_open(path, opt->name, opt->description, err))) {
+        record_import_abort(ri);
+        return NULL;
+    }
+    /* The arrays exist from the start (a run's cursors point into them), a batch when
+     * streaming; in memory they grow, to the logs' size once the program has ended. */
+    if (out_reserve(&im->o, OUT_BATCH) != 0) {
+        set_err(err, "%s: out of memory", dir);
+        record_import_abort(ri);
+        return NULL;
     }
     return ri;
 }

@@ -8,7 +8,9 @@
  * - A free or realloc of an address never seen (allocated before recording started, or by a
  *   process image whose log was not imported) is dropped and counted; such a realloc
  *   becomes an allocation of a new object.
- * - A zero-byte request becomes a 1-byte object (traces have no zero sizes), counted.
+ * - A zero-byte request becomes a 1-byte object (traces have no zero sizes), counted; a size
+ *   above TRACE_MAX_SIZE (an overcommitted mapping of more than 1 TiB, or a torn log) becomes
+ *   TRACE_MAX_SIZE, counted.
  * - An address handed out while the log still holds it live (its free was not logged, e.g.
  *   it happened inside the C library without passing through free) gets a free inserted
  *   just before, counted.
@@ -51,6 +53,7 @@ struct record_import_report {
     uint64_t implicit_frees;   /* frees inserted for addresses reused with no free logged */
     uint64_t released_at_exit; /* frees inserted at the end of an image (several images) */
     uint64_t clamped_aligns;   /* alignments above TRACE_MAX_ALIGN_LOG2, clamped */
+    uint64_t clamped_sizes;    /* sizes above TRACE_MAX_SIZE, clamped */
     uint64_t lost_records;     /* sequence numbers missing from the logs */
 };
 
