@@ -259,14 +259,15 @@ static void report_command_failure(const char *cmd, int status)
         fprintf(stderr, "allocreplay record: %s exited with status %d\n", cmd, WEXITSTATUS(status));
 }
 
-/* Ends the import ri of the run of cmd and writes out. Returns 0 when it was written, 1 when
- * nothing could be recorded, 2 when out cannot be written. */
-static int import_and_write(const struct args *a, char **cmd, struct record_import *ri)
+/* Ends the import ri of the run of cmd and writes out (already written, when streamed).
+ * Returns 0 when it was written, 1 when nothing could be recorded, 2 when out cannot be
+ * written. */
+static int import_and_write(const struct args *a, char **cmd, struct record_import *ri,
+                            int streamed)
 {
     struct record_import_report rep;
     struct trace t = {0};
     struct trace_error err;
-    int streamed = trace_format_from_path(a->out) == TRACE_FORMAT_BINARY;
     int rc = record_import_end(ri, &t, &rep, &err);
     if (rc != 0) {
         fprintf(stderr, "allocreplay record: %s\n", err.msg);
@@ -349,7 +350,7 @@ int cmd_record(int argc, char **argv)
     if (cmd_failed)
         report_command_failure(cmd[0], status);
     record_import_set_top_pid(live.ri, (uint32_t)pid);
-    rc = import_and_write(&a, cmd, live.ri);
+    rc = import_and_write(&a, cmd, live.ri, streamed);
     free(name);
     if (rc == 0 && cmd_failed)
         rc = 1;

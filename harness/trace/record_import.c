@@ -404,10 +404,8 @@ static int realloc_end(struct importer *im, struct run *u, struct pending_reallo
         return 1; /* corrupt: reported by the caller */
     pend->active = 0;
     uint64_t addr = w->addr[h], size = w->size[h];
-    if (size > TRACE_MAX_SIZE) {
-        size = TRACE_MAX_SIZE;
-        im->rep->clamped_sizes++;
-    }
+    if (size > TRACE_MAX_SIZE) /* clamped and counted; 0 stays: realloc(p, 0) frees */
+        size = usable_size(im, size);
     if (addr == 0) /* realloc failed: the old block is still there */
         return pend->id == NO_ID ? 0 : record_map_put(&im->live, pend->old_addr, pend->id);
     if (pend->id == NO_ID) {
